@@ -1,0 +1,123 @@
+"""The Python API: load an instance, solve it, validate a plan, save and load plans.
+
+Every function dispatches on the problem family (the ``kind`` of the instance file, or
+the ``family`` attribute of a loaded instance), so the flow is the same for each family.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from qdcopt.errors import InstanceError
+from qdcopt.families import family, family_of, known_kinds
+from qdcopt.fields import read_document
+from qdcopt.highs import SolveInfo
+from qdcopt.report import Report
+from qdcopt.tables import read_folder, write_folder
+
+GRAPH_SUFFIXES = (".gml", ".graphml")
+
+
+def load_instance(path: str | Path, **graph_options: Any) -> Any:
+    """Load and check an instance file of any family.
+
+    Parameters
+    ----------
+    path
+        A TOML or JSON instance (its ``kind`` names the family, ``"datacenter"`` by
+        default), or a GML/GraphML network graph (family ``network``).
+    graph_options
+        Physical parameters for graph files (see ``qdcopt.network``).
+
+    Raises
+    ------
+    InstanceError
+        On the first broken rule, naming the file, the field and the rule.
+    """
+    path = Path(path)
+    if path.suffix.lower() in GRAPH_SUFFIXES:
+        from qdcopt.network.instance import load_graph_file
+
+        return load_graph_file(path, **graph_options)
+    document = read_document(path)
+    kind = document.get("kind", "datacenter")
+    if kind not in known_kinds():
+        raise InstanceError(path, "kind", f"must be one of {', '.join(known_kinds())}, got {kind!r}")
+    return family(kind).load(path, document)
+
+
+def methods(instance_or_kind: Any) -> list[str]:
+    """Names of the methods available for an instance (or a family name)."""
+    fam = family(instance_or_kind) if isinstance(instance_or_kind, str) else family_of(
+        instance_or_kind)
+    return list(fam.methods)
+
+
+def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any, SolveInfo]:
+    """Turn an instance into a plan with one method.
+
+    Parameters
+    ----------
+    instance
+        A loaded instance.
+    method
+        Method name (see :func:`methods`); the family's first compare method by default.
+    options
+        Method options (``time_limit``, ``threads``, ``seed``, ...).
+
+    Returns
+    -------
+    (plan, SolveInfo)
+        The plan and what the method believes about it; judge the plan with
+        :func:`validate`.
+    """
+    fam = family_of(instance)
+    name = method or fam.compare_methods[0]
+    if name not in fam.methods:
+        raise ValueError(f"unknown method {name!r} for {fam.name} instances "
+                         f"(known: {', '.join(fam.methods)})")
+    return fam.methods[name](instance, **options)
+
+
+def validate(instance: Any, plan: Any) -> Report:
+    """Replay a plan against its instance; the report's objective is the one qdcopt prints."""
+    if plan.family != instance.family:
+        raise ValueError(f"a {plan.family} plan cannot be checked against a "
+                         f"{instance.family} instance")
+    return family_of(instance).validate(instance, plan)
+
+
+def claim_mismatch(report: Report, info: SolveInfo, tol: float = 1e-6) -> str | None:
+    """A message when a method's claimed objective differs from the validator's, else None."""
+    if info is None or math.isnan(info.objective):
+        return None
+    if abs(info.objective - report.objective) > tol * max(1.0, abs(report.objective)):
+        return (f"{info.method} claims objective {info.objective:g} but the validator "
+                f"recomputes {report.objective:g}")
+    return None
+
+
+def save_plan(plan: Any, folder: str | Path, info: SolveInfo | None = None,
+              report: Report | None = None) -> Path:
+    """Write a plan as a folder of CSV files plus ``plan.json`` (atomically)."""
+    meta = dict(plan.meta())
+    if info is not None:
+        meta["solve_info"] = info.to_dict()
+    if report is not None:
+        meta["validation"] = {"valid": report.ok, "objective": report.objective,
+                              "violations": len(report.violations)}
+    return write_folder(folder, plan.family, plan.to_tables(), meta)
+
+
+def load_plan(folder: str | Path) -> tuple[Any, SolveInfo | None]:
+    """Read a plan folder written by :func:`save_plan`."""
+    folder = Path(folder)
+    kind, tables, manifest = read_folder(folder)
+    if kind not in known_kinds():
+        raise InstanceError(folder / "plan.json", "family",
+                            f"must be one of {', '.join(known_kinds())}, got {kind!r}")
+    plan = family(kind).plan_from_tables(tables, manifest, folder)
+    info = SolveInfo.from_dict(manifest["solve_info"]) if "solve_info" in manifest else None
+    return plan, info

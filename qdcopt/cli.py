@@ -1,0 +1,263 @@
+"""The ``qdcopt`` command.
+
+Exit codes: 0 ok · 1 a plan failed validation or a cross-check failed · 2 bad input.
+``--json`` on each command prints a machine-readable summary on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from qdcopt.api import claim_mismatch, load_instance, load_plan, save_plan, solve, validate
+from qdcopt.compare import run_comparison
+from qdcopt.errors import CrossCheckError, InstanceError
+from qdcopt.families import family_of
+from qdcopt.report import Report
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Plan entanglement distribution in quantum datacenters and networks.")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
+OptionOpt = Annotated[list[str] | None, typer.Option(
+    "--option", "-o", help="Method option NAME=VALUE (repeatable); VALUE is read as JSON "
+    "when it parses, else as text.")]
+TimeOpt = Annotated[float | None, typer.Option(help="Time limit per solve, seconds.")]
+ThreadsOpt = Annotated[int | None, typer.Option(help="Solver threads.")]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed.")]
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn qdcopt's errors into one message and an exit code, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InstanceError as exc:
+            err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except CrossCheckError as exc:
+            err.print(f"[bold red]cross-check failed:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except ValueError as exc:
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        except _Exit as exc:
+            raise typer.Exit(exc.code) from None
+
+    return wrapper
+
+
+def _parse_options(items: list[str] | None, time_limit: float | None, threads: int | None,
+                   seed: int | None) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ValueError(f"--option must be NAME=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        try:
+            opts[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            opts[key.strip()] = value
+    for key, value in (("time_limit", time_limit), ("threads", threads), ("seed", seed)):
+        if value is not None:
+            opts[key] = value
+    return opts
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "–"
+        return f"{x:.4g}"
+    return str(x)
+
+
+def _print_report(report: Report, title: str) -> None:
+    status = "[green]valid[/]" if report.ok else f"[red]INVALID ({len(report.violations)})[/]"
+    out.print(f"{title}: {status}, objective {report.objective:g}")
+    for key, value in report.metrics.items():
+        if isinstance(value, dict):
+            if len(value) <= 8:
+                out.print(f"  {key}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in value.items()))
+        else:
+            out.print(f"  {key}: {_fmt(value)}")
+    for v in report.violations[:20]:
+        out.print(f"  [red]{v.code}[/] {v.message}", soft_wrap=True)
+    if len(report.violations) > 20:
+        out.print(f"  … {len(report.violations) - 20} more violations")
+
+
+@app.command("solve")
+@_guard
+def solve_cmd(
+    instance: Annotated[Path, typer.Argument(help="Instance file.")],
+    method: Annotated[str | None, typer.Option("--method", "-m", help="Method name.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the plan folder here.")] = None,
+    option: OptionOpt = None,
+    time_limit: TimeOpt = None,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Solve INSTANCE with one method, validate the plan, optionally save it."""
+    inst = load_instance(instance)
+    opts = _parse_options(option, time_limit, threads, seed)
+    plan, info = solve(inst, method, **opts)
+    report = validate(inst, plan)
+    mismatch = claim_mismatch(report, info)
+    if out_dir is not None:
+        save_plan(plan, out_dir, info, report)
+    if as_json:
+        print(json.dumps({"instance": str(instance), "solve_info": info.to_dict(),
+                          "report": report.to_dict(), "cross_check": mismatch,
+                          "plan_dir": str(out_dir) if out_dir else None}, indent=2))
+    else:
+        out.print(f"{info.method}: status {info.status}, {info.time_s:.3f} s"
+                  + ("" if math.isnan(info.bound) else f", bound {info.bound:g}"))
+        _print_report(report, f"plan for {inst.name}")
+        if out_dir is not None:
+            out.print(f"plan written to {out_dir}")
+    if mismatch:
+        err.print(f"[bold red]cross-check failed:[/] {mismatch}")
+    if not report.ok or mismatch:
+        raise _Exit(1)
+
+
+@app.command("validate")
+@_guard
+def validate_cmd(
+    instance: Annotated[Path, typer.Argument(help="Instance file.")],
+    plan_dir: Annotated[Path, typer.Argument(help="Plan folder (CSV files + plan.json).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replay the plan in PLAN_DIR against INSTANCE and report every broken rule."""
+    inst = load_instance(instance)
+    plan, info = load_plan(plan_dir)
+    if plan.family != inst.family:
+        raise ValueError(f"{plan_dir} holds a {plan.family} plan, {instance} is a "
+                         f"{inst.family} instance")
+    report = validate(inst, plan)
+    mismatch = claim_mismatch(report, info) if info else None
+    if as_json:
+        print(json.dumps({"instance": str(instance), "plan_dir": str(plan_dir),
+                          "report": report.to_dict(), "cross_check": mismatch}, indent=2))
+    else:
+        _print_report(report, f"plan {plan_dir}")
+    if not report.ok or mismatch:
+        raise _Exit(1)
+
+
+@app.command("compare")
+@_guard
+def compare_cmd(
+    instance: Annotated[Path, typer.Argument(help="Instance file.")],
+    methods: Annotated[str | None, typer.Option(
+        help="Comma-separated method names (default: every method of the family).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the table and plans (default results/compare/<name>).")] = None,
+    option: OptionOpt = None,
+    time_limit: TimeOpt = None,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run several methods on INSTANCE, validate each, print and write one table."""
+    inst = load_instance(instance)
+    opts = _parse_options(option, time_limit, threads, seed)
+    names = [m.strip() for m in methods.split(",")] if methods else None
+    fam = family_of(inst)
+    for m in names or []:
+        if m not in fam.methods:
+            raise ValueError(f"unknown method {m!r} (known: {', '.join(fam.methods)})")
+    folder = out_dir or Path("results") / "compare" / inst.name
+    with err.status("solving…") as status:
+        result = run_comparison(inst, names, {"*": opts}, plans_dir=folder / "plans",
+                                progress=lambda m: status.update(f"solving with {m}…"))
+    folder.mkdir(parents=True, exist_ok=True)
+    table_path = folder / "compare.csv"
+    result.table.to_csv(table_path, index=False)
+    if as_json:
+        print(json.dumps({"instance": str(instance), "table": json.loads(
+            result.table.to_json(orient="records")), "problems": list(result.problems),
+            "table_csv": str(table_path)}, indent=2))
+    else:
+        _print_table(inst.name, result.table)
+        out.print(f"table written to {table_path}; plans under {folder / 'plans'}")
+    for p in result.problems:
+        err.print(f"[bold red]cross-check failed:[/] {p}", soft_wrap=True)
+    if result.problems:
+        raise _Exit(1)
+
+
+def _print_table(name: str, table: Any) -> None:
+    shown = ["method", "valid", "objective", "bound", "gap_to_best_bound", "time_s", "status"]
+    extra = [c for c in ("acceptance_ratio", "reconfigurations", "peak_stored_pairs_max",
+                         "aggregate_rate", "min_rate") if c in table.columns]
+    t = Table(title=f"compare {name}")
+    for c in shown + extra:
+        t.add_column(c, justify="left" if c in ("method", "status") else "right")
+    for _, row in table.iterrows():
+        t.add_row(*[_fmt(row[c]) for c in shown + extra])
+    out.print(t)
+
+
+@app.command("export")
+@_guard
+def export_cmd(
+    instance: Annotated[Path, typer.Argument(help="Instance file.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the operator files.")],
+    plan_dir: Annotated[Path | None, typer.Option("--plan", help="Plan folder to export.")] = None,
+    method: Annotated[str | None, typer.Option("--method", "-m",
+                                               help="Solve with this method first.")] = None,
+    option: OptionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the operator files of a validated plan (switch control, resource allocation)."""
+    inst = load_instance(instance)
+    if plan_dir is not None:
+        plan, _ = load_plan(plan_dir)
+    else:
+        plan, _ = solve(inst, method, **_parse_options(option, None, None, None))
+    report = validate(inst, plan)
+    if not report.ok:
+        _print_report(report, "plan")
+        err.print("[bold red]refusing to export an invalid plan[/]")
+        raise _Exit(1)
+    fam = family_of(inst)
+    if fam.export is None:
+        raise ValueError(f"{fam.name} plans have no operator export")
+    files = fam.export(inst, plan, out_dir)
+    save_plan(plan, out_dir / "plan", None, report)
+    if as_json:
+        print(json.dumps({"files": [str(f) for f in files], "plan_dir": str(out_dir / "plan")},
+                         indent=2))
+    else:
+        for f in files:
+            out.print(f"wrote {f}")
+
+
+def main() -> None:
+    """Entry point of the ``qdcopt`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

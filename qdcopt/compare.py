@@ -1,0 +1,162 @@
+"""Run several methods on one instance, validate each plan, and build one table.
+
+The table's objective is the validator's.  Two cross-checks are built in and reported
+as problems (the command line exits 1 on any):
+
+* a method's claimed objective must equal the validator's;
+* no valid plan may beat a proven bound, and an exact method that reports optimality
+  must be at least as good as every other valid plan of the same demand.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qdcopt.api import claim_mismatch, save_plan, solve, validate
+from qdcopt.families import family_of
+from qdcopt.highs import SolveInfo, relative_gap
+from qdcopt.report import Report
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Result of :func:`compare`.
+
+    Attributes
+    ----------
+    table
+        One row per method.
+    plans, infos, reports
+        Method → plan, solve information and validation report.
+    problems
+        Cross-check failures (empty when all is well).
+    """
+
+    table: pd.DataFrame
+    plans: dict[str, Any] = field(default_factory=dict)
+    infos: dict[str, SolveInfo] = field(default_factory=dict)
+    reports: dict[str, Report] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+def run_comparison(instance: Any, methods: Iterable[str] | None = None,
+                   options: dict[str, dict[str, Any]] | None = None,
+                   plans_dir: str | Path | None = None,
+                   progress: Callable[[str], None] | None = None) -> Comparison:
+    """Solve ``instance`` with each method, validate, cross-check and tabulate.
+
+    Parameters
+    ----------
+    instance
+        A loaded instance.
+    methods
+        Method names; the family's compare methods by default.
+    options
+        Method → options for it (a key ``"*"`` applies to every method).
+    plans_dir
+        When given, each plan is saved to ``plans_dir/<method>/``.
+    progress
+        Called with a short message before each method runs.
+    """
+    fam = family_of(instance)
+    names = list(methods) if methods is not None else list(fam.compare_methods)
+    options = options or {}
+    plans: dict[str, Any] = {}
+    infos: dict[str, SolveInfo] = {}
+    reports: dict[str, Report] = {}
+    problems: list[str] = []
+    for name in names:
+        if progress:
+            progress(name)
+        opts = {**options.get("*", {}), **options.get(name, {})}
+        start = time.perf_counter()
+        plan, info = solve(instance, name, **opts)
+        elapsed = time.perf_counter() - start
+        report = validate(instance, plan)
+        info = info.with_(time_s=info.time_s or elapsed)
+        plans[name], infos[name], reports[name] = plan, info, report
+        if not report.ok:
+            codes = ", ".join(sorted(report.codes()))
+            problems.append(f"{name}: plan fails validation ({codes})")
+        mismatch = claim_mismatch(report, info)
+        if mismatch:
+            problems.append(mismatch)
+        if plans_dir is not None:
+            save_plan(plan, Path(plans_dir) / name, info, report)
+    problems.extend(_bound_checks(fam.sense, fam.exact_methods, plans, infos, reports))
+    table = _table(fam.sense, names, plans, infos, reports)
+    return Comparison(table=table, plans=plans, infos=infos, reports=reports,
+                      problems=tuple(problems))
+
+
+def compare(instance: Any, methods: Iterable[str] | None = None, **options: Any) -> pd.DataFrame:
+    """Run methods on ``instance`` and return the comparison table (see :func:`run_comparison`).
+
+    ``options`` apply to every method.
+    """
+    return run_comparison(instance, methods, {"*": options}).table
+
+
+def _comparable(plan: Any, report: Report) -> bool:
+    return report.ok and not getattr(plan, "changes_demand", False)
+
+
+def _better(a: float, b: float, sense: str) -> bool:
+    return a > b + 1e-9 * max(1.0, abs(b)) if sense == "max" else a < b - 1e-9 * max(1.0, abs(b))
+
+
+def _bound_checks(sense: str, exact: tuple[str, ...], plans: dict[str, Any],
+                  infos: dict[str, SolveInfo], reports: dict[str, Report]) -> list[str]:
+    problems = []
+    bounds = [(m, i.bound) for m, i in infos.items() if not math.isnan(i.bound)
+              and not getattr(plans[m], "changes_demand", False)]
+    for m, report in reports.items():
+        if not _comparable(plans[m], report):
+            continue
+        for bm, bound in bounds:
+            if _better(report.objective, bound, sense):
+                problems.append(f"{m}'s validated objective {report.objective:g} beats the bound "
+                                f"{bound:g} that {bm} claims to have proven")
+    for em in exact:
+        if em not in reports or infos[em].status != "optimal" or not reports[em].ok:
+            continue
+        for m, report in reports.items():
+            if m != em and _comparable(plans[m], report) and _better(
+                    report.objective, reports[em].objective, sense):
+                problems.append(f"{m} ({report.objective:g}) beats the optimum of {em} "
+                                f"({reports[em].objective:g})")
+    return problems
+
+
+def _table(sense: str, names: list[str], plans: dict[str, Any], infos: dict[str, SolveInfo],
+           reports: dict[str, Report]) -> pd.DataFrame:
+    bounds = [i.bound for m, i in infos.items() if not math.isnan(i.bound)
+              and not getattr(plans[m], "changes_demand", False)]
+    best_bound = (min(bounds) if sense == "max" else max(bounds)) if bounds else math.nan
+    rows = []
+    for m in names:
+        info, report = infos[m], reports[m]
+        row = {
+            "method": m,
+            "valid": report.ok,
+            "objective": report.objective,
+            "claimed": info.objective,
+            "status": info.status,
+            "bound": info.bound,
+            "gap_to_best_bound": (relative_gap(report.objective, best_bound, sense)
+                                  if _comparable(plans[m], report) else math.nan),
+            "time_s": round(info.time_s, 4),
+            "changes_demand": bool(getattr(plans[m], "changes_demand", False)),
+        }
+        for key, value in report.metrics.items():
+            if isinstance(value, (int, float)) and key not in row:
+                row[key] = value
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,221 @@
+"""The greedy scheduler of paper 000 (Vista et al., §III-C), with the retries of Phase E.
+
+Requests are taken in need-time order.  A source whose switch already connects the
+request's pair tries *AcceptWithMatchSwitch*: the first EPR event in the window
+``[t_need − t_max, t_need]`` after the last event it used.  Otherwise
+*AcceptWithChangeSwitch*: the switch is reconfigured right after its last used event
+(``t_single`` if the new pair shares a QPU with the old one, ``t_double`` otherwise) and
+the first event after the reconfiguration ends must fall in the window.  Events are found
+by arithmetic on the event grid (``ceil((t − start) / period)``), never by walking
+events, so a 1 GHz source with a 1 ms window costs the same as a slow one.
+
+Two details the paper leaves open are fixed here to match the validator's semantics:
+
+* Communication qubits.  A pair occupies a communication qubit at both QPUs from its
+  delivery until its need time.  Requests are processed in need order, so every pair
+  accepted earlier is consumed no later than the current one; at most ``c`` of those
+  may still be held when the new pair arrives, which gives a lower bound on the
+  delivery time by one look-up in a sorted list.  (With one source this count is exact;
+  with several it is conservative.)
+* Several sources.  Each source whose switch reaches both QPUs is tried; a source
+  already in the right state wins, then the earliest usable event.
+
+Phase E retries: when a request is rejected, it and every later request of its job are
+delayed by ``delta`` and it is tried again, up to ``max_attempts`` times.  The delays are
+recorded in the plan as job shifts, and the validator replays them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import time
+
+from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.highs import SolveInfo
+from qdcopt.timebase import parse_duration
+
+
+def _ceil_event(t: int, start: int, period: int) -> int:
+    return 0 if t <= start else -((start - t) // period)
+
+
+def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object = "1 ns",
+           max_attempts: int = 10, **_: object) -> tuple[DatacenterPlan, SolveInfo]:
+    """Schedule with the paper-000 greedy.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    retries
+        Apply Phase E: delay a rejected request and the rest of its job and retry.
+    delta
+        Delay per retry (seconds or a string with a unit), 1 ns by default.
+    max_attempts
+        Retries per request, 10 by default.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+    """
+    started = time.perf_counter()
+    step = parse_duration(delta, allow_zero=False)
+    req = instance.requests
+    n = len(req)
+    ids = req.id.tolist()
+    jobs = req.job.tolist()
+    qa = req.a.tolist()
+    qb = req.b.tolist()
+    tneed = req.t_need.tolist()
+    t_max = instance.t_max
+    cap = [q.comm_qubits for q in instance.qpus]
+    held: list[list[int]] = [[] for _ in instance.qpus]  # sorted need times of accepted pairs
+
+    srcs = instance.sources
+    s_start = [s.start for s in srcs]
+    s_period = [s.period for s in srcs]
+    s_ports = [set(s.ports) for s in srcs]
+    s_state: list[tuple[int, int] | None] = [None] * len(srcs)
+    s_last: list[int] = [-1] * len(srcs)     # last event index used
+    s_ready: list[int] = [0] * len(srcs)     # end of the last reconfiguration
+    initial: dict[str, tuple[str, str] | None] = {s.id: None for s in srcs}
+    rc: dict[str, list] = {k: [] for k in ("source", "start", "end", "from_a", "from_b",
+                                           "to_a", "to_b")}
+    d_req: list[str] = []
+    d_src: list[str] = []
+    d_evt: list[int] = []
+    rej_req: list[str] = []
+    rej_reason: list[str] = []
+    sh_job: list[str] = []
+    sh_req: list[str] = []
+    sh_delay: list[int] = []
+    qname = [q.id for q in instance.qpus]
+    reach_of = {(x, y): [si for si in range(len(srcs)) if x in s_ports[si] and y in s_ports[si]]
+                for x, y in set(zip(qa, qb, strict=True))}
+
+    order = req.order().tolist()
+    job_delay: dict[str, int] = {}
+    attempts = [0] * n if retries else None
+    if retries:
+        heap = [(tneed[i], rank, i) for rank, i in enumerate(order)]
+        heapq.heapify(heap)
+    else:
+        heap = None
+    pos = 0
+    while True:
+        if heap is None:
+            if pos == n:
+                break
+            i = order[pos]
+            pos += 1
+            t_eff = tneed[i]
+        else:
+            if not heap:
+                break
+            key, rank, i = heapq.heappop(heap)
+            t_eff = tneed[i] + job_delay.get(jobs[i], 0)
+            if t_eff > key:
+                heapq.heappush(heap, (t_eff, rank, i))
+                continue
+        a, b = qa[i], qb[i]
+        sources = reach_of[(a, b)]
+        if not sources:
+            rej_req.append(ids[i])
+            rej_reason.append("no-source")
+            continue
+        lo = t_eff - t_max
+        mem_lb = lo
+        for q in (a, b):
+            c = cap[q]
+            h = held[q]
+            if c is not None and len(h) >= c and h[-c] + 1 > mem_lb:
+                mem_lb = h[-c] + 1
+        best = None  # (changes, event time, source, k, reconf start, duration)
+        feasible_without_memory = False
+        for si in sources:
+            st, per = s_start[si], s_period[si]
+            last_t = st + s_last[si] * per if s_last[si] >= 0 else None
+            k0 = max(s_last[si] + 1, _ceil_event(lo, st, per))
+            state = s_state[si]
+            if state is None or state == (a, b):
+                k_free = max(k0, _ceil_event(s_ready[si], st, per))
+                change, dur, r_start = False, 0, 0
+            else:
+                shared = (a in state) + (b in state)
+                dur = srcs[si].t_single if shared == 1 else srcs[si].t_double
+                r_start = max(s_ready[si], last_t + 1 if last_t is not None else s_ready[si])
+                k_free = max(k0, _ceil_event(r_start + dur, st, per))
+                change = True
+            if st + k_free * per > t_eff:
+                continue
+            feasible_without_memory = True
+            k = max(k_free, _ceil_event(mem_lb, st, per))
+            t_k = st + k * per
+            if t_k > t_eff:
+                continue
+            cand = (change, t_k, si, k, r_start, dur)
+            if best is None or cand[:2] < best[:2]:
+                best = cand
+        if best is None:
+            reason = "memory" if feasible_without_memory else "no-event"
+            if attempts is not None and attempts[i] < max_attempts:
+                attempts[i] += 1
+                job = jobs[i]
+                job_delay[job] = job_delay.get(job, 0) + step
+                if sh_req and sh_req[-1] == ids[i] and sh_job[-1] == job:
+                    sh_delay[-1] += step
+                else:
+                    sh_job.append(job)
+                    sh_req.append(ids[i])
+                    sh_delay.append(step)
+                heapq.heappush(heap, (tneed[i] + job_delay[job], rank, i))
+                continue
+            rej_req.append(ids[i])
+            rej_reason.append(reason)
+            continue
+        change, t_k, si, k, r_start, dur = best
+        sid = srcs[si].id
+        if s_state[si] is None:
+            initial[sid] = (qname[a], qname[b])
+        elif change:
+            # switch just in time: the reconfiguration ends at the event it serves
+            begin = t_k - dur
+            old = s_state[si]
+            rc["source"].append(sid)
+            rc["start"].append(begin)
+            rc["end"].append(t_k)
+            rc["from_a"].append(qname[old[0]])
+            rc["from_b"].append(qname[old[1]])
+            rc["to_a"].append(qname[a])
+            rc["to_b"].append(qname[b])
+            s_ready[si] = t_k
+        s_state[si] = (a, b)
+        s_last[si] = k
+        d_req.append(ids[i])
+        d_src.append(sid)
+        d_evt.append(k)
+        for q in (a, b):
+            h = held[q]
+            if not h or h[-1] <= t_eff:
+                h.append(t_eff)
+            else:  # several sources or shifted jobs can break the order: keep it sorted
+                bisect.insort(h, t_eff)
+    name = "greedy-retry" if retries else "greedy"
+    plan = DatacenterPlan.build(name, initial=initial, reconf=rc,
+                                deliveries=(d_req, d_src, d_evt),
+                                rejected=(rej_req, rej_reason),
+                                shifts=(sh_job, sh_req, sh_delay))
+    info = SolveInfo(method=name, status="heuristic", objective=float(len(d_req)),
+                     time_s=time.perf_counter() - started,
+                     extra={"reconfigurations": len(rc["source"]),
+                            "retries": sum(attempts) if attempts else 0})
+    return plan, info
+
+
+def greedy_retry(instance: DatacenterInstance, **options: object,
+                 ) -> tuple[DatacenterPlan, SolveInfo]:
+    """:func:`greedy` with Phase E retries (δ = 1 ns, 10 attempts unless given)."""
+    options.pop("retries", None)
+    return greedy(instance, retries=True, **options)

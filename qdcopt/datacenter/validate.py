@@ -1,0 +1,385 @@
+"""The family-A validator: one deterministic replay of a plan against its instance.
+
+Rules (codes are stable; DESIGN.md numbers them 1–6):
+
+=====================  ==========================================================
+A1-UNKNOWN-REQUEST     a delivery, rejection or shift names a request the instance lacks
+A1-DUPLICATE           a request is delivered twice, or rejected twice
+A1-BOTH                a request is both delivered and rejected
+A1-UNACCOUNTED         a request is neither delivered nor rejected
+A1-REASON              a rejection's reason is not a known code
+A1-SHIFT               a shift names the wrong job or has a delay ≤ 0
+A2-UNKNOWN-SOURCE      a delivery or reconfiguration names a source the instance lacks
+A2-OFF-GRID            a delivery's event index is negative
+A2-EVENT-REUSED        one EPR event delivers more than one pair
+A3-PORT                a switch state joins a QPU the switch does not reach, or a QPU to itself
+A3-SWITCH-MISMATCH     at the event, the switch connects another pair (or is unset)
+A3-RECONFIGURING       at the event, a reconfiguration of that switch is in progress
+A4-DURATION            a reconfiguration lasts other than t_single (one line) / t_double (two)
+A4-FROM-STATE          a reconfiguration starts from a pair other than the switch's state
+A4-OVERLAP             a reconfiguration starts before the previous one ended
+A4-NO-CHANGE           a reconfiguration leaves the pair as it was
+A5-LATE                the pair is delivered after its need time
+A5-STORAGE             the pair waits longer than t_max
+A6-MEMORY              a QPU holds more stored pairs than it has communication qubits
+=====================  ==========================================================
+
+A delivered pair occupies one communication qubit at each of its QPUs over the closed
+interval [t_delivery, t_need]: a pair consumed at t and one delivered at t both count
+at instant t.  A reconfiguration occupies the half-open interval [start, end).
+
+The objective is the number of accepted (delivered) requests; the reconfiguration
+count and the other figures come with it in the metrics.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.plan import REASONS, DatacenterPlan
+from qdcopt.datacenter.storage import fidelity_at_use
+from qdcopt.report import Report, Violation
+from qdcopt.timebase import TICKS_PER_SECOND
+
+MAX_LISTED = 1000
+"""Violations listed per rule; the count beyond that is still reported."""
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.items: list[Violation] = []
+        self.counts: Counter[str] = Counter()
+
+    def add(self, code: str, message: str, **event: object) -> None:
+        self.counts[code] += 1
+        if self.counts[code] <= MAX_LISTED:
+            self.items.append(Violation(code, message, dict(event)))
+
+
+def effective_need(instance: DatacenterInstance, plan: DatacenterPlan,
+                   out: _Collector | None = None) -> np.ndarray:
+    """Need time of every request once the plan's job shifts are applied.
+
+    A shift delays its request and every later request of the same job (job order is
+    need time, ties by position in the instance).
+    """
+    req = instance.requests
+    t = req.t_need.copy()
+    if len(plan.shift_job) == 0:
+        return t
+    index = req.index()
+    order = req.order()
+    rank = np.empty(len(req), dtype=np.int64)
+    rank[order] = np.arange(len(req))
+    for job, rid, delay in zip(plan.shift_job.tolist(), plan.shift_request.tolist(),
+                               plan.shift_delay.tolist(), strict=True):
+        i = index.get(rid)
+        if i is None:
+            if out is not None:
+                out.add("A1-UNKNOWN-REQUEST", f"shift names unknown request {rid!r}",
+                        request=rid, job=job)
+            continue
+        if req.job[i] != job or delay <= 0:
+            if out is not None:
+                out.add("A1-SHIFT", f"shift of job {job!r} from request {rid!r} by {delay} "
+                        f"ticks: the request belongs to job {req.job[i]!r} and delays must be > 0",
+                        request=rid, job=job, delay=delay)
+            continue
+        later = (req.job == job) & (rank >= rank[i])
+        t[later] += delay
+    return t
+
+
+def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
+    """Replay ``plan`` against ``instance``.
+
+    Parameters
+    ----------
+    instance
+        The instance the plan is for.
+    plan
+        The plan.
+
+    Returns
+    -------
+    Report
+        Violations (empty if the plan is valid) and metrics; ``objective`` is the number
+        of accepted requests.
+    """
+    out = _Collector()
+    req = instance.requests
+    n = len(req)
+    index = req.index()
+    qidx = instance.qpu_index()
+    sidx = instance.source_index()
+    t_need = effective_need(instance, plan, out)
+
+    # ---- rule 1: every request accounted for exactly once ---------------------------
+    d_req = np.array([index.get(r, -1) for r in plan.delivery_request.tolist()], dtype=np.int64)
+    r_req = np.array([index.get(r, -1) for r in plan.rejected_request.tolist()], dtype=np.int64)
+    for rid in plan.delivery_request[d_req < 0].tolist():
+        out.add("A1-UNKNOWN-REQUEST", f"delivery for unknown request {rid!r}", request=rid)
+    for rid in plan.rejected_request[r_req < 0].tolist():
+        out.add("A1-UNKNOWN-REQUEST", f"rejection of unknown request {rid!r}", request=rid)
+    d_count = np.bincount(d_req[d_req >= 0], minlength=n)
+    r_count = np.bincount(r_req[r_req >= 0], minlength=n)
+    for i in np.flatnonzero(d_count > 1).tolist():
+        out.add("A1-DUPLICATE", f"request {req.id[i]!r} delivered {d_count[i]} times",
+                request=req.id[i])
+    for i in np.flatnonzero(r_count > 1).tolist():
+        out.add("A1-DUPLICATE", f"request {req.id[i]!r} rejected {r_count[i]} times",
+                request=req.id[i])
+    for i in np.flatnonzero((d_count > 0) & (r_count > 0)).tolist():
+        out.add("A1-BOTH", f"request {req.id[i]!r} is both delivered and rejected",
+                request=req.id[i])
+    for i in np.flatnonzero((d_count == 0) & (r_count == 0)).tolist():
+        out.add("A1-UNACCOUNTED", f"request {req.id[i]!r} is neither delivered nor rejected",
+                request=req.id[i])
+    for rid, reason in zip(plan.rejected_request.tolist(), plan.rejected_reason.tolist(),
+                           strict=True):
+        if reason not in REASONS:
+            out.add("A1-REASON", f"rejection of {rid!r} has unknown reason {reason!r} "
+                    f"(known: {', '.join(REASONS)})", request=rid, reason=reason)
+
+    # ---- rule 2: deliveries on the event grid, one pair per event --------------------
+    d_src = np.array([sidx.get(s, -1) for s in plan.delivery_source.tolist()], dtype=np.int64)
+    d_evt = plan.delivery_event
+    for j in np.flatnonzero(d_src < 0).tolist():
+        out.add("A2-UNKNOWN-SOURCE", f"delivery of {plan.delivery_request[j]!r} names unknown "
+                f"source {plan.delivery_source[j]!r}", request=plan.delivery_request[j],
+                source=plan.delivery_source[j])
+    for j in np.flatnonzero((d_evt < 0) & (d_src >= 0)).tolist():
+        out.add("A2-OFF-GRID", f"delivery of {plan.delivery_request[j]!r} uses event "
+                f"{d_evt[j]} < 0", request=plan.delivery_request[j], event=int(d_evt[j]))
+    ok = (d_src >= 0) & (d_evt >= 0)
+    periods = np.array([s.period for s in instance.sources], dtype=np.int64)
+    starts = np.array([s.start for s in instance.sources], dtype=np.int64)
+    d_time = np.zeros(len(d_evt), dtype=np.int64)
+    d_time[ok] = starts[d_src[ok]] + d_evt[ok] * periods[d_src[ok]]
+    if ok.any():
+        keys = np.stack([d_src[ok], d_evt[ok]], axis=1)
+        uniq, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+        for u in np.flatnonzero(counts > 1).tolist():
+            rows = np.flatnonzero(ok)[inverse.reshape(-1) == u]
+            src = instance.sources[int(uniq[u][0])].id
+            out.add("A2-EVENT-REUSED", f"event {int(uniq[u][1])} of source {src!r} delivers "
+                    f"{counts[u]} pairs ({', '.join(map(str, plan.delivery_request[rows][:5]))})",
+                    source=src, event=int(uniq[u][1]),
+                    requests=[str(x) for x in plan.delivery_request[rows]])
+
+    # ---- rules 3 and 4: switch timelines ---------------------------------------------
+    n_single, n_double = _check_switches(instance, plan, d_req, d_src, d_time, ok, qidx, sidx,
+                                         out)
+
+    # ---- rule 5: storage window --------------------------------------------------------
+    valid = ok & (d_req >= 0)
+    storage = np.zeros(len(d_req), dtype=np.int64)
+    storage[valid] = t_need[d_req[valid]] - d_time[valid]
+    for j in np.flatnonzero(valid & (storage < 0)).tolist():
+        i = d_req[j]
+        out.add("A5-LATE", f"request {req.id[i]!r} gets its pair at tick {d_time[j]}, after its "
+                f"need time {t_need[i]}", request=req.id[i], t_delivery=int(d_time[j]),
+                t_need=int(t_need[i]))
+    for j in np.flatnonzero(valid & (storage > instance.t_max)).tolist():
+        i = d_req[j]
+        out.add("A5-STORAGE", f"request {req.id[i]!r} stores its pair {storage[j]} ticks, more "
+                f"than t_max = {instance.t_max}", request=req.id[i], storage=int(storage[j]),
+                t_max=instance.t_max)
+
+    # ---- rule 6: communication-qubit capacity -----------------------------------------
+    use = valid & (storage >= 0)
+    peak = _check_memory(instance, d_req[use], d_time[use], t_need, out)
+
+    # ---- metrics ----------------------------------------------------------------------
+    accepted = int(np.count_nonzero(d_count > 0))
+    st = storage[use].astype(float) / TICKS_PER_SECOND
+    metrics: dict[str, object] = {
+        "requests": n,
+        "accepted": accepted,
+        "rejected": int(np.count_nonzero(r_count > 0)),
+        "acceptance_ratio": accepted / n if n else 1.0,
+        "reconfigurations": n_single + n_double,
+        "reconfigurations_single": n_single,
+        "reconfigurations_double": n_double,
+        "storage_mean_s": float(st.mean()) if len(st) else 0.0,
+        "storage_median_s": float(np.median(st)) if len(st) else 0.0,
+        "storage_p95_s": float(np.quantile(st, 0.95)) if len(st) else 0.0,
+        "storage_max_s": float(st.max()) if len(st) else 0.0,
+        "peak_stored_pairs": {instance.qpus[q].id: int(peak[q]) for q in range(instance.n_qpus)},
+        "peak_stored_pairs_max": int(peak.max()) if len(peak) else 0,
+        "total_job_delay_s": float((t_need - req.t_need).max() / TICKS_PER_SECOND) if n else 0.0,
+        "runtime_estimate_s": _runtime_estimate(instance, t_need),
+        "rejection_reasons": dict(Counter(plan.rejected_reason.tolist())),
+    }
+    metrics.update(_fidelity_metrics(instance, d_req[use], storage[use]))
+    violations = tuple(out.items)
+    if any(c > MAX_LISTED for c in out.counts.values()):
+        metrics["violations_by_code"] = dict(out.counts)
+    return Report(family="datacenter", objective=float(accepted), violations=violations,
+                  metrics=metrics)
+
+
+def _pair_key(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a <= b else (b, a)
+
+
+def _check_switches(instance: DatacenterInstance, plan: DatacenterPlan, d_req: np.ndarray,
+                    d_src: np.ndarray, d_time: np.ndarray, ok: np.ndarray,
+                    qidx: dict[str, int], sidx: dict[str, int], out: _Collector,
+                    ) -> tuple[int, int]:
+    """Rules 3 and 4; returns the counts of single- and double-line reconfigurations."""
+    rc = plan.reconfigurations
+    n_single = n_double = 0
+    by_source: dict[int, list[int]] = {}
+    for j, s in enumerate(rc.source.tolist()):
+        si = sidx.get(s, -1)
+        if si < 0:
+            out.add("A2-UNKNOWN-SOURCE", f"reconfiguration names unknown source {s!r}", source=s)
+            continue
+        by_source.setdefault(si, []).append(j)
+    for s in plan.initial:
+        if s not in sidx:
+            out.add("A2-UNKNOWN-SOURCE", f"initial state names unknown source {s!r}", source=s)
+    req = instance.requests
+    for si, source in enumerate(instance.sources):
+        ports = set(source.ports)
+
+        def state(a: str, b: str, what: str, source: object = source,
+                  ports: set[int] = ports) -> tuple[int, int] | None:
+            qa, qb = qidx.get(a, -1), qidx.get(b, -1)
+            if qa < 0 or qb < 0 or qa == qb or qa not in ports or qb not in ports:
+                out.add("A3-PORT", f"{what} of source {source.id!r} joins {a!r} and {b!r}, "
+                        "not two distinct QPUs its switch reaches", source=source.id, a=a, b=b)
+                return None
+            return _pair_key(qa, qb)
+
+        init = plan.initial.get(source.id)
+        current = state(*init, "initial state") if init is not None else None
+        rows = sorted(by_source.get(si, []), key=lambda j: (rc.start[j], j))
+        starts, ends, states = [], [], []
+        prev_end = None
+        for j in rows:
+            start, end = int(rc.start[j]), int(rc.end[j])
+            if rc.from_a[j] or rc.from_b[j]:
+                old = state(str(rc.from_a[j]), str(rc.from_b[j]), "reconfiguration start")
+            else:
+                old = None
+            new = state(str(rc.to_a[j]), str(rc.to_b[j]), "reconfiguration target")
+            if old != current:
+                out.add("A4-FROM-STATE", f"reconfiguration of {source.id!r} at tick {start} "
+                        f"starts from {rc.from_a[j]}-{rc.from_b[j]} but the switch connects "
+                        f"{_name(instance, current)}", source=source.id, start=start)
+            if prev_end is not None and start < prev_end:
+                out.add("A4-OVERLAP", f"reconfiguration of {source.id!r} at tick {start} starts "
+                        f"before the previous one ends at {prev_end}", source=source.id,
+                        start=start, previous_end=prev_end)
+            if new is not None:
+                if new == current:
+                    out.add("A4-NO-CHANGE", f"reconfiguration of {source.id!r} at tick {start} "
+                            f"keeps {_name(instance, new)}", source=source.id, start=start)
+                dur = source.reconfiguration_time(current, new)
+                if current is not None and len(set(current) & set(new)) == 1:
+                    n_single += 1
+                else:
+                    n_double += 1
+                if end - start != dur and new != current:
+                    out.add("A4-DURATION", f"reconfiguration of {source.id!r} at tick {start} "
+                            f"lasts {end - start} ticks, must last {dur}", source=source.id,
+                            start=start, duration=end - start, required=dur)
+            current = new
+            prev_end = end
+            starts.append(start)
+            ends.append(end)
+            states.append(new)
+        # replay deliveries of this source against the timeline
+        mine = np.flatnonzero(ok & (d_src == si) & (d_req >= 0))
+        if len(mine) == 0:
+            continue
+        times = d_time[mine]
+        pos = np.searchsorted(np.array(starts, dtype=np.int64), times, side="right") - 1
+        end_arr = np.array(ends, dtype=np.int64)
+        for j, t, p in zip(mine.tolist(), times.tolist(), pos.tolist(), strict=True):
+            i = int(d_req[j])
+            want = _pair_key(int(req.a[i]), int(req.b[i]))
+            if p >= 0 and t < end_arr[p]:
+                out.add("A3-RECONFIGURING", f"request {req.id[i]!r} served at tick {t} by "
+                        f"{source.id!r} while its switch reconfigures "
+                        f"[{starts[p]}, {ends[p]})", request=req.id[i], source=source.id,
+                        t_delivery=t)
+                continue
+            have = states[p] if p >= 0 else (
+                state(*init, "initial state") if init is not None else None)
+            if have != want:
+                out.add("A3-SWITCH-MISMATCH", f"request {req.id[i]!r} needs "
+                        f"{_name(instance, want)} but at tick {t} the switch of {source.id!r} "
+                        f"connects {_name(instance, have)}", request=req.id[i],
+                        source=source.id, t_delivery=t)
+    return n_single, n_double
+
+
+def _name(instance: DatacenterInstance, pair: tuple[int, int] | None) -> str:
+    return "nothing" if pair is None else instance.pair_name(*pair)
+
+
+def _check_memory(instance: DatacenterInstance, d_req: np.ndarray, d_time: np.ndarray,
+                  t_need: np.ndarray, out: _Collector) -> np.ndarray:
+    """Rule 6 by a sweep over interval ends; returns the peak stored pairs per QPU."""
+    req = instance.requests
+    n_q = instance.n_qpus
+    peak = np.zeros(n_q, dtype=np.int64)
+    if len(d_req) == 0:
+        return peak
+    ends = t_need[d_req]
+    qpu = np.concatenate([req.a[d_req], req.b[d_req]]).astype(np.int64)
+    start = np.concatenate([d_time, d_time])
+    stop = np.concatenate([ends, ends])
+    # events: +1 at start, -1 just after stop (closed interval), arrivals first at a tie
+    times = np.concatenate([start, stop])
+    delta = np.concatenate([np.ones(len(start), np.int64), -np.ones(len(stop), np.int64)])
+    q = np.concatenate([qpu, qpu])
+    order = np.lexsort((-delta, times, q))
+    q, times, delta = q[order], times[order], delta[order]
+    level = np.cumsum(delta)
+    # restart the running sum at every QPU boundary
+    first = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
+    base = np.repeat(np.r_[0, level[first[1:] - 1]], np.diff(np.r_[first, len(q)]))
+    level = level - base
+    np.maximum.at(peak, q, level)
+    cap = instance.comm_capacity()
+    for k in np.flatnonzero(peak > cap).tolist():
+        sel = np.flatnonzero((q == k) & (level > cap[k]))
+        t0 = int(times[sel[0]])
+        out.add("A6-MEMORY", f"QPU {instance.qpus[k].id!r} holds {int(peak[k])} stored pairs "
+                f"(first over capacity at tick {t0}), more than its {int(cap[k])} "
+                "communication qubits", qpu=instance.qpus[k].id, peak=int(peak[k]),
+                capacity=int(cap[k]), t=t0)
+    return peak
+
+
+def _runtime_estimate(instance: DatacenterInstance, t_need: np.ndarray) -> float:
+    """Makespan in seconds: last need time, or each job's runtime plus its delay."""
+    req = instance.requests
+    if len(req) == 0:
+        return 0.0
+    end = int(t_need.max())
+    if instance.job_runtime:
+        shift: dict[str, int] = {}
+        for job, d in zip(req.job.tolist(), (t_need - req.t_need).tolist(), strict=True):
+            shift[job] = max(shift.get(job, 0), d)
+        end = max(end, *(rt + shift.get(j, 0) for j, rt in instance.job_runtime.items()))
+    return end / TICKS_PER_SECOND
+
+
+def _fidelity_metrics(instance: DatacenterInstance, d_req: np.ndarray,
+                      storage: np.ndarray) -> dict[str, float]:
+    qpus = instance.qpus
+    if len(d_req) == 0 or any(q.t1 is None or q.t2 is None for q in qpus):
+        return {}
+    t1 = np.array([q.t1 for q in qpus], dtype=float)
+    t2 = np.array([q.t2 for q in qpus], dtype=float)
+    a, b = instance.requests.a[d_req], instance.requests.b[d_req]
+    f = fidelity_at_use(storage, t1[a], t2[a], t1[b], t2[b])
+    return {"fidelity_mean": float(f.mean()), "fidelity_min": float(f.min())}

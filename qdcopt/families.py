@@ -1,0 +1,82 @@
+"""The problem families qdcopt knows, and how the shared flow reaches each.
+
+Each family package exposes one :class:`Family` object.  The public API and the command
+line look families up here by the ``kind`` field of an instance file (or the ``family``
+attribute of a loaded instance), so the flow Instance → Method → Plan → Validator →
+Report is the same code for every family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qdcopt.highs import SolveInfo
+from qdcopt.report import Report
+
+Method = Callable[..., tuple[Any, SolveInfo]]
+
+
+@dataclass(frozen=True)
+class Family:
+    """Everything the shared flow needs from one problem family.
+
+    Attributes
+    ----------
+    name
+        Family name; also the ``kind`` value of its instance files.
+    load
+        ``load(path, document) -> instance``: build a checked, immutable instance from a
+        parsed document; raises :class:`~qdcopt.errors.InstanceError` on bad input.
+    methods
+        Method name → ``fn(instance, **options) -> (plan, SolveInfo)``.
+    compare_methods
+        Methods that ``compare`` runs by default, in order.
+    validate
+        ``validate(instance, plan) -> Report``.
+    plan_from_tables
+        ``plan_from_tables(tables, manifest, folder) -> plan``: inverse of the plan's
+        ``to_tables()`` / ``meta()``.
+    exact_methods
+        Methods whose validated objective must be at least every other method's (the
+        cross-check ``compare`` asserts); empty if none is exact.
+    sense
+        ``"max"`` or ``"min"``.
+    export
+        Optional ``export(instance, plan, folder) -> list[Path]`` writing operator files.
+    """
+
+    name: str
+    load: Callable[[Path, dict[str, Any]], Any]
+    methods: Mapping[str, Method]
+    compare_methods: tuple[str, ...]
+    validate: Callable[[Any, Any], Report]
+    plan_from_tables: Callable[[dict[str, pd.DataFrame], dict[str, Any], Path], Any]
+    exact_methods: tuple[str, ...] = ()
+    sense: str = "max"
+    export: Callable[[Any, Any, Path], list[Path]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network"}
+
+
+def family(name: str) -> Family:
+    """The family called ``name`` (``KeyError`` if unknown)."""
+    module = import_module(_PACKAGES[name])
+    return module.FAMILY
+
+
+def known_kinds() -> list[str]:
+    """Names of every family."""
+    return sorted(_PACKAGES)
+
+
+def family_of(obj: Any) -> Family:
+    """The family of a loaded instance or plan (its ``family`` attribute)."""
+    return family(obj.family)

@@ -1,0 +1,152 @@
+"""Plans as folders of CSV files plus a ``plan.json`` manifest.
+
+A family's plan turns itself into named DataFrames (``to_tables``) and back
+(``from_tables``); this module writes and reads such a folder.  Writing goes to a
+temporary sibling folder first and is moved into place at the end, so an interrupted
+or failed write never leaves a half-written plan behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qdcopt.errors import InstanceError
+
+MANIFEST = "plan.json"
+FORMAT_VERSION = 1
+
+
+def write_folder(folder: str | Path, family: str, tables: Mapping[str, pd.DataFrame],
+                 meta: Mapping[str, Any]) -> Path:
+    """Write ``tables`` as ``<name>.csv`` files and a manifest into ``folder`` atomically.
+
+    Parameters
+    ----------
+    folder
+        Target folder; replaced as a whole if it exists.
+    family
+        Problem family of the plan (``"datacenter"``, ``"network"``...).
+    tables
+        Name → DataFrame; each becomes ``name.csv``.
+    meta
+        JSON-serialisable extra content of the manifest (method, solve info, ...).
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        files = {}
+        for name, frame in tables.items():
+            file = f"{name}.csv"
+            frame.to_csv(tmp / file, index=False)
+            files[name] = file
+        manifest = {"format_version": FORMAT_VERSION, "family": family, "tables": files,
+                    **dict(meta)}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def read_folder(folder: str | Path) -> tuple[str, dict[str, pd.DataFrame], dict[str, Any]]:
+    """Read a plan folder written by :func:`write_folder`.
+
+    Returns
+    -------
+    (family, tables, manifest)
+        Every table's columns are strings (empty cells are ``""``).
+
+    Raises
+    ------
+    InstanceError
+        When the folder, the manifest or one of its tables is missing or unreadable.
+    """
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST
+    if not folder.is_dir():
+        raise InstanceError(folder, "", "plan folder does not exist")
+    if not manifest_path.is_file():
+        raise InstanceError(manifest_path, "", "plan manifest is missing")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InstanceError(manifest_path, "", f"is not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise InstanceError(manifest_path, "", "must hold a JSON object")
+    family = manifest.get("family")
+    if not isinstance(family, str):
+        raise InstanceError(manifest_path, "family", "must be a string naming the problem family")
+    files = manifest.get("tables")
+    if not isinstance(files, dict):
+        raise InstanceError(manifest_path, "tables", "must map table names to CSV files")
+    tables: dict[str, pd.DataFrame] = {}
+    for name, file in files.items():
+        path = folder / str(file)
+        if not path.is_file():
+            raise InstanceError(path, "", f"table {name!r} named in the manifest is missing")
+        try:
+            # every column is read as text so that ids such as "007" survive; each family
+            # converts its number columns itself (and reports the cell that is no number)
+            tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            tables[name] = pd.DataFrame()
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise InstanceError(path, "", f"is not a readable CSV table ({exc})") from None
+    return family, tables, manifest
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], file: str | Path) -> None:
+    """Raise :class:`InstanceError` unless ``frame`` has every column in ``columns``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing and len(frame.columns) > 0:
+        raise InstanceError(file, missing[0], "required column is missing")
+
+
+def int_column(frame: pd.DataFrame, column: str, file: str | Path) -> np.ndarray:
+    """Column ``column`` of a text table as exact int64 values.
+
+    Parsing the text directly (not through float) keeps tick counts above 2**53 exact.
+
+    Raises
+    ------
+    InstanceError
+        Naming the first cell that is not an integer.
+    """
+
+
+    series = frame[column].astype(str).str.strip()
+    try:
+        return series.astype(np.int64).to_numpy()
+    except (ValueError, OverflowError, TypeError):
+        pass
+    for i, text in enumerate(series.tolist()):
+        try:
+            int(text)
+        except ValueError:
+            raise InstanceError(file, f"row {i + 2}.{column}",
+                                f"must be an integer, got {text!r}") from None
+    raise InstanceError(file, column, "holds an integer too large for 64 bits")
