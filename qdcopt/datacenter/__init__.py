@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from qdcopt.datacenter.export import export_operator_files
+from qdcopt.datacenter.edf import edf
 from qdcopt.datacenter.greedy import greedy, greedy_retry
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.load import load_datacenter
 from qdcopt.datacenter.plan import DatacenterPlan, plan_from_tables
+from qdcopt.datacenter.scoring import scoring
 from qdcopt.datacenter.validate import validate
 from qdcopt.families import Family
 
@@ -21,13 +23,15 @@ def _load(path: Path, document: dict[str, Any]) -> DatacenterInstance:
 METHODS = {
     "greedy": greedy,
     "greedy-retry": greedy_retry,
+    "edf": edf,
+    "scoring": scoring,
 }
 
 FAMILY = Family(
     name="datacenter",
     load=_load,
     methods=METHODS,
-    compare_methods=("greedy", "greedy-retry"),
+    compare_methods=("greedy", "edf", "scoring", "greedy-retry"),
     validate=validate,
     plan_from_tables=plan_from_tables,
     exact_methods=(),

@@ -44,6 +44,12 @@ from qdcopt.datacenter.storage import fidelity_at_use
 from qdcopt.report import Report, Violation
 from qdcopt.timebase import TICKS_PER_SECOND
 
+RULES: dict[str, int] = {
+    line.split()[0]: int(line[1])
+    for line in (__doc__ or "").splitlines() if line[:1] == "A" and line[1:2].isdigit()
+}
+"""Violation code → the DESIGN.md rule number it belongs to."""
+
 MAX_LISTED = 1000
 """Violations listed per rule; the count beyond that is still reported."""
 

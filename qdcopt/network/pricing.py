@@ -1,0 +1,150 @@
+"""Pricing swap hyperedges: which columns of the full hypergraph could raise the LP optimum.
+
+The hyperflow LP (``models/hyperflow.md``) has one conservation row per state ``{u, v}``,
+``consumed − produced ≤ 0``, with dual price ``π_{uv} ≥ 0``.  A swap column ``(w, u, v)``
+has objective coefficient 0 and entries ``+1`` in rows ``{u, w}`` and ``{w, v}`` and
+``-γ_w`` in row ``{u, v}``, so its reduced cost (maximisation) is
+
+    rc(w, u, v) = γ_w · π_{uv} − π_{uw} − π_{wv}.
+
+A restricted LP holds only some swaps.  A state that no active column produces (and that
+is neither a link nor a request) is *free*: its row forces its consumers to zero and its
+dual from the restricted LP says nothing about what the state would be worth.  The full
+LP's dual is completed by giving every free state the cheapest price at which it can be
+made, ``π_p = min_w (π_{pw} + π_{wq}) / γ_w`` over every swap (a generalised shortest
+path; ``(a + b)/γ ≥ max(a, b)`` makes it well founded).  These prices satisfy every
+swap's dual constraint whose output is free, raise no price of an active column's output,
+and leave the dual objective unchanged (conservation rows have right-hand side 0).  So if
+no swap then has ``rc > 0``, the restricted optimum is the full-hypergraph optimum; if some
+swap has ``rc > 0`` it is added together with the cheapest derivation of its free inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Relative tolerance below which a reduced cost counts as zero.
+PRICE_TOL = 1e-9
+
+
+def extend_prices(prices: np.ndarray, fixed: np.ndarray, gamma: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Complete a dual price matrix with the cheapest derivation price of free states.
+
+    Parameters
+    ----------
+    prices
+        ``n × n`` symmetric matrix of state prices (only entries of fixed states are used).
+    fixed
+        ``n × n`` symmetric boolean matrix: states whose price is given.
+    gamma
+        Swap gain ``γ_w`` per node (``0 < γ ≤ 1``).
+
+    Returns
+    -------
+    (P, via)
+        Completed prices (``inf`` for states that cannot be derived) and, for free states,
+        the swap node of their cheapest derivation (``-1`` elsewhere).
+    """
+    n = len(gamma)
+    P = np.where(fixed, np.maximum(prices, 0.0), np.inf)
+    np.fill_diagonal(P, 0.0)
+    free = ~fixed.copy()
+    np.fill_diagonal(free, False)
+    via = np.full((n, n), -1, dtype=np.int64)
+    if not free.any():
+        return P, via
+    inv_gamma = 1.0 / np.asarray(gamma, dtype=float)
+    # Gauss–Seidel sweeps over the swap node: each sweep extends every derivation by at
+    # least one level, and prices only fall, so the sweeps stop at the least fixed point.
+    for _ in range(4 * n + 4):
+        changed = False
+        for w in range(n):
+            col = P[:, w]
+            cand = (col[:, None] + col[None, :]) * inv_gamma[w]
+            better = free & (cand < P * (1.0 - 1e-13))
+            better[w, :] = False
+            better[:, w] = False
+            if better.any():
+                P[better] = cand[better]
+                via[better] = w
+                changed = True
+        if not changed:
+            break
+    return P, via
+
+
+def positive_swaps(P: np.ndarray, gamma: np.ndarray, tol: float,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every swap ``(w, u, v)`` (``u < v``) with reduced cost above ``tol``.
+
+    Parameters
+    ----------
+    P
+        Completed price matrix from :func:`extend_prices`.
+    gamma
+        ``γ_w`` per node.
+    tol
+        Absolute tolerance.
+
+    Returns
+    -------
+    (w, u, v, rc)
+        The swaps and their reduced costs.
+    """
+    n = len(gamma)
+    ws, us, vs, rcs = [], [], [], []
+    upper = np.triu(np.ones((n, n), dtype=bool), k=1)
+    with np.errstate(invalid="ignore"):
+        for w in range(n):
+            col = P[:, w]
+            rc = gamma[w] * P - col[:, None] - col[None, :]
+            # Rows/columns w give (γ - 1)·π ≤ 0 and the diagonal -2π ≤ 0: never positive.
+            hit = (rc > tol) & upper
+            if hit.any():
+                u, v = np.nonzero(hit)
+                ws.append(np.full(len(u), w, dtype=np.int64))
+                us.append(u)
+                vs.append(v)
+                rcs.append(rc[u, v])
+    if not ws:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    return (np.concatenate(ws), np.concatenate(us).astype(np.int64),
+            np.concatenate(vs).astype(np.int64), np.concatenate(rcs))
+
+
+def derivation(via: np.ndarray, a: int, b: int, fixed: np.ndarray,
+               ) -> list[tuple[int, int, int]]:
+    """Swaps of the cheapest derivation of free state ``{a, b}`` down to fixed states.
+
+    Parameters
+    ----------
+    via
+        Swap node of each free state's cheapest derivation (from :func:`extend_prices`).
+    a, b
+        The state.
+    fixed
+        States whose price was given (derivations stop there).
+
+    Returns
+    -------
+    list of (w, u, v)
+        Swaps with ``u < v``; empty when ``{a, b}`` is fixed or cannot be derived.
+    """
+    out: list[tuple[int, int, int]] = []
+    stack = [(a, b)]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        u, v = stack.pop()
+        key = (min(u, v), max(u, v))
+        if key in seen or fixed[u, v]:
+            continue
+        seen.add(key)
+        w = int(via[u, v])
+        if w < 0:
+            continue
+        out.append((w, key[0], key[1]))
+        stack.append((u, w))
+        stack.append((w, v))
+    return out
