@@ -44,7 +44,8 @@ def load_instance(path: str | Path, **graph_options: Any) -> Any:
     document = read_document(path)
     kind = document.get("kind", "datacenter")
     if kind not in known_kinds():
-        raise InstanceError(path, "kind", f"must be one of {', '.join(known_kinds())}, got {kind!r}")
+        kinds = ", ".join(known_kinds())
+        raise InstanceError(path, "kind", f"must be one of {kinds}, got {kind!r}")
     return family(kind).load(path, document)
 
 

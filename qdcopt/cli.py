@@ -110,7 +110,8 @@ def _print_report(report: Report, title: str) -> None:
 def solve_cmd(
     instance: Annotated[Path, typer.Argument(help="Instance file.")],
     method: Annotated[str | None, typer.Option("--method", "-m", help="Method name.")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the plan folder here.")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Write the plan folder here.")] = None,
     option: OptionOpt = None,
     time_limit: TimeOpt = None,
     threads: ThreadsOpt = None,

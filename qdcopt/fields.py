@@ -35,7 +35,8 @@ def read_document(path: str | Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceError(path, "", f"cannot be read as UTF-8 text ({exc.__class__.__name__})")
+        raise InstanceError(path, "",
+                            f"cannot be read as UTF-8 text ({exc.__class__.__name__})") from None
     suffix = path.suffix.lower()
     try:
         if suffix == ".toml":
@@ -205,5 +206,6 @@ def check_unique(file: str | Path, field: str, ids: list[str]) -> None:
     seen: dict[str, int] = {}
     for i, x in enumerate(ids):
         if x in seen:
-            raise InstanceError(file, f"{field}[{i}].id", f"duplicate id {x!r} (first at [{seen[x]}])")
+            raise InstanceError(file, f"{field}[{i}].id",
+                                f"duplicate id {x!r} (first at [{seen[x]}])")
         seen[x] = i

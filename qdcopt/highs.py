@@ -89,7 +89,7 @@ class SolveInfo:
 
     @property
     def gap(self) -> float:
-        """Relative gap between the claimed objective and the bound (``nan`` if either is unknown)."""
+        """Relative gap between claimed objective and bound (``nan`` if either is unknown)."""
         return relative_gap(self.objective, self.bound, self.sense)
 
     def with_(self, **changes: Any) -> SolveInfo:
@@ -185,8 +185,9 @@ def solve_pyomo(model: Any, options: SolverOptions, method: str, sense: str = MA
     if result.incumbent_objective is not None:
         result.solution_loader.load_vars()
         loaded = True
-    objective = math.nan if result.incumbent_objective is None else float(result.incumbent_objective)
-    bound = math.nan if result.objective_bound is None else float(result.objective_bound)
+    incumbent, proven = result.incumbent_objective, result.objective_bound
+    objective = math.nan if incumbent is None else float(incumbent)
+    bound = math.nan if proven is None else float(proven)
     if status == "optimal" and math.isnan(bound):
         bound = objective
     info = SolveInfo(method=method, status=status, objective=objective, bound=bound,

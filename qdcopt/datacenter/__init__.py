@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qdcopt.datacenter.export import export_operator_files
 from qdcopt.datacenter.edf import edf
+from qdcopt.datacenter.export import export_operator_files
 from qdcopt.datacenter.greedy import greedy, greedy_retry
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.load import load_datacenter

@@ -98,7 +98,8 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
     job_runtime: dict[str, int] = {}
     given = [k for k in ("requests", "requests_csv", "jobs") if doc.has(k)]
     if len(given) > 1:
-        raise doc.error(given[1], f"give only one of requests, requests_csv, jobs (also {given[0]})")
+        raise doc.error(given[1],
+                        f"give only one of requests, requests_csv, jobs (also {given[0]})")
     if doc.has("requests"):
         requests = _inline_requests(doc, qindex)
     elif doc.has("requests_csv"):
@@ -144,7 +145,7 @@ def _sources(doc: Section, qindex: dict[str, int]) -> tuple[Source, ...]:
                                     f"unknown QPU id {pid!r}")
         if len(set(ports_ids)) != len(ports_ids):
             raise item.error("ports", "must not repeat a QPU")
-        if len(ports_ids) < 2:
+        if len(ports_ids) < min(2, len(qindex)):
             raise item.error("ports", "a switch must reach at least two QPUs")
         t_single = item.duration("t_single", parse_duration(DEFAULT_T_SINGLE))
         t_double = item.duration("t_double", parse_duration(DEFAULT_T_DOUBLE))
@@ -164,7 +165,8 @@ def _storage(doc: Section, qpus: tuple[Qpu, ...]) -> tuple[int, float | None]:
     if doc.has("t_max"):
         return doc.duration("t_max"), None
     if not doc.has("min_fidelity"):
-        raise doc.error("t_max", "required: give t_max, or min_fidelity with t1 and t2 on every QPU")
+        raise doc.error("t_max",
+                        "required: give t_max, or min_fidelity with t1 and t2 on every QPU")
     fmin = doc.number("min_fidelity", low=0.25, high=1.0, low_open=True)
     if fmin >= 1.0:
         raise doc.error("min_fidelity", "must be below 1 (no stored pair keeps fidelity 1)")
@@ -243,7 +245,8 @@ def read_requests_csv(path: str | Path, qindex: dict[str, int]) -> Requests:
     if len(same):
         i = int(same[0])
         raise InstanceError(path, f"row {i + 2}.qpu_b",
-                            f"a request must join two different QPUs, got {frame['qpu_a'].iat[i]!r} twice")
+                            "a request must join two different QPUs, "
+                            f"got {frame['qpu_a'].iat[i]!r} twice")
     tcol = time_cols[0]
     t_need = _csv_times(path, frame[tcol], tcol, _CSV_TIME_SCALE[tcol])
     jobs = (frame["job"].astype(str).to_numpy(dtype=object) if "job" in frame.columns
@@ -256,7 +259,8 @@ def _csv_times(path: Path, column: pd.Series, name: str, scale: int) -> np.ndarr
     bad = np.flatnonzero(numeric.isna().to_numpy() | ~np.isfinite(numeric.to_numpy(dtype=float)))
     if len(bad):
         i = int(bad[0])
-        raise InstanceError(path, f"row {i + 2}.{name}", f"must be a finite number, got {column.iat[i]!r}")
+        raise InstanceError(path, f"row {i + 2}.{name}",
+                            f"must be a finite number, got {column.iat[i]!r}")
     if pd.api.types.is_integer_dtype(numeric):
         ticks = numeric.to_numpy(dtype=np.int64) * scale
     else:
@@ -264,5 +268,6 @@ def _csv_times(path: Path, column: pd.Series, name: str, scale: int) -> np.ndarr
     neg = np.flatnonzero(ticks < 0)
     if len(neg):
         i = int(neg[0])
-        raise InstanceError(path, f"row {i + 2}.{name}", f"must not be negative, got {column.iat[i]!r}")
+        raise InstanceError(path, f"row {i + 2}.{name}",
+                            f"must not be negative, got {column.iat[i]!r}")
     return ticks

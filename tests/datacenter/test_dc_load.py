@@ -76,7 +76,8 @@ def test_storage_window_from_fidelity():
 def test_min_fidelity_instance_derives_t_max(tmp_path):
     text = (DATA / "bad_min_fidelity_without_t1.toml").read_text().replace(
         "comm_qubits = 2", 'comm_qubits = 2\nt1 = "0.5 ms"\nt2 = "0.5 ms"').replace(
-        'data_qubits = 4\n\n[[sources]]', 'data_qubits = 4\nt1 = "0.5 ms"\nt2 = "0.5 ms"\n\n[[sources]]')
+        'data_qubits = 4\n\n[[sources]]',
+        'data_qubits = 4\nt1 = "0.5 ms"\nt2 = "0.5 ms"\n\n[[sources]]')
     path = tmp_path / "fid.toml"
     path.write_text(text)
     inst = qdcopt.load_instance(path)
