@@ -255,6 +255,56 @@ def export_cmd(
             out.print(f"wrote {f}")
 
 
+@app.command("bench")
+@_guard
+def bench_cmd(
+    suite: Annotated[str, typer.Argument(help="Suite: the script benchmarks/bench_SUITE.py.")],
+    args: Annotated[list[str] | None, typer.Argument(
+        help="Arguments passed to the script.")] = None,
+) -> None:
+    """Run a benchmark script from benchmarks/ (it prints its own figures)."""
+    import runpy
+
+    folder = Path("benchmarks")
+    script = folder / f"bench_{suite}.py"
+    if not script.is_file():
+        known = sorted(p.stem.removeprefix("bench_") for p in folder.glob("bench_*.py"))
+        raise ValueError(f"no benchmark suite {suite!r} in {folder}/ (known: "
+                         f"{', '.join(known) or 'none; run from the project folder'})")
+    old = sys.argv
+    sys.argv = [str(script), *(args or [])]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = old
+
+
+@app.command("study")
+@_guard
+def study_cmd(
+    name: Annotated[str, typer.Argument(help="Study name (see `qdcopt study list`).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for CSV and PNG files.")] = Path(
+        "results"),
+    seed: SeedOpt = None,
+    quick: Annotated[bool, typer.Option(help="A small, fast version of the study.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Regenerate the CSV and PNG files of one paper figure or table."""
+    from qdcopt.studies import STUDIES, run_study
+
+    if name == "list":
+        for key, (_, text) in STUDIES.items():
+            out.print(f"{key:10s} {text}")
+        return
+    files = run_study(name, out_dir, seed=0 if seed is None else seed, quick=quick,
+                      progress=lambda msg: err.print(msg))
+    if as_json:
+        print(json.dumps({"study": name, "files": [str(f) for f in files]}, indent=2))
+    else:
+        for f in files:
+            out.print(f"wrote {f}")
+
+
 def main() -> None:
     """Entry point of the ``qdcopt`` console script."""
     try:

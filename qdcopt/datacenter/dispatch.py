@@ -185,10 +185,12 @@ class Dispatcher:
         try:
             while self.pair_heap:
                 d, p = heapq.heappop(self.pair_heap)
-                stash.append((d, p))
+                if p in seen:
+                    continue  # a duplicate entry: the pair was already offered
                 top = self.top(p, now)
-                if top is None or top[0] != d or p in seen:
-                    continue
+                if top is None or top[0] != d:
+                    continue  # stale entry: dropped for good (the live one is elsewhere)
+                stash.append((d, p))
                 seen.add(p)
                 if p[0] not in ports or p[1] not in ports:
                     continue

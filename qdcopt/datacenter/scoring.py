@@ -42,11 +42,13 @@ def _occupancy(d: Dispatcher, p: Pair) -> float:
     return sum(fills) / 2
 
 
-def _stranded(d: Dispatcher, state: Pair, until: int) -> int:
-    heap = d.pending.get(state, [])
-    # a heap is not sorted, but counting those with deadline < until needs no order
-    return sum(1 for dl, _ in heap if dl < until) if len(heap) < 64 else sum(
-        1 for dl, _ in heap[:64] if dl < until)
+def _stranded(d: Dispatcher, state: Pair, until: int, limit: int = 64) -> int:
+    """Pending requests of ``state`` whose deadline passes before ``until`` (counted among
+    the first ``limit`` heap entries: the heap's head holds the earliest deadlines)."""
+    heap = d.pending.get(state)
+    if not heap or heap[0][0] >= until:
+        return 0
+    return sum(1 for dl, _ in heap[:limit] if dl < until)
 
 
 def make_policy(alpha: float, beta: float, gamma: float, delta: float, breadth: int):

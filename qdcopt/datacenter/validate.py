@@ -77,6 +77,34 @@ def effective_need(instance: DatacenterInstance, plan: DatacenterPlan,
     if len(plan.shift_job) == 0:
         return t
     index = req.index()
+    add = np.zeros(len(req), dtype=np.int64)
+    for job, rid, delay in zip(plan.shift_job.tolist(), plan.shift_request.tolist(),
+                               plan.shift_delay.tolist(), strict=True):
+        i = index.get(rid)
+        if i is None:
+            if out is not None:
+                out.add("A1-UNKNOWN-REQUEST", f"shift names unknown request {rid!r}",
+                        request=rid, job=job)
+            continue
+        if req.job[i] != job or delay <= 0:
+            if out is not None:
+                out.add("A1-SHIFT", f"shift of job {job!r} from request {rid!r} by {delay} "
+                        f"ticks: the request belongs to job {req.job[i]!r} and delays must be > 0",
+                        request=rid, job=job, delay=delay)
+            continue
+        add[i] += delay
+    # a shift applies from its request to the end of the job: a running sum along each
+    # job's order (need time, then position), restarted at every job
+    _, job_code = np.unique(req.job.astype(str), return_inverse=True)
+    order = np.lexsort((np.arange(len(req)), req.t_need, job_code))
+    running = np.cumsum(add[order])
+    codes = job_code[order]
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    before = np.r_[0, running[first[1:] - 1]]
+    running -= np.repeat(before, np.diff(np.r_[first, len(order)]))
+    t[order] += running
+    return t
+    index = req.index()
     order = req.order()
     rank = np.empty(len(req), dtype=np.int64)
     rank[order] = np.arange(len(req))

@@ -1,0 +1,385 @@
+"""The switch-assignment MILP: optimal plans with a certified bound (see ``models/switch.md``).
+
+Public methods (signature ``fn(instance, **options) -> (DatacenterPlan, SolveInfo)``):
+
+``milp``        the slot formulation per independent block, warm-started from the best
+                heuristic plan, objective lexicographic (accepted requests, then fewest
+                switch changes) or weighted with ``penalty``.
+``milp-lp``     the LP relaxation of the same model: a proven bound fast, and the
+                best heuristic plan as its plan.
+
+The claimed ``objective`` is always the number of requests the returned plan serves
+(the plan is replayed through the validator before it is returned, and the warm start is
+returned instead whenever it is better); ``bound`` is a proven upper bound on the number
+of requests *any* valid plan can serve.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.switch_data import SwitchData, preprocess
+from qdcopt.datacenter.switch_model import SlotIndex, build_slot_model, column_slots
+from qdcopt.datacenter.switch_plan import layout_block, plan_from_deliveries, start_from_plan
+from qdcopt.datacenter.highs_arrays import (
+    LinearSpec,
+    SpecResult,
+    build_highs,
+    run_highs,
+    solve_arrays,
+    solve_pyomo_spec,
+)
+from qdcopt.highs import SolveInfo, SolverOptions
+
+EXCLUDED_WARM_STARTS = ("greedy-retry",)
+"""Heuristics never used as warm start (they change the demand by delaying jobs)."""
+
+PYOMO_AUTO_LIMIT = 20_000
+"""With ``builder="auto"``, models with fewer columns than this go through pyomo."""
+
+
+def best_heuristic(instance: DatacenterInstance, exclude: tuple[str, ...] = ()
+                   ) -> tuple[DatacenterPlan | None, str, dict[str, float]]:
+    """Run every registered heuristic and keep the best valid plan.
+
+    Looks the heuristics up in ``qdcopt.datacenter.METHODS`` at call time, skipping the
+    MILP methods, ``greedy-retry`` (it delays jobs) and ``exclude``.
+
+    Returns
+    -------
+    (plan or None, method name, {method: seconds})
+    """
+    from qdcopt.datacenter import METHODS
+    from qdcopt.datacenter.validate import validate
+
+    best: DatacenterPlan | None = None
+    best_name = ""
+    best_val = -1
+    times: dict[str, float] = {}
+    for name, fn in list(METHODS.items()):
+        if name in EXCLUDED_WARM_STARTS or name in exclude or name in MILP_METHODS:
+            continue
+        if getattr(fn, "__module__", "") == __name__:
+            continue
+        t0 = time.perf_counter()
+        try:
+            plan, _ = fn(instance)
+        except Exception:  # a broken heuristic must not take the MILP down with it
+            continue
+        times[name] = time.perf_counter() - t0
+        if plan.changes_demand:
+            continue
+        rep = validate(instance, plan)
+        if rep.violations:
+            continue
+        val = int(rep.objective)
+        if val > best_val:
+            best, best_name, best_val = plan, name, val
+    return best, best_name, times
+
+
+def _options(time_limit: float | None, mip_gap: float, threads: int, seed: int,
+             verbose: bool) -> SolverOptions:
+    return SolverOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed,
+                         verbose=verbose)
+
+
+def _solve(spec: LinearSpec, options: SolverOptions, builder: str, *,
+           start: tuple[np.ndarray, np.ndarray] | None = None, relax: bool = False,
+           ) -> SpecResult:
+    if builder == "auto":
+        builder = "pyomo" if spec.n_cols < PYOMO_AUTO_LIMIT and not relax else "arrays"
+    if builder == "pyomo" and not relax:
+        return solve_pyomo_spec(spec, options)
+    if builder not in ("pyomo", "arrays"):
+        raise ValueError(f"builder must be 'auto', 'pyomo' or 'arrays', got {builder!r}")
+    return solve_arrays(spec, options, start=start, relax=relax)
+
+
+def _block_bound(res: SpecResult, n_requests: int, penalty: float, n_changes_max: int) -> int:
+    """Proven bound on the requests a block can serve, from a solve of its model."""
+    b = res.bound
+    if not math.isfinite(b):
+        return n_requests
+    if penalty > 0:
+        # accepted − penalty·changes ≤ b and changes ≤ n_changes_max for the best plan
+        b = b + penalty * n_changes_max
+    return int(min(n_requests, math.floor(b + 1e-6)))
+
+
+def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
+                mip_gap: float = 1e-6, threads: int = 1, seed: int = 0,
+                penalty: float | None = None, builder: str = "auto",
+                formulation: str = "slot", warm_start: bool = True,
+                lexicographic: bool = True, split_blocks: bool = True,
+                verbose: bool = False, **_: Any) -> tuple[DatacenterPlan, SolveInfo]:
+    """Solve switch assignment with the slot MILP.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    time_limit
+        Wall-clock seconds for the whole method (heuristics, models, plan building).
+    mip_gap
+        Relative MIP gap at which a block's solve may stop.
+    threads, seed
+        HiGHS threads and random seed.
+    penalty
+        ``None`` (default): lexicographic — most accepted requests, then fewest switch
+        changes.  A number: maximise accepted − penalty × changes in one solve.
+    builder
+        ``"pyomo"``, ``"arrays"`` (highspy from sparse arrays) or ``"auto"`` (pyomo for
+        small models).
+    formulation
+        ``"slot"`` (the only one; exact when the switching costs are subadditive).
+    warm_start
+        Start from the best heuristic plan (also returned when it is better).
+    lexicographic
+        With ``penalty=None``, run the second phase (fewest changes at the best count).
+    split_blocks
+        Solve independent time blocks as separate models.
+    verbose
+        Show HiGHS's log.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+        ``objective``: requests served by the plan; ``bound``: proven upper bound on the
+        requests any plan can serve; ``extra``: reconfigurations, blocks, model sizes.
+    """
+    from qdcopt.datacenter.validate import validate
+
+    if formulation != "slot":
+        raise ValueError(f"formulation must be 'slot', got {formulation!r}")
+    t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + float(time_limit)
+    data = preprocess(instance, split_blocks=split_blocks)
+    warm, warm_name, heur_times = (None, "", {})
+    if warm_start:
+        warm, warm_name, heur_times = best_heuristic(instance)
+    model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    cap = instance.comm_capacity()
+    pen = 0.0 if penalty is None else float(penalty)
+    sizes = np.array([len(b.requests) for b in data.blocks], dtype=np.float64)
+    remaining_size = float(sizes.sum())
+    deliveries: list[tuple[int, int, int]] = []
+    last: dict[int, tuple[int, tuple[int, int]]] = {}
+    bound = 0
+    statuses: list[str] = []
+    n_cols = n_rows = 0
+    nodes = 0
+    build_s = solve_s = 0.0
+    for b, block in enumerate(data.blocks):
+        tb = time.perf_counter()
+        spec, idx = build_slot_model(block, model_costs, cap, penalty=pen)
+        build_s += time.perf_counter() - tb
+        n_cols += spec.n_cols
+        n_rows += spec.n_rows
+        budget = None
+        if deadline is not None:
+            left = max(0.0, deadline - time.perf_counter())
+            budget = max(0.05, left * sizes[b] / max(1.0, remaining_size))
+        remaining_size -= sizes[b]
+        start = start_from_plan(data, b, idx, warm) if warm is not None else None
+        opts = _options(budget, mip_gap, threads, seed, verbose)
+        ts = time.perf_counter()
+        res = _solve(spec, opts, builder, start=start)
+        n_changes_max = len(block.requests)
+        if (penalty is None and lexicographic and res.status == "optimal"
+                and res.x is not None and idx.changes):
+            res2 = _second_phase(spec, idx, res, builder, opts, deadline, budget, ts)
+            if res2 is not None:
+                res = SpecResult(res.status, res2.x, res.objective, res.bound, res.time_s,
+                                 res.nodes + res2.nodes)
+        solve_s += time.perf_counter() - ts
+        nodes += res.nodes
+        statuses.append(res.status)
+        bound += _block_bound(res, len(block.requests), pen, n_changes_max)
+        if res.x is not None:
+            deliveries.extend(layout_block(block, idx, res.x, data.costs, last))
+    reasons = {int(r): str(why) for r, why in
+               zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}
+    plan, dropped = plan_from_deliveries(instance, "milp", deliveries, reasons)
+    rep = validate(instance, plan)
+    value = int(rep.objective) if not rep.violations else -1
+    source = "milp"
+    if warm is not None:
+        wrep = validate(instance, warm)
+        if int(wrep.objective) > value:
+            plan = _renamed(warm, "milp", reasons)
+            rep = validate(instance, plan)
+            value = int(rep.objective)
+            source = warm_name
+    if value < 0:  # no valid model plan and no warm start: serve nothing
+        plan, _ = plan_from_deliveries(instance, "milp", [], reasons)
+        rep = validate(instance, plan)
+        value = 0
+    if all(s == "optimal" for s in statuses) and value >= bound:
+        status = "optimal"
+    elif any(s in ("time_limit", "interrupted") for s in statuses) or value < bound:
+        status = "time_limit" if any(s in ("time_limit", "interrupted") for s in statuses) \
+            else "feasible"
+    else:
+        status = "feasible"
+    if not data.exact and status == "optimal" and value < bound:
+        status = "feasible"
+    info = SolveInfo(
+        method="milp", status=status, objective=float(value), bound=float(bound),
+        time_s=time.perf_counter() - t0,
+        extra={"reconfigurations": int(rep.metrics["reconfigurations"]),
+               "blocks": len(data.blocks), "columns": n_cols, "rows": n_rows,
+               "nodes": nodes, "build_s": round(build_s, 4), "solve_s": round(solve_s, 4),
+               "plan_from": source, "warm_start": warm_name, "dropped": dropped,
+               "unservable": len(data.unservable), "exact_costs": data.exact,
+               "heuristic_s": {k: round(v, 4) for k, v in heur_times.items()},
+               "block_status": dict(zip(*np.unique(statuses, return_counts=True),
+                                        strict=True)) if statuses else {}})
+    info.extra["block_status"] = {str(k): int(v) for k, v in info.extra["block_status"].items()}
+    return plan, info
+
+
+def _second_phase(spec: LinearSpec, idx: SlotIndex, res: SpecResult, builder: str,
+                  opts: SolverOptions, deadline: float | None, budget: float | None,
+                  started: float) -> SpecResult | None:
+    """Fewest changes among solutions serving as many requests as ``res``."""
+    accepted = float(round(sum(res.x[c] for c in idx.accepted)))
+    two = LinearSpec(sense="max", col_lb=spec.col_lb, col_ub=spec.col_ub,
+                     col_cost=[0.0] * spec.n_cols, col_int=spec.col_int,
+                     var_blocks=spec.var_blocks, row_lb=list(spec.row_lb),
+                     row_ub=list(spec.row_ub), rows_i=list(spec.rows_i),
+                     rows_j=list(spec.rows_j), rows_v=list(spec.rows_v),
+                     row_blocks={k: list(v) for k, v in spec.row_blocks.items()})
+    for c, w in zip(idx.changes, idx.change_coef, strict=True):
+        two.col_cost[c] -= w
+    two.row_block("lexicographic")
+    two.add_row(list(idx.accepted), [1.0] * len(idx.accepted), accepted, math.inf)
+    left = None
+    if budget is not None:
+        used = time.perf_counter() - started
+        left = budget - used
+        if deadline is not None:
+            left = min(left, deadline - time.perf_counter())
+        if left < 0.05:
+            return None
+    opts2 = SolverOptions(time_limit=left, mip_gap=opts.mip_gap, threads=opts.threads,
+                          seed=opts.seed, verbose=opts.verbose)
+    res2 = _solve(two, opts2, builder, start=(np.arange(spec.n_cols), res.x))
+    if res2.x is None:
+        return None
+    if sum(res2.x[c] for c in idx.accepted) < accepted - 0.5:
+        return None
+    return res2
+
+
+def _renamed(plan: DatacenterPlan, method: str, reasons: dict[int, str]) -> DatacenterPlan:
+    """The warm-start plan under this method's name (same decisions)."""
+    del reasons
+    rc = plan.reconfigurations
+    return DatacenterPlan.build(
+        method, initial=plan.initial,
+        reconf={"source": rc.source, "start": rc.start, "end": rc.end, "from_a": rc.from_a,
+                "from_b": rc.from_b, "to_a": rc.to_a, "to_b": rc.to_b},
+        deliveries=(plan.delivery_request, plan.delivery_source, plan.delivery_event),
+        rejected=(plan.rejected_request, plan.rejected_reason))
+
+
+def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
+                    threads: int = 1, seed: int = 0, verbose: bool = False,
+                    **_: Any) -> tuple[DatacenterPlan, SolveInfo]:
+    """The best heuristic plan with the LP-relaxation bound of the slot model.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+        Status ``"bound"``; ``objective`` the plan's served requests, ``bound`` the sum
+        over blocks of ⌊LP optimum⌋.
+    """
+    from qdcopt.datacenter.validate import validate
+
+    t0 = time.perf_counter()
+    data = preprocess(instance)
+    warm, warm_name, _ = best_heuristic(instance)
+    model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    cap = instance.comm_capacity()
+    bound = 0
+    for block in data.blocks:
+        spec, _idx = build_slot_model(block, model_costs, cap)
+        left = None if time_limit is None else max(0.05, t0 + time_limit - time.perf_counter())
+        res = solve_arrays(spec, _options(left, 1e-6, threads, seed, verbose), relax=True)
+        bound += _block_bound(res, len(block.requests), 0.0, 0)
+    reasons = {int(r): str(why) for r, why in
+               zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}
+    if warm is None:
+        plan, _ = plan_from_deliveries(instance, "milp-lp", [], reasons)
+    else:
+        plan = _renamed(warm, "milp-lp", reasons)
+    rep = validate(instance, plan)
+    info = SolveInfo(method="milp-lp", status="bound", objective=float(rep.objective),
+                     bound=float(bound), time_s=time.perf_counter() - t0,
+                     extra={"reconfigurations": int(rep.metrics["reconfigurations"]),
+                            "plan_from": warm_name, "blocks": len(data.blocks)})
+    return plan, info
+
+
+MILP_METHODS = {"milp": switch_milp, "milp-lp": switch_lp_bound}
+"""Method name → function, for registration in ``qdcopt.datacenter.METHODS``."""
+
+
+def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
+                    deadline: float, *, window: int = 16, step: int | None = None,
+                    sub_limit: float = 5.0, max_passes: int = 3) -> tuple[np.ndarray, int]:
+    """Fix-and-optimise over time windows: re-solve a window of slots with the rest fixed.
+
+    Every integer column outside the window keeps its value in the incumbent ``x0``;
+    continuous columns stay free (they follow from the integer ones).  Windows slide
+    over the block with overlap; a pass that improves nothing ends the search.
+
+    Returns
+    -------
+    (x, sub-MIPs solved)
+    """
+    lo, hi = column_slots(spec)
+    n_slots = int(hi.max()) + 1 if len(hi) else 0
+    step = step or max(1, window // 2)
+    is_int = np.asarray(spec.col_int, dtype=bool)
+    lb0 = np.asarray(spec.col_lb, dtype=np.float64)
+    ub0 = np.asarray(spec.col_ub, dtype=np.float64)
+    cost = np.asarray(spec.col_cost, dtype=np.float64)
+    x = x0.copy()
+    x[is_int] = np.round(x[is_int])
+    sign = 1.0 if spec.sense == "max" else -1.0
+    cur = float(cost @ x)
+    h = build_highs(spec, SolverOptions(time_limit=sub_limit, mip_gap=options.mip_gap,
+                                        threads=options.threads, seed=options.seed,
+                                        verbose=False))
+    cols = np.arange(spec.n_cols, dtype=np.int32)
+    solved = 0
+    for _ in range(max_passes):
+        improved = False
+        for a in range(0, max(1, n_slots - window + step), step):
+            left = deadline - time.perf_counter()
+            if left < 0.2:
+                return x, solved
+            b = a + window - 1
+            free = (hi >= a) & (lo <= b) | ~is_int
+            lb = np.where(free, lb0, x)
+            ub = np.where(free, ub0, x)
+            h.changeColsBounds(len(cols), cols, lb, ub)
+            h.clearSolver()
+            res = run_highs(h, spec, min(sub_limit, left), start=(cols, x), grace=2.0)
+            solved += 1
+            if res.x is not None and sign * (res.objective - cur) > 0.5:
+                x = res.x.copy()
+                x[is_int] = np.round(x[is_int])
+                cur = float(cost @ x)
+                improved = True
+        if not improved:
+            break
+    return x, solved

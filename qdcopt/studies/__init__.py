@@ -1,0 +1,35 @@
+"""Studies: one module per paper figure or table, each regenerating its files in results/.
+
+Every study module has ``run(out_dir, *, seed=0, quick=False) -> list[Path]``; ``quick``
+runs a small version (for tests), the default the full one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from pathlib import Path
+
+STUDIES: dict[str, tuple[str, str]] = {
+    "fig3": ("qdcopt.studies.fig3_eds",
+             "paper 000 Fig. 3: runtime and distributed depth vs circuit depth"),
+    "fig4": ("qdcopt.studies.fig4_acceptance",
+             "paper 000 Fig. 4: acceptance ratio vs t_max, heuristics vs MILP plan and bound"),
+}
+
+
+def run_study(name: str, out_dir: str | Path, *, seed: int = 0, quick: bool = False,
+              progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Run study ``name`` and return the files it wrote.
+
+    Raises
+    ------
+    ValueError
+        For an unknown study name.
+    """
+    if name not in STUDIES:
+        raise ValueError(f"unknown study {name!r} (known: {', '.join(STUDIES)})")
+    module = import_module(STUDIES[name][0])
+    if progress:
+        progress(f"running study {name}: {STUDIES[name][1]}")
+    return module.run(Path(out_dir), seed=seed, quick=quick)
