@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -26,7 +27,8 @@ from qdcopt.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan entanglement distribution in quantum datacenters and networks.")
-out = Console(highlight=False)
+# wide enough for the comparison table when stdout is a file or a pipe
+out = Console(highlight=False, width=max(160, shutil.get_terminal_size((160, 24)).columns))
 err = Console(stderr=True, highlight=False)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
@@ -212,9 +214,11 @@ def _print_table(name: str, table: Any) -> None:
     shown = ["method", "valid", "objective", "bound", "gap_to_best_bound", "time_s", "status"]
     extra = [c for c in ("acceptance_ratio", "reconfigurations", "peak_stored_pairs_max",
                          "aggregate_rate", "min_rate") if c in table.columns]
+    short = {"gap_to_best_bound": "gap", "acceptance_ratio": "accepted/all",
+             "reconfigurations": "reconf", "peak_stored_pairs_max": "peak mem"}
     t = Table(title=f"compare {name}")
     for c in shown + extra:
-        t.add_column(c, justify="left" if c in ("method", "status") else "right")
+        t.add_column(short.get(c, c), justify="left" if c in ("method", "status") else "right")
     for _, row in table.iterrows():
         t.add_row(*[_fmt(row[c]) for c in shown + extra])
     out.print(t)
@@ -253,6 +257,34 @@ def export_cmd(
     else:
         for f in files:
             out.print(f"wrote {f}")
+
+
+@app.command("eds")
+@_guard
+def eds_cmd(
+    instance: Annotated[Path, typer.Argument(help="Family-A instance with [[jobs]].")],
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Write requests.csv and jobs.csv here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Extract the entanglement demand schedule of the circuits (jobs) of INSTANCE."""
+    from qdcopt.datacenter.jobs import extract_eds
+
+    result = extract_eds(instance)
+    summary = result.summary_frame()
+    requests = result.requests_frame()
+    files = result.write_csv(out_dir) if out_dir is not None else []
+    if as_json:
+        print(json.dumps({"instance": str(instance),
+                          "jobs": json.loads(summary.to_json(orient="records")),
+                          "requests": len(requests), "files": [str(f) for f in files]},
+                         indent=2))
+        return
+    out.print(f"entanglement demand schedule of {instance}")
+    out.print(summary.to_string(index=False))
+    out.print(f"{len(requests)} requests" + (f"; written to {out_dir}" if files else ""))
+    if len(requests):
+        out.print(requests.head(10).to_string(index=False))
 
 
 @app.command("bench")

@@ -417,6 +417,8 @@ def _kind_of(op: Instruction) -> int | None:
     """Kind of a leaf operation, or None when it must be decomposed further."""
     n = op.num_qubits
     name = op.name
+    if getattr(op, "blocks", None):
+        return None  # control flow: _expand reports it
     if name == "barrier" or n == 0:
         # a zero-qubit operation (a global phase) takes no time: treat it like a barrier
         return K_BARRIER
@@ -534,41 +536,67 @@ def flatten(qc: QuantumCircuit) -> FlatCircuit:
     kinds: list[int] = []
     q0: list[int] = []
     q1: list[int] = []
-    arg: list[int] = []
+    extra: dict[int, int] = {}  # position -> delay ticks or barrier index (rare)
     barriers: list[tuple[int, ...]] = []
     ix = _qubit_index(qc)
     fast = _FAST
     cache: dict[tuple[Any, ...], _Leaves] = {}
+    # The definition of a standard gate has the same gates on the same qubits whatever its
+    # angles, so its reduction is cached by name; a 1000-qubit random circuit holds
+    # thousands of rxx/cu/... gates with distinct angles.
+    shapes: dict[str, list[tuple[int, int, int]]] = {}
     for inst in qc.data:
         qq = inst.qubits
-        hit = fast.get(inst.name)
+        name = inst.name
+        hit = fast.get(name)
         if hit is not None and hit[1] == len(qq):
             # standard gates: classified by name without building the operation object
             kinds.append(hit[0])
-            q0.append(ix(qq[0]))
-            q1.append(ix(qq[1]) if hit[1] == 2 else -1)
-            arg.append(0)
+            if hit[1] == 2:
+                q0.append(ix(qq[0]))
+                q1.append(ix(qq[1]))
+            else:
+                q0.append(ix(qq[0]))
+                q1.append(-1)
+            continue
+        qubits = tuple(ix(q) for q in qq)
+        shape = shapes.get(name) if inst.is_standard_gate() else None
+        if shape is not None:
+            for k, a, b in shape:
+                kinds.append(k)
+                q0.append(qubits[a])
+                q1.append(qubits[b] if b >= 0 else -1)
             continue
         op = inst.operation
-        qubits = tuple(ix(q) for q in qq)
-        leaves = ([(op, qubits)] if _kind_of(op) is not None else
-                  [(leaf, tuple(qubits[i] for i in local)) for leaf, local in _expand(op, cache)])
-        for leaf, qs in leaves:
+        leaves = ([(op, tuple(range(len(qubits))))] if _kind_of(op) is not None else
+                  _expand(op, cache))
+        if inst.is_standard_gate():
+            shape = [(_kind_of(leaf), local[0], local[1] if len(local) > 1 else -1)
+                     for leaf, local in leaves]
+            if all(k in (K_1Q, K_CTRL, K_DIAG) for k, _, _ in shape):
+                shapes[name] = shape
+        for leaf, local in leaves:
             k = _kind_of(leaf)
+            qs = tuple(qubits[i] for i in local)
             kinds.append(k)
             if k == K_BARRIER:
-                arg.append(len(barriers))
+                extra[len(kinds) - 1] = len(barriers)
                 barriers.append(qs)
                 q0.append(qs[0] if qs else -1)
                 q1.append(-1)
                 continue
             q0.append(qs[0])
             q1.append(qs[1] if len(qs) > 1 else -1)
-            arg.append(_delay_ticks(leaf) if k == K_DELAY else 0)
-    depth = _depth(kinds, q0, q1, arg, barriers, qc.num_qubits)
+            if k == K_DELAY:
+                extra[len(kinds) - 1] = _delay_ticks(leaf)
+    arg = np.zeros(len(kinds), dtype=np.int64)
+    if extra:
+        arg[np.fromiter(extra.keys(), dtype=np.int64)] = np.fromiter(extra.values(),
+                                                                       dtype=np.int64)
+    depth = _depth(kinds, q0, q1, arg.tolist(), barriers, qc.num_qubits)
     return FlatCircuit(name=qc.name, n_qubits=qc.num_qubits,
                        kind=np.asarray(kinds, dtype=np.int8), q0=np.asarray(q0, dtype=np.int32),
-                       q1=np.asarray(q1, dtype=np.int32), arg=np.asarray(arg, dtype=np.int64),
+                       q1=np.asarray(q1, dtype=np.int32), arg=arg,
                        barriers=tuple(barriers), depth=depth)
 
 

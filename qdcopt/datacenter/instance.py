@@ -176,8 +176,9 @@ class DatacenterInstance:
     description
         Free text.
     job_runtime
-        Job id → estimated runtime in ticks of the job's distributed circuit (from the
-        circuit extraction, or the last need time when unknown).
+        Job id → tick at which the job's distributed circuit ends (its start plus its
+        runtime estimate, from the circuit extraction); empty when the requests were given
+        directly, and then the last need time stands for the end.
     """
 
     family: ClassVar[str] = "datacenter"

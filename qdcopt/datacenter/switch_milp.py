@@ -24,9 +24,14 @@ import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.switch_data import SwitchData, preprocess
+from qdcopt.datacenter.switch_data import BlockData, SwitchData, preprocess
 from qdcopt.datacenter.switch_model import SlotIndex, build_slot_model, column_slots
-from qdcopt.datacenter.switch_plan import layout_block, plan_from_deliveries, start_from_plan
+from qdcopt.datacenter.switch_plan import (
+    complete_start,
+    layout_block,
+    plan_from_deliveries,
+    start_from_plan,
+)
 from qdcopt.datacenter.highs_arrays import (
     LinearSpec,
     SpecResult,
@@ -40,8 +45,13 @@ from qdcopt.highs import SolveInfo, SolverOptions
 EXCLUDED_WARM_STARTS = ("greedy-retry",)
 """Heuristics never used as warm start (they change the demand by delaying jobs)."""
 
-PYOMO_AUTO_LIMIT = 20_000
+PYOMO_AUTO_LIMIT = 2_000
 """With ``builder="auto"``, models with fewer columns than this go through pyomo."""
+
+LARGE_MODEL = 25_000
+"""Blocks whose model has more columns are bounded by their capacity relaxation and
+improved by fix-and-optimise windows only (the full LP alone takes about a minute at
+10 000 requests)."""
 
 
 def best_heuristic(instance: DatacenterInstance, exclude: tuple[str, ...] = ()
@@ -187,10 +197,18 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
             left = max(0.0, deadline - time.perf_counter())
             budget = max(0.05, left * sizes[b] / max(1.0, remaining_size))
         remaining_size -= sizes[b]
-        start = start_from_plan(data, b, idx, warm) if warm is not None else None
+        start = None
+        if warm is not None:
+            full = complete_start(data, b, idx, spec.n_cols, model_costs, warm)
+            if full is not None and spec.violation(full) <= 1e-6:
+                start = (np.arange(spec.n_cols), full)
+            else:
+                start = start_from_plan(data, b, idx, warm)
         opts = _options(budget, mip_gap, threads, seed, verbose)
         ts = time.perf_counter()
-        res = _solve(spec, opts, builder, start=start)
+        cap_bound = capacity_bound(block, cap, budget, threads, seed)
+        res = _solve_block(spec, opts, builder, start,
+                           ts + budget if budget is not None else None, cap_bound)
         n_changes_max = len(block.requests)
         if (penalty is None and lexicographic and res.status == "optimal"
                 and res.x is not None and idx.changes):
@@ -243,6 +261,73 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
                                         strict=True)) if statuses else {}})
     info.extra["block_status"] = {str(k): int(v) for k, v in info.extra["block_status"].items()}
     return plan, info
+
+
+def capacity_bound(block: BlockData, cap: np.ndarray, time_limit: float | None,
+                   threads: int = 1, seed: int = 0) -> int:
+    """Proven bound of a block from its capacity relaxation (no switch; events, windows,
+    memory), solved as a small MIP; ``len(block.requests)`` if it does not finish."""
+    spec, _ = build_slot_model(block, (), cap, switching=False)
+    res = solve_arrays(spec, _options(time_limit, 1e-9, threads, seed, False))
+    return _block_bound(res, len(block.requests), 0.0, 0)
+
+
+def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
+                 start: tuple[np.ndarray, np.ndarray] | None,
+                 block_deadline: float | None, cap_bound: int) -> SpecResult:
+    """Solve one block.
+
+    * Small models (or the pyomo builder): one solve of the full model.
+    * Medium models: a first solve of the full model (completes the warm start, root
+      bound), fix-and-optimise windows if the gap is open, a last full solve from the
+      best incumbent for the bound.
+    * Large models (more than ``LARGE_MODEL`` columns): the bound is the capacity
+      relaxation ``cap_bound``; the time goes to fix-and-optimise windows from the warm
+      start.
+    """
+    if builder == "pyomo" or (builder == "auto" and spec.n_cols < PYOMO_AUTO_LIMIT) \
+            or block_deadline is None:
+        res = _solve(spec, opts, builder, start=start)
+        return SpecResult(res.status, res.x, res.objective, min(res.bound, cap_bound),
+                          res.time_s, res.nodes)
+    t0 = time.perf_counter()
+    target = float(cap_bound)
+    if spec.n_cols > LARGE_MODEL:
+        x = start[1] if start is not None and len(start[0]) == spec.n_cols \
+            else np.zeros(spec.n_cols)
+        x, _n = improve_windows(spec, x, opts, block_deadline, target=target)
+        best = float(np.asarray(spec.col_cost) @ x)
+        status = "optimal" if best >= target - 1e-6 else "time_limit"
+        return SpecResult(status, x, best, target, time.perf_counter() - t0, 0)
+    total = block_deadline - t0
+    h = build_highs(spec, opts)
+    first = min(total, max(2.0, 0.2 * total))
+    res = run_highs(h, spec, first, start=start)
+    bound = min(res.bound, target)
+    if res.status == "optimal" or block_deadline - time.perf_counter() < 1.0:
+        return SpecResult(res.status, res.x, res.objective, bound,
+                          time.perf_counter() - t0, res.nodes)
+    x = res.x if res.x is not None else np.zeros(spec.n_cols)
+    best = res.objective if res.x is not None else 0.0
+    nodes = res.nodes
+    if best < math.floor(bound + 1e-6):
+        lns_end = time.perf_counter() + 0.6 * (block_deadline - time.perf_counter())
+        x, _n = improve_windows(spec, x, opts, lns_end, target=math.floor(bound + 1e-6))
+        best = float(np.asarray(spec.col_cost) @ x)
+    left = block_deadline - time.perf_counter()
+    status = "time_limit"
+    if best >= math.floor(bound + 1e-6):
+        status = "optimal"
+    elif left > 0.5:
+        h.clearSolver()
+        res = run_highs(h, spec, left, start=(np.arange(spec.n_cols), x))
+        nodes += res.nodes
+        bound = min(bound, res.bound)
+        if res.x is not None and res.objective > best + 0.5:
+            x, best = res.x, res.objective
+        if res.status == "optimal" or best >= math.floor(bound + 1e-6):
+            status = "optimal"
+    return SpecResult(status, x, best, bound, time.perf_counter() - t0, nodes)
 
 
 def _second_phase(spec: LinearSpec, idx: SlotIndex, res: SpecResult, builder: str,
@@ -333,13 +418,16 @@ MILP_METHODS = {"milp": switch_milp, "milp-lp": switch_lp_bound}
 
 
 def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
-                    deadline: float, *, window: int = 16, step: int | None = None,
-                    sub_limit: float = 5.0, max_passes: int = 3) -> tuple[np.ndarray, int]:
+                    deadline: float, *, windows: tuple[int, ...] = (4, 6, 8, 12),
+                    sub_limit: float = 3.0, max_passes: int = 4,
+                    target: float | None = None) -> tuple[np.ndarray, int]:
     """Fix-and-optimise over time windows: re-solve a window of slots with the rest fixed.
 
     Every integer column outside the window keeps its value in the incumbent ``x0``;
-    continuous columns stay free (they follow from the integer ones).  Windows slide
-    over the block with overlap; a pass that improves nothing ends the search.
+    continuous columns stay free (they follow from the integer ones).  Windows of each
+    size in ``windows`` slide over the block with half overlap, pass after pass, until a
+    pass improves nothing; then the next (larger) size is tried.  Stops at ``target``
+    (a proven bound) or the deadline.
 
     Returns
     -------
@@ -347,7 +435,6 @@ def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
     """
     lo, hi = column_slots(spec)
     n_slots = int(hi.max()) + 1 if len(hi) else 0
-    step = step or max(1, window // 2)
     is_int = np.asarray(spec.col_int, dtype=bool)
     lb0 = np.asarray(spec.col_lb, dtype=np.float64)
     ub0 = np.asarray(spec.col_ub, dtype=np.float64)
@@ -361,25 +448,28 @@ def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
                                         verbose=False))
     cols = np.arange(spec.n_cols, dtype=np.int32)
     solved = 0
-    for _ in range(max_passes):
-        improved = False
-        for a in range(0, max(1, n_slots - window + step), step):
-            left = deadline - time.perf_counter()
-            if left < 0.2:
-                return x, solved
-            b = a + window - 1
-            free = (hi >= a) & (lo <= b) | ~is_int
-            lb = np.where(free, lb0, x)
-            ub = np.where(free, ub0, x)
-            h.changeColsBounds(len(cols), cols, lb, ub)
-            h.clearSolver()
-            res = run_highs(h, spec, min(sub_limit, left), start=(cols, x), grace=2.0)
-            solved += 1
-            if res.x is not None and sign * (res.objective - cur) > 0.5:
-                x = res.x.copy()
-                x[is_int] = np.round(x[is_int])
-                cur = float(cost @ x)
-                improved = True
-        if not improved:
+    for window in windows:
+        step = max(1, window // 2)
+        for _ in range(max_passes):
+            improved = False
+            for a in range(0, max(1, n_slots - window + step), step):
+                left = deadline - time.perf_counter()
+                if left < 0.2 or (target is not None and sign * (cur - target) >= -1e-6):
+                    return x, solved
+                b = a + window - 1
+                free = ((hi >= a) & (lo <= b)) | ~is_int
+                h.changeColsBounds(len(cols), cols, np.where(free, lb0, x),
+                                   np.where(free, ub0, x))
+                h.clearSolver()
+                res = run_highs(h, spec, min(sub_limit, left), start=(cols, x), grace=2.0)
+                solved += 1
+                if res.x is not None and sign * (res.objective - cur) > 1e-6:
+                    x = res.x.copy()
+                    x[is_int] = np.round(x[is_int])
+                    cur = float(cost @ x)
+                    improved = True
+            if not improved or window >= n_slots:
+                break
+        if window >= n_slots:
             break
     return x, solved

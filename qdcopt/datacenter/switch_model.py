@@ -44,6 +44,12 @@ class SlotIndex:
     changes: list[int] = field(default_factory=list)      # columns counting changes
     change_coef: list[float] = field(default_factory=list)
     accepted: list[int] = field(default_factory=list)     # columns counting deliveries
+    # changes between slots i < j of source σ, keyed (σ, i, j)
+    v: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    cont: dict[tuple[int, int, int, int], int] = field(default_factory=dict)
+    b: dict[tuple[int, int, int], tuple[int, int]] = field(default_factory=dict)
+    skipped: dict[tuple[int, int, int], tuple[list[int], int]] = field(default_factory=dict)
+    order: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (σ, j, p) → col
 
 
 def _pair_relation(pairs: np.ndarray) -> np.ndarray:
@@ -55,7 +61,7 @@ def _pair_relation(pairs: np.ndarray) -> np.ndarray:
 
 def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
                      capacity: np.ndarray, *, penalty: float = 0.0,
-                     waive_short: bool = False) -> tuple[LinearSpec, SlotIndex]:
+                     switching: bool = True) -> tuple[LinearSpec, SlotIndex]:
     """State the slot model of ``block``.
 
     Parameters
@@ -69,14 +75,15 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
         Communication qubits per QPU (very large for unlimited).
     penalty
         Weight of a pair change in the objective (0: count accepted requests only).
-    waive_short
-        Unused, kept for symmetry with the relaxation variants.
+    switching
+        ``False`` drops the switch entirely (nodes, paths, changes): the *capacity
+        relaxation* — events, windows and memory only — whose optimum is a quick upper
+        bound.
 
     Returns
     -------
     (LinearSpec, SlotIndex)
     """
-    del waive_short
     spec = LinearSpec(sense="max")
     idx = SlotIndex()
     n_src, n_slots = block.n_events.shape
@@ -110,7 +117,7 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
 
     # ---- nodes, paths inside slots -----------------------------------------------------
     cap_cols: dict[tuple[int, int], list[tuple[int, float]]] = {}
-    for (s, j) in sorted(by_slot):
+    for (s, j) in sorted(by_slot) if switching else ():
         groups_of = by_slot[(s, j)]
         nodes = sorted(groups_of)
         idx.nodes[(s, j)] = nodes
@@ -162,6 +169,8 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
                 k = len(nodes)
                 ocols = spec.add_vars("o", [(s, j, p) for p in nodes], 0.0, float(k - 1), False)
                 opos = dict(zip(nodes, ocols.tolist(), strict=True))
+                for p, oc in opos.items():
+                    idx.order[(s, j, p)] = oc
                 spec.row_block("order")
                 for p in nodes:
                     for q in nodes:
@@ -182,7 +191,7 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
                              -INF, 0.0)
 
     # ---- changes between slots ---------------------------------------------------------
-    for s in range(n_src):
+    for s in range(n_src if switching else 0):
         cst = costs[s]
         c_min = min(cst.c_shared, cst.c_disjoint)
         c_top = max(cst.c_shared, cst.c_disjoint)
@@ -210,6 +219,9 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
         extra = cap_cols.get((s, j), [])
         used = sum(spec.col_ub[c] for c in xs) + sum(v * spec.col_ub[c] for c, v in extra)
         if used <= n:
+            continue
+        if not switching:
+            spec.add_row(xs, [1.0] * len(xs), -INF, float(n))
             continue
         spec.add_row(xs + [c for c, _ in extra] + [idx.z[(s, j)]],
                      [1.0] * len(xs) + [v for _, v in extra] + [-float(n)], -INF, 0.0)
@@ -242,6 +254,8 @@ def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int
     when the slots strictly between (``skipped``) serve nothing."""
     pi, pj = idx.nodes[(s, i)], idx.nodes[(s, j)]
     v = int(spec.add_vars("v", [(s, i, j)], 0.0, 1.0, False, cost=-penalty)[0])
+    idx.v[(s, i, j)] = v
+    idx.skipped[(s, i, j)] = (list(skipped), between)
     spec.row_block("consecutive")
     zs = [idx.z[(s, m)] for m in skipped]
     spec.add_row([v, idx.z[(s, i)], idx.z[(s, j)]] + zs, [1.0, -1.0, -1.0] + [1.0] * len(zs),
@@ -251,6 +265,7 @@ def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int
                           cost=penalty).tolist()
     spec.row_block("keep")
     for p, cc in zip(common, ccols, strict=True):
+        idx.cont[(s, i, j, p)] = cc
         spec.add_row([cc, idx.l[(s, i, p)]], [1.0, -1.0], -INF, 0.0)
         spec.add_row([cc, idx.f[(s, j, p)]], [1.0, -1.0], -INF, 0.0)
     if ccols:
@@ -265,6 +280,7 @@ def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int
     bm = int(spec.add_vars("b", [(s, i, j, "end")], 0.0, float(block.n_events[s, i]), False)[0])
     bp = int(spec.add_vars("b", [(s, i, j, "start")], 0.0, float(block.n_events[s, j]),
                            False)[0])
+    idx.b[(s, i, j)] = (bm, bp)
     cap_cols.setdefault((s, i), []).append((bm, 1.0))
     cap_cols.setdefault((s, j), []).append((bp, 1.0))
     spec.row_block("boundary")

@@ -235,3 +235,87 @@ def start_from_plan(data: SwitchData, b: int, idx: SlotIndex, plan: DatacenterPl
         vals[idx.z[(s, j)]] = 1.0
     cols = np.array(sorted(vals), dtype=np.int64)
     return cols, np.array([vals[c] for c in cols.tolist()], dtype=np.float64)
+
+
+def complete_start(data: SwitchData, b: int, idx: SlotIndex, spec_n_cols: int,
+                   costs: tuple[SwitchCosts, ...], plan: DatacenterPlan) -> np.ndarray | None:
+    """A complete MIP start for block ``b`` from a valid plan, or ``None``.
+
+    The plan's deliveries give the counts; in every slot the pairs are visited in the
+    order of their first delivery, with the pair of the slot's last delivery moved to the
+    end when it is not also the first (the canonical path of ``models/switch.md``); the
+    changes between slots split their dead events between the end of one slot and the
+    start of the next.
+    """
+    inst = data.instance
+    block = data.blocks[b]
+    if plan.changes_demand:
+        return None
+    x = np.zeros(spec_n_cols)
+    index = inst.requests.index()
+    sidx = inst.source_index()
+    gpos = {int(r): g for g, members in enumerate(block.group_members) for r in members}
+    runs: dict[tuple[int, int], list[tuple[int, int]]] = {}   # (σ, j) → [(event, pair)]
+    for rid, sid, k in zip(plan.delivery_request.tolist(), plan.delivery_source.tolist(),
+                           plan.delivery_event.tolist(), strict=True):
+        r, s = index.get(rid), sidx.get(sid)
+        if r is None or s is None or r not in gpos:
+            continue
+        g = gpos[r]
+        t = inst.sources[s].event_time(int(k))
+        j = int(np.searchsorted(block.breakpoints, t, side="right")) - 1
+        col = idx.x.get((g, s, j))
+        if col is None:
+            return None
+        x[col] += 1.0
+        runs.setdefault((s, j), []).append((int(k), int(block.group_pair[g])))
+    pairs_t = [tuple(p) for p in block.pairs.tolist()]
+    path: dict[tuple[int, int], list[int]] = {}
+    used = {}
+    for (s, j), evs in runs.items():
+        evs.sort()
+        order: list[int] = []
+        for _, p in evs:
+            if p not in order:
+                order.append(p)
+        lastp = evs[-1][1]
+        if lastp != order[0] and order[-1] != lastp:
+            order.remove(lastp)
+            order.append(lastp)
+        path[(s, j)] = order
+        x[idx.z[(s, j)]] = 1.0
+        for pos, p in enumerate(order):
+            x[idx.y[(s, j, p)]] = 1.0
+            if (s, j, p) in idx.order:
+                x[idx.order[(s, j, p)]] = float(pos)
+        x[idx.f[(s, j, order[0])]] = 1.0
+        x[idx.l[(s, j, order[-1])]] = 1.0
+        dead = 0
+        for p, q in zip(order, order[1:], strict=False):
+            x[idx.arc[(s, j, p, q)]] = 1.0
+            dead += costs[s].dead(pairs_t[p], pairs_t[q])
+        used[(s, j)] = len(evs) + dead
+    # changes between slots, in time order so that each slot's start is known first
+    taken_start: dict[tuple[int, int], float] = {}
+    for (s, i, j) in sorted(idx.v, key=lambda k: (k[0], k[1], k[2])):
+        if (s, i) not in path or (s, j) not in path:
+            continue
+        skipped, between = idx.skipped[(s, i, j)]
+        if any((s, m) in path for m in skipped):
+            continue
+        x[idx.v[(s, i, j)]] = 1.0
+        p, q = path[(s, i)][-1], path[(s, j)][0]
+        if p == q:
+            if (s, i, j, p) in idx.cont:
+                x[idx.cont[(s, i, j, p)]] = 1.0
+            continue
+        need = max(0, costs[s].dead(pairs_t[p], pairs_t[q]) - between)
+        if (s, i, j) not in idx.b or need == 0:
+            continue
+        bm, bp = idx.b[(s, i, j)]
+        slack = int(block.n_events[s, i]) - used[(s, i)] - taken_start.get((s, i), 0.0)
+        end = min(max(0.0, slack), need)
+        x[bm] = end
+        x[bp] = need - end
+        taken_start[(s, j)] = taken_start.get((s, j), 0.0) + need - end
+    return x

@@ -109,12 +109,15 @@ class HyperflowLP:
     """
 
     def __init__(self, instance: NetworkInstance, variant: str, options: SolverOptions,
-                 model: LinkModel | None = None) -> None:
+                 model: LinkModel | None = None, resolve: str = "ipm") -> None:
         self.instance = instance
         self.model = model if model is not None else link_model(instance)
         self.variant = variant
         self.gamma = swap_gain(self.model.swap_success, variant)
         self.options = options
+        self.resolve = resolve
+        self.per_output = 4
+        self.run_times: list[float] = []
         n, L, R = instance.n, len(instance.links), len(instance.requests)
         self.n, self.L, self.R = n, L, R
         self.S = state_count(n)
@@ -232,14 +235,16 @@ class HyperflowLP:
         """Solve (warm-started after the first run); return the status."""
         h = self.h
         if deadline is not None:
-            h.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
+            # HiGHS compares its limit with the clock of the Highs object, which keeps
+            # running across calls: give it the time already used plus what is left.
+            h.setOptionValue("time_limit",
+                             h.getRunTime() + max(0.01, deadline - time.perf_counter()))
         start = time.perf_counter()
         h.run()
-        self.solve_s += time.perf_counter() - start
+        self.run_times.append(time.perf_counter() - start)
+        self.solve_s += self.run_times[-1]
         self.runs += 1
-        # Later runs only add columns or change costs: the basis stays primal feasible
-        # (new columns enter at zero), so warm-started simplex beats a fresh IPM.
-        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("solver", self.resolve)
         return _STATUS.get(h.getModelStatus(), str(h.getModelStatus()))
 
     def objective_value(self) -> float:
@@ -276,12 +281,25 @@ class HyperflowLP:
     def price(self, max_new: int) -> tuple[int, int]:
         """Add improving swaps and their derivations; return (positive swaps, columns added)."""
         P0 = self.state_prices()
-        fixed = self.fixed_base | self.produced
+        # Only link and request states keep the LP's price; every other state gets the
+        # largest price consistent with every swap that makes it (see pricing.py).
+        fixed = self.fixed_base
         P, via = extend_prices(P0, fixed, self.gamma)
         scale = max(1.0, float(np.max(P0[fixed], initial=0.0)))
         w, u, v, rc = positive_swaps(P, self.gamma, PRICE_TOL * scale)
         if len(rc) == 0:
             return 0, 0
+        if self.per_output:
+            # The best swap of each output state: one cheapest hyperpath per state that a
+            # cheaper derivation could feed, rather than many swaps into the same state.
+            order = np.lexsort((-rc, v, u))
+            su, sv = u[order], v[order]
+            new_group = np.ones(len(order), dtype=bool)
+            new_group[1:] = (su[1:] != su[:-1]) | (sv[1:] != sv[:-1])
+            group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
+            rank = np.arange(len(order)) - group_start
+            pick = order[rank < self.per_output]
+            w, u, v, rc = w[pick], u[pick], v[pick], rc[pick]
         if len(rc) > max_new:
             top = np.argpartition(-rc, max_new - 1)[:max_new]
             w, u, v = w[top], u[top], v[top]
