@@ -98,12 +98,22 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
     order = req.order().tolist()
     job_delay: dict[str, int] = {}
     attempts = [0] * n if retries else None
+    # With retries, a delay moves the rest of a job together, so each job is a queue in
+    # need order and one heap holds each job's next request: no entry ever goes stale.
+    heap: list[tuple[int, int, str]] | None = None
+    queue: dict[str, list[int]] = {}
+    head: dict[str, int] = {}
+    rank_of: dict[int, int] = {}
     if retries:
-        heap = [(tneed[i], rank, i) for rank, i in enumerate(order)]
+        for rank, i in enumerate(order):
+            queue.setdefault(jobs[i], []).append(i)
+            rank_of[i] = rank
+        heap = [(tneed[q[0]], rank_of[q[0]], job) for job, q in queue.items()]
         heapq.heapify(heap)
-    else:
-        heap = None
+        head = dict.fromkeys(queue, 0)
     pos = 0
+    current_job: str | None = None
+    retried = False
     while True:
         if heap is None:
             if pos == n:
@@ -112,13 +122,18 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
             pos += 1
             t_eff = tneed[i]
         else:
+            if current_job is not None and not retried:
+                head[current_job] += 1
+                q = queue[current_job]
+                if head[current_job] < len(q):
+                    nxt = q[head[current_job]]
+                    heapq.heappush(heap, (tneed[nxt] + job_delay.get(current_job, 0),
+                                          rank_of[nxt], current_job))
+            retried = False
             if not heap:
                 break
-            key, rank, i = heapq.heappop(heap)
-            t_eff = tneed[i] + job_delay.get(jobs[i], 0)
-            if t_eff > key:
-                heapq.heappush(heap, (t_eff, rank, i))
-                continue
+            t_eff, rank, current_job = heapq.heappop(heap)
+            i = queue[current_job][head[current_job]]
         a, b = qa[i], qb[i]
         sources = reach_of[(a, b)]
         if not sources:
@@ -170,7 +185,8 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
                     sh_job.append(job)
                     sh_req.append(ids[i])
                     sh_delay.append(step)
-                heapq.heappush(heap, (tneed[i] + job_delay[job], rank, i))
+                heapq.heappush(heap, (tneed[i] + job_delay[job], rank, job))
+                retried = True
                 continue
             rej_req.append(ids[i])
             rej_reason.append(reason)
