@@ -106,6 +106,11 @@ class HyperflowLP:
         Swap-gain variant.
     options
         HiGHS options (time limit, threads, seed, first-solve method).
+    model
+        Link model (computed when not given).
+    resolve
+        HiGHS solver for the re-solves after columns are added (``"ipm"``: on these
+        degenerate LPs a warm-started simplex needed thousands of iterations per round).
     """
 
     def __init__(self, instance: NetworkInstance, variant: str, options: SolverOptions,
@@ -116,6 +121,8 @@ class HyperflowLP:
         self.gamma = swap_gain(self.model.swap_success, variant)
         self.options = options
         self.resolve = resolve
+        # Priced swaps kept per output state and round (several, so that one round feeds
+        # a state from more than one cheap derivation).
         self.per_output = 4
         self.run_times: list[float] = []
         n, L, R = instance.n, len(instance.links), len(instance.requests)
@@ -129,7 +136,6 @@ class HyperflowLP:
         self.col_x0 = L + R + 1
         self.keys: list[np.ndarray] = []
         self.key_set: set[int] = set()
-        self.produced = np.zeros((n, n), dtype=bool)
         self.fixed_base = np.zeros((n, n), dtype=bool)
         self.weights = np.array([r.weight for r in instance.requests], dtype=float)
         self.solve_s = 0.0
@@ -149,14 +155,14 @@ class HyperflowLP:
         cost = np.zeros(L + R + 1)
         lower = np.zeros(L + R + 1)
         upper = np.full(L + R + 1, highspy.kHighsInf)
-        for l in range(L):
-            u, v = int(m.link_u[l]), int(m.link_v[l])
-            inv_p = 1.0 / m.success[l]
+        for li in range(L):
+            u, v = int(m.link_u[li]), int(m.link_v[li])
+            inv_p = 1.0 / m.success[li]
             # attempts at both ends; the link's pairs flow into state {u, v}
             idx += [u, v, self.row_state0 + int(self.pid[u, v])]
             val += [inv_p, inv_p, -1.0]
             cols_start.append(len(idx))
-            upper[l] = m.capacity[l]
+            upper[li] = m.capacity[li]
             self.fixed_base[u, v] = self.fixed_base[v, u] = True
         for r, req in enumerate(inst.requests):
             s, d = req.source, req.destination
@@ -222,8 +228,6 @@ class HyperflowLP:
                        starts, rows, vals)
         self.keys.append(keys)
         self.key_set.update(keys.tolist())
-        self.produced[u, v] = True
-        self.produced[v, u] = True
         return k
 
     def active_keys(self) -> np.ndarray:

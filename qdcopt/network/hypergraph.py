@@ -77,10 +77,10 @@ def path_swaps(path: list[int]) -> list[tuple[int, int, int]]:
     out = []
     k = len(path)
     for i in range(k):
-        for l in range(i + 2, k):
-            a, b = path[i], path[l]
+        for li in range(i + 2, k):
+            a, b = path[i], path[li]
             lo, hi = min(a, b), max(a, b)
-            for j in range(i + 1, l):
+            for j in range(i + 1, li):
                 out.append((path[j], lo, hi))
     return out
 

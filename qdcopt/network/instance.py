@@ -287,7 +287,8 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
             ends.append(index[node_id])
         a, b = ends
         if a == b:
-            raise item.error("v", f"a link must join two different nodes, got {nodes[a].id!r} twice")
+            raise item.error("v", "a link must join two different nodes, "
+                                  f"got {nodes[a].id!r} twice")
         key = (min(a, b), max(a, b))
         if key in seen:
             raise item.error("v", f"duplicate link {nodes[a].id}–{nodes[b].id} "

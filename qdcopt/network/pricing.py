@@ -27,6 +27,53 @@ import numpy as np
 PRICE_TOL = 1e-9
 
 
+def cheapest_derivations(base: np.ndarray, improvable: np.ndarray, gamma: np.ndarray,
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Least fixed point of ``P_{uv} = min(base_{uv}, min_w (P_{uw} + P_{wv}) / γ_w)``.
+
+    Parameters
+    ----------
+    base
+        ``n × n`` symmetric matrix of starting prices (``inf`` where a state has none).
+    improvable
+        ``n × n`` symmetric boolean matrix: entries that swaps may lower.
+    gamma
+        Swap gain ``γ_w`` per node (``0 < γ ≤ 1``).
+
+    Returns
+    -------
+    (P, via)
+        Prices and, where a swap gave the price, its swap node (``-1`` elsewhere).
+    """
+    n = len(gamma)
+    P = np.array(base, dtype=float)
+    P = np.maximum(P, 0.0)
+    np.fill_diagonal(P, 0.0)
+    free = np.array(improvable, dtype=bool)
+    np.fill_diagonal(free, False)
+    via = np.full((n, n), -1, dtype=np.int64)
+    if not free.any():
+        return P, via
+    inv_gamma = 1.0 / np.asarray(gamma, dtype=float)
+    # Gauss–Seidel sweeps over the swap node: each sweep extends every derivation by at
+    # least one level and prices only fall, so the sweeps stop at the least fixed point.
+    for _ in range(4 * n + 4):
+        changed = False
+        for w in range(n):
+            col = P[:, w]
+            cand = (col[:, None] + col[None, :]) * inv_gamma[w]
+            better = free & (cand < P * (1.0 - 1e-13))
+            better[w, :] = False
+            better[:, w] = False
+            if better.any():
+                P[better] = cand[better]
+                via[better] = w
+                changed = True
+        if not changed:
+            break
+    return P, via
+
+
 def extend_prices(prices: np.ndarray, fixed: np.ndarray, gamma: np.ndarray,
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Complete a dual price matrix with the cheapest derivation price of free states.
@@ -46,32 +93,7 @@ def extend_prices(prices: np.ndarray, fixed: np.ndarray, gamma: np.ndarray,
         Completed prices (``inf`` for states that cannot be derived) and, for free states,
         the swap node of their cheapest derivation (``-1`` elsewhere).
     """
-    n = len(gamma)
-    P = np.where(fixed, np.maximum(prices, 0.0), np.inf)
-    np.fill_diagonal(P, 0.0)
-    free = ~fixed.copy()
-    np.fill_diagonal(free, False)
-    via = np.full((n, n), -1, dtype=np.int64)
-    if not free.any():
-        return P, via
-    inv_gamma = 1.0 / np.asarray(gamma, dtype=float)
-    # Gauss–Seidel sweeps over the swap node: each sweep extends every derivation by at
-    # least one level, and prices only fall, so the sweeps stop at the least fixed point.
-    for _ in range(4 * n + 4):
-        changed = False
-        for w in range(n):
-            col = P[:, w]
-            cand = (col[:, None] + col[None, :]) * inv_gamma[w]
-            better = free & (cand < P * (1.0 - 1e-13))
-            better[w, :] = False
-            better[:, w] = False
-            if better.any():
-                P[better] = cand[better]
-                via[better] = w
-                changed = True
-        if not changed:
-            break
-    return P, via
+    return cheapest_derivations(np.where(fixed, prices, np.inf), ~fixed, gamma)
 
 
 def positive_swaps(P: np.ndarray, gamma: np.ndarray, tol: float,

@@ -1,0 +1,30 @@
+"""Family B — network swapping (paper 003): hyperflow LP, swapping trees, validator.
+
+``FAMILY`` is what the shared flow (``qdcopt.load_instance``, ``solve``, ``validate``,
+``compare`` and the command line) uses for instance files with ``kind = "network"``.
+"""
+
+from __future__ import annotations
+
+from qdcopt.families import Family
+from qdcopt.network.export import export_plan
+from qdcopt.network.instance import NetworkInstance, load_graph_file, load_network
+from qdcopt.network.methods import METHODS
+from qdcopt.network.plan import NetworkPlan, plan_from_tables
+from qdcopt.network.validate import validate_plan
+from qdcopt.network.waxman import waxman_instance
+
+FAMILY = Family(
+    name="network",
+    load=load_network,
+    methods=METHODS,
+    compare_methods=("lp", "iterative", "greedy"),
+    validate=validate_plan,
+    plan_from_tables=plan_from_tables,
+    exact_methods=("lp",),
+    sense="max",
+    export=export_plan,
+)
+
+__all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "load_graph_file", "load_network",
+           "validate_plan", "waxman_instance"]

@@ -1,0 +1,157 @@
+"""The family-B methods: instance → (plan, SolveInfo).
+
+* ``lp`` — exact hyperflow LP by column generation over swapping trees (certified
+  full-hypergraph optimum; :mod:`qdcopt.network.hyperpaths`);
+* ``lp_hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
+  (:mod:`qdcopt.network.hyperflow`), decomposed into trees;
+* ``lp_pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
+  restriction, its optimum a lower bound;
+* ``lp_pyomo`` — the pyomo statement over the full hypergraph (small instances);
+* ``iterative`` — optimal trees one request at a time (paper 003 §IV-C);
+* ``greedy`` — shortest-path balanced trees one request at a time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from qdcopt.highs import SolveInfo, SolverOptions
+from qdcopt.network.decompose import decompose
+from qdcopt.network.hyperflow import solve_hyperflow
+from qdcopt.network.hyperflow_pyomo import solve_pyomo_hyperflow
+from qdcopt.network.hyperpaths import solve_tree_master
+from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.links import check_variant, link_model, swap_gain
+from qdcopt.network.plan import HYPERFLOW, LATENCY, NetworkPlan, plan_from_flows, plan_from_trees
+from qdcopt.network.trees import greedy_trees, iterative_trees
+
+
+def _options(time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,
+             verbose: bool = False, lp_method: str = "choose", **_: Any) -> SolverOptions:
+    return SolverOptions(time_limit=time_limit, threads=threads, seed=seed, verbose=verbose,
+                         lp_method=lp_method)
+
+
+def _plain(stats: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in stats.items():
+        if isinstance(v, (np.floating, np.integer)):
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            v = None
+        out[k] = v
+    return out
+
+
+def _lp_info(method: str, status: str, objective: float, certified: bool, start: float,
+             stats: dict[str, Any]) -> SolveInfo:
+    bound = objective if certified else math.nan
+    return SolveInfo(method=method, status=status, objective=objective, bound=bound,
+                     time_s=time.perf_counter() - start, extra=_plain(stats))
+
+
+def method_lp(instance: NetworkInstance, *, variant: str = "published",
+              objective: str = "sum", per_request: int = 8, **options: Any,
+              ) -> tuple[NetworkPlan, SolveInfo]:
+    """Exact hyperflow LP (column generation over trees); see :func:`solve_tree_master`."""
+    check_variant(variant)
+    start = time.perf_counter()
+    flow = solve_tree_master(instance, variant=variant, objective=objective,
+                             per_request=per_request, options=_options(**options))
+    plan = plan_from_trees(instance, flow.trees, method="lp", variant=variant,
+                           rate_model=HYPERFLOW)
+    info = _lp_info("lp", flow.status, flow.objective, bool(flow.stats.get("certified")),
+                    start, {**flow.stats, "variant": variant, "objective_kind": objective})
+    return plan, info
+
+
+def _hyperflow_method(name: str, instance: NetworkInstance, variant: str, objective: str,
+                      pricing: bool, k_paths: int, options: dict[str, Any],
+                      ) -> tuple[NetworkPlan, SolveInfo]:
+    check_variant(variant)
+    start = time.perf_counter()
+    sol = solve_hyperflow(instance, variant=variant, objective=objective, pricing=pricing,
+                          k_paths=k_paths, options=_options(**options))
+    gamma = swap_gain(link_model(instance).swap_success, variant)
+    trees = decompose(instance, gamma, sol.link_rate, sol.request_rate, sol.swap_w, sol.swap_u,
+                      sol.swap_v, sol.swap_rate)
+    plan = plan_from_flows(instance, trees, method=name, variant=variant,
+                           link_rate=sol.link_rate, request_rate=sol.request_rate,
+                           swap_w=sol.swap_w, swap_u=sol.swap_u, swap_v=sol.swap_v,
+                           swap_rate=sol.swap_rate)
+    stats = {k: v for k, v in sol.stats.items() if k != "positive"}
+    stats.update(variant=variant, objective_kind=objective, trees=len(trees))
+    info = _lp_info(name, sol.status, sol.objective, bool(sol.stats.get("certified")), start,
+                    stats)
+    return plan, info
+
+
+def method_lp_hyperflow(instance: NetworkInstance, *, variant: str = "published",
+                        objective: str = "sum", k_paths: int = 10, **options: Any,
+                        ) -> tuple[NetworkPlan, SolveInfo]:
+    """State/swap hyperflow LP priced to the full-hypergraph optimum."""
+    return _hyperflow_method("lp_hyperflow", instance, variant, objective, True, k_paths,
+                             options)
+
+
+def method_lp_pruned(instance: NetworkInstance, *, variant: str = "published",
+                     objective: str = "sum", k_paths: int = 10, **options: Any,
+                     ) -> tuple[NetworkPlan, SolveInfo]:
+    """Hyperflow LP on the pruned hypergraph only (a restriction: a lower bound)."""
+    return _hyperflow_method("lp_pruned", instance, variant, objective, False, k_paths,
+                             options)
+
+
+def method_lp_pyomo(instance: NetworkInstance, *, variant: str = "published",
+                    **options: Any) -> tuple[NetworkPlan, SolveInfo]:
+    """Pyomo statement of the hyperflow LP over the full hypergraph (small instances)."""
+    check_variant(variant)
+    start = time.perf_counter()
+    info, flows = solve_pyomo_hyperflow(instance, variant=variant, options=_options(**options))
+    gamma = swap_gain(link_model(instance).swap_success, variant)
+    trees = decompose(instance, gamma, flows["link_rate"], flows["request_rate"],
+                      flows["swap_w"], flows["swap_u"], flows["swap_v"], flows["swap_rate"])
+    plan = plan_from_flows(instance, trees, method="lp_pyomo", variant=variant, **flows)
+    return plan, info.with_(time_s=time.perf_counter() - start,
+                            extra={"variant": variant, "trees": len(trees)})
+
+
+def _tree_method(name: str, instance: NetworkInstance, variant: str, builder: Any,
+                 ) -> tuple[NetworkPlan, SolveInfo]:
+    check_variant(variant)
+    start = time.perf_counter()
+    model = link_model(instance)
+    trees = builder(instance, model)
+    plan = plan_from_trees(instance, trees, method=name, variant=variant, rate_model=LATENCY,
+                           model=model)
+    weights = {r.id: r.weight for r in instance.requests}
+    objective = sum(weights[rid] * rate for rid, rate in plan.requests)
+    return plan, SolveInfo(method=name, status="heuristic", objective=objective,
+                           time_s=time.perf_counter() - start,
+                           extra={"variant": variant, "trees": len(trees)})
+
+
+def method_iterative(instance: NetworkInstance, *, variant: str = "published",
+                     **_: Any) -> tuple[NetworkPlan, SolveInfo]:
+    """Iterative optimal swapping trees (paper 003 §IV-C)."""
+    return _tree_method("iterative", instance, variant, iterative_trees)
+
+
+def method_greedy(instance: NetworkInstance, *, variant: str = "published",
+                  **_: Any) -> tuple[NetworkPlan, SolveInfo]:
+    """Shortest-path balanced trees, one request at a time."""
+    return _tree_method("greedy", instance, variant, greedy_trees)
+
+
+METHODS = {
+    "lp": method_lp,
+    "lp_hyperflow": method_lp_hyperflow,
+    "lp_pruned": method_lp_pruned,
+    "lp_pyomo": method_lp_pyomo,
+    "iterative": method_iterative,
+    "greedy": method_greedy,
+}

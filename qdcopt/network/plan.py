@@ -1,0 +1,305 @@
+"""Family-B plans: link generation rates, swap flows, request rates and swapping trees.
+
+A plan names nodes and requests by their ids so that it stands on its own as a folder
+of CSV files:
+
+* ``requests.csv`` — ``request, rate``: pairs/s delivered to each request;
+* ``links.csv`` — ``u, v, rate``: link pairs generated per second;
+* ``swaps.csv`` — ``node, left, right, rate``: swaps at ``node`` of pairs
+  ``{left, node}`` and ``{node, right}``, pairs of each input consumed per second;
+* ``trees.csv`` — ``tree, request, rate``: the swapping trees and their rates;
+* ``tree_nodes.csv`` — ``tree, index, u, v, swap_at, left, right, link_rate``: the nodes of
+  each tree (index 0 is the root; ``swap_at`` empty and ``left = right = -1`` for leaves,
+  whose ``link_rate`` is the link pairs/s the tree draws).
+
+``rate_model`` says how tree rates were set: ``"hyperflow"`` (rates are LP flows) or
+``"latency"`` (rate = 1 / expected latency by paper 003's eq. 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from qdcopt.errors import InstanceError
+from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.links import LinkModel, check_variant, link_model, swap_gain
+from qdcopt.network.trees import SwapTree, tree_need
+
+HYPERFLOW = "hyperflow"
+LATENCY = "latency"
+RATE_MODELS = (HYPERFLOW, LATENCY)
+
+TABLE_COLUMNS = {
+    "requests": ["request", "rate"],
+    "links": ["u", "v", "rate"],
+    "swaps": ["node", "left", "right", "rate"],
+    "trees": ["tree", "request", "rate"],
+    "tree_nodes": ["tree", "index", "u", "v", "swap_at", "left", "right", "link_rate"],
+}
+_ID_COLUMNS = {"request", "u", "v", "node", "left", "right", "swap_at"}
+
+
+@dataclass(frozen=True)
+class PlanTreeNode:
+    """A node of a plan's tree (ids, not indices).
+
+    Attributes
+    ----------
+    u, v
+        Node ids of the pair.
+    swap_at
+        Swapping node id, or ``""`` for a leaf.
+    left, right
+        Child positions in the tree, ``-1`` for a leaf.
+    link_rate
+        Leaf: link pairs/s drawn by the tree; swap: 0.
+    """
+
+    u: str
+    v: str
+    swap_at: str = ""
+    left: int = -1
+    right: int = -1
+    link_rate: float = 0.0
+
+    @property
+    def is_leaf(self) -> bool:
+        """Whether this is a link pair."""
+        return self.swap_at == ""
+
+
+@dataclass(frozen=True)
+class PlanTree:
+    """A swapping tree of a plan.
+
+    Attributes
+    ----------
+    tree
+        Tree number.
+    request
+        Request id.
+    rate
+        Pairs/s.
+    nodes
+        Its nodes, root first.
+    """
+
+    tree: int
+    request: str
+    rate: float
+    nodes: tuple[PlanTreeNode, ...]
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """A family-B plan.
+
+    Attributes
+    ----------
+    method
+        Method that made it.
+    variant
+        Hyperflow variant its flows follow (swap gain; see ``links.swap_gain``).
+    rate_model
+        ``"hyperflow"`` or ``"latency"``.
+    requests
+        ``(request id, rate)`` per request.
+    links
+        ``(u id, v id, rate)`` per link with generation.
+    swaps
+        ``(node id, left id, right id, rate)`` per swap with flow.
+    trees
+        The swapping trees.
+    """
+
+    family: ClassVar[str] = "network"
+
+    method: str
+    variant: str
+    rate_model: str
+    requests: tuple[tuple[str, float], ...]
+    links: tuple[tuple[str, str, float], ...]
+    swaps: tuple[tuple[str, str, str, float], ...]
+    trees: tuple[PlanTree, ...]
+
+    def to_tables(self) -> dict[str, pd.DataFrame]:
+        """The plan as named DataFrames (see the module docstring)."""
+        nodes = [(t.tree, i, nd.u, nd.v, nd.swap_at, nd.left, nd.right, nd.link_rate)
+                 for t in self.trees for i, nd in enumerate(t.nodes)]
+        rows = {
+            "requests": list(self.requests),
+            "links": list(self.links),
+            "swaps": list(self.swaps),
+            "trees": [(t.tree, t.request, t.rate) for t in self.trees],
+            "tree_nodes": nodes,
+        }
+        return {name: pd.DataFrame(rows[name], columns=cols)
+                for name, cols in TABLE_COLUMNS.items()}
+
+    def meta(self) -> dict[str, Any]:
+        """JSON-ready manifest content."""
+        return {"method": self.method, "variant": self.variant, "rate_model": self.rate_model}
+
+
+def _read_exact(folder: Path | None, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Re-read a table with every cell as text, so ids such as ``"007"`` stay exact."""
+    if folder is not None:
+        path = Path(folder) / f"{name}.csv"
+        if path.is_file():
+            try:
+                return pd.read_csv(path, dtype=str, keep_default_na=False)
+            except pd.errors.EmptyDataError:
+                return pd.DataFrame(columns=TABLE_COLUMNS[name])
+    return frame.astype(str) if len(frame) else frame
+
+
+def _float(value: Any, file: str, field: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise InstanceError(file, field, f"must be a number, got {value!r}") from None
+    return out
+
+
+def _int(value: Any, file: str, field: str) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        raise InstanceError(file, field, f"must be an integer, got {value!r}") from None
+
+
+def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
+                     folder: Path | None = None) -> NetworkPlan:
+    """Rebuild a plan from its tables (inverse of :meth:`NetworkPlan.to_tables`).
+
+    Raises
+    ------
+    InstanceError
+        When a table or column is missing or a cell is not of its type.
+    """
+    frames = {}
+    for name, cols in TABLE_COLUMNS.items():
+        file = f"{folder}/{name}.csv" if folder is not None else f"{name}.csv"
+        if name not in tables:
+            raise InstanceError(file, "", f"table {name!r} is missing from the plan")
+        frame = _read_exact(folder, name, tables[name])
+        for c in cols:
+            if c not in frame.columns:
+                raise InstanceError(file, c, "required column is missing")
+        frames[name] = (file, frame)
+
+    def rows(name: str):
+        file, frame = frames[name]
+        for i, rec in enumerate(frame.to_dict("records")):
+            yield file, i, rec
+
+    requests = tuple((str(r["request"]), _float(r["rate"], f, f"[{i}].rate"))
+                     for f, i, r in rows("requests"))
+    links = tuple((str(r["u"]), str(r["v"]), _float(r["rate"], f, f"[{i}].rate"))
+                  for f, i, r in rows("links"))
+    swaps = tuple((str(r["node"]), str(r["left"]), str(r["right"]),
+                   _float(r["rate"], f, f"[{i}].rate")) for f, i, r in rows("swaps"))
+    nodes: dict[int, list[tuple[int, PlanTreeNode]]] = {}
+    for f, i, r in rows("tree_nodes"):
+        tree = _int(r["tree"], f, f"[{i}].tree")
+        nodes.setdefault(tree, []).append((
+            _int(r["index"], f, f"[{i}].index"),
+            PlanTreeNode(u=str(r["u"]), v=str(r["v"]), swap_at=str(r["swap_at"]),
+                         left=_int(r["left"], f, f"[{i}].left"),
+                         right=_int(r["right"], f, f"[{i}].right"),
+                         link_rate=_float(r["link_rate"], f, f"[{i}].link_rate"))))
+    trees = []
+    for f, i, r in rows("trees"):
+        tree = _int(r["tree"], f, f"[{i}].tree")
+        listed = sorted(nodes.get(tree, []), key=lambda p: p[0])
+        trees.append(PlanTree(tree=tree, request=str(r["request"]),
+                              rate=_float(r["rate"], f, f"[{i}].rate"),
+                              nodes=tuple(nd for _, nd in listed)))
+    variant = str(manifest.get("variant", "published"))
+    rate_model = str(manifest.get("rate_model", HYPERFLOW))
+    return NetworkPlan(method=str(manifest.get("method", "")), variant=variant,
+                       rate_model=rate_model, requests=requests, links=links, swaps=swaps,
+                       trees=tuple(trees))
+
+
+def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[SwapTree, ...],
+                    *, method: str, variant: str, rate_model: str,
+                    model: LinkModel | None = None) -> NetworkPlan:
+    """A plan whose flows are exactly what its trees use.
+
+    Link rates are the pairs the trees' leaves draw; swap flows are the trees' swap flows
+    in the hyperflow view (a swap supplying ``N`` pairs/s consumes ``N / γ_w`` of each
+    input); request rates are the sums of their trees' rates.
+
+    Parameters
+    ----------
+    instance
+        The network.
+    trees
+        Trees with rates and leaf link rates.
+    method, variant, rate_model
+        Recorded in the plan.
+    model
+        Link model (computed when not given).
+
+    Returns
+    -------
+    NetworkPlan
+    """
+    check_variant(variant)
+    model = model if model is not None else link_model(instance)
+    gamma = swap_gain(model.swap_success, variant)
+    ids = [node.id for node in instance.nodes]
+    link_rate = np.zeros(len(instance.links))
+    swap_rate: dict[tuple[int, int, int], float] = {}
+    request_rate = np.zeros(len(instance.requests))
+    plan_trees = []
+    for k, tree in enumerate(trees):
+        request_rate[tree.request] += tree.rate
+        _, flow = tree_need(tree, gamma)
+        pnodes = []
+        for node, f in zip(tree.nodes, flow, strict=True):
+            if node.is_leaf:
+                link_rate[instance.find_link(node.u, node.v)] += node.link_rate
+                pnodes.append(PlanTreeNode(u=ids[node.u], v=ids[node.v],
+                                           link_rate=float(node.link_rate)))
+            else:
+                key = (node.swap_at, min(node.u, node.v), max(node.u, node.v))
+                swap_rate[key] = swap_rate.get(key, 0.0) + tree.rate * f
+                pnodes.append(PlanTreeNode(u=ids[node.u], v=ids[node.v],
+                                           swap_at=ids[node.swap_at], left=node.left,
+                                           right=node.right))
+        plan_trees.append(PlanTree(tree=k, request=instance.requests[tree.request].id,
+                                   rate=float(tree.rate), nodes=tuple(pnodes)))
+    return NetworkPlan(
+        method=method, variant=variant, rate_model=rate_model,
+        requests=tuple((r.id, float(request_rate[i])) for i, r in enumerate(instance.requests)),
+        links=tuple((ids[link.u], ids[link.v], float(link_rate[i]))
+                    for i, link in enumerate(instance.links) if link_rate[i] > 0),
+        swaps=tuple((ids[w], ids[u], ids[v], float(x))
+                    for (w, u, v), x in sorted(swap_rate.items()) if x > 0),
+        trees=tuple(plan_trees))
+
+
+def plan_from_flows(instance: NetworkInstance, trees: list[SwapTree], *, method: str,
+                    variant: str, link_rate: np.ndarray, request_rate: np.ndarray,
+                    swap_w: np.ndarray, swap_u: np.ndarray, swap_v: np.ndarray,
+                    swap_rate: np.ndarray) -> NetworkPlan:
+    """A plan holding an LP's flows as solved, with its decomposition into trees."""
+    ids = [node.id for node in instance.nodes]
+    base = plan_from_trees(instance, trees, method=method, variant=variant,
+                           rate_model=HYPERFLOW)
+    return NetworkPlan(
+        method=method, variant=variant, rate_model=HYPERFLOW,
+        requests=tuple((r.id, float(request_rate[i])) for i, r in enumerate(instance.requests)),
+        links=tuple((ids[link.u], ids[link.v], float(link_rate[i]))
+                    for i, link in enumerate(instance.links) if link_rate[i] > 0),
+        swaps=tuple((ids[w], ids[u], ids[v], float(x)) for w, u, v, x in
+                    zip(swap_w.tolist(), swap_u.tolist(), swap_v.tolist(), swap_rate.tolist(),
+                        strict=True) if x > 0),
+        trees=base.trees)
