@@ -12,6 +12,7 @@ from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.load import load_datacenter
 from qdcopt.datacenter.plan import DatacenterPlan, plan_from_tables
 from qdcopt.datacenter.scoring import scoring
+from qdcopt.datacenter.switch_milp import switch_lp_bound, switch_milp
 from qdcopt.datacenter.validate import validate
 from qdcopt.families import Family
 
@@ -25,16 +26,18 @@ METHODS = {
     "greedy-retry": greedy_retry,
     "edf": edf,
     "scoring": scoring,
+    "milp": switch_milp,
+    "milp-lp": switch_lp_bound,
 }
 
 FAMILY = Family(
     name="datacenter",
     load=_load,
     methods=METHODS,
-    compare_methods=("greedy", "edf", "scoring", "greedy-retry"),
+    compare_methods=("greedy", "edf", "scoring", "milp", "greedy-retry"),
     validate=validate,
     plan_from_tables=plan_from_tables,
-    exact_methods=(),
+    exact_methods=("milp",),
     sense="max",
     export=export_operator_files,
 )

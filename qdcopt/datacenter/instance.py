@@ -8,9 +8,13 @@ validate quickly; QPUs and sources are small tuples of frozen dataclasses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+
+if TYPE_CHECKING:  # jobs.py imports this module
+    from qdcopt.datacenter.eds import QpuTiming
+    from qdcopt.datacenter.jobs import JobSpec
 
 UNLIMITED = None
 """Value of :attr:`Qpu.comm_qubits` for a QPU with unlimited communication qubits."""
@@ -179,6 +183,12 @@ class DatacenterInstance:
         Job id → tick at which the job's distributed circuit ends (its start plus its
         runtime estimate, from the circuit extraction); empty when the requests were given
         directly, and then the last need time stands for the end.
+    job_specs
+        The jobs the requests were extracted from (file order), kept so that job-selection
+        methods and the validator can re-extract a job's requests on other QPUs or at
+        another start; empty when the requests were given directly.
+    job_timings
+        Gate and measurement durations of every QPU, used for that re-extraction.
     """
 
     family: ClassVar[str] = "datacenter"
@@ -192,6 +202,8 @@ class DatacenterInstance:
     file: str | None = None
     description: str = ""
     job_runtime: dict[str, int] = field(default_factory=dict)
+    job_specs: tuple[JobSpec, ...] = ()
+    job_timings: tuple[QpuTiming, ...] = ()
 
     @property
     def n_qpus(self) -> int:

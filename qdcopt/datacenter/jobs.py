@@ -40,11 +40,20 @@ QPU allocation (Phase B).  Jobs are taken in file order; each starts at the earl
 not before its ``start`` at which QPUs free of earlier jobs can hold it (a QPU runs one
 job at a time), chosen by :func:`~qdcopt.datacenter.placement.allocate_qpus`.  A job keeps
 its QPUs until its runtime estimate has passed.
+
+Job buffers.  With the top-level field ``job_buffer = true`` the jobs are a buffer that
+job-selection methods choose from (``start`` is then a job's arrival time): a job that no
+set of the instance's QPUs can hold is kept, with no requests, instead of being an error,
+so that those methods reject it with a reason.  Either way the loaded instance keeps the
+jobs (:attr:`~qdcopt.datacenter.instance.DatacenterInstance.job_specs`) and the QPU
+durations, so that a job's requests can be re-extracted on other QPUs or at another start
+(:func:`job_flat` caches the reduced circuits).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -243,8 +252,40 @@ def _circuit_spec(sec: Section, path: Path, seed: int) -> CircuitSpec:
     return CircuitSpec(name=name, seed=seed, file=file, **sizes)
 
 
+@lru_cache(maxsize=256)
+def _cached_flat(circuit: CircuitSpec) -> FlatCircuit:
+    return flatten(build_circuit(circuit))
+
+
+def job_flat(job: JobSpec, file: str | None = None) -> FlatCircuit:
+    """The reduced circuit of a job (cached: a circuit spec always gives the same circuit).
+
+    Raises
+    ------
+    InstanceError
+        When the circuit cannot be built, naming the job.
+    """
+    try:
+        return _cached_flat(job.circuit)
+    except InstanceError:
+        raise  # a QASM file's own message already names the file and the line
+    except (CircuitError, ValueError) as exc:
+        raise InstanceError(file, job.where, str(exc)) from None
+
+
+def fits_datacenter(job: JobSpec, n_qubits: int, capacities: list[int]) -> bool:
+    """Whether some set of QPUs (the job's own, if it names them) can hold the job."""
+    if job.qpus is not None:
+        return sum(capacities[i] for i in job.qpus) >= n_qubits
+    if job.n_qpus is not None:
+        if job.n_qpus > n_qubits:
+            return False
+        return sum(sorted(capacities, reverse=True)[:job.n_qpus]) >= n_qubits
+    return sum(capacities) >= n_qubits
+
+
 def extract_jobs(jobs: list[JobSpec], qpus: tuple[Qpu, ...], timings: list[QpuTiming], *,
-                 file: str | None = None) -> EdsResult:
+                 file: str | None = None, skip_oversized: bool = False) -> EdsResult:
     """Allocate QPUs to jobs, place, distribute and time them (Phases B and C).
 
     Parameters
@@ -257,6 +298,8 @@ def extract_jobs(jobs: list[JobSpec], qpus: tuple[Qpu, ...], timings: list[QpuTi
         Durations of each QPU.
     file
         The instance file (for messages).
+    skip_oversized
+        Leave out (instead of raising) a job that no set of QPUs can hold.
 
     Returns
     -------
@@ -267,6 +310,8 @@ def extract_jobs(jobs: list[JobSpec], qpus: tuple[Qpu, ...], timings: list[QpuTi
     done: list[JobEds] = []
     for job in jobs:
         flat = _flat_or_error(job, file)
+        if skip_oversized and not fits_datacenter(job, flat.n_qubits, caps):
+            continue
         chosen, start = _allocate(job, flat.n_qubits, caps, free_at, file)
         where = place(flat, chosen, [caps[i] for i in chosen], job.placement, seed=job.seed)
         eds = distribute(flat, where, [timings[i] for i in chosen], job.options, job=job.id,
@@ -278,12 +323,7 @@ def extract_jobs(jobs: list[JobSpec], qpus: tuple[Qpu, ...], timings: list[QpuTi
 
 
 def _flat_or_error(job: JobSpec, file: str | None) -> FlatCircuit:
-    try:
-        return flatten(build_circuit(job.circuit))
-    except InstanceError:
-        raise  # a QASM file's own message already names the file and the line
-    except (CircuitError, ValueError) as exc:
-        raise InstanceError(file, job.where, str(exc)) from None
+    return job_flat(job, file)
 
 
 def _allocate(job: JobSpec, n_qubits: int, caps: list[int], free_at: list[int],
@@ -330,6 +370,29 @@ def requests_from_jobs(doc: Section, qpus: tuple[Qpu, ...], path: str | Path,
     return result.requests, result.job_runtime
 
 
+def jobs_from_document(doc: Section, qpus: tuple[Qpu, ...], path: str | Path, *,
+                       buffer: bool = False,
+                       ) -> tuple[EdsResult, tuple[JobSpec, ...], tuple[QpuTiming, ...]]:
+    """The jobs of an instance document, their QPU durations and their extraction.
+
+    Parameters
+    ----------
+    doc, qpus, path
+        As for :func:`requests_from_jobs`.
+    buffer
+        The jobs form a job buffer: a job no QPUs can hold gets no requests instead of
+        being an error.
+
+    Returns
+    -------
+    (EdsResult, tuple[JobSpec, ...], tuple[QpuTiming, ...])
+    """
+    jobs = read_jobs(doc, qpus, path)
+    timings = qpu_timings(doc, qpus, path)
+    result = extract_jobs(jobs, qpus, timings, file=doc.file, skip_oversized=buffer)
+    return result, tuple(jobs), tuple(timings)
+
+
 def eds_from_document(doc: Section, qpus: tuple[Qpu, ...], path: str | Path) -> EdsResult:
     """The :class:`EdsResult` of an instance document's jobs (see :func:`extract_eds`)."""
     jobs = read_jobs(doc, qpus, path)
@@ -367,8 +430,9 @@ def extract_eds(path: str | Path) -> EdsResult:
     if doc.has("hardware"):
         hw_path = path.parent / doc.string("hardware")
         hw = Section(hw_path, "", read_document(hw_path))
-    return eds_from_document(doc, _qpus(hw), path)
+    buffer = doc.raw("job_buffer", False) is True
+    return jobs_from_document(doc, _qpus(hw), path, buffer=buffer)[0]
 
 
-__all__ = ["JobSpec", "eds_from_document", "extract_eds", "extract_jobs", "qpu_timings",
-           "read_jobs", "requests_from_jobs"]
+__all__ = ["JobSpec", "eds_from_document", "extract_eds", "extract_jobs", "fits_datacenter",
+           "job_flat", "jobs_from_document", "qpu_timings", "read_jobs", "requests_from_jobs"]

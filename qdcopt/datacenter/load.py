@@ -46,7 +46,7 @@ from qdcopt.fields import Section, check_unique, read_document
 from qdcopt.timebase import parse_duration
 
 TOP_FIELDS = {"kind", "name", "description", "hardware", "t_max", "min_fidelity", "qpus",
-              "sources", "requests", "requests_csv", "jobs", "circuit_defaults"}
+              "sources", "requests", "requests_csv", "jobs", "circuit_defaults", "job_buffer"}
 HARDWARE_FIELDS = {"kind", "name", "description", "t_max", "min_fidelity", "qpus", "sources"}
 QPU_FIELDS = {"id", "data_qubits", "comm_qubits", "t1", "t2", "gate_1q", "gate_2q"}
 SOURCE_FIELDS = {"id", "rate", "start", "t_single", "t_double", "ports"}
@@ -96,6 +96,8 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
     name = doc.string("name", path.stem)
     description = doc.string("description", "")
     job_runtime: dict[str, int] = {}
+    specs: tuple = ()
+    timings: tuple = ()
     given = [k for k in ("requests", "requests_csv", "jobs") if doc.has(k)]
     if len(given) > 1:
         raise doc.error(given[1],
@@ -105,14 +107,21 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
     elif doc.has("requests_csv"):
         requests = read_requests_csv(path.parent / doc.string("requests_csv"), qindex)
     elif doc.has("jobs"):
-        from qdcopt.datacenter.jobs import requests_from_jobs
+        from qdcopt.datacenter.jobs import jobs_from_document
 
-        requests, job_runtime = requests_from_jobs(doc, qpus, path)
+        buffer = doc.raw("job_buffer", False)
+        if not isinstance(buffer, bool):
+            raise doc.error("job_buffer", f"must be true or false, got {buffer!r}")
+        result, specs, timings = jobs_from_document(doc, qpus, path, buffer=buffer)
+        requests, job_runtime = result.requests, result.job_runtime
     else:
         raise doc.error("requests", "required: give requests, requests_csv or jobs")
+    if doc.has("job_buffer") and not doc.has("jobs"):
+        raise doc.error("job_buffer", "applies only to an instance with jobs")
     return DatacenterInstance(name=name, qpus=qpus, sources=sources, t_max=t_max,
                               requests=requests, min_fidelity=fmin, file=str(path),
-                              description=description, job_runtime=job_runtime)
+                              description=description, job_runtime=job_runtime,
+                              job_specs=specs, job_timings=timings)
 
 
 def _qpus(doc: Section) -> tuple[Qpu, ...]:

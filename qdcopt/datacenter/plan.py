@@ -26,6 +26,15 @@ REASONS: dict[str, str] = {
 }
 """Rejection reason codes and what each means."""
 
+JOB_REASONS: dict[str, str] = {
+    "not-selected": "the method chose not to run it (other jobs use the resources better)",
+    "job-ejected": "some of its requests could not be served, so it was taken out (Phases F-G)",
+    "too-large": "no set of the datacenter's QPUs can hold its qubits",
+    "no-candidate": "no candidate placement and start of the job fits the time horizon",
+    "admission": "admission control refused it (the resources it needs are saturated)",
+}
+"""Reason codes of a rejected job in a job-level plan."""
+
 
 def _col(values: Any, dtype: Any) -> np.ndarray:
     arr = np.asarray(values, dtype=dtype)
@@ -75,6 +84,13 @@ class DatacenterPlan:
         Job delays (paper 000 Phase E): request ``shift_request[i]`` of job
         ``shift_job[i]`` and every later request of that job are ``shift_delay[i]`` ticks
         later than the instance says.  Several shifts of a job add up.
+    job_id, job_accepted, job_qpus, job_start, job_candidate, job_reason
+        Job decisions (empty unless the plan is a *job-level plan*, see
+        :mod:`qdcopt.datacenter.candidates`): job ``job_id[i]`` runs (or was tried, when
+        rejected) on the QPUs ``job_qpus[i]`` (space-separated ids; empty: not placed)
+        from tick ``job_start[i]``; ``job_candidate[i]`` names the candidate (free text)
+        and ``job_reason[i]`` is a :data:`JOB_REASONS` code for a rejected job.  The
+        requests of such a plan are re-extracted from these decisions.
     """
 
     family: ClassVar[str] = "datacenter"
@@ -90,12 +106,23 @@ class DatacenterPlan:
     shift_job: np.ndarray = field(default_factory=lambda: _col([], object))
     shift_request: np.ndarray = field(default_factory=lambda: _col([], object))
     shift_delay: np.ndarray = field(default_factory=lambda: _col([], np.int64))
+    job_id: np.ndarray = field(default_factory=lambda: _col([], object))
+    job_accepted: np.ndarray = field(default_factory=lambda: _col([], bool))
+    job_qpus: np.ndarray = field(default_factory=lambda: _col([], object))
+    job_start: np.ndarray = field(default_factory=lambda: _col([], np.int64))
+    job_candidate: np.ndarray = field(default_factory=lambda: _col([], object))
+    job_reason: np.ndarray = field(default_factory=lambda: _col([], object))
+
+    @property
+    def is_job_level(self) -> bool:
+        """Whether the plan carries job decisions (its requests follow from them)."""
+        return len(self.job_id) > 0
 
     @property
     def changes_demand(self) -> bool:
-        """Whether the plan delays jobs (then it answers a relaxed question and is not
-        bounded by an optimum over the unshifted demand)."""
-        return len(self.shift_job) > 0
+        """Whether the plan delays jobs or chooses where and when jobs run (then it answers
+        another question and is not bounded by an optimum over the instance's demand)."""
+        return len(self.shift_job) > 0 or self.is_job_level
 
     @property
     def n_accepted(self) -> int:
@@ -107,7 +134,8 @@ class DatacenterPlan:
               reconf: dict[str, list[Any]] | None = None,
               deliveries: tuple[Any, Any, Any] = ((), (), ()),
               rejected: tuple[Any, Any] = ((), ()),
-              shifts: tuple[Any, Any, Any] = ((), (), ())) -> DatacenterPlan:
+              shifts: tuple[Any, Any, Any] = ((), (), ()),
+              jobs: dict[str, list[Any]] | None = None) -> DatacenterPlan:
         """Build a plan from plain columns.
 
         Parameters
@@ -120,7 +148,10 @@ class DatacenterPlan:
             ``(request ids, reason codes)``.
         shifts
             ``(job ids, request ids, delays in ticks)``.
+        jobs
+            Job decisions: columns ``job, accepted, qpus, start, candidate, reason``.
         """
+        jobs = jobs or {k: [] for k in _TABLE_COLUMNS["jobs"]}
         reconf = reconf or {k: [] for k in
                             ("source", "start", "end", "from_a", "from_b", "to_a", "to_b")}
         rc = Reconfigurations(
@@ -135,11 +166,16 @@ class DatacenterPlan:
                    rejected_request=_col(rejected[0], object),
                    rejected_reason=_col(rejected[1], object),
                    shift_job=_col(shifts[0], object), shift_request=_col(shifts[1], object),
-                   shift_delay=_col(shifts[2], np.int64))
+                   shift_delay=_col(shifts[2], np.int64),
+                   job_id=_col(jobs["job"], object), job_accepted=_col(jobs["accepted"], bool),
+                   job_qpus=_col(jobs["qpus"], object), job_start=_col(jobs["start"], np.int64),
+                   job_candidate=_col(jobs["candidate"], object),
+                   job_reason=_col(jobs["reason"], object))
 
     # -- tables ---------------------------------------------------------------------------
     def to_tables(self) -> dict[str, pd.DataFrame]:
-        """The plan as DataFrames: initial, switch, deliveries, rejected, shifts."""
+        """The plan as DataFrames: initial, switch, deliveries, rejected, shifts, and jobs
+        (job decisions) for a job-level plan."""
         rc = self.reconfigurations
         initial = pd.DataFrame(
             [(s, *(p if p is not None else ("", ""))) for s, p in self.initial.items()],
@@ -154,8 +190,14 @@ class DatacenterPlan:
                                  "reason": self.rejected_reason})
         shifts = pd.DataFrame({"job": self.shift_job, "from_request": self.shift_request,
                                "delay": self.shift_delay})
-        return {"initial": initial, "switch": switch, "deliveries": deliveries,
-                "rejected": rejected, "shifts": shifts}
+        tables = {"initial": initial, "switch": switch, "deliveries": deliveries,
+                  "rejected": rejected, "shifts": shifts}
+        if self.is_job_level:
+            tables["jobs"] = pd.DataFrame({
+                "job": self.job_id, "accepted": self.job_accepted.astype(np.int64),
+                "qpus": self.job_qpus, "start": self.job_start,
+                "candidate": self.job_candidate, "reason": self.job_reason})
+        return tables
 
     def meta(self) -> dict[str, Any]:
         """Manifest content besides the tables."""
@@ -168,7 +210,9 @@ _TABLE_COLUMNS = {
     "deliveries": ["request", "source", "event"],
     "rejected": ["request", "reason"],
     "shifts": ["job", "from_request", "delay"],
+    "jobs": ["job", "accepted", "qpus", "start", "candidate", "reason"],
 }
+_OPTIONAL_TABLES = {"jobs"}  # plans without job decisions (and older plans) lack it
 
 
 def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
@@ -182,6 +226,8 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
     """
     cols: dict[str, dict[str, np.ndarray]] = {}
     for name, columns in _TABLE_COLUMNS.items():
+        if name not in tables and name in _OPTIONAL_TABLES:
+            continue
         if name not in tables:
             raise InstanceError(folder / "plan.json", f"tables.{name}", "required table is missing")
         frame = tables[name]
@@ -193,7 +239,7 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
                 raise InstanceError(file, c, "required column is missing")
         cols[name] = {}
         for c in columns:
-            if c in ("start", "end", "event", "delay"):
+            if c in ("start", "end", "event", "delay", "accepted"):
                 cols[name][c] = int_column(frame, c, file)
             else:
                 cols[name][c] = frame[c].fillna("").astype(str).to_numpy(dtype=object)
@@ -206,4 +252,5 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
         str(manifest.get("method", "")), initial=initial, reconf=sw,
         deliveries=(dl["request"], dl["source"], dl["event"]),
         rejected=(rj["request"], rj["reason"]),
-        shifts=(sh["job"], sh["from_request"], sh["delay"]))
+        shifts=(sh["job"], sh["from_request"], sh["delay"]),
+        jobs=({k: cols["jobs"][k] for k in _TABLE_COLUMNS["jobs"]} if "jobs" in cols else None))

@@ -22,16 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.switch_data import BlockData, SwitchData, preprocess
-from qdcopt.datacenter.switch_model import SlotIndex, build_slot_model, column_slots
-from qdcopt.datacenter.switch_plan import (
-    complete_start,
-    layout_block,
-    plan_from_deliveries,
-    start_from_plan,
-)
 from qdcopt.datacenter.highs_arrays import (
     LinearSpec,
     SpecResult,
@@ -39,6 +29,16 @@ from qdcopt.datacenter.highs_arrays import (
     run_highs,
     solve_arrays,
     solve_pyomo_spec,
+)
+from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.switch_data import BlockData, preprocess
+from qdcopt.datacenter.switch_model import SlotIndex, build_slot_model, column_slots
+from qdcopt.datacenter.switch_plan import (
+    complete_start,
+    layout_block,
+    plan_from_deliveries,
+    start_from_plan,
 )
 from qdcopt.highs import SolveInfo, SolverOptions
 
@@ -207,8 +207,13 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         opts = _options(budget, mip_gap, threads, seed, verbose)
         ts = time.perf_counter()
         cap_bound = capacity_bound(block, cap, budget, threads, seed)
+        demand = None
+        if pen == 0.0 and idx.x:
+            keys = list(idx.x)
+            demand = (np.array([idx.x[k] for k in keys], dtype=np.int64),
+                      np.array([k[0] for k in keys], dtype=np.int64), block.group_size())
         res = _solve_block(spec, opts, builder, start,
-                           ts + budget if budget is not None else None, cap_bound)
+                           ts + budget if budget is not None else None, cap_bound, demand)
         n_changes_max = len(block.requests)
         if (penalty is None and lexicographic and res.status == "optimal"
                 and res.x is not None and idx.changes):
@@ -274,7 +279,8 @@ def capacity_bound(block: BlockData, cap: np.ndarray, time_limit: float | None,
 
 def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
                  start: tuple[np.ndarray, np.ndarray] | None,
-                 block_deadline: float | None, cap_bound: int) -> SpecResult:
+                 block_deadline: float | None, cap_bound: int,
+                 demand: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> SpecResult:
     """Solve one block.
 
     * Small models (or the pyomo builder): one solve of the full model.
@@ -295,7 +301,7 @@ def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
     if spec.n_cols > LARGE_MODEL:
         x = start[1] if start is not None and len(start[0]) == spec.n_cols \
             else np.zeros(spec.n_cols)
-        x, _n = improve_windows(spec, x, opts, block_deadline, target=target)
+        x, _n = improve_windows(spec, x, opts, block_deadline, target=target, demand=demand)
         best = float(np.asarray(spec.col_cost) @ x)
         status = "optimal" if best >= target - 1e-6 else "time_limit"
         return SpecResult(status, x, best, target, time.perf_counter() - t0, 0)
@@ -312,7 +318,8 @@ def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
     nodes = res.nodes
     if best < math.floor(bound + 1e-6):
         lns_end = time.perf_counter() + 0.6 * (block_deadline - time.perf_counter())
-        x, _n = improve_windows(spec, x, opts, lns_end, target=math.floor(bound + 1e-6))
+        x, _n = improve_windows(spec, x, opts, lns_end, target=math.floor(bound + 1e-6),
+                                demand=demand)
         best = float(np.asarray(spec.col_cost) @ x)
     left = block_deadline - time.perf_counter()
     status = "time_limit"
@@ -418,35 +425,48 @@ MILP_METHODS = {"milp": switch_milp, "milp-lp": switch_lp_bound}
 
 
 def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
-                    deadline: float, *, windows: tuple[int, ...] = (4, 6, 8, 12),
-                    sub_limit: float = 3.0, max_passes: int = 4,
-                    target: float | None = None) -> tuple[np.ndarray, int]:
+                    deadline: float, *, windows: tuple[int, ...] = (3, 6, 10),
+                    sub_limit: float = 0.5, max_passes: int = 4,
+                    target: float | None = None,
+                    demand: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                    ) -> tuple[np.ndarray, int]:
     """Fix-and-optimise over time windows: re-solve a window of slots with the rest fixed.
 
-    Every integer column outside the window keeps its value in the incumbent ``x0``;
-    continuous columns stay free (they follow from the integer ones).  Windows of each
-    size in ``windows`` slide over the block with half overlap, pass after pass, until a
-    pass improves nothing; then the next (larger) size is tried.  Stops at ``target``
-    (a proven bound) or the deadline.
+    Every column outside the window keeps its value in the incumbent ``x0``; the columns
+    of the window's slots (and of the changes touching them) form a small sub-MIP whose
+    rows carry the fixed part in their bounds.  Windows of each size in ``windows`` slide
+    over the block with half overlap, pass after pass, until a pass improves nothing;
+    then the next (larger) size is tried.  Stops at ``target`` (a proven bound) or the
+    deadline.
+
+    Parameters
+    ----------
+    demand
+        ``(x columns, their group, group sizes)``: windows whose groups are all fully
+        served cannot gain and are skipped (only for the accepted-requests objective).
 
     Returns
     -------
     (x, sub-MIPs solved)
     """
+    import scipy.sparse as sp
+
     lo, hi = column_slots(spec)
     n_slots = int(hi.max()) + 1 if len(hi) else 0
     is_int = np.asarray(spec.col_int, dtype=bool)
     lb0 = np.asarray(spec.col_lb, dtype=np.float64)
     ub0 = np.asarray(spec.col_ub, dtype=np.float64)
+    rlb = np.asarray(spec.row_lb, dtype=np.float64)
+    rub = np.asarray(spec.row_ub, dtype=np.float64)
     cost = np.asarray(spec.col_cost, dtype=np.float64)
+    mat = sp.csc_matrix((np.asarray(spec.rows_v, dtype=np.float64),
+                         (np.asarray(spec.rows_i, dtype=np.int64),
+                          np.asarray(spec.rows_j, dtype=np.int64))),
+                        shape=(spec.n_rows, spec.n_cols))
     x = x0.copy()
     x[is_int] = np.round(x[is_int])
     sign = 1.0 if spec.sense == "max" else -1.0
     cur = float(cost @ x)
-    h = build_highs(spec, SolverOptions(time_limit=sub_limit, mip_gap=options.mip_gap,
-                                        threads=options.threads, seed=options.seed,
-                                        verbose=False))
-    cols = np.arange(spec.n_cols, dtype=np.int32)
     solved = 0
     for window in windows:
         step = max(1, window // 2)
@@ -456,20 +476,54 @@ def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
                 left = deadline - time.perf_counter()
                 if left < 0.2 or (target is not None and sign * (cur - target) >= -1e-6):
                     return x, solved
-                b = a + window - 1
-                free = ((hi >= a) & (lo <= b)) | ~is_int
-                h.changeColsBounds(len(cols), cols, np.where(free, lb0, x),
-                                   np.where(free, ub0, x))
-                h.clearSolver()
-                res = run_highs(h, spec, min(sub_limit, left), start=(cols, x), grace=2.0)
+                free = (hi >= a) & (lo <= a + window - 1)
+                if demand is not None:
+                    xc, xg, size = demand
+                    groups = np.unique(xg[free[xc]])
+                    served = np.bincount(xg, weights=x[xc], minlength=len(size))
+                    if groups.size == 0 or np.all(served[groups] >= size[groups] - 0.5):
+                        continue
+                sub = _sub_spec(spec, mat, free, x, lb0, ub0, rlb, rub, cost, is_int)
+                sub_opts = SolverOptions(time_limit=min(sub_limit, left),
+                                         mip_gap=options.mip_gap, threads=options.threads,
+                                         seed=options.seed)
+                res = solve_arrays(sub, sub_opts, start=(np.arange(sub.n_cols), x[free]),
+                                   grace=2.0)
                 solved += 1
-                if res.x is not None and sign * (res.objective - cur) > 1e-6:
-                    x = res.x.copy()
-                    x[is_int] = np.round(x[is_int])
-                    cur = float(cost @ x)
+                if res.x is None:
+                    continue
+                y = x.copy()
+                y[free] = res.x
+                y[is_int] = np.round(y[is_int])
+                val = float(cost @ y)
+                if sign * (val - cur) > 1e-6:
+                    x, cur = y, val
                     improved = True
             if not improved or window >= n_slots:
                 break
         if window >= n_slots:
             break
     return x, solved
+
+
+def _sub_spec(spec: LinearSpec, mat: Any, free: np.ndarray, x: np.ndarray,
+              lb0: np.ndarray, ub0: np.ndarray, rlb: np.ndarray, rub: np.ndarray,
+              cost: np.ndarray, is_int: np.ndarray) -> LinearSpec:
+    """The model restricted to the ``free`` columns, the others fixed at ``x``."""
+    cols = np.flatnonzero(free)
+    sub_a = mat[:, cols]
+    rows = np.flatnonzero(np.diff(sub_a.tocsr().indptr) > 0)
+    fixed = np.flatnonzero(~free)
+    act = mat[rows][:, fixed] @ x[fixed]
+    coo = sub_a.tocsr()[rows].tocoo()
+    sub = LinearSpec(sense=spec.sense)
+    sub.col_lb = lb0[cols].tolist()
+    sub.col_ub = ub0[cols].tolist()
+    sub.col_cost = cost[cols].tolist()
+    sub.col_int = is_int[cols].astype(int).tolist()
+    sub.row_lb = (rlb[rows] - act).tolist()
+    sub.row_ub = (rub[rows] - act).tolist()
+    sub.rows_i = coo.row.tolist()
+    sub.rows_j = coo.col.tolist()
+    sub.rows_v = coo.data.tolist()
+    return sub

@@ -144,9 +144,9 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
                 spec.add_row([yc, zc], [1.0, -1.0], -INF, 0.0)
                 spec.add_row([fc, yc], [1.0, -1.0], -INF, 0.0)
                 spec.add_row([lc, yc], [1.0, -1.0], -INF, 0.0)
-            spec.add_row(ycols.tolist() + [zc], [1.0] * len(nodes) + [-1.0], 0.0, INF)
-            spec.add_row(fcols.tolist() + [zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
-            spec.add_row(lcols.tolist() + [zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
+            spec.add_row([*ycols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, INF)
+            spec.add_row([*fcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
+            spec.add_row([*lcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
             arc_keys = [(s, j, p, q) for p in nodes for q in nodes if p != q]
             acols = spec.add_vars("arc", arc_keys, 0.0, 1.0, True, cost=-penalty)
             cap_cols[(s, j)] = []
@@ -161,9 +161,9 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
             for p in nodes:
                 outs = [idx.arc[(s, j, p, q)] for q in nodes if q != p]
                 ins = [idx.arc[(s, j, q, p)] for q in nodes if q != p]
-                spec.add_row(outs + [idx.l[(s, j, p)], idx.y[(s, j, p)]],
+                spec.add_row([*outs, idx.l[s, j, p], idx.y[s, j, p]],
                              [1.0] * len(outs) + [1.0, -1.0], 0.0, 0.0)
-                spec.add_row(ins + [idx.f[(s, j, p)], idx.y[(s, j, p)]],
+                spec.add_row([*ins, idx.f[s, j, p], idx.y[s, j, p]],
                              [1.0] * len(ins) + [1.0, -1.0], 0.0, 0.0)
             if len(nodes) >= 3:
                 k = len(nodes)
@@ -187,7 +187,7 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
         for p, cs in groups_of.items():
             if len(cs) > 1:
                 total = min(n, int(sum(spec.col_ub[c] for c in cs)))
-                spec.add_row(cs + [idx.y[(s, j, p)]], [1.0] * len(cs) + [-float(total)],
+                spec.add_row([*cs, idx.y[s, j, p]], [1.0] * len(cs) + [-float(total)],
                              -INF, 0.0)
 
     # ---- changes between slots ---------------------------------------------------------
@@ -258,7 +258,7 @@ def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int
     idx.skipped[(s, i, j)] = (list(skipped), between)
     spec.row_block("consecutive")
     zs = [idx.z[(s, m)] for m in skipped]
-    spec.add_row([v, idx.z[(s, i)], idx.z[(s, j)]] + zs, [1.0, -1.0, -1.0] + [1.0] * len(zs),
+    spec.add_row([v, idx.z[s, i], idx.z[s, j], *zs], [1.0, -1.0, -1.0] + [1.0] * len(zs),
                  -1.0, INF)
     common = sorted(set(pi) & set(pj))
     ccols = spec.add_vars("cont", [(s, i, j, p) for p in common], 0.0, 1.0, False,
@@ -269,7 +269,7 @@ def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int
         spec.add_row([cc, idx.l[(s, i, p)]], [1.0, -1.0], -INF, 0.0)
         spec.add_row([cc, idx.f[(s, j, p)]], [1.0, -1.0], -INF, 0.0)
     if ccols:
-        spec.add_row(ccols + [v], [1.0] * len(ccols) + [-1.0], -INF, 0.0)
+        spec.add_row([*ccols, v], [1.0] * len(ccols) + [-1.0], -INF, 0.0)
     idx.changes.append(v)
     idx.change_coef.append(1.0)
     for cc in ccols:
@@ -285,7 +285,7 @@ def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int
     cap_cols.setdefault((s, j), []).append((bp, 1.0))
     spec.row_block("boundary")
     if c_min > between:
-        spec.add_row([bm, bp, v] + ccols, [1.0, 1.0, -float(c_min)] + [float(c_min)] * len(ccols),
+        spec.add_row([bm, bp, v, *ccols], [1.0, 1.0, -float(c_min)] + [float(c_min)] * len(ccols),
                      -float(between), INF)
     for kind, c in ((1, cst.c_shared), (0, cst.c_disjoint)):
         if c <= c_min or c <= between:
@@ -295,7 +295,7 @@ def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int
             if not others:
                 continue
             fs = [idx.f[(s, j, q)] for q in others]
-            spec.add_row([bm, bp, idx.l[(s, i, p)], v] + fs,
+            spec.add_row([bm, bp, idx.l[s, i, p], v, *fs],
                          [1.0, 1.0, -float(c), -float(c)] + [-float(c)] * len(fs),
                          -2.0 * c - between, INF)
 

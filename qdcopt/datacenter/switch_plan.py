@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance
@@ -291,7 +293,7 @@ def complete_start(data: SwitchData, b: int, idx: SlotIndex, spec_n_cols: int,
         x[idx.f[(s, j, order[0])]] = 1.0
         x[idx.l[(s, j, order[-1])]] = 1.0
         dead = 0
-        for p, q in zip(order, order[1:], strict=False):
+        for p, q in itertools.pairwise(order):
             x[idx.arc[(s, j, p, q)]] = 1.0
             dead += costs[s].dead(pairs_t[p], pairs_t[q])
         used[(s, j)] = len(evs) + dead

@@ -1,6 +1,6 @@
 """The family-A validator: one deterministic replay of a plan against its instance.
 
-Rules (codes are stable; DESIGN.md numbers them 1–6):
+Rules (codes are stable; DESIGN.md numbers them 1–7):
 
 =====================  ==========================================================
 A1-UNKNOWN-REQUEST     a delivery, rejection or shift names a request the instance lacks
@@ -22,7 +22,19 @@ A4-NO-CHANGE           a reconfiguration leaves the pair as it was
 A5-LATE                the pair is delivered after its need time
 A5-STORAGE             the pair waits longer than t_max
 A6-MEMORY              a QPU holds more stored pairs than it has communication qubits
+A7-UNKNOWN-JOB         a job decision names an unknown job or one twice, or a job has none
+A7-UNKNOWN-QPU         a job decision names an unknown QPU, or an accepted job has none
+A7-CAPACITY            a job's qubits exceed the data qubits of the QPUs it is placed on
+A7-EARLY               an accepted job starts before its arrival (its ``start`` field)
+A7-PARTIAL-JOB         an accepted job lacks a delivery, or a rejected job has one
+A7-EXCLUSIVE           two accepted jobs use one QPU at overlapping times
+A7-REASON              a rejected job's reason is not a known code
 =====================  ==========================================================
+
+Rule 7 applies to *job-level plans* (plans with a job table, see
+:mod:`qdcopt.datacenter.candidates`): their requests are re-derived from the job
+decisions and rules 1–6 are checked against those; a job occupies its QPUs over
+[start, start + runtime + its total shift).  Other plans are checked as they always were.
 
 A delivered pair occupies one communication qubit at each of its QPUs over the closed
 interval [t_delivery, t_need]: a pair consumed at t and one delivered at t both count
@@ -35,14 +47,18 @@ count and the other figures come with it in the metrics.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.plan import REASONS, DatacenterPlan
+from qdcopt.datacenter.plan import JOB_REASONS, REASONS, DatacenterPlan
 from qdcopt.datacenter.storage import fidelity_at_use
 from qdcopt.report import Report, Violation
 from qdcopt.timebase import TICKS_PER_SECOND
+
+if TYPE_CHECKING:
+    from qdcopt.datacenter.candidates import Derived
 
 RULES: dict[str, int] = {
     line.split()[0]: int(line[1])
@@ -144,6 +160,14 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
         of accepted requests.
     """
     out = _Collector()
+    derived = None
+    if plan.is_job_level:
+        from qdcopt.datacenter.candidates import derive_plan
+
+        derived = derive_plan(instance, plan)
+        for code, message, event in derived.problems:
+            out.add(code, message, **event)
+        instance = derived.instance
     req = instance.requests
     n = len(req)
     index = req.index()
@@ -249,11 +273,91 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
         "rejection_reasons": dict(Counter(plan.rejected_reason.tolist())),
     }
     metrics.update(_fidelity_metrics(instance, d_req[use], storage[use]))
+    if derived is not None:
+        metrics.update(_check_jobs(instance, plan, derived, d_count, t_need, out))
     violations = tuple(out.items)
     if any(c > MAX_LISTED for c in out.counts.values()):
         metrics["violations_by_code"] = dict(out.counts)
     return Report(family="datacenter", objective=float(accepted), violations=violations,
                   metrics=metrics)
+
+
+def _check_jobs(instance: DatacenterInstance, plan: DatacenterPlan, derived: Derived,
+                d_count: np.ndarray, t_need: np.ndarray, out: _Collector) -> dict[str, object]:
+    """Rule 7 on a job-level plan; returns the job metrics."""
+    from qdcopt.datacenter.candidates import job_qubits, job_shift
+
+    req = instance.requests
+    index = {s.id: i for i, s in enumerate(instance.job_specs)}
+    shift = job_shift(instance, t_need)
+    delivered: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for job, c in zip(req.job.tolist(), d_count.tolist(), strict=True):
+        total[job] += 1
+        delivered[job] += c > 0
+    busy: dict[int, list[tuple[int, int, str]]] = {}
+    ends: list[int] = []
+    turnaround: list[int] = []
+    used = 0
+    qubit_time = 0
+    accepted = 0
+    for job, acc, reason in zip(plan.job_id.tolist(), plan.job_accepted.tolist(),
+                                plan.job_reason.tolist(), strict=True):
+        if job not in index:
+            continue
+        if not acc and reason not in JOB_REASONS:
+            out.add("A7-REASON", f"job {job!r} is rejected with unknown reason {reason!r} "
+                    f"(known: {', '.join(JOB_REASONS)})", job=job, reason=reason)
+        if acc and delivered[job] < total[job]:
+            out.add("A7-PARTIAL-JOB", f"job {job!r} is accepted but only {delivered[job]} of "
+                    f"its {total[job]} requests are delivered", job=job)
+        if not acc and delivered[job] > 0:
+            out.add("A7-PARTIAL-JOB", f"job {job!r} is rejected but {delivered[job]} of its "
+                    "requests are delivered", job=job)
+        spec = instance.job_specs[index[job]]
+        eds = derived.eds.get(job)
+        if eds is None:
+            continue
+        n_qubits = job_qubits(instance, index[job])
+        room = sum(instance.qpus[q].data_qubits for q in eds.placement.qpus)
+        if n_qubits > room:
+            out.add("A7-CAPACITY", f"job {job!r} has {n_qubits} qubits but its QPUs "
+                    f"{[instance.qpus[q].id for q in eds.placement.qpus]} hold {room}",
+                    job=job, qubits=n_qubits, room=room)
+        if not acc:
+            continue
+        accepted += 1
+        if eds.start < spec.start:
+            out.add("A7-EARLY", f"job {job!r} starts at tick {eds.start}, before its arrival "
+                    f"at {spec.start}", job=job, start=eds.start, arrival=spec.start)
+        end = eds.start + eds.runtime + shift.get(job, 0)
+        ends.append(end)
+        turnaround.append(end - spec.start)
+        used += n_qubits
+        qubit_time += n_qubits * (end - eds.start)
+        for q in eds.placement.qpus:
+            busy.setdefault(q, []).append((eds.start, end, job))
+    for q, spans in busy.items():
+        spans.sort()
+        last_end, last_job = None, None
+        for s0, e0, job in spans:
+            if last_end is not None and s0 < last_end:
+                out.add("A7-EXCLUSIVE", f"jobs {last_job!r} and {job!r} both use QPU "
+                        f"{instance.qpus[q].id!r} at tick {s0}", qpu=instance.qpus[q].id,
+                        jobs=[last_job, job], t=s0)
+            if last_end is None or e0 > last_end:
+                last_end, last_job = e0, job
+    makespan = max(ends, default=0)
+    cap = sum(q.data_qubits for q in instance.qpus)
+    return {
+        "jobs": len(instance.job_specs),
+        "jobs_accepted": accepted,
+        "qubits_used": used,
+        "qubit_utilisation": qubit_time / (cap * makespan) if makespan and cap else 0.0,
+        "job_makespan_s": makespan / TICKS_PER_SECOND,
+        "job_completion_mean_s": (float(np.mean(turnaround)) / TICKS_PER_SECOND
+                                  if turnaround else 0.0),
+    }
 
 
 def _pair_key(a: int, b: int) -> tuple[int, int]:

@@ -146,3 +146,18 @@ def test_plan_round_trip_through_csv(tmp_path):
     assert back.initial == plan.initial
     assert info2.objective == info.objective
     assert np.array_equal(effective_need(inst, back), effective_need(inst, plan))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_instances())
+def test_milp_plan_validates_and_dominates_heuristics(inst):
+    plan, info = qdcopt.solve(inst, "milp", time_limit=20)
+    report = qdcopt.validate(inst, plan)
+    assert report.ok, report.violations
+    assert info.objective == report.objective
+    assert report.objective <= info.bound + 1e-9
+    for method in ("greedy", "edf", "scoring"):
+        other = qdcopt.validate(inst, qdcopt.solve(inst, method)[0])
+        assert other.objective <= info.bound + 1e-9
+        if info.status == "optimal":
+            assert other.objective <= report.objective

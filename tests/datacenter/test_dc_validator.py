@@ -106,7 +106,8 @@ def test_every_rule_has_a_breaking_test():
     module = importlib.import_module("qdcopt.datacenter.validate")
     documented = {line.split()[0] for line in module.__doc__.splitlines()
                   if line[:2] in ("A1", "A2", "A3", "A4", "A5", "A6")}
-    assert documented == set(BROKEN) == set(module.RULES)
+    # rule 7 (job-level plans) has its breaking tests in tests/datacenter_jobs
+    assert documented == set(BROKEN) == {c for c, r in module.RULES.items() if r <= 6}
 
 
 def test_shift_moves_the_request_and_the_rest_of_its_job():

@@ -76,3 +76,28 @@ def test_default_instances_have_exact_costs() -> None:
     # 2 ns / 10 ns at 1 GHz and 1 MHz: the slot formulation is exact there.
     for rate in ("1 GHz", "1 MHz"):
         assert preprocess(random_instance(10, rate=rate)).exact
+
+
+@pytest.mark.parametrize("kw", SUITE[:5], ids=[str(k) for k in SUITE[:5]])
+def test_heuristic_plans_map_to_feasible_points(kw: dict) -> None:
+    # Every valid plan is a feasible point of the slot model with the same count: the
+    # model is a relaxation of the event-level problem (and, with the layout, exact).
+    import numpy as np
+
+    from qdcopt.datacenter.switch_model import build_slot_model
+    from qdcopt.datacenter.switch_plan import complete_start
+
+    inst = random_instance(**kw)
+    data = preprocess(inst)
+    for name in ("greedy", "edf", "scoring"):
+        if name not in METHODS:
+            continue
+        plan, _ = METHODS[name](inst)
+        served = 0.0
+        for b, block in enumerate(data.blocks):
+            spec, idx = build_slot_model(block, data.costs, inst.comm_capacity())
+            x = complete_start(data, b, idx, spec.n_cols, data.costs, plan)
+            assert x is not None
+            assert spec.violation(x) <= 1e-6, name
+            served += float(np.asarray(spec.col_cost) @ x)
+        assert served == validate(inst, plan).objective

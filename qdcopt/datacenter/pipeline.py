@@ -1,0 +1,343 @@
+"""The job pipeline of paper 000 (§III, Phases A–H) as planning methods.
+
+Job buffer (A) → QPU allocation and remapping (B) → request extraction (C) → scheduling
+(D, with the greedy, EDF or scoring scheduler, or any scheduler named in the family's
+method table) → Phase E retries (``pipeline-retry``: the greedy's delays of a failed
+request and the rest of its job) → a job with an unserved request is ejected (F–G) and
+the remaining jobs are allocated and scheduled again, until every running job is fully
+served (or ``max_rounds`` is reached; the jobs still failing are then ejected as they
+stand, which keeps the plan valid) → the switch plan and the runtime estimate (H).
+
+Allocation takes jobs in buffer order (instance order):
+
+``sequential``
+    one job at a time on the whole datacenter: a job starts when the previous one ends
+    (and not before its arrival), on the fewest QPUs that hold it;
+``parallel``
+    each job starts at the earliest tick (not before its arrival) at which QPUs free of
+    earlier jobs can hold it (:func:`~qdcopt.datacenter.placement.allocate_qpus`).
+
+Delays from Phase E lengthen a job; when a delayed job would then overlap the next job
+on one of its QPUs, its runtime is lengthened by the delay and the jobs are allocated
+again (the next round).  Every plan is a job-level plan (see
+:mod:`qdcopt.datacenter.candidates`).
+"""
+
+from __future__ import annotations
+
+import time
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from qdcopt.datacenter.candidates import (
+    JobDecision,
+    derive,
+    enforce_all_or_nothing,
+    job_eds,
+    job_qubits,
+    job_shift,
+    with_jobs,
+)
+from qdcopt.datacenter.instance import DatacenterInstance, Requests
+from qdcopt.datacenter.jobs import fits_datacenter
+from qdcopt.datacenter.placement import allocate_qpus
+from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.validate import effective_need
+from qdcopt.errors import InstanceError
+from qdcopt.highs import SolveInfo
+
+MODES = ("sequential", "parallel")
+
+
+def scheduler_by_name(name: str) -> Any:
+    """The scheduling method registered under ``name`` (``greedy``, ``edf``, ``scoring``,
+    ``greedy-retry``, or any other method of the family, e.g. a switch MILP)."""
+    from qdcopt.datacenter import METHODS
+
+    if name not in METHODS:
+        raise ValueError(f"unknown scheduler {name!r} (known: {', '.join(sorted(METHODS))})")
+    return METHODS[name]
+
+
+def require_jobs(instance: DatacenterInstance) -> None:
+    """Raise when the instance keeps no job definitions."""
+    if not instance.job_specs:
+        raise InstanceError(instance.file, "jobs", "job-level methods need an instance with "
+                            "[[jobs]] (its requests were given directly)")
+
+
+def subset(requests: Requests, mask: np.ndarray) -> Requests:
+    """The requests where ``mask`` holds."""
+    return Requests.from_columns(requests.id[mask], requests.job[mask], requests.a[mask],
+                                 requests.b[mask], requests.t_need[mask])
+
+
+def allocate(instance: DatacenterInstance, active: list[int], mode: str,
+             extra: dict[str, int]) -> dict[int, tuple[tuple[int, ...], int]]:
+    """Phase B for the jobs ``active`` (indices, buffer order): job → (QPUs, start).
+
+    ``extra`` lengthens a job's runtime (learnt Phase-E delays).  Jobs no QPUs can hold
+    are left out.
+    """
+    caps = [q.data_qubits for q in instance.qpus]
+    free_at = [0] * len(caps)
+    out: dict[int, tuple[tuple[int, ...], int]] = {}
+    for j in active:
+        spec = instance.job_specs[j]
+        n = job_qubits(instance, j)
+        if not fits_datacenter(spec, n, caps):
+            continue
+        if spec.qpus is not None:
+            chosen: list[int] | None = list(spec.qpus)
+            start = max([spec.start, *(free_at[q] for q in spec.qpus)])
+            if mode == "sequential":
+                start = max(start, *free_at)
+        elif mode == "sequential":
+            start = max([spec.start, *free_at])
+            chosen = allocate_qpus(n, caps, [True] * len(caps), n_qpus=spec.n_qpus)
+        else:
+            chosen, start = None, spec.start
+            for t in sorted({spec.start, *(f for f in free_at if f > spec.start)}):
+                chosen = allocate_qpus(n, caps, [f <= t for f in free_at], n_qpus=spec.n_qpus)
+                if chosen is not None:
+                    start = t
+                    break
+        if chosen is None:  # pragma: no cover - fits_datacenter said some set holds it
+            continue
+        qpus = tuple(sorted(chosen))
+        end = start + job_eds(instance, j, qpus, start).runtime + extra.get(spec.id, 0)
+        if mode == "sequential":
+            free_at = [max(f, end) for f in free_at]
+        else:
+            for q in qpus:
+                free_at[q] = end
+        out[j] = (qpus, start)
+    return out
+
+
+def schedule_decisions(instance: DatacenterInstance, decisions: list[JobDecision],
+                       scheduler: str, method: str, options: dict[str, Any],
+                       ) -> tuple[DatacenterPlan, DatacenterInstance, list[str]]:
+    """Schedule the accepted jobs of ``decisions`` and eject those not fully served.
+
+    Returns
+    -------
+    (DatacenterPlan, DatacenterInstance, list[str])
+        The job-level plan (rejected jobs' requests rejected, ejected jobs marked), the
+        derived instance it is checked against, and the ejected job ids (first failure
+        first).
+    """
+    derived = derive(instance, decisions).instance
+    accepted = {d.job for d in decisions if d.accepted}
+    req = derived.requests
+    mask = np.array([j in accepted for j in req.job.tolist()], dtype=bool)
+    sub = DatacenterInstance(name=derived.name, qpus=derived.qpus, sources=derived.sources,
+                             t_max=derived.t_max, requests=subset(req, mask),
+                             min_fidelity=derived.min_fidelity, file=derived.file)
+    plan, _ = scheduler_by_name(scheduler)(sub, **options)
+    plan, ejected = enforce_all_or_nothing(plan, sub)
+    reason = {d.job: (d.reason or "not-selected") for d in decisions if not d.accepted}
+    out_rej = [(r, "job-ejected" if reason.get(j) == "job-ejected" else "not-selected")
+               for r, j in zip(req.id[~mask].tolist(), req.job[~mask].tolist(), strict=True)]
+    final = [JobDecision(d.job, d.accepted and d.job not in ejected, d.qpus, d.start,
+                         d.candidate, "job-ejected" if d.job in ejected else d.reason)
+             for d in decisions]
+    rc = plan.reconfigurations
+    plan = DatacenterPlan.build(
+        method, initial=plan.initial,
+        reconf={"source": rc.source, "start": rc.start, "end": rc.end, "from_a": rc.from_a,
+                "from_b": rc.from_b, "to_a": rc.to_a, "to_b": rc.to_b},
+        deliveries=(plan.delivery_request, plan.delivery_source, plan.delivery_event),
+        rejected=(plan.rejected_request.tolist() + [r for r, _ in out_rej],
+                  plan.rejected_reason.tolist() + [w for _, w in out_rej]),
+        shifts=(plan.shift_job, plan.shift_request, plan.shift_delay))
+    return with_jobs(plan, instance, method, final), derived, ejected
+
+
+def overlaps(instance: DatacenterInstance, plan: DatacenterPlan, derived: DatacenterInstance,
+             decisions: list[JobDecision]) -> dict[str, int]:
+    """Accepted jobs whose Phase-E delays make them overlap a later job on a QPU: job id →
+    its total delay."""
+    shift = job_shift(derived, effective_need(derived, plan))
+    index = {s.id: i for i, s in enumerate(instance.job_specs)}
+    spans: dict[int, list[tuple[int, int, str]]] = {}
+    for d in decisions:
+        if d.accepted and d.qpus:
+            end = d.start + job_eds(instance, index[d.job], d.qpus, d.start).runtime
+            for q in d.qpus:
+                spans.setdefault(q, []).append((d.start, end + shift.get(d.job, 0), d.job))
+    bad: dict[str, int] = {}
+    for items in spans.values():
+        items.sort()
+        for (_, e0, j0), (s1, _, _) in pairwise(items):
+            if s1 < e0:
+                bad[j0] = shift.get(j0, 0)
+    return bad
+
+
+def eject(plan: DatacenterPlan, instance: DatacenterInstance, derived: DatacenterInstance,
+          decisions: list[JobDecision], jobs: set[str], method: str,
+          ) -> tuple[DatacenterPlan, list[JobDecision]]:
+    """Eject ``jobs`` from a job-level plan (deliveries → rejections, shifts dropped)."""
+    req = derived.requests
+    job_of = dict(zip(req.id.tolist(), req.job.tolist(), strict=True))
+    keep = np.array([job_of[r] not in jobs for r in plan.delivery_request.tolist()], dtype=bool)
+    sh = np.array([j not in jobs for j in plan.shift_job.tolist()], dtype=bool)
+    rc = plan.reconfigurations
+    new = DatacenterPlan.build(
+        method, initial=plan.initial,
+        reconf={"source": rc.source, "start": rc.start, "end": rc.end, "from_a": rc.from_a,
+                "from_b": rc.from_b, "to_a": rc.to_a, "to_b": rc.to_b},
+        deliveries=(plan.delivery_request[keep], plan.delivery_source[keep],
+                    plan.delivery_event[keep]),
+        rejected=(plan.rejected_request.tolist() + plan.delivery_request[~keep].tolist(),
+                  plan.rejected_reason.tolist() + ["job-ejected"] * int((~keep).sum())),
+        shifts=(plan.shift_job[sh], plan.shift_request[sh], plan.shift_delay[sh]))
+    final = [JobDecision(d.job, d.accepted and d.job not in jobs, d.qpus, d.start, d.candidate,
+                         "job-ejected" if d.job in jobs else d.reason) for d in decisions]
+    return with_jobs(new, instance, method, final), final
+
+
+def run_pipeline(instance: DatacenterInstance, *, mode: str = "parallel",
+                 scheduler: str = "greedy", retries: bool = False, delta: object = "1 ns",
+                 max_attempts: int = 10, max_rounds: int | None = None,
+                 eject: str = "first", method: str | None = None, **options: Any,
+                 ) -> tuple[DatacenterPlan, SolveInfo]:
+    """Run the paper-000 job pipeline.
+
+    Parameters
+    ----------
+    instance
+        An instance with jobs (a job buffer).
+    mode
+        ``"sequential"`` or ``"parallel"`` allocation.
+    scheduler
+        Name of the scheduling method (``greedy``, ``edf``, ``scoring``...).
+    retries
+        Phase E: the greedy's retries (delay ``delta``, ``max_attempts`` per request);
+        the scheduler must then be ``greedy``.
+    max_rounds
+        Allocate–schedule–eject rounds (default: number of jobs + 1).
+    eject
+        ``"first"``: remove only the job whose request failed first, then allocate and
+        schedule the others again (paper 000, Phases F–G); ``"all"``: remove every job
+        with a failed request at once (fewer rounds).
+    method
+        Name put on the plan.
+    options
+        Passed to the scheduler.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+        A job-level plan; the objective is the number of accepted requests, and
+        ``extra`` holds the accepted jobs and rounds.
+    """
+    started = time.perf_counter()
+    require_jobs(instance)
+    if eject not in ("first", "all"):
+        raise ValueError(f"eject must be 'first' or 'all', got {eject!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    name = method or f"pipeline-{mode}" + ("-retry" if retries else "")
+    sched_opts = dict(options)
+    if retries:
+        if scheduler != "greedy":
+            raise ValueError("Phase E retries are the greedy's: use scheduler='greedy'")
+        sched_opts.update(retries=True, delta=delta, max_attempts=max_attempts)
+    specs = instance.job_specs
+    caps = [q.data_qubits for q in instance.qpus]
+    too_large = {j for j, s in enumerate(specs)
+                 if not fits_datacenter(s, job_qubits(instance, j), caps)}
+    active = [j for j in range(len(specs)) if j not in too_large]
+    dropped: dict[int, str] = {j: "too-large" for j in too_large}
+    extra: dict[str, int] = {}
+    rounds = max_rounds if max_rounds is not None else len(specs) + 1
+    plan = derived = decisions = None
+    for r in range(max(1, rounds)):
+        alloc = allocate(instance, active, mode, extra)
+        decisions = [JobDecision(s.id, True, *alloc[j], candidate=f"{mode}")
+                     if j in alloc else JobDecision(s.id, False, (), 0,
+                                                    reason=dropped.get(j, "not-selected"))
+                     for j, s in enumerate(specs)]
+        plan, derived, ejected = schedule_decisions(instance, decisions, scheduler, name,
+                                                    sched_opts)
+        decisions = _decisions_of(plan, decisions)
+        late = overlaps(instance, plan, derived, decisions) if retries else {}
+        if not ejected and not late:
+            break
+        if r == rounds - 1:
+            break
+        index = {s.id: i for i, s in enumerate(specs)}
+        if eject == "first":
+            ejected = ejected[:1]
+        for job in ejected:
+            dropped[index[job]] = "job-ejected"
+        active = [j for j in active if specs[j].id not in ejected]
+        for job, d in late.items():
+            extra[job] = max(extra.get(job, 0), d) + 1
+    assert plan is not None and derived is not None and decisions is not None
+    if retries:  # last resort: eject later jobs that delayed jobs still run into
+        late = overlaps(instance, plan, derived, decisions)
+        while late:
+            victims = _followers(instance, decisions, plan, derived)
+            plan, decisions = eject(plan, instance, derived, decisions, victims, name)
+            late = overlaps(instance, plan, derived, decisions)
+    n_jobs = sum(1 for d in decisions if d.accepted)
+    return plan, SolveInfo(method=name, status="heuristic", objective=float(plan.n_accepted),
+                           time_s=time.perf_counter() - started,
+                           extra={"jobs_accepted": n_jobs, "rounds": r + 1,
+                                  "scheduler": scheduler})
+
+
+def _decisions_of(plan: DatacenterPlan, before: list[JobDecision]) -> list[JobDecision]:
+    acc = dict(zip(plan.job_id.tolist(), plan.job_accepted.tolist(), strict=True))
+    why = dict(zip(plan.job_id.tolist(), plan.job_reason.tolist(), strict=True))
+    return [JobDecision(d.job, bool(acc[d.job]), d.qpus, d.start, d.candidate,
+                        "" if acc[d.job] else why[d.job]) for d in before]
+
+
+def _followers(instance: DatacenterInstance, decisions: list[JobDecision],
+               plan: DatacenterPlan, derived: DatacenterInstance) -> set[str]:
+    """The later job of every overlapping pair (see :func:`overlaps`)."""
+    shift = job_shift(derived, effective_need(derived, plan))
+    index = {s.id: i for i, s in enumerate(instance.job_specs)}
+    spans: dict[int, list[tuple[int, int, str]]] = {}
+    for d in decisions:
+        if d.accepted and d.qpus:
+            end = d.start + job_eds(instance, index[d.job], d.qpus, d.start).runtime
+            for q in d.qpus:
+                spans.setdefault(q, []).append((d.start, end + shift.get(d.job, 0), d.job))
+    out: set[str] = set()
+    for items in spans.values():
+        items.sort()
+        for (_, e0, _), (s1, _, j1) in pairwise(items):
+            if s1 < e0:
+                out.add(j1)
+    return out
+
+
+def pipeline_sequential(instance: DatacenterInstance, *, scheduler: str = "greedy",
+                        **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
+    """Paper-000 pipeline, one job at a time on the whole datacenter (see :func:`run_pipeline`)."""
+    return run_pipeline(instance, mode="sequential", scheduler=scheduler,
+                        method="pipeline-sequential", **options)
+
+
+def pipeline_parallel(instance: DatacenterInstance, *, scheduler: str = "greedy",
+                      **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
+    """Paper-000 pipeline, jobs in parallel on free QPUs (see :func:`run_pipeline`)."""
+    return run_pipeline(instance, mode="parallel", scheduler=scheduler,
+                        method="pipeline-parallel", **options)
+
+
+def pipeline_retry(instance: DatacenterInstance, *, mode: str = "parallel",
+                   **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
+    """Paper-000 pipeline in parallel with Phase E retries of the greedy (δ = 1 ns,
+    10 attempts unless given; see :func:`run_pipeline`)."""
+    options.pop("retries", None)
+    options.pop("scheduler", None)
+    return run_pipeline(instance, mode=mode, scheduler="greedy", retries=True,
+                        method="pipeline-retry", **options)

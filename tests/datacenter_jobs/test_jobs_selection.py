@@ -1,0 +1,155 @@
+"""Job selection, the paper-000 pipeline and admission control on real circuits and HiGHS.
+
+Hand-checkable buffer ``instances/jobs/buffer_small.toml`` (see its header):
+
+* candidate QPU sets: ghz4 → {A,B} and {C,D} (disjoint sets, Phase-B rule); ghz6 →
+  {A,B,C} only (after it one QPU is left); ghz2 → {A}, {B}, {C}, {D}; ghz10 → none.
+* without start delays ghz4 and ghz6 exclude each other (they would need 5 QPUs):
+  - most requests: ghz6 (2) + ghz2 → 2 requests, 2 jobs;
+  - most jobs: ghz4 + ghz2 or ghz6 + ghz2 (2 jobs each), tie broken by fewer requests
+    → ghz4 + ghz2 (1 request);
+  - most qubits: ghz6 + ghz2 → 8 qubits.
+* with one delay step (δ = the job's runtime) ghz4 and ghz6 run one after the other:
+  3 requests, 3 jobs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qdcopt
+from qdcopt.datacenter.admission import admit_lp, admit_utilisation
+from qdcopt.datacenter.candidates import job_candidates
+from qdcopt.datacenter.job_buffers import random_buffer
+from qdcopt.datacenter.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
+from qdcopt.datacenter.selection_milp import select_milp
+from qdcopt.datacenter.validate import validate
+from qdcopt.errors import InstanceError
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = qdcopt.load_instance(ROOT / "instances" / "jobs" / "buffer_small.toml")
+
+
+def _accepted(plan):
+    return {j for j, a in zip(plan.job_id.tolist(), plan.job_accepted.tolist(), strict=True)
+            if a}
+
+
+def test_buffer_keeps_jobs_and_drops_the_oversized_one():
+    assert [s.id for s in SMALL.job_specs] == ["ghz4", "ghz6", "ghz2", "ghz10"]
+    assert sorted(set(SMALL.requests.job.tolist())) == ["ghz4", "ghz6"]
+    cands = job_candidates(SMALL, max_delays=1)
+    sets = {cs[0].job: [c.name for c in cs] for cs in cands.candidates if cs}
+    assert sets == {"ghz4": ["A+B@d0", "C+D@d0"], "ghz6": ["A+B+C@d0"],
+                    "ghz2": ["A@d0", "B@d0", "C@d0", "D@d0"]}
+    assert cands.reasons == {"ghz10": "too-large"}
+
+
+@pytest.mark.parametrize(("objective", "jobs", "value", "requests"), [
+    ("requests", {"ghz6", "ghz2"}, 2, 2),
+    ("jobs", {"ghz4", "ghz2"}, 2, 1),
+    ("qubits", {"ghz6", "ghz2"}, 8, 2),
+])
+def test_hand_checked_optimal_selection(objective, jobs, value, requests):
+    plan, info = select_milp(SMALL, objective=objective, max_delays=1, warm_start=False)
+    report = validate(SMALL, plan)
+    assert report.ok, report.violations
+    assert _accepted(plan) == jobs
+    assert info.status == "optimal"
+    assert info.extra["objective_value"] == value == info.extra["objective_bound"]
+    assert info.objective == report.objective == requests
+    if objective == "requests":
+        assert info.bound == 2
+    reasons = dict(zip(plan.job_id.tolist(), plan.job_reason.tolist(), strict=True))
+    assert reasons["ghz10"] == "too-large"  # the job larger than the datacenter
+
+
+def test_delays_let_both_large_jobs_run():
+    plan, info = select_milp(SMALL, max_delays=2, warm_start=False)
+    assert validate(SMALL, plan).ok
+    assert _accepted(plan) == {"ghz4", "ghz6", "ghz2"}
+    assert info.objective == info.bound == 3
+
+
+def test_all_or_nothing_ejects_a_job_the_switch_cannot_serve():
+    # 1 MHz source and t_max = 100 ns: a request is served only if an event (every 1 us)
+    # falls in its 100 ns window.  ghz6's requests are needed at 55 ns and 215 ns after its
+    # start: from 0, the first window [-45, 55] holds event 0 but the second [115, 215]
+    # holds none, so ghz6 is never selected, and a pipeline that runs it ejects it and
+    # serves none of its requests.
+    from dataclasses import replace
+
+    slow = replace(SMALL, sources=(replace(SMALL.sources[0], period=10**9),), t_max=100 * 10**6)
+    plan, info = select_milp(slow, max_delays=1, warm_start=False)
+    assert validate(slow, plan).ok
+    assert "ghz6" not in _accepted(plan)
+    assert info.extra["candidates_unservable"] >= 1
+    pplan, _ = pipeline_parallel(slow)
+    report = validate(slow, pplan)
+    assert report.ok, report.violations
+    delivered_jobs = {r.split(".")[0] for r in pplan.delivery_request.tolist()}
+    assert delivered_jobs <= _accepted(pplan)
+
+
+def test_oversized_job_without_buffer_is_an_error(tmp_path):
+    text = (ROOT / "instances" / "jobs" / "buffer_small.toml").read_text()
+    path = tmp_path / "no_buffer.toml"
+    path.write_text(text.replace("job_buffer = true\n", ""))
+    with pytest.raises(InstanceError, match="more than"):
+        qdcopt.load_instance(path)
+
+
+def test_plain_instances_refuse_job_methods():
+    inst = qdcopt.load_instance(ROOT / "instances" / "tiny" / "match_and_change.toml")
+    with pytest.raises(InstanceError, match="jobs"):
+        select_milp(inst)
+
+
+SUITE = [random_buffer(j, depth=40, n_qpus=6, comm_qubits=2, seed=s)
+         for j, s in ((4, 0), (5, 1), (6, 2))]
+
+
+@pytest.mark.parametrize("inst", SUITE, ids=lambda i: i.name)
+def test_milp_at_least_pipelines_and_every_plan_validates(inst):
+    results = {}
+    for fn in (pipeline_sequential, pipeline_parallel, pipeline_retry, admit_utilisation,
+               admit_lp, select_milp):
+        plan, info = fn(inst, **({"time_limit": 20.0} if fn is select_milp else {}))
+        report = validate(inst, plan)
+        assert report.ok, (info.method, report.violations[:3])
+        assert info.objective == report.objective  # claimed == validated
+        assert plan.is_job_level and plan.changes_demand
+        results[info.method] = (report.objective, info)
+    milp, info = results["select-milp"]
+    for m in ("pipeline-sequential", "pipeline-parallel", "admit-utilisation", "admit-lp"):
+        assert milp >= results[m][0], m
+    # the bound covers the heuristics' selections (offered as candidates) and the MILP's
+    assert info.bound >= max(results[m][0] for m in ("pipeline-sequential",
+                                                     "pipeline-parallel", "select-milp"))
+
+
+def test_same_seed_same_plan():
+    a, _ = select_milp(SUITE[0])
+    b, _ = select_milp(random_buffer(4, depth=40, n_qpus=6, comm_qubits=2, seed=0))
+    for k, v in a.to_tables().items():
+        assert v.equals(b.to_tables()[k]), k
+
+
+def test_scheduler_by_name_inside_the_pipeline():
+    for name in ("greedy", "edf", "scoring"):
+        plan, info = pipeline_parallel(SUITE[0], scheduler=name)
+        assert validate(SUITE[0], plan).ok
+        assert info.extra["scheduler"] == name
+    with pytest.raises(ValueError, match="unknown scheduler"):
+        pipeline_parallel(SUITE[0], scheduler="nope")
+
+
+def test_sequential_runs_one_job_at_a_time():
+    plan, _ = pipeline_sequential(SMALL)
+    report = validate(SMALL, plan)
+    assert report.ok
+    rows = sorted(zip(plan.job_start.tolist(), plan.job_id.tolist(), strict=True))
+    starts = [s for s, j in rows if j != "ghz10"]
+    assert starts == sorted(set(starts))  # no two jobs start together
