@@ -71,7 +71,7 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float 
     quick
         A 100-qubit depth-20 job on 2 and 5 QPUs and three windows (for tests).
     time_limit
-        MILP time limit per point (default 30 s, 5 s when quick).
+        MILP time limit per point (default 20 s, 5 s when quick).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,7 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float 
         qubits, depth, counts, windows = 100, 20, (2, 5), ("10 ns", "100 ns", "1 us")
     else:
         qubits, depth, counts, windows = 1000, 200, (2, 5, 10, 20), FIG4_T_MAX
-    limit = time_limit if time_limit is not None else (5.0 if quick else 30.0)
+    limit = time_limit if time_limit is not None else (5.0 if quick else 20.0)
     methods = list(HEURISTICS)
     exact = EXACT in qdcopt.methods("datacenter")
     if exact:
