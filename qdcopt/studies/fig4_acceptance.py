@@ -18,6 +18,7 @@ Outputs: ``fig4_acceptance.csv`` and ``fig4_acceptance.png`` in the output folde
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float 
         req, runtime = job_requests(n, qubits, depth, seed)
         for rate in RATES:
             for t_max in windows:
+                print(f"fig4: {n} QPUs, {RATES[rate]}, t_max {t_max}, {len(req)} requests",
+                      file=sys.stderr, flush=True)
                 inst = instance_for(n, req, rate, t_max)
                 inst = replace(inst, job_runtime={"J1": runtime})
                 for method in methods:
