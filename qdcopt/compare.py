@@ -66,7 +66,12 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
         Called with a short message before each method runs.
     """
     fam = family_of(instance)
-    names = list(methods) if methods is not None else list(fam.compare_methods)
+    if methods is not None:
+        names = list(methods)
+    else:
+        names = list(fam.compare_methods)
+        if fam.more_methods is not None:
+            names += [m for m in fam.more_methods(instance) if m not in names]
     options = options or {}
     plans: dict[str, Any] = {}
     infos: dict[str, SolveInfo] = {}

@@ -49,6 +49,10 @@ class Family:
         ``"max"`` or ``"min"``.
     export
         Optional ``export(instance, plan, folder) -> list[Path]`` writing operator files.
+    more_methods
+        Optional ``more_methods(instance) -> tuple[str, ...]``: methods ``compare`` runs
+        besides ``compare_methods`` when they apply to that instance (for example job
+        selection when the instance holds circuits).
     """
 
     name: str
@@ -60,6 +64,7 @@ class Family:
     exact_methods: tuple[str, ...] = ()
     sense: str = "max"
     export: Callable[[Any, Any, Path], list[Path]] | None = None
+    more_methods: Callable[[Any], tuple[str, ...]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

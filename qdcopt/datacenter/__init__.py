@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from qdcopt.datacenter.admission import admit_lp, admit_utilisation
 from qdcopt.datacenter.edf import edf
 from qdcopt.datacenter.export import export_operator_files
 from qdcopt.datacenter.greedy import greedy, greedy_retry
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.load import load_datacenter
+from qdcopt.datacenter.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
 from qdcopt.datacenter.plan import DatacenterPlan, plan_from_tables
 from qdcopt.datacenter.scoring import scoring
+from qdcopt.datacenter.selection_milp import select_milp
 from qdcopt.datacenter.switch_milp import switch_lp_bound, switch_milp
 from qdcopt.datacenter.validate import validate
 from qdcopt.families import Family
@@ -21,7 +24,7 @@ def _load(path: Path, document: dict[str, Any]) -> DatacenterInstance:
     return load_datacenter(path, document)
 
 
-METHODS = {
+SCHEDULERS = {
     "greedy": greedy,
     "greedy-retry": greedy_retry,
     "edf": edf,
@@ -29,6 +32,23 @@ METHODS = {
     "milp": switch_milp,
     "milp-lp": switch_lp_bound,
 }
+"""Request-level methods: which EPR event serves which request, and the switch timeline."""
+
+JOB_METHODS = {
+    "select-milp": select_milp,
+    "pipeline-sequential": pipeline_sequential,
+    "pipeline-parallel": pipeline_parallel,
+    "pipeline-retry": pipeline_retry,
+    "admit-utilisation": admit_utilisation,
+    "admit-lp": admit_lp,
+}
+"""Job-level methods: which jobs run, where and when (they need an instance with [[jobs]])."""
+
+METHODS = {**SCHEDULERS, **JOB_METHODS}
+
+def _job_methods(instance: DatacenterInstance) -> tuple[str, ...]:
+    return tuple(JOB_METHODS) if instance.job_specs else ()
+
 
 FAMILY = Family(
     name="datacenter",
@@ -40,7 +60,9 @@ FAMILY = Family(
     exact_methods=("milp",),
     sense="max",
     export=export_operator_files,
+    more_methods=_job_methods,
 )
 
-__all__ = ["FAMILY", "DatacenterInstance", "DatacenterPlan", "Qpu", "Requests", "Source",
+__all__ = ["FAMILY", "JOB_METHODS", "METHODS", "SCHEDULERS", "DatacenterInstance", "DatacenterPlan",
+           "Qpu", "Requests", "Source",
            "load_datacenter", "validate"]

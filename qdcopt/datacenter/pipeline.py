@@ -54,7 +54,7 @@ MODES = ("sequential", "parallel")
 def scheduler_by_name(name: str) -> Any:
     """The scheduling method registered under ``name`` (``greedy``, ``edf``, ``scoring``,
     ``greedy-retry``, or any other method of the family, e.g. a switch MILP)."""
-    from qdcopt.datacenter import METHODS
+    from qdcopt.datacenter import SCHEDULERS as METHODS
 
     if name not in METHODS:
         raise ValueError(f"unknown scheduler {name!r} (known: {', '.join(sorted(METHODS))})")

@@ -58,14 +58,14 @@ def best_heuristic(instance: DatacenterInstance, exclude: tuple[str, ...] = ()
                    ) -> tuple[DatacenterPlan | None, str, dict[str, float]]:
     """Run every registered heuristic and keep the best valid plan.
 
-    Looks the heuristics up in ``qdcopt.datacenter.METHODS`` at call time, skipping the
+    Looks the heuristics up in ``qdcopt.datacenter.SCHEDULERS`` at call time, skipping the
     MILP methods, ``greedy-retry`` (it delays jobs) and ``exclude``.
 
     Returns
     -------
     (plan or None, method name, {method: seconds})
     """
-    from qdcopt.datacenter import METHODS
+    from qdcopt.datacenter import SCHEDULERS as METHODS
     from qdcopt.datacenter.validate import validate
 
     best: DatacenterPlan | None = None

@@ -15,6 +15,8 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 000 Fig. 3: runtime and distributed depth vs circuit depth"),
     "fig4": ("qdcopt.studies.fig4_acceptance",
              "paper 000 Fig. 4: acceptance ratio vs t_max, heuristics vs MILP plan and bound"),
+    "fig5": ("qdcopt.studies.fig5_jobs",
+             "paper 000 Fig. 5: execution and completion time vs number of jobs"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qdcopt.datacenter import METHODS
+from qdcopt.datacenter import SCHEDULERS as METHODS
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.switch_data import preprocess
 from qdcopt.datacenter.switch_milp import switch_lp_bound, switch_milp
