@@ -49,6 +49,23 @@ PYOMO_AUTO_LIMIT = 2_000
 """With ``builder="auto"``, models with fewer columns than this go through pyomo."""
 
 LARGE_MODEL = 25_000
+MAX_DELIVERY_COLUMNS = 1_500_000
+"""Blocks whose delivery variables would exceed this are not modelled: their bound is
+their request count (valid, if weak) and their plan comes from the heuristics.  Long
+windows over dense demand (t_max = 1 ms at 1 GHz with 10⁴ requests) would otherwise
+need more memory than the machine has."""
+
+
+def delivery_columns(block: BlockData) -> int:
+    """Upper estimate of the slot model's size for ``block``: delivery variables
+    x[g, σ, j] plus the switch-path variables (ordered pairs of pairs per source and slot)."""
+    spans = block.group_last.astype(np.int64) - block.group_first.astype(np.int64) + 1
+    reach = np.array([len(block.reach[int(p)]) for p in block.group_pair.tolist()],
+                     dtype=np.int64)
+    n_src, n_slots = block.n_events.shape
+    # switch-path variables: one per ordered pair of pairs, source and slot
+    paths = len(block.pairs) ** 2 * n_src * n_slots
+    return int((spans * reach).sum()) + int(paths)
 """Blocks whose model has more columns are bounded by their capacity relaxation and
 improved by fix-and-optimise windows only (the full LP alone takes about a minute at
 10 000 requests)."""
@@ -186,7 +203,15 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     n_cols = n_rows = 0
     nodes = 0
     build_s = solve_s = 0.0
+    skipped = 0
     for b, block in enumerate(data.blocks):
+        late = deadline is not None and time.perf_counter() >= deadline
+        if late or delivery_columns(block) > MAX_DELIVERY_COLUMNS:
+            skipped += 1
+            statuses.append("time_limit" if late else "too_large")
+            bound += len(block.requests)
+            remaining_size -= sizes[b]
+            continue
         tb = time.perf_counter()
         spec, idx = build_slot_model(block, model_costs, cap, penalty=pen)
         build_s += time.perf_counter() - tb
@@ -260,6 +285,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
                "blocks": len(data.blocks), "columns": n_cols, "rows": n_rows,
                "nodes": nodes, "build_s": round(build_s, 4), "solve_s": round(solve_s, 4),
                "plan_from": source, "warm_start": warm_name, "dropped": dropped,
+               "blocks_too_large": skipped,
                "unservable": len(data.unservable), "exact_costs": data.exact,
                "heuristic_s": {k: round(v, 4) for k, v in heur_times.items()},
                "block_status": dict(zip(*np.unique(statuses, return_counts=True),
