@@ -1,0 +1,35 @@
+"""The MILP's guards: blocks too large to model, and a spent time budget."""
+
+from __future__ import annotations
+
+import importlib
+
+import qdcopt
+from qdcopt.datacenter.generate import random_instance
+
+# the package re-exports the function switch_milp, which hides the module of that name
+sm = importlib.import_module("qdcopt.datacenter.switch_milp")
+
+
+def test_block_too_large_falls_back_to_heuristic_plan_and_trivial_bound(monkeypatch):
+    inst = random_instance(60, n_qpus=4, t_max="100 ns", seed=3)
+    monkeypatch.setattr(sm, "MAX_DELIVERY_COLUMNS", 0)
+    plan, info = qdcopt.solve(inst, "milp", time_limit=10)
+    report = qdcopt.validate(inst, plan)
+    assert report.ok
+    assert info.objective == report.objective
+    # nothing was modelled: the bound is the request count, the plan the best heuristic's
+    assert info.bound == len(inst.requests) - info.extra["unservable"]
+    assert info.extra["blocks_too_large"] == info.extra["blocks"] >= 1
+    best = max(qdcopt.validate(inst, qdcopt.solve(inst, m)[0]).objective
+               for m in ("greedy", "edf", "scoring"))
+    assert report.objective == best
+
+
+def test_spent_budget_still_returns_a_valid_plan_and_bound():
+    inst = random_instance(400, n_qpus=5, t_max="20 ns", seed=1)
+    plan, info = qdcopt.solve(inst, "milp", time_limit=0.01)
+    report = qdcopt.validate(inst, plan)
+    assert report.ok and info.objective == report.objective
+    assert info.bound >= report.objective
+    assert info.status in ("time_limit", "feasible", "optimal")
