@@ -60,6 +60,7 @@ def instance_for(n_qpus: int, requests: Requests, rate: str, t_max: str) -> Data
 
 
 def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float | None = None,
+        rates: tuple[str, ...] | None = None, counts: tuple[int, ...] | None = None,
         ) -> list[Path]:
     """Regenerate ``fig4_acceptance.csv`` and ``.png``.
 
@@ -72,15 +73,19 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float 
     quick
         A 100-qubit depth-20 job on 2 and 5 QPUs and three windows (for tests).
     time_limit
-        MILP time limit per point (default 20 s, 5 s when quick).
+        MILP time limit per point (default 15 s, 5 s when quick).
+    rates, counts
+        Restrict the sweep to these source rates (``"1ghz"``, ``"1mhz"``) or QPU counts,
+        e.g. to run parts in parallel and join them with :func:`join`.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if quick:
-        qubits, depth, counts, windows = 100, 20, (2, 5), ("10 ns", "100 ns", "1 us")
+        qubits, depth, counts_default, windows = 100, 20, (2, 5), ("10 ns", "100 ns", "1 us")
     else:
-        qubits, depth, counts, windows = 1000, 200, (2, 5, 10, 20), FIG4_T_MAX
-    limit = time_limit if time_limit is not None else (5.0 if quick else 20.0)
+        qubits, depth, counts_default, windows = 1000, 200, (2, 5, 10, 20), FIG4_T_MAX
+    limit = time_limit if time_limit is not None else (5.0 if quick else 15.0)
+    counts = tuple(counts) if counts is not None else counts_default
     methods = list(HEURISTICS)
     exact = EXACT in qdcopt.methods("datacenter")
     if exact:
@@ -88,7 +93,7 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float 
     rows = []
     for n in counts:
         req, runtime = job_requests(n, qubits, depth, seed)
-        for rate in RATES:
+        for rate in rates or tuple(RATES):
             for t_max in windows:
                 print(f"fig4: {n} QPUs, {RATES[rate]}, t_max {t_max}, {len(req)} requests",
                       file=sys.stderr, flush=True)
@@ -113,7 +118,19 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float 
                         "reconfigurations": report.metrics["reconfigurations"],
                         "peak_stored_pairs": report.metrics["peak_stored_pairs_max"],
                     })
-    frame = pd.DataFrame(rows)
+    return _write(pd.DataFrame(rows), out_dir)
+
+
+def join(parts: list[Path], out_dir: Path) -> list[Path]:
+    """Join the CSV files of partial runs into the study's CSV and PNG."""
+    frame = pd.concat([pd.read_csv(p) for p in parts], ignore_index=True)
+    order = {r: i for i, r in enumerate(RATES)}
+    frame = frame.sort_values(["qpus", "rate", "t_max_s"], key=lambda c: c.map(order)
+                              if c.name == "rate" else c, kind="stable")
+    return _write(frame.reset_index(drop=True), Path(out_dir))
+
+
+def _write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
     csv = out_dir / "fig4_acceptance.csv"
     frame.to_csv(csv, index=False)
     png = out_dir / "fig4_acceptance.png"
