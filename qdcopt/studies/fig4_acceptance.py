@@ -147,7 +147,7 @@ def _plot(frame: pd.DataFrame, path: Path) -> None:
     rates = list(dict.fromkeys(frame["rate"]))
     methods = list(dict.fromkeys(frame["method"]))
     fig, axes = plt.subplots(len(rates), len(methods), figsize=(3.2 * len(methods),
-                             3.0 * len(rates)), sharex=True, sharey=True, squeeze=False)
+                             3.0 * len(rates)), sharex=True, sharey="row", squeeze=False)
     for i, rate in enumerate(rates):
         for j, method in enumerate(methods):
             ax = axes[i][j]
@@ -158,6 +158,9 @@ def _plot(frame: pd.DataFrame, path: Path) -> None:
                     ax.plot(g.t_max_s, g.bound_ratio, ls="--", color=line[0].get_color(),
                             lw=0.8)
             ax.set_xscale("log")
+            # each row gets its own scale: at 1 MHz every method serves well under 1 %
+            top = frame[frame.rate == rate]["acceptance_ratio"].max()
+            ax.set_ylim(0, min(1.05, max(0.01, 1.3 * top)))
             ax.set_title(f"{method}, {RATES[rate]}", fontsize=9)
             ax.grid(alpha=0.3)
             if i == len(rates) - 1:
