@@ -113,34 +113,21 @@ def effective_need(instance: DatacenterInstance, plan: DatacenterPlan,
     # job's order (need time, then position), restarted at every job
     _, job_code = np.unique(req.job.astype(str), return_inverse=True)
     order = np.lexsort((np.arange(len(req)), req.t_need, job_code))
-    running = np.cumsum(add[order])
-    codes = job_code[order]
-    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    t[order] += running_sum_by_group(add[order], job_code[order])
+    return t
+
+
+def running_sum_by_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Cumulative sum of ``values`` that restarts wherever ``groups`` changes.
+
+    Both arrays are in the order the sums run along; equal groups must be contiguous.
+    """
+    running = np.cumsum(values)
+    if len(values) == 0:
+        return running
+    first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     before = np.r_[0, running[first[1:] - 1]]
-    running -= np.repeat(before, np.diff(np.r_[first, len(order)]))
-    t[order] += running
-    return t
-    index = req.index()
-    order = req.order()
-    rank = np.empty(len(req), dtype=np.int64)
-    rank[order] = np.arange(len(req))
-    for job, rid, delay in zip(plan.shift_job.tolist(), plan.shift_request.tolist(),
-                               plan.shift_delay.tolist(), strict=True):
-        i = index.get(rid)
-        if i is None:
-            if out is not None:
-                out.add("A1-UNKNOWN-REQUEST", f"shift names unknown request {rid!r}",
-                        request=rid, job=job)
-            continue
-        if req.job[i] != job or delay <= 0:
-            if out is not None:
-                out.add("A1-SHIFT", f"shift of job {job!r} from request {rid!r} by {delay} "
-                        f"ticks: the request belongs to job {req.job[i]!r} and delays must be > 0",
-                        request=rid, job=job, delay=delay)
-            continue
-        later = (req.job == job) & (rank >= rank[i])
-        t[later] += delay
-    return t
+    return running - np.repeat(before, np.diff(np.r_[first, len(values)]))
 
 
 def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
@@ -480,11 +467,7 @@ def _check_memory(instance: DatacenterInstance, d_req: np.ndarray, d_time: np.nd
     q = np.concatenate([qpu, qpu])
     order = np.lexsort((-delta, times, q))
     q, times, delta = q[order], times[order], delta[order]
-    level = np.cumsum(delta)
-    # restart the running sum at every QPU boundary
-    first = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
-    base = np.repeat(np.r_[0, level[first[1:] - 1]], np.diff(np.r_[first, len(q)]))
-    level = level - base
+    level = running_sum_by_group(delta, q)  # stored pairs per QPU after each event
     np.maximum.at(peak, q, level)
     cap = instance.comm_capacity()
     for k in np.flatnonzero(peak > cap).tolist():
