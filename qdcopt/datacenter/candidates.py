@@ -382,8 +382,7 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
     sh = np.array([j not in failed for j in plan.shift_job.tolist()], dtype=bool)
     new = DatacenterPlan.build(
         plan.method, initial=plan.initial,
-        reconf={"source": rc.source, "start": rc.start, "end": rc.end, "from_a": rc.from_a,
-                "from_b": rc.from_b, "to_a": rc.to_a, "to_b": rc.to_b},
+        reconf=rc.columns(),
         deliveries=(plan.delivery_request[keep], plan.delivery_source[keep],
                     plan.delivery_event[keep]),
         rejected=(rej_req, rej_why),
@@ -397,8 +396,7 @@ def with_jobs(plan: DatacenterPlan, instance: DatacenterInstance, method: str,
     rc = plan.reconfigurations
     return DatacenterPlan.build(
         method, initial=plan.initial,
-        reconf={"source": rc.source, "start": rc.start, "end": rc.end, "from_a": rc.from_a,
-                "from_b": rc.from_b, "to_a": rc.to_a, "to_b": rc.to_b},
+        reconf=rc.columns(),
         deliveries=(plan.delivery_request, plan.delivery_source, plan.delivery_event),
         rejected=(plan.rejected_request, plan.rejected_reason),
         shifts=(plan.shift_job, plan.shift_request, plan.shift_delay),

@@ -147,8 +147,7 @@ def schedule_decisions(instance: DatacenterInstance, decisions: list[JobDecision
     rc = plan.reconfigurations
     plan = DatacenterPlan.build(
         method, initial=plan.initial,
-        reconf={"source": rc.source, "start": rc.start, "end": rc.end, "from_a": rc.from_a,
-                "from_b": rc.from_b, "to_a": rc.to_a, "to_b": rc.to_b},
+        reconf=rc.columns(),
         deliveries=(plan.delivery_request, plan.delivery_source, plan.delivery_event),
         rejected=(plan.rejected_request.tolist() + [r for r, _ in out_rej],
                   plan.rejected_reason.tolist() + [w for _, w in out_rej]),
@@ -161,6 +160,14 @@ def overlaps(instance: DatacenterInstance, plan: DatacenterPlan, derived: Datace
     """Accepted jobs whose Phase-E delays make them overlap a later job on a QPU: job id →
     its total delay."""
     shift = job_shift(derived, effective_need(derived, plan))
+    return {earlier: shift.get(earlier, 0)
+            for earlier, _ in _overlapping(instance, decisions, shift)}
+
+
+def _overlapping(instance: DatacenterInstance, decisions: list[JobDecision],
+                 shift: dict[str, int]) -> list[tuple[str, str]]:
+    """(earlier, later) accepted jobs whose busy spans (start to end of runtime plus their
+    Phase-E delay) overlap on some QPU."""
     index = {s.id: i for i, s in enumerate(instance.job_specs)}
     spans: dict[int, list[tuple[int, int, str]]] = {}
     for d in decisions:
@@ -168,13 +175,13 @@ def overlaps(instance: DatacenterInstance, plan: DatacenterPlan, derived: Datace
             end = d.start + job_eds(instance, index[d.job], d.qpus, d.start).runtime
             for q in d.qpus:
                 spans.setdefault(q, []).append((d.start, end + shift.get(d.job, 0), d.job))
-    bad: dict[str, int] = {}
+    out = []
     for items in spans.values():
         items.sort()
-        for (_, e0, j0), (s1, _, _) in pairwise(items):
+        for (_, e0, j0), (s1, _, j1) in pairwise(items):
             if s1 < e0:
-                bad[j0] = shift.get(j0, 0)
-    return bad
+                out.append((j0, j1))
+    return out
 
 
 def eject(plan: DatacenterPlan, instance: DatacenterInstance, derived: DatacenterInstance,
@@ -188,8 +195,7 @@ def eject(plan: DatacenterPlan, instance: DatacenterInstance, derived: Datacente
     rc = plan.reconfigurations
     new = DatacenterPlan.build(
         method, initial=plan.initial,
-        reconf={"source": rc.source, "start": rc.start, "end": rc.end, "from_a": rc.from_a,
-                "from_b": rc.from_b, "to_a": rc.to_a, "to_b": rc.to_b},
+        reconf=rc.columns(),
         deliveries=(plan.delivery_request[keep], plan.delivery_source[keep],
                     plan.delivery_event[keep]),
         rejected=(plan.rejected_request.tolist() + plan.delivery_request[~keep].tolist(),
@@ -303,20 +309,7 @@ def _followers(instance: DatacenterInstance, decisions: list[JobDecision],
                plan: DatacenterPlan, derived: DatacenterInstance) -> set[str]:
     """The later job of every overlapping pair (see :func:`overlaps`)."""
     shift = job_shift(derived, effective_need(derived, plan))
-    index = {s.id: i for i, s in enumerate(instance.job_specs)}
-    spans: dict[int, list[tuple[int, int, str]]] = {}
-    for d in decisions:
-        if d.accepted and d.qpus:
-            end = d.start + job_eds(instance, index[d.job], d.qpus, d.start).runtime
-            for q in d.qpus:
-                spans.setdefault(q, []).append((d.start, end + shift.get(d.job, 0), d.job))
-    out: set[str] = set()
-    for items in spans.values():
-        items.sort()
-        for (_, e0, _), (s1, _, j1) in pairwise(items):
-            if s1 < e0:
-                out.add(j1)
-    return out
+    return {later for _, later in _overlapping(instance, decisions, shift)}
 
 
 def pipeline_sequential(instance: DatacenterInstance, *, scheduler: str = "greedy",

@@ -61,6 +61,12 @@ class Reconfigurations:
     def __len__(self) -> int:
         return len(self.source)
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """The columns by name, as :meth:`DatacenterPlan.build` takes them."""
+        return {"source": self.source, "start": self.start, "end": self.end,
+                "from_a": self.from_a, "from_b": self.from_b, "to_a": self.to_a,
+                "to_b": self.to_b}
+
 
 @dataclass(frozen=True, eq=False)
 class DatacenterPlan:

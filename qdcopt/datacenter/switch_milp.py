@@ -402,8 +402,7 @@ def _renamed(plan: DatacenterPlan, method: str, reasons: dict[int, str]) -> Data
     rc = plan.reconfigurations
     return DatacenterPlan.build(
         method, initial=plan.initial,
-        reconf={"source": rc.source, "start": rc.start, "end": rc.end, "from_a": rc.from_a,
-                "from_b": rc.from_b, "to_a": rc.to_a, "to_b": rc.to_b},
+        reconf=rc.columns(),
         deliveries=(plan.delivery_request, plan.delivery_source, plan.delivery_event),
         rejected=(plan.rejected_request, plan.rejected_reason))
 
