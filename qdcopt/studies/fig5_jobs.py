@@ -13,8 +13,9 @@ each row also records how many jobs ran.  Total execution time is the end of the
 accepted job, completion time the mean end of the accepted jobs (all arrive at 0).
 
 The paper averages 100 repetitions per point; the full run here uses
-:data:`REPETITIONS` (seeded) so that it finishes in about ten minutes on two cores —
-the CSV's ``repetitions`` column says how many.  ``quick=True`` runs J = 2, 3 on depth-20
+:data:`REPETITIONS` (seeded; about 60 s of computing per repetition here, so a full run
+takes about 20 minutes, or half that in two parts joined with :func:`join`) — the CSV's
+``repetitions`` column says how many.  ``quick=True`` runs J = 2, 3 on depth-20
 circuits, once.
 
 Outputs: ``fig5_jobs.csv`` (one row per J, method and repetition),
@@ -32,7 +33,7 @@ from qdcopt.datacenter.pipeline import pipeline_parallel, pipeline_retry, pipeli
 from qdcopt.datacenter.selection_milp import select_milp
 from qdcopt.datacenter.validate import validate
 
-REPETITIONS = 4
+REPETITIONS = 20
 """Seeded repetitions per point in the full run (the paper uses 100)."""
 
 JOBS = tuple(range(2, 31, 2))
@@ -46,7 +47,8 @@ METHODS = {
 }
 
 
-def run(out_dir: Path, *, seed: int = 0, quick: bool = False) -> list[Path]:
+def run(out_dir: Path, *, seed: int = 0, quick: bool = False,
+        repetitions: range | None = None) -> list[Path]:
     """Regenerate ``fig5_jobs.csv``, ``fig5_jobs_summary.csv`` and ``fig5_jobs.png``.
 
     Parameters
@@ -57,6 +59,9 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False) -> list[Path]:
         Base seed; repetition ``r`` uses seed ``seed * 1000 + r``.
     quick
         A seconds-long version for tests.
+    repetitions
+        Which repetitions to run (default all :data:`REPETITIONS`), so that parts can run
+        in parallel and be joined with :func:`join`.
 
     Returns
     -------
@@ -67,10 +72,11 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = (2, 3) if quick else JOBS
     reps = 1 if quick else REPETITIONS
+    which = range(reps) if repetitions is None else repetitions
     depth = 20 if quick else 500
     rows = []
     for n_jobs in jobs:
-        for rep in range(reps):
+        for rep in which:
             inst = random_buffer(n_jobs, qubits=10, depth=depth, n_qpus=30, data_qubits=5,
                                  comm_qubits=5, t_max="1 ms", seed=seed * 1000 + rep)
             for name, fn in METHODS.items():
@@ -87,7 +93,19 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False) -> list[Path]:
                     "bound_requests": info.bound, "time_s": round(info.time_s, 3),
                     "repetitions": reps, "depth": depth,
                 })
-    frame = pd.DataFrame(rows)
+    return _write(pd.DataFrame(rows), out_dir)
+
+
+def join(parts: list[Path], out_dir: Path) -> list[Path]:
+    """Join the ``fig5_jobs.csv`` files of partial runs into the study's files."""
+    frame = pd.concat([pd.read_csv(p) for p in parts], ignore_index=True)
+    frame = frame.sort_values(["jobs", "repetition"], kind="stable").reset_index(drop=True)
+    return _write(frame, Path(out_dir))
+
+
+def _write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
+    reps = frame["repetition"].nunique()
+    frame = frame.assign(repetitions=reps)
     csv = out_dir / "fig5_jobs.csv"
     frame.to_csv(csv, index=False)
     summary = (frame.groupby(["jobs", "method"], sort=False)
