@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from qdcopt.datacenter import METHODS
+from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.switch_milp import switch_milp
 from qdcopt.datacenter.validate import validate
@@ -45,7 +45,7 @@ def main() -> None:
                                load=args.load, comm_qubits=args.comm_qubits, seed=args.seed)
         gen_s = time.perf_counter() - t0
         print(f"{n:>7} {'(generate)':<14} {gen_s:>8.3f}")
-        for name, fn in METHODS.items():
+        for name, fn in SCHEDULERS.items():
             if name.startswith("milp"):
                 continue
             t0 = time.perf_counter()

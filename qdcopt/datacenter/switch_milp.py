@@ -32,7 +32,8 @@ from qdcopt.datacenter.highs_arrays import (
 )
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.switch_data import BlockData, preprocess
+from qdcopt.datacenter.switch_bounds import event_bound
+from qdcopt.datacenter.switch_data import BlockData, SwitchData, preprocess
 from qdcopt.datacenter.switch_model import SlotIndex, build_slot_model, column_slots
 from qdcopt.datacenter.switch_plan import (
     complete_start,
@@ -203,14 +204,28 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     n_cols = n_rows = 0
     nodes = 0
     build_s = solve_s = 0.0
-    skipped = 0
+    skipped = settled = 0
+    warm_blocks = warm_deliveries(data, warm)
     for b, block in enumerate(data.blocks):
+        ev_bound = event_bound(block)
+        mine = warm_blocks[b]
         late = deadline is not None and time.perf_counter() >= deadline
-        if late or delivery_columns(block) > MAX_DELIVERY_COLUMNS:
-            skipped += 1
-            statuses.append("time_limit" if late else "too_large")
-            bound += len(block.requests)
+        # The warm start is optimal in the block when it meets the event bound (for the
+        # lexicographic objective the model still looks for fewer changes, if any).
+        met = pen == 0.0 and len(mine) >= ev_bound
+        settle = met and not (penalty is None and lexicographic and _changes(mine, instance))
+        if settle or late or delivery_columns(block) > MAX_DELIVERY_COLUMNS:
+            # Keep the warm start's deliveries in the block, bounded without a solver.
+            if settle:
+                settled += 1
+                statuses.append("optimal")
+            else:
+                skipped += 1
+                statuses.append("time_limit" if late else "too_large")
+            bound += ev_bound
             remaining_size -= sizes[b]
+            deliveries.extend(mine)
+            _advance(last, mine, instance)
             continue
         tb = time.perf_counter()
         spec, idx = build_slot_model(block, model_costs, cap, penalty=pen)
@@ -231,14 +246,20 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
                 start = start_from_plan(data, b, idx, warm)
         opts = _options(budget, mip_gap, threads, seed, verbose)
         ts = time.perf_counter()
-        cap_bound = capacity_bound(block, cap, budget, threads, seed)
+        cap_bound = ev_bound if met else min(
+            ev_bound, capacity_bound(block, cap, budget, threads, seed))
         demand = None
         if pen == 0.0 and idx.x:
             keys = list(idx.x)
             demand = (np.array([idx.x[k] for k in keys], dtype=np.int64),
                       np.array([k[0] for k in keys], dtype=np.int64), block.group_size())
-        res = _solve_block(spec, opts, builder, start,
-                           ts + budget if budget is not None else None, cap_bound, demand)
+        if met and start is not None and len(start[0]) == spec.n_cols:
+            # phase 1 is solved: the start serves as many requests as the bound
+            res = SpecResult("optimal", np.asarray(start[1], dtype=np.float64),
+                             float(ev_bound), float(ev_bound), 0.0, 0)
+        else:
+            res = _solve_block(spec, opts, builder, start,
+                               ts + budget if budget is not None else None, cap_bound, demand)
         n_changes_max = len(block.requests)
         if (penalty is None and lexicographic and res.status == "optimal"
                 and res.x is not None and idx.changes):
@@ -249,9 +270,18 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         solve_s += time.perf_counter() - ts
         nodes += res.nodes
         statuses.append(res.status)
-        bound += _block_bound(res, len(block.requests), pen, n_changes_max)
+        bound += min(ev_bound, _block_bound(res, len(block.requests), pen, n_changes_max))
+        laid: list[tuple[int, int, int]] = []
+        after = dict(last)
         if res.x is not None:
-            deliveries.extend(layout_block(block, idx, res.x, data.costs, last))
+            laid = layout_block(block, idx, res.x, data.costs, after)
+        if len(laid) >= len(mine):
+            deliveries.extend(laid)
+            last.clear()
+            last.update(after)
+        else:  # the model found nothing better here: the block keeps the warm start's
+            deliveries.extend(mine)
+            _advance(last, mine, instance)
     reasons = {int(r): str(why) for r, why in
                zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}
     plan, dropped = plan_from_deliveries(instance, "milp", deliveries, reasons)
@@ -285,13 +315,65 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
                "blocks": len(data.blocks), "columns": n_cols, "rows": n_rows,
                "nodes": nodes, "build_s": round(build_s, 4), "solve_s": round(solve_s, 4),
                "plan_from": source, "warm_start": warm_name, "dropped": dropped,
-               "blocks_too_large": skipped,
+               "blocks_too_large": skipped, "blocks_settled_by_start": settled,
                "unservable": len(data.unservable), "exact_costs": data.exact,
                "heuristic_s": {k: round(v, 4) for k, v in heur_times.items()},
                "block_status": dict(zip(*np.unique(statuses, return_counts=True),
                                         strict=True)) if statuses else {}})
     info.extra["block_status"] = {str(k): int(v) for k, v in info.extra["block_status"].items()}
     return plan, info
+
+
+def warm_deliveries(data: SwitchData, plan: DatacenterPlan | None
+                    ) -> list[list[tuple[int, int, int]]]:
+    """Deliveries ``(request position, source, event)`` of ``plan``, per block of ``data``.
+
+    Blocks are independent (see :func:`~qdcopt.datacenter.switch_data.preprocess`), so
+    the deliveries of a valid plan inside one block stay valid beside any deliveries of
+    the other blocks.
+    """
+    out: list[list[tuple[int, int, int]]] = [[] for _ in data.blocks]
+    if plan is None or plan.changes_demand or len(plan.delivery_request) == 0:
+        return out
+    inst = data.instance
+    block_of = np.full(len(inst.requests), -1, dtype=np.int64)
+    for b, block in enumerate(data.blocks):
+        block_of[block.requests] = b
+    index = inst.requests.index()
+    sidx = inst.source_index()
+    for rid, sid, k in zip(plan.delivery_request.tolist(), plan.delivery_source.tolist(),
+                           plan.delivery_event.tolist(), strict=True):
+        r = index.get(rid)
+        s = sidx.get(sid)
+        if r is None or s is None or block_of[r] < 0:
+            continue
+        out[int(block_of[r])].append((int(r), int(s), int(k)))
+    for part in out:
+        part.sort(key=lambda d: (d[1], d[2]))
+    return out
+
+
+def _changes(mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> bool:
+    """Whether deliveries ``mine`` (sorted by source, event) ever change a switch's pair."""
+    req = instance.requests
+    prev: tuple[int, int, int] | None = None
+    for r, s, _k in mine:
+        key = (s, int(req.a[r]), int(req.b[r]))
+        if prev is not None and prev[0] == s and prev != key:
+            return True
+        prev = key
+    return False
+
+
+def _advance(last: dict[int, tuple[int, tuple[int, int]]],
+             mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> None:
+    """Record the last delivery per source of ``mine`` in ``last`` (as ``layout_block``)."""
+    req = instance.requests
+    for r, s, k in mine:
+        prev = last.get(s)
+        if prev is None or k >= prev[0]:
+            a, b = int(req.a[r]), int(req.b[r])
+            last[s] = (k, (min(a, b), max(a, b)))
 
 
 def capacity_bound(block: BlockData, cap: np.ndarray, time_limit: float | None,

@@ -33,7 +33,7 @@ from qdcopt.datacenter.pipeline import pipeline_parallel, pipeline_retry, pipeli
 from qdcopt.datacenter.selection_milp import select_milp
 from qdcopt.datacenter.validate import validate
 
-REPETITIONS = 20
+REPETITIONS = 100
 """Seeded repetitions per point in the full run (the paper uses 100)."""
 
 JOBS = tuple(range(2, 31, 2))

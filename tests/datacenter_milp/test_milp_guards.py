@@ -6,21 +6,27 @@ import importlib
 
 import qdcopt
 from qdcopt.datacenter.generate import random_instance
+from qdcopt.datacenter.switch_bounds import event_bound
+from qdcopt.datacenter.switch_data import preprocess
 
 # the package re-exports the function switch_milp, which hides the module of that name
 sm = importlib.import_module("qdcopt.datacenter.switch_milp")
 
 
-def test_block_too_large_falls_back_to_heuristic_plan_and_trivial_bound(monkeypatch):
-    inst = random_instance(60, n_qpus=4, t_max="100 ns", seed=3)
+def test_block_too_large_falls_back_to_heuristic_plan_and_event_bound(monkeypatch):
+    inst = random_instance(60, n_qpus=4, t_max="3 ns", seed=3)
     monkeypatch.setattr(sm, "MAX_DELIVERY_COLUMNS", 0)
     plan, info = qdcopt.solve(inst, "milp", time_limit=10)
     report = qdcopt.validate(inst, plan)
     assert report.ok
     assert info.objective == report.objective
-    # nothing was modelled: the bound is the request count, the plan the best heuristic's
-    assert info.bound == len(inst.requests) - info.extra["unservable"]
-    assert info.extra["blocks_too_large"] == info.extra["blocks"] >= 1
+    # nothing was modelled: the bound is the event bound, the plan the best heuristic's
+    data = preprocess(inst)
+    assert info.bound == sum(event_bound(b) for b in data.blocks)
+    assert info.bound < len(inst.requests)
+    ex = info.extra
+    assert ex["blocks_too_large"] + ex["blocks_settled_by_start"] == ex["blocks"] >= 1
+    assert ex["columns"] == 0
     best = max(qdcopt.validate(inst, qdcopt.solve(inst, m)[0]).objective
                for m in ("greedy", "edf", "scoring"))
     assert report.objective == best
