@@ -32,10 +32,11 @@ from qdcopt.datacenter.highs_arrays import (
 )
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.switch_bounds import event_bound
-from qdcopt.datacenter.switch_data import BlockData, SwitchData, preprocess
+from qdcopt.datacenter.switch_bounds import pair_bound
+from qdcopt.datacenter.switch_data import BlockData, preprocess
 from qdcopt.datacenter.switch_model import SlotIndex, build_slot_model, column_slots
 from qdcopt.datacenter.switch_plan import (
+    block_deliveries,
     complete_start,
     layout_block,
     plan_from_deliveries,
@@ -48,6 +49,10 @@ EXCLUDED_WARM_STARTS = ("greedy-retry",)
 
 PYOMO_AUTO_LIMIT = 2_000
 """With ``builder="auto"``, models with fewer columns than this go through pyomo."""
+
+MANY_BLOCKS = 50
+"""With ``builder="auto"``, instances with more blocks to model than this use the array
+builder for every block."""
 
 LARGE_MODEL = 25_000
 MAX_DELIVERY_COLUMNS = 1_500_000
@@ -195,25 +200,37 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
     cap = instance.comm_capacity()
     pen = 0.0 if penalty is None else float(penalty)
-    sizes = np.array([len(b.requests) for b in data.blocks], dtype=np.float64)
-    remaining_size = float(sizes.sum())
-    deliveries: list[tuple[int, int, int]] = []
-    last: dict[int, tuple[int, tuple[int, int]]] = {}
     bound = 0
     statuses: list[str] = []
     n_cols = n_rows = 0
     nodes = 0
     build_s = solve_s = 0.0
     skipped = settled = 0
-    warm_blocks = warm_deliveries(data, warm)
-    for b, block in enumerate(data.blocks):
-        ev_bound = event_bound(block)
+    warm_blocks = block_deliveries(data, warm)
+    # Solver-free bounds first, so that every block has an informative bound even when
+    # the time runs out before its model is solved.
+    quick = [pair_bound(block, model_costs) for block in data.blocks]
+    lexi = penalty is None and lexicographic
+    gain = np.array([q - len(m) for q, m in zip(quick, warm_blocks, strict=True)],
+                    dtype=np.float64)
+    changes = np.array([_changes(m, instance) for m in warm_blocks], dtype=bool)
+    # Blocks where the model can gain most come first (then those where only the number
+    # of changes can improve); blocks are independent, so their order does not matter
+    # for the plan.
+    order = sorted(range(len(data.blocks)), key=lambda i: (-gain[i], not changes[i], i))
+    n_modelled = int(((gain > 0) | (changes & lexi)).sum()) if pen == 0.0 else len(order)
+    sizes = np.array([len(bl.requests) for bl in data.blocks], dtype=np.float64)
+    remaining_size = float(sizes.sum())
+    per_block: list[list[tuple[int, int, int]]] = [[] for _ in data.blocks]
+    for b in order:
+        block = data.blocks[b]
+        ev_bound = quick[b]
         mine = warm_blocks[b]
         late = deadline is not None and time.perf_counter() >= deadline
-        # The warm start is optimal in the block when it meets the event bound (for the
-        # lexicographic objective the model still looks for fewer changes, if any).
-        met = pen == 0.0 and len(mine) >= ev_bound
-        settle = met and not (penalty is None and lexicographic and _changes(mine, instance))
+        # The warm start is optimal in the block when it meets the solver-free bound (for
+        # the lexicographic objective the model still looks for fewer changes, if any).
+        met = pen == 0.0 and gain[b] <= 0
+        settle = met and not (lexi and changes[b])
         if settle or late or delivery_columns(block) > MAX_DELIVERY_COLUMNS:
             # Keep the warm start's deliveries in the block, bounded without a solver.
             if settle:
@@ -224,8 +241,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
                 statuses.append("time_limit" if late else "too_large")
             bound += ev_bound
             remaining_size -= sizes[b]
-            deliveries.extend(mine)
-            _advance(last, mine, instance)
+            per_block[b] = mine
             continue
         tb = time.perf_counter()
         spec, idx = build_slot_model(block, model_costs, cap, penalty=pen)
@@ -239,31 +255,34 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         remaining_size -= sizes[b]
         start = None
         if warm is not None:
-            full = complete_start(data, b, idx, spec.n_cols, model_costs, warm)
+            full = complete_start(data, b, idx, spec.n_cols, model_costs, mine)
             if full is not None and spec.violation(full) <= 1e-6:
                 start = (np.arange(spec.n_cols), full)
             else:
-                start = start_from_plan(data, b, idx, warm)
+                start = start_from_plan(data, b, idx, mine)
         opts = _options(budget, mip_gap, threads, seed, verbose)
         ts = time.perf_counter()
-        cap_bound = ev_bound if met else min(
+        # Without a memory limit the capacity relaxation is the event bound's matching.
+        cap_bound = ev_bound if met or not _memory_binds(block, cap) else min(
             ev_bound, capacity_bound(block, cap, budget, threads, seed))
         demand = None
         if pen == 0.0 and idx.x:
             keys = list(idx.x)
             demand = (np.array([idx.x[k] for k in keys], dtype=np.int64),
                       np.array([k[0] for k in keys], dtype=np.int64), block.group_size())
+        # with many blocks, pyomo's per-model overhead would dominate
+        many = builder == "auto" and n_modelled > MANY_BLOCKS
+        block_builder = "arrays" if many else builder
         if met and start is not None and len(start[0]) == spec.n_cols:
             # phase 1 is solved: the start serves as many requests as the bound
             res = SpecResult("optimal", np.asarray(start[1], dtype=np.float64),
                              float(ev_bound), float(ev_bound), 0.0, 0)
         else:
-            res = _solve_block(spec, opts, builder, start,
+            res = _solve_block(spec, opts, block_builder, start,
                                ts + budget if budget is not None else None, cap_bound, demand)
         n_changes_max = len(block.requests)
-        if (penalty is None and lexicographic and res.status == "optimal"
-                and res.x is not None and idx.changes):
-            res2 = _second_phase(spec, idx, res, builder, opts, deadline, budget, ts)
+        if (lexi and res.status == "optimal" and res.x is not None and idx.changes):
+            res2 = _second_phase(spec, idx, res, block_builder, opts, deadline, budget, ts)
             if res2 is not None:
                 res = SpecResult(res.status, res2.x, res.objective, res.bound, res.time_s,
                                  res.nodes + res2.nodes)
@@ -271,17 +290,11 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         nodes += res.nodes
         statuses.append(res.status)
         bound += min(ev_bound, _block_bound(res, len(block.requests), pen, n_changes_max))
-        laid: list[tuple[int, int, int]] = []
-        after = dict(last)
-        if res.x is not None:
-            laid = layout_block(block, idx, res.x, data.costs, after)
-        if len(laid) >= len(mine):
-            deliveries.extend(laid)
-            last.clear()
-            last.update(after)
-        else:  # the model found nothing better here: the block keeps the warm start's
-            deliveries.extend(mine)
-            _advance(last, mine, instance)
+        # Independent blocks: a block's first run needs no room after the previous block.
+        laid = layout_block(block, idx, res.x, data.costs, {}) if res.x is not None else []
+        # the block keeps the warm start's deliveries where the model found nothing better
+        per_block[b] = laid if len(laid) >= len(mine) else mine
+    deliveries = [d for part in per_block for d in part]
     reasons = {int(r): str(why) for r, why in
                zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}
     plan, dropped = plan_from_deliveries(instance, "milp", deliveries, reasons)
@@ -324,35 +337,6 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     return plan, info
 
 
-def warm_deliveries(data: SwitchData, plan: DatacenterPlan | None
-                    ) -> list[list[tuple[int, int, int]]]:
-    """Deliveries ``(request position, source, event)`` of ``plan``, per block of ``data``.
-
-    Blocks are independent (see :func:`~qdcopt.datacenter.switch_data.preprocess`), so
-    the deliveries of a valid plan inside one block stay valid beside any deliveries of
-    the other blocks.
-    """
-    out: list[list[tuple[int, int, int]]] = [[] for _ in data.blocks]
-    if plan is None or plan.changes_demand or len(plan.delivery_request) == 0:
-        return out
-    inst = data.instance
-    block_of = np.full(len(inst.requests), -1, dtype=np.int64)
-    for b, block in enumerate(data.blocks):
-        block_of[block.requests] = b
-    index = inst.requests.index()
-    sidx = inst.source_index()
-    for rid, sid, k in zip(plan.delivery_request.tolist(), plan.delivery_source.tolist(),
-                           plan.delivery_event.tolist(), strict=True):
-        r = index.get(rid)
-        s = sidx.get(sid)
-        if r is None or s is None or block_of[r] < 0:
-            continue
-        out[int(block_of[r])].append((int(r), int(s), int(k)))
-    for part in out:
-        part.sort(key=lambda d: (d[1], d[2]))
-    return out
-
-
 def _changes(mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> bool:
     """Whether deliveries ``mine`` (sorted by source, event) ever change a switch's pair."""
     req = instance.requests
@@ -365,15 +349,10 @@ def _changes(mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> 
     return False
 
 
-def _advance(last: dict[int, tuple[int, tuple[int, int]]],
-             mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> None:
-    """Record the last delivery per source of ``mine`` in ``last`` (as ``layout_block``)."""
-    req = instance.requests
-    for r, s, k in mine:
-        prev = last.get(s)
-        if prev is None or k >= prev[0]:
-            a, b = int(req.a[r]), int(req.b[r])
-            last[s] = (k, (min(a, b), max(a, b)))
+def _memory_binds(block: BlockData, cap: np.ndarray) -> bool:
+    """Whether some QPU of the block has fewer communication qubits than requests."""
+    qpus = np.unique(block.pairs.reshape(-1))
+    return bool((cap[qpus] < len(block.requests)).any())
 
 
 def capacity_bound(block: BlockData, cap: np.ndarray, time_limit: float | None,

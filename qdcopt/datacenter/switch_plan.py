@@ -9,8 +9,9 @@
 * :func:`layout_block` places the counts of one block's solution on events: inside a
   slot every event is equivalent, so the runs of the slot's path are laid out as early
   as the previous delivery allows.
-* :func:`start_from_plan` maps a heuristic plan onto the model's delivery, node and slot
-  columns — a partial MIP start that HiGHS completes.
+* :func:`block_deliveries` splits a valid plan's deliveries by independent block;
+  :func:`complete_start` turns a block's deliveries into a complete feasible point of the
+  block's model, :func:`start_from_plan` into a partial MIP start that HiGHS completes.
 """
 
 from __future__ import annotations
@@ -204,26 +205,23 @@ def _path(idx: SlotIndex, x: np.ndarray, s: int, j: int, used: set[int]) -> list
     return order
 
 
-def start_from_plan(data: SwitchData, b: int, idx: SlotIndex, plan: DatacenterPlan,
+def start_from_plan(data: SwitchData, b: int, idx: SlotIndex,
+                    deliveries: list[tuple[int, int, int]],
                     ) -> tuple[np.ndarray, np.ndarray] | None:
-    """A partial MIP start for block ``b`` from ``plan`` (deliveries, nodes, slots)."""
+    """A partial MIP start for block ``b`` (deliveries, nodes, slots) from the block's
+    deliveries of a valid plan (see :func:`block_deliveries`)."""
     inst = data.instance
     block = data.blocks[b]
-    if plan.changes_demand or len(plan.delivery_request) == 0:
+    if not deliveries:
         return None
-    index = inst.requests.index()
-    sidx = inst.source_index()
     pos = {int(r): g for g, members in enumerate(block.group_members) for r in members}
     vals: dict[int, float] = {c: 0.0 for c in idx.x.values()}
     for c in idx.y.values():
         vals[c] = 0.0
     for c in idx.z.values():
         vals[c] = 0.0
-    for rid, sid, k in zip(plan.delivery_request.tolist(), plan.delivery_source.tolist(),
-                           plan.delivery_event.tolist(), strict=True):
-        r = index.get(rid)
-        s = sidx.get(sid)
-        if r is None or s is None or r not in pos:
+    for r, s, k in deliveries:
+        if r not in pos:
             continue
         g = pos[r]
         t = inst.sources[s].event_time(int(k))
@@ -240,8 +238,9 @@ def start_from_plan(data: SwitchData, b: int, idx: SlotIndex, plan: DatacenterPl
 
 
 def complete_start(data: SwitchData, b: int, idx: SlotIndex, spec_n_cols: int,
-                   costs: tuple[SwitchCosts, ...], plan: DatacenterPlan) -> np.ndarray | None:
-    """A complete MIP start for block ``b`` from a valid plan, or ``None``.
+                   costs: tuple[SwitchCosts, ...], deliveries: list[tuple[int, int, int]],
+                   ) -> np.ndarray | None:
+    """A complete MIP start for block ``b`` from its deliveries in a valid plan, or ``None``.
 
     The plan's deliveries give the counts; in every slot the pairs are visited in the
     order of their first delivery, with the pair of the slot's last delivery moved to the
@@ -251,17 +250,11 @@ def complete_start(data: SwitchData, b: int, idx: SlotIndex, spec_n_cols: int,
     """
     inst = data.instance
     block = data.blocks[b]
-    if plan.changes_demand:
-        return None
     x = np.zeros(spec_n_cols)
-    index = inst.requests.index()
-    sidx = inst.source_index()
     gpos = {int(r): g for g, members in enumerate(block.group_members) for r in members}
     runs: dict[tuple[int, int], list[tuple[int, int]]] = {}   # (σ, j) → [(event, pair)]
-    for rid, sid, k in zip(plan.delivery_request.tolist(), plan.delivery_source.tolist(),
-                           plan.delivery_event.tolist(), strict=True):
-        r, s = index.get(rid), sidx.get(sid)
-        if r is None or s is None or r not in gpos:
+    for r, s, k in deliveries:
+        if r not in gpos:
             continue
         g = gpos[r]
         t = inst.sources[s].event_time(int(k))
@@ -321,3 +314,32 @@ def complete_start(data: SwitchData, b: int, idx: SlotIndex, spec_n_cols: int,
         x[bp] = need - end
         taken_start[(s, j)] = taken_start.get((s, j), 0.0) + need - end
     return x
+
+
+def block_deliveries(data: SwitchData, plan: DatacenterPlan | None
+                    ) -> list[list[tuple[int, int, int]]]:
+    """Deliveries ``(request position, source, event)`` of ``plan``, per block of ``data``.
+
+    Blocks are independent (see :func:`~qdcopt.datacenter.switch_data.preprocess`), so
+    the deliveries of a valid plan inside one block stay valid beside any deliveries of
+    the other blocks.
+    """
+    out: list[list[tuple[int, int, int]]] = [[] for _ in data.blocks]
+    if plan is None or plan.changes_demand or len(plan.delivery_request) == 0:
+        return out
+    inst = data.instance
+    block_of = np.full(len(inst.requests), -1, dtype=np.int64)
+    for b, block in enumerate(data.blocks):
+        block_of[block.requests] = b
+    index = inst.requests.index()
+    sidx = inst.source_index()
+    for rid, sid, k in zip(plan.delivery_request.tolist(), plan.delivery_source.tolist(),
+                           plan.delivery_event.tolist(), strict=True):
+        r = index.get(rid)
+        s = sidx.get(sid)
+        if r is None or s is None or block_of[r] < 0:
+            continue
+        out[int(block_of[r])].append((int(r), int(s), int(k)))
+    for part in out:
+        part.sort(key=lambda d: (d[1], d[2]))
+    return out

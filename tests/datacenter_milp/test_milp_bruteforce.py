@@ -16,6 +16,7 @@ import pytest
 
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.switch_bounds import pair_bound
 from qdcopt.datacenter.switch_data import preprocess
 from qdcopt.datacenter.switch_milp import switch_milp
 from qdcopt.datacenter.validate import validate
@@ -151,5 +152,8 @@ def test_milp_matches_brute_force(case: dict) -> None:
     assert info.objective == rep.objective
     assert info.bound >= opt
     assert rep.objective == opt, (rep.objective, opt, info)
+    data = preprocess(inst)
+    costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    assert sum(pair_bound(b, costs) for b in data.blocks) >= opt
     if preprocess(inst).exact:
         assert info.bound == opt

@@ -85,7 +85,7 @@ def test_heuristic_plans_map_to_feasible_points(kw: dict) -> None:
     import numpy as np
 
     from qdcopt.datacenter.switch_model import build_slot_model
-    from qdcopt.datacenter.switch_plan import complete_start
+    from qdcopt.datacenter.switch_plan import block_deliveries, complete_start
 
     inst = random_instance(**kw)
     data = preprocess(inst)
@@ -94,9 +94,10 @@ def test_heuristic_plans_map_to_feasible_points(kw: dict) -> None:
             continue
         plan, _ = METHODS[name](inst)
         served = 0.0
+        parts = block_deliveries(data, plan)
         for b, block in enumerate(data.blocks):
             spec, idx = build_slot_model(block, data.costs, inst.comm_capacity())
-            x = complete_start(data, b, idx, spec.n_cols, data.costs, plan)
+            x = complete_start(data, b, idx, spec.n_cols, data.costs, parts[b])
             assert x is not None
             assert spec.violation(x) <= 1e-6, name
             served += float(np.asarray(spec.col_cost) @ x)
