@@ -5,12 +5,15 @@ Usage::
     python benchmarks/bench_switch.py                       # 100, 1 000, 10 000 requests
     python benchmarks/bench_switch.py --sizes 100000 --time-limit 300
     python benchmarks/bench_switch.py --comm-qubits 2       # memory-bound variant
+    python benchmarks/bench_switch.py --fig4 --qpus 5 --t-max "10 ns"   # paper 000 demand
 
 For every size it prints, for the MILP: model build time, solve time, validated plan
 value, proven bound, certified gap and status; and for every registered heuristic: its
 run time and validated value.  Instances come from
 :func:`qdcopt.datacenter.generate.random_instance` (1 GHz, 2 ns / 10 ns switching,
-t_max = 100 ns, 5 QPUs, load 0.8, seed 1 unless told otherwise).
+t_max = 100 ns, 5 QPUs, load 0.8, seed 1 unless told otherwise) or, with ``--fig4``,
+from the demand of paper 000's Fig. 4 (a seeded 1000-qubit depth-200 random circuit on
+``--qpus`` QPUs; ``--sizes`` is then ignored).
 """
 
 from __future__ import annotations
@@ -36,13 +39,24 @@ def main() -> None:
     ap.add_argument("--load", type=float, default=0.8)
     ap.add_argument("--comm-qubits", type=int, default=None)
     ap.add_argument("--no-milp", action="store_true", help="heuristics only")
+    ap.add_argument("--fig4", action="store_true",
+                    help="paper 000 Fig. 4 demand (1000-qubit random circuit) instead")
     args = ap.parse_args()
     print(f"{'n':>7} {'method':<14} {'time_s':>8} {'value':>8} {'bound':>8} {'gap':>8} "
           f"{'status':<11} details")
-    for n in args.sizes:
+    for n in [0] if args.fig4 else args.sizes:
         t0 = time.perf_counter()
-        inst = random_instance(n, n_qpus=args.qpus, rate=args.rate, t_max=args.t_max,
-                               load=args.load, comm_qubits=args.comm_qubits, seed=args.seed)
+        if args.fig4:
+            from qdcopt.studies.fig4_acceptance import instance_for, job_requests
+
+            req, _ = job_requests(args.qpus, 1000, 200, args.seed)
+            rate = {"1 GHz": "1ghz", "1 MHz": "1mhz"}[args.rate]
+            inst = instance_for(args.qpus, req, rate, args.t_max)
+            n = len(req)
+        else:
+            inst = random_instance(n, n_qpus=args.qpus, rate=args.rate, t_max=args.t_max,
+                                   load=args.load, comm_qubits=args.comm_qubits,
+                                   seed=args.seed)
         gen_s = time.perf_counter() - t0
         print(f"{n:>7} {'(generate)':<14} {gen_s:>8.3f}")
         for name, fn in SCHEDULERS.items():
@@ -67,7 +81,8 @@ def main() -> None:
         print(f"{n:>7} {'milp':<14} {run_s:>8.3f} {int(info.objective):>8} {int(info.bound):>8} "
               f"{info.gap:>8.4%} {info.status:<11} build={ex['build_s']:.3f}s "
               f"solve={ex['solve_s']:.2f}s blocks={ex['blocks']} cols={ex['columns']} "
-              f"reconf={ex['reconfigurations']} start={ex['warm_start']}")
+              f"reconf={ex['reconfigurations']} start={ex['warm_start']} "
+              f"settled={ex['blocks_settled_by_start']} left={ex['blocks_too_large']}")
 
 
 if __name__ == "__main__":

@@ -511,7 +511,7 @@ MILP_METHODS = {"milp": switch_milp, "milp-lp": switch_lp_bound}
 
 
 def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
-                    deadline: float, *, windows: tuple[int, ...] = (3, 6, 10),
+                    deadline: float, *, windows: tuple[int, ...] = (3, 6, 10, 16, 24),
                     sub_limit: float = 0.5, max_passes: int = 4,
                     target: float | None = None,
                     demand: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -554,41 +554,55 @@ def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
     sign = 1.0 if spec.sense == "max" else -1.0
     cur = float(cost @ x)
     solved = 0
-    for window in windows:
-        step = max(1, window // 2)
-        for _ in range(max_passes):
-            improved = False
-            for a in range(0, max(1, n_slots - window + step), step):
-                left = deadline - time.perf_counter()
-                if left < 0.2 or (target is not None and sign * (cur - target) >= -1e-6):
-                    return x, solved
-                free = (hi >= a) & (lo <= a + window - 1)
-                if demand is not None:
-                    xc, xg, size = demand
-                    groups = np.unique(xg[free[xc]])
-                    served = np.bincount(xg, weights=x[xc], minlength=len(size))
-                    if groups.size == 0 or np.all(served[groups] >= size[groups] - 0.5):
+    # A window re-solved with nothing changed near it since its last solve cannot gain:
+    # slots carry the clock of the last improvement around them.
+    stamp = np.zeros(max(1, n_slots), dtype=np.int64)
+    clock = 1
+    checked: dict[tuple[int, int], int] = {}
+    cycle_improved = True
+    while cycle_improved:
+        cycle_improved = False
+        for window in windows:
+            step = max(1, window // 2)
+            for _ in range(max_passes):
+                improved = False
+                for a in range(0, max(1, n_slots - window + step), step):
+                    left = deadline - time.perf_counter()
+                    if left < 0.2 or (target is not None and sign * (cur - target) >= -1e-6):
+                        return x, solved
+                    if checked.get((window, a), -1) >= stamp[a:a + window].max(initial=0):
                         continue
-                sub = _sub_spec(spec, mat, free, x, lb0, ub0, rlb, rub, cost, is_int)
-                sub_opts = SolverOptions(time_limit=min(sub_limit, left),
-                                         mip_gap=options.mip_gap, threads=options.threads,
-                                         seed=options.seed)
-                res = solve_arrays(sub, sub_opts, start=(np.arange(sub.n_cols), x[free]),
-                                   grace=2.0)
-                solved += 1
-                if res.x is None:
-                    continue
-                y = x.copy()
-                y[free] = res.x
-                y[is_int] = np.round(y[is_int])
-                val = float(cost @ y)
-                if sign * (val - cur) > 1e-6:
-                    x, cur = y, val
-                    improved = True
-            if not improved or window >= n_slots:
+                    checked[(window, a)] = clock
+                    free = (hi >= a) & (lo <= a + window - 1)
+                    if demand is not None:
+                        xc, xg, size = demand
+                        groups = np.unique(xg[free[xc]])
+                        served = np.bincount(xg, weights=x[xc], minlength=len(size))
+                        if groups.size == 0 or np.all(served[groups] >= size[groups] - 0.5):
+                            continue
+                    sub = _sub_spec(spec, mat, free, x, lb0, ub0, rlb, rub, cost, is_int)
+                    # larger windows are larger sub-MIPs: their limit grows with them
+                    sub_opts = SolverOptions(
+                        time_limit=min(sub_limit * max(1.0, window / 6), left),
+                        mip_gap=options.mip_gap, threads=options.threads, seed=options.seed)
+                    res = solve_arrays(sub, sub_opts, start=(np.arange(sub.n_cols), x[free]),
+                                       grace=2.0)
+                    solved += 1
+                    if res.x is None:
+                        continue
+                    y = x.copy()
+                    y[free] = res.x
+                    y[is_int] = np.round(y[is_int])
+                    val = float(cost @ y)
+                    if sign * (val - cur) > 1e-6:
+                        x, cur = y, val
+                        improved = cycle_improved = True
+                        clock += 1
+                        stamp[max(0, a - window):a + 2 * window] = clock
+                if not improved or window >= n_slots:
+                    break
+            if window >= n_slots:
                 break
-        if window >= n_slots:
-            break
     return x, solved
 
 
