@@ -153,3 +153,30 @@ def test_sequential_runs_one_job_at_a_time():
     rows = sorted(zip(plan.job_start.tolist(), plan.job_id.tolist(), strict=True))
     starts = [s for s, j in rows if j != "ghz10"]
     assert starts == sorted(set(starts))  # no two jobs start together
+
+
+def test_lp_admission_refuses_the_job_that_cannot_fit_beside_the_admitted_ones():
+    # Without delays ghz6 needs A, B and C, and ghz4 (admitted first) needs A+B or C+D: the
+    # LP with both fixed to run is infeasible, so ghz6 is refused; ghz2 still fits.
+    plan, info = admit_lp(SMALL, max_delays=1)
+    report = validate(SMALL, plan)
+    assert report.ok, report.violations
+    assert _accepted(plan) == {"ghz4", "ghz2"}
+    reasons = dict(zip(plan.job_id.tolist(), plan.job_reason.tolist(), strict=True))
+    assert reasons["ghz6"] == "admission" and reasons["ghz10"] == "too-large"
+    assert info.extra["admitted"] == 2 and info.extra["ejected_after_admission"] == []
+
+
+def test_utilisation_rule_admits_under_the_limit_and_refuses_over_it():
+    # With the limit at 1 every job that fits runs (the parallel rule starts ghz6 after
+    # ghz4); a limit below one request's share of a bucket refuses every job that needs
+    # entanglement, and ghz2 (no request) is still admitted.
+    plan, info = admit_utilisation(SMALL)
+    assert validate(SMALL, plan).ok
+    assert _accepted(plan) == {"ghz4", "ghz6", "ghz2"}
+    assert 0 < info.extra["peak_utilisation"] <= 1.0
+    plan, info = admit_utilisation(SMALL, limit=1e-6)
+    assert validate(SMALL, plan).ok
+    assert _accepted(plan) == {"ghz2"}
+    reasons = dict(zip(plan.job_id.tolist(), plan.job_reason.tolist(), strict=True))
+    assert reasons["ghz4"] == reasons["ghz6"] == "admission"
