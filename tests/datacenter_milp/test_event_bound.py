@@ -11,7 +11,7 @@ from test_milp_cases import NS, make, solve
 import qdcopt
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.switch_bounds import event_bound, pair_bound
+from qdcopt.datacenter.switch_bounds import event_bound, interval_bound, pair_bound
 from qdcopt.datacenter.switch_data import preprocess
 
 
@@ -66,7 +66,10 @@ def test_equals_an_independent_maximum_matching(n: int, t_max: str, sources: int
 def test_bounds_every_heuristic_and_the_milp(kw: dict) -> None:
     inst = random_instance(120, n_qpus=5, seed=7, **kw)
     data = preprocess(inst)
-    bound = min(bound_of(inst), sum(pair_bound(b, data.costs) for b in data.blocks))
+    pair = sum(pair_bound(b, data.costs) for b in data.blocks)
+    short = sum(interval_bound(b, data.costs, lengths=(1, 2)) for b in data.blocks)
+    assert short <= pair <= bound_of(inst)
+    bound = short
     for method in ("greedy", "edf", "scoring", "milp"):
         plan, info = qdcopt.solve(inst, method, time_limit=10)
         assert qdcopt.validate(inst, plan).objective <= bound

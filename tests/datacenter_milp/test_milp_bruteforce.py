@@ -16,7 +16,7 @@ import pytest
 
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.switch_bounds import pair_bound
+from qdcopt.datacenter.switch_bounds import interval_bound, pair_bound
 from qdcopt.datacenter.switch_data import preprocess
 from qdcopt.datacenter.switch_milp import switch_milp
 from qdcopt.datacenter.validate import validate
@@ -155,5 +155,6 @@ def test_milp_matches_brute_force(case: dict) -> None:
     data = preprocess(inst)
     costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
     assert sum(pair_bound(b, costs) for b in data.blocks) >= opt
+    assert sum(interval_bound(b, costs, lengths=(1, 2)) for b in data.blocks) >= opt
     if preprocess(inst).exact:
         assert info.bound == opt

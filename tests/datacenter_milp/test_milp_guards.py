@@ -20,9 +20,9 @@ def test_block_too_large_falls_back_to_heuristic_plan_and_event_bound(monkeypatc
     report = qdcopt.validate(inst, plan)
     assert report.ok
     assert info.objective == report.objective
-    # nothing was modelled: the bound is the event bound, the plan the best heuristic's
+    # nothing was modelled: the bound is solver-free, the plan the best heuristic's
     data = preprocess(inst)
-    assert info.bound == sum(event_bound(b) for b in data.blocks)
+    assert report.objective <= info.bound <= sum(event_bound(b) for b in data.blocks)
     assert info.bound < len(inst.requests)
     ex = info.extra
     assert ex["blocks_too_large"] + ex["blocks_settled_by_start"] == ex["blocks"] >= 1
