@@ -12,10 +12,10 @@ plan is validated; a job whose requests are not all served is ejected (Phases F�
 each row also records how many jobs ran.  Total execution time is the end of the last
 accepted job, completion time the mean end of the accepted jobs (all arrive at 0).
 
-The paper averages 100 repetitions per point; the full run here uses
-:data:`REPETITIONS` (seeded; about 60 s of computing per repetition here, so a full run
-takes about 20 minutes, or half that in two parts joined with :func:`join`) — the CSV's
-``repetitions`` column says how many.  ``quick=True`` runs J = 2, 3 on depth-20
+The paper averages 100 repetitions per point, and so does the full run
+(:data:`REPETITIONS`, seeded; about 65 s of computing per repetition on two cores, so
+the full run takes close to two hours, or half that in two parts run side by side and
+joined with :func:`join`) — the CSV's ``repetitions`` column says how many.  ``quick=True`` runs J = 2, 3 on depth-20
 circuits, once.
 
 Outputs: ``fig5_jobs.csv`` (one row per J, method and repetition),
@@ -34,7 +34,7 @@ from qdcopt.datacenter.selection_milp import select_milp
 from qdcopt.datacenter.validate import validate
 
 REPETITIONS = 100
-"""Seeded repetitions per point in the full run (the paper uses 100)."""
+"""Seeded repetitions per point in the full run (as in the paper)."""
 
 JOBS = tuple(range(2, 31, 2))
 """Numbers of jobs of the full run."""
