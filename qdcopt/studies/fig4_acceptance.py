@@ -160,7 +160,7 @@ def _plot(frame: pd.DataFrame, path: Path) -> None:
             ax.set_xscale("log")
             # each row gets its own scale: at 1 MHz every method serves well under 1 %
             top = frame[frame.rate == rate]["acceptance_ratio"].max()
-            ax.set_ylim(0, min(1.05, max(0.01, 1.3 * top)))
+            ax.set_ylim(0, min(1.05, max(1e-4, 1.3 * top)))
             ax.set_title(f"{method}, {RATES[rate]}", fontsize=9)
             ax.grid(alpha=0.3)
             if i == len(rates) - 1:
