@@ -13,10 +13,12 @@ each row also records how many jobs ran.  Total execution time is the end of the
 accepted job, completion time the mean end of the accepted jobs (all arrive at 0).
 
 The paper averages 100 repetitions per point, and so does the full run
-(:data:`REPETITIONS`, seeded; about 65 s of computing per repetition on two cores, so
-the full run takes close to two hours, or half that in two parts run side by side and
-joined with :func:`join`) — the CSV's ``repetitions`` column says how many.  ``quick=True`` runs J = 2, 3 on depth-20
-circuits, once.
+(:data:`REPETITIONS`, seeded).  One repetition (all fifteen values of J, four methods,
+the MILP limited to 30 s per instance) takes about 2.5 minutes of one core here, so the
+full run takes about four hours; parts can run side by side (``repetitions=``) and be
+joined with :func:`join`, and a run cut off keeps the rows of every finished J in
+``fig5_jobs.partial.csv``.  The CSV's ``repetitions`` column says how many repetitions
+a table holds.  ``quick=True`` runs J = 2, 3 on depth-20 circuits, once.
 
 Outputs: ``fig5_jobs.csv`` (one row per J, method and repetition),
 ``fig5_jobs_summary.csv`` (means) and ``fig5_jobs.png`` in the output folder.
@@ -93,7 +95,11 @@ def run(out_dir: Path, *, seed: int = 0, quick: bool = False,
                     "bound_requests": info.bound, "time_s": round(info.time_s, 3),
                     "repetitions": reps, "depth": depth,
                 })
-    return _write(pd.DataFrame(rows), out_dir)
+        # keep what is done: a run cut off later still leaves the rows of every J so far
+        pd.DataFrame(rows).to_csv(out_dir / "fig5_jobs.partial.csv", index=False)
+    files = _write(pd.DataFrame(rows), out_dir)
+    (out_dir / "fig5_jobs.partial.csv").unlink(missing_ok=True)
+    return files
 
 
 def join(parts: list[Path], out_dir: Path) -> list[Path]:

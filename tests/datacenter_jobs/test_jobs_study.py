@@ -11,6 +11,7 @@ def test_fig5_quick(tmp_path):
     files = run(tmp_path, seed=0, quick=True)
     assert [f.name for f in files] == ["fig5_jobs.csv", "fig5_jobs_summary.csv", "fig5_jobs.png"]
     assert all(f.is_file() and f.stat().st_size > 0 for f in files)
+    assert not (tmp_path / "fig5_jobs.partial.csv").exists()  # only kept for a cut-off run
     frame = pd.read_csv(files[0])
     assert frame["valid"].all()
     assert set(frame["method"]) == set(METHODS)
