@@ -31,6 +31,9 @@ import bisect
 import heapq
 import time
 
+import numpy as np
+
+from qdcopt.datacenter.greedy_kernel import greedy_arrays
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.highs import SolveInfo
@@ -62,6 +65,8 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
     """
     started = time.perf_counter()
     step = parse_duration(delta, allow_zero=False)
+    if not retries:
+        return _greedy_compiled(instance, started)
     req = instance.requests
     n = len(req)
     ids = req.id.tolist()
@@ -227,6 +232,37 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
                      time_s=time.perf_counter() - started,
                      extra={"reconfigurations": len(rc["source"]),
                             "retries": sum(attempts) if attempts else 0})
+    return plan, info
+
+
+_REASON_CODES = np.array(["", "no-source", "no-event", "memory"], dtype=object)
+
+
+def _greedy_compiled(instance: DatacenterInstance, started: float,
+                     ) -> tuple[DatacenterPlan, SolveInfo]:
+    """The no-retry greedy through the compiled loop, as the same plan as the loop below."""
+    out = greedy_arrays(instance)
+    req = instance.requests
+    order = req.order()
+    src_ids = np.array([s.id for s in instance.sources], dtype=object)
+    qname = np.array([q.id for q in instance.qpus], dtype=object)
+    served = out["served"][order]
+    ok = served >= 0
+    rc_src = out["rc_source"]
+    rc = {"source": src_ids[rc_src], "start": out["rc_start"], "end": out["rc_end"],
+          "from_a": qname[out["rc_from_a"]], "from_b": qname[out["rc_from_b"]],
+          "to_a": qname[out["rc_to_a"]], "to_b": qname[out["rc_to_b"]]}
+    initial = {s.id: (None if out["init_a"][si] < 0 else
+                      (str(qname[out["init_a"][si]]), str(qname[out["init_b"][si]])))
+               for si, s in enumerate(instance.sources)}
+    rejected = order[~ok]
+    plan = DatacenterPlan.build(
+        "greedy", initial=initial, reconf=rc,
+        deliveries=(req.id[order[ok]], src_ids[served[ok]], out["event"][order[ok]]),
+        rejected=(req.id[rejected], _REASON_CODES[out["reason"][rejected]]))
+    info = SolveInfo(method="greedy", status="heuristic", objective=float(ok.sum()),
+                     time_s=time.perf_counter() - started,
+                     extra={"reconfigurations": len(rc_src), "retries": 0})
     return plan, info
 
 
