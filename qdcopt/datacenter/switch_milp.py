@@ -50,6 +50,9 @@ EXCLUDED_WARM_STARTS = ("greedy-retry",)
 PYOMO_AUTO_LIMIT = 2_000
 """With ``builder="auto"``, models with fewer columns than this go through pyomo."""
 
+LNS_WINDOWS = (3, 6, 10, 16, 24)
+"""Window sizes (in slots) of fix-and-optimise, tried in this order."""
+
 MANY_BLOCKS = 50
 """With ``builder="auto"``, instances with more blocks to model than this use the array
 builder for every block."""
@@ -511,7 +514,7 @@ MILP_METHODS = {"milp": switch_milp, "milp-lp": switch_lp_bound}
 
 
 def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
-                    deadline: float, *, windows: tuple[int, ...] = (3, 6, 10, 16, 24),
+                    deadline: float, *, windows: tuple[int, ...] | None = None,
                     sub_limit: float = 0.5, max_passes: int = 4,
                     target: float | None = None,
                     demand: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -537,6 +540,7 @@ def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
     """
     import scipy.sparse as sp
 
+    windows = LNS_WINDOWS if windows is None else windows
     lo, hi = column_slots(spec)
     n_slots = int(hi.max()) + 1 if len(hi) else 0
     is_int = np.asarray(spec.col_int, dtype=bool)
