@@ -44,8 +44,14 @@ def _ceil_event(t: int, start: int, period: int) -> int:
     return 0 if t <= start else -((start - t) // period)
 
 
+COMPILED_FROM = 5_000
+"""Without retries, instances with at least this many requests use the compiled loop
+(below it, loading the compiled code costs more than it saves)."""
+
+
 def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object = "1 ns",
-           max_attempts: int = 10, **_: object) -> tuple[DatacenterPlan, SolveInfo]:
+           max_attempts: int = 10, compiled: bool | None = None,
+           **_: object) -> tuple[DatacenterPlan, SolveInfo]:
     """Schedule with the paper-000 greedy.
 
     Parameters
@@ -58,6 +64,9 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
         Delay per retry (seconds or a string with a unit), 1 ns by default.
     max_attempts
         Retries per request, 10 by default.
+    compiled
+        Without retries, run the compiled loop (``None``: from :data:`COMPILED_FROM`
+        requests on).  Both make the same plan.
 
     Returns
     -------
@@ -65,7 +74,8 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
     """
     started = time.perf_counter()
     step = parse_duration(delta, allow_zero=False)
-    if not retries:
+    if not retries and (compiled or (compiled is None
+                                     and len(instance.requests) >= COMPILED_FROM)):
         return _greedy_compiled(instance, started)
     req = instance.requests
     n = len(req)

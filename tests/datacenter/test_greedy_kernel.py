@@ -25,9 +25,11 @@ def _tables(plan):
 def test_compiled_greedy_equals_the_reference_loop(n, qpus, t_max, comm, sources, seed):
     inst = random_instance(n, n_qpus=qpus, t_max=t_max, comm_qubits=comm,
                            n_sources=sources, seed=seed)
-    fast, info = greedy(inst)
+    fast, info = greedy(inst, compiled=True)
     # the reference loop: the retry path with no retry allowed takes requests in the
     # same order and makes the same choices
     slow, _ = greedy(inst, retries=True, max_attempts=0)
     assert _tables(fast) == _tables(slow)
+    loop, _ = greedy(inst, compiled=False)  # the plain loop without the retry machinery
+    assert _tables(loop) == _tables(fast)
     assert validate(inst, fast).objective == info.objective == len(fast.delivery_request)
