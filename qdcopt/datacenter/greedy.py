@@ -33,16 +33,11 @@ import time
 
 import numpy as np
 
-from qdcopt.datacenter.greedy_kernel import greedy_arrays
+from qdcopt.datacenter.greedy_kernel import greedy_arrays, pick_source, source_arrays
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.highs import SolveInfo
 from qdcopt.timebase import parse_duration
-
-
-def _ceil_event(t: int, start: int, period: int) -> int:
-    return 0 if t <= start else -((start - t) // period)
-
 
 COMPILED_FROM = 5_000
 """Without retries, instances with at least this many requests use the compiled loop
@@ -89,12 +84,13 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
     held: list[list[int]] = [[] for _ in instance.qpus]  # sorted need times of accepted pairs
 
     srcs = instance.sources
-    s_start = [s.start for s in srcs]
-    s_period = [s.period for s in srcs]
+    grid = source_arrays(instance)
+    n_s = len(srcs)
+    st_a = np.full(n_s, -1, dtype=np.int64)     # switch state per source (−1: unset)
+    st_b = np.full(n_s, -1, dtype=np.int64)
+    s_last = np.full(n_s, -1, dtype=np.int64)   # last event index used
+    s_ready = np.zeros(n_s, dtype=np.int64)     # end of the last reconfiguration
     s_ports = [set(s.ports) for s in srcs]
-    s_state: list[tuple[int, int] | None] = [None] * len(srcs)
-    s_last: list[int] = [-1] * len(srcs)     # last event index used
-    s_ready: list[int] = [0] * len(srcs)     # end of the last reconfiguration
     initial: dict[str, tuple[str, str] | None] = {s.id: None for s in srcs}
     rc: dict[str, list] = {k: [] for k in ("source", "start", "end", "from_a", "from_b",
                                            "to_a", "to_b")}
@@ -162,33 +158,10 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
             h = held[q]
             if c is not None and len(h) >= c and h[-c] + 1 > mem_lb:
                 mem_lb = h[-c] + 1
-        best = None  # (changes, event time, source, k, reconf start, duration)
-        feasible_without_memory = False
-        for si in sources:
-            st, per = s_start[si], s_period[si]
-            last_t = st + s_last[si] * per if s_last[si] >= 0 else None
-            k0 = max(s_last[si] + 1, _ceil_event(lo, st, per))
-            state = s_state[si]
-            if state is None or state == (a, b):
-                k_free = max(k0, _ceil_event(s_ready[si], st, per))
-                change, dur, r_start = False, 0, 0
-            else:
-                shared = (a in state) + (b in state)
-                dur = srcs[si].t_single if shared == 1 else srcs[si].t_double
-                r_start = max(s_ready[si], last_t + 1 if last_t is not None else s_ready[si])
-                k_free = max(k0, _ceil_event(r_start + dur, st, per))
-                change = True
-            if st + k_free * per > t_eff:
-                continue
-            feasible_without_memory = True
-            k = max(k_free, _ceil_event(mem_lb, st, per))
-            t_k = st + k * per
-            if t_k > t_eff:
-                continue
-            cand = (change, t_k, si, k, r_start, dur)
-            if best is None or cand[:2] < best[:2]:
-                best = cand
-        if best is None:
+        si, k, t_k, change, dur, feasible_without_memory = pick_source(
+            a, b, lo, t_eff, mem_lb, grid["ports"], grid["start"], grid["period"],
+            grid["t_single"], grid["t_double"], st_a, st_b, s_last, s_ready)
+        if si < 0:
             reason = "memory" if feasible_without_memory else "no-event"
             if attempts is not None and attempts[i] < max_attempts:
                 attempts[i] += 1
@@ -206,24 +179,22 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
             rej_req.append(ids[i])
             rej_reason.append(reason)
             continue
-        change, t_k, si, k, r_start, dur = best
         sid = srcs[si].id
-        if s_state[si] is None:
+        if st_a[si] < 0:
             initial[sid] = (qname[a], qname[b])
         elif change:
             # switch just in time: the reconfiguration ends at the event it serves
-            begin = t_k - dur
-            old = s_state[si]
             rc["source"].append(sid)
-            rc["start"].append(begin)
-            rc["end"].append(t_k)
-            rc["from_a"].append(qname[old[0]])
-            rc["from_b"].append(qname[old[1]])
+            rc["start"].append(int(t_k - dur))
+            rc["end"].append(int(t_k))
+            rc["from_a"].append(qname[st_a[si]])
+            rc["from_b"].append(qname[st_b[si]])
             rc["to_a"].append(qname[a])
             rc["to_b"].append(qname[b])
             s_ready[si] = t_k
-        s_state[si] = (a, b)
+        st_a[si], st_b[si] = a, b
         s_last[si] = k
+        k = int(k)
         d_req.append(ids[i])
         d_src.append(sid)
         d_evt.append(k)

@@ -30,11 +30,7 @@ def greedy_arrays(instance: DatacenterInstance) -> dict[str, np.ndarray]:
     """
     req = instance.requests
     n_q = instance.n_qpus
-    srcs = instance.sources
-    n_s = len(srcs)
-    ports = np.zeros((n_s, n_q), dtype=np.bool_)
-    for si, s in enumerate(srcs):
-        ports[si, list(s.ports)] = True
+    grid = source_arrays(instance)
     cap = np.array([NO_CAP if q.comm_qubits is None else q.comm_qubits for q in instance.qpus],
                    dtype=np.int64)
     qa = req.a.astype(np.int64)
@@ -44,14 +40,23 @@ def greedy_arrays(instance: DatacenterInstance) -> dict[str, np.ndarray]:
     offset = np.r_[0, np.cumsum(touches)[:-1]].astype(np.int64)
     out = _greedy_kernel(
         req.order().astype(np.int64), qa, qb, req.t_need.astype(np.int64),
-        int(instance.t_max), cap, ports, offset, int(touches.sum()),
-        np.array([s.start for s in srcs], dtype=np.int64),
-        np.array([s.period for s in srcs], dtype=np.int64),
-        np.array([s.t_single for s in srcs], dtype=np.int64),
-        np.array([s.t_double for s in srcs], dtype=np.int64))
+        int(instance.t_max), cap, grid["ports"], offset, int(touches.sum()), grid["start"],
+        grid["period"], grid["t_single"], grid["t_double"])
     keys = ("served", "event", "reason", "rc_source", "rc_start", "rc_end", "rc_from_a",
             "rc_from_b", "rc_to_a", "rc_to_b", "init_a", "init_b")
     return dict(zip(keys, out, strict=True))
+
+
+def source_arrays(instance: DatacenterInstance) -> dict[str, np.ndarray]:
+    """The sources as arrays: ``ports`` (source × QPU reach), ``start``, ``period``,
+    ``t_single``, ``t_double``."""
+    srcs = instance.sources
+    ports = np.zeros((len(srcs), instance.n_qpus), dtype=np.bool_)
+    for si, s in enumerate(srcs):
+        ports[si, list(s.ports)] = True
+    col = {name: np.array([getattr(s, name) for s in srcs], dtype=np.int64)
+           for name in ("start", "period", "t_single", "t_double")}
+    return {"ports": ports, **col}
 
 
 @numba.njit(cache=True)
@@ -59,6 +64,65 @@ def _ceil_event(t, start, period):  # pragma: no cover - compiled
     if t <= start:
         return 0
     return -((start - t) // period)
+
+
+@numba.njit(cache=True)
+def pick_source(a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_double,
+                st_a, st_b, s_last, s_ready):  # pragma: no cover - compiled
+    """The greedy's choice of source for one request of pair (a, b), window [lo, t_eff].
+
+    A source already in state (or unset) serves at its first free event
+    (AcceptWithMatchSwitch); another reconfigures right after its last used event
+    (AcceptWithChangeSwitch).  The event must also respect ``mem_lb`` (a communication
+    qubit free at both QPUs).  A source already in state wins, then the earliest event.
+    Shared by the compiled loop and the loop with retries in ``greedy.py``.
+
+    Returns
+    -------
+    (source or −1, event index, event time, change 0/1, duration, feasible without memory)
+    """
+    found = False
+    b_change = 1
+    b_t = 0
+    b_si = -1
+    b_k = 0
+    b_dur = 0
+    feasible_without_memory = False
+    for si in range(len(s_start)):
+        if not (ports[si, a] and ports[si, b]):
+            continue
+        st = s_start[si]
+        per = s_period[si]
+        k0 = max(s_last[si] + 1, _ceil_event(lo, st, per))
+        if st_a[si] < 0 or (st_a[si] == a and st_b[si] == b):
+            k_free = max(k0, _ceil_event(s_ready[si], st, per))
+            change = 0
+            dur = 0
+        else:
+            shared = (1 if (a == st_a[si] or a == st_b[si]) else 0) + \
+                (1 if (b == st_a[si] or b == st_b[si]) else 0)
+            dur = t_single[si] if shared == 1 else t_double[si]
+            if s_last[si] >= 0:
+                r_start = max(s_ready[si], st + s_last[si] * per + 1)
+            else:
+                r_start = s_ready[si]
+            k_free = max(k0, _ceil_event(r_start + dur, st, per))
+            change = 1
+        if st + k_free * per > t_eff:
+            continue
+        feasible_without_memory = True
+        k = max(k_free, _ceil_event(mem_lb, st, per))
+        t_k = st + k * per
+        if t_k > t_eff:
+            continue
+        if (not found) or (change < b_change) or (change == b_change and t_k < b_t):
+            found = True
+            b_change = change
+            b_t = t_k
+            b_si = si
+            b_k = k
+            b_dur = dur
+    return b_si, b_k, b_t, b_change, b_dur, feasible_without_memory
 
 
 @numba.njit(cache=True)
@@ -109,49 +173,10 @@ def _greedy_kernel(order, qa, qb, tneed, t_max, cap, ports, offset, n_slots, s_s
                 t_c = held[offset[q] + n_held[q] - c]
                 if t_c + 1 > mem_lb:
                     mem_lb = t_c + 1
-        found = False
-        b_change = 1
-        b_t = 0
-        b_si = -1
-        b_k = 0
-        b_dur = 0
-        feasible_without_memory = False
-        for si in range(n_s):
-            if not (ports[si, a] and ports[si, b]):
-                continue
-            st = s_start[si]
-            per = s_period[si]
-            k0 = max(s_last[si] + 1, _ceil_event(lo, st, per))
-            if st_a[si] < 0 or (st_a[si] == a and st_b[si] == b):
-                k_free = max(k0, _ceil_event(s_ready[si], st, per))
-                change = 0
-                dur = 0
-            else:
-                shared = (1 if (a == st_a[si] or a == st_b[si]) else 0) + \
-                    (1 if (b == st_a[si] or b == st_b[si]) else 0)
-                dur = t_single[si] if shared == 1 else t_double[si]
-                if s_last[si] >= 0:
-                    r_start = max(s_ready[si], st + s_last[si] * per + 1)
-                else:
-                    r_start = s_ready[si]
-                k_free = max(k0, _ceil_event(r_start + dur, st, per))
-                change = 1
-            if st + k_free * per > t_eff:
-                continue
-            feasible_without_memory = True
-            k = max(k_free, _ceil_event(mem_lb, st, per))
-            t_k = st + k * per
-            if t_k > t_eff:
-                continue
-            # a source already in the right state wins, then the earliest event
-            if (not found) or (change < b_change) or (change == b_change and t_k < b_t):
-                found = True
-                b_change = change
-                b_t = t_k
-                b_si = si
-                b_k = k
-                b_dur = dur
-        if not found:
+        b_si, b_k, b_t, b_change, b_dur, feasible_without_memory = pick_source(
+            a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_double,
+            st_a, st_b, s_last, s_ready)
+        if b_si < 0:
             reason[i] = 3 if feasible_without_memory else 2
             continue
         si = b_si
