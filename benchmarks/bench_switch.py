@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--qpus", type=int, default=5)
-    ap.add_argument("--rate", default="1 GHz")
+    ap.add_argument("--rate", default="1 GHz", choices=["1 GHz", "1 MHz"])
     ap.add_argument("--t-max", default="100 ns")
     ap.add_argument("--load", type=float, default=0.8)
     ap.add_argument("--comm-qubits", type=int, default=None)

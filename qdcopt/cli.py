@@ -319,6 +319,10 @@ def study_cmd(
         "results"),
     seed: SeedOpt = None,
     quick: Annotated[bool, typer.Option(help="A small, fast version of the study.")] = False,
+    repetitions: Annotated[str | None, typer.Option(
+        help="Only repetitions START:STOP (e.g. 0:10), to run parts side by side.")] = None,
+    join: Annotated[str | None, typer.Option(
+        help="Comma-separated CSV files of parts to join instead of running.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Regenerate the CSV and PNG files of one paper figure or table."""
@@ -328,8 +332,16 @@ def study_cmd(
         for key, (_, text) in STUDIES.items():
             out.print(f"{key:10s} {text}")
         return
+    reps = None
+    if repetitions is not None:
+        lo, sep, hi = repetitions.partition(":")
+        if not (sep and lo.isdigit() and hi.isdigit() and int(lo) < int(hi)):
+            raise ValueError(f"--repetitions must be START:STOP with START < STOP, "
+                             f"got {repetitions!r}")
+        reps = range(int(lo), int(hi))
+    parts = [Path(f.strip()) for f in join.split(",") if f.strip()] if join else None
     files = run_study(name, out_dir, seed=0 if seed is None else seed, quick=quick,
-                      progress=lambda msg: err.print(msg))
+                      progress=lambda msg: err.print(msg), repetitions=reps, join=parts)
     if as_json:
         print(json.dumps({"study": name, "files": [str(f) for f in files]}, indent=2))
     else:

@@ -81,3 +81,25 @@ def test_unknown_method_exits_2():
     res = runner.invoke(app, ["solve", str(TINY / "double_switch.toml"), "-m", "magic"])
     assert res.exit_code == 2
     assert "unknown method" in res.output
+
+
+def test_study_parts_join_back_and_bad_part_options_exit_2(tmp_path):
+    from qdcopt.studies.fig5_jobs import run
+
+    whole = pd.read_csv(run(tmp_path / "whole", quick=True)[0])
+    parts = []
+    for k, jobs in enumerate(([2], [3])):  # two parts, as two runs side by side would give
+        path = tmp_path / f"part{k}.csv"
+        whole[whole.jobs.isin(jobs)].to_csv(path, index=False)
+        parts.append(str(path))
+    res = runner.invoke(app, ["study", "fig5", "--join", ",".join(parts),
+                              "--out", str(tmp_path / "joined")])
+    assert res.exit_code == 0, res.output
+    joined = pd.read_csv(tmp_path / "joined" / "fig5_jobs_summary.csv")
+    expect = pd.read_csv(tmp_path / "whole" / "fig5_jobs_summary.csv")
+    pd.testing.assert_frame_equal(joined, expect)
+    for args in (["fig5", "--repetitions", "3:1"], ["fig3", "--repetitions", "0:2"],
+                 ["fig5", "--join", str(tmp_path / "missing.csv")]):
+        res = runner.invoke(app, ["study", *args, "--out", str(tmp_path / "x")])
+        assert res.exit_code == 2, (args, res.output)
+        assert "Traceback" not in res.output
