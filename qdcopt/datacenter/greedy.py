@@ -33,15 +33,20 @@ import time
 
 import numpy as np
 
-from qdcopt.datacenter.greedy_kernel import greedy_arrays, pick_source, source_arrays
+from qdcopt.datacenter.greedy_kernel import (
+    greedy_arrays,
+    greedy_retry_arrays,
+    pick_source,
+    source_arrays,
+)
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.highs import SolveInfo
 from qdcopt.timebase import parse_duration
 
 COMPILED_FROM = 5_000
-"""Without retries, instances with at least this many requests use the compiled loop
-(below it, loading the compiled code costs more than it saves)."""
+"""Instances with at least this many requests use a compiled loop, with or without
+retries (below it, loading the compiled code costs more than it saves)."""
 
 
 def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object = "1 ns",
@@ -60,8 +65,9 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
     max_attempts
         Retries per request, 10 by default.
     compiled
-        Without retries, run the compiled loop (``None``: from :data:`COMPILED_FROM`
-        requests on).  Both make the same plan.
+        Run the compiled loop, the one with retries when ``retries`` is set (``None``:
+        from :data:`COMPILED_FROM` requests on).  Compiled and Python loops make the
+        same plan.
 
     Returns
     -------
@@ -69,8 +75,9 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
     """
     started = time.perf_counter()
     step = parse_duration(delta, allow_zero=False)
-    if not retries and (compiled or (compiled is None
-                                     and len(instance.requests) >= COMPILED_FROM)):
+    if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
+        if retries:
+            return _greedy_retry_compiled(instance, step, max_attempts, started)
         return _greedy_compiled(instance, started)
     req = instance.requests
     n = len(req)
@@ -202,7 +209,7 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
             h = held[q]
             if not h or h[-1] <= t_eff:
                 h.append(t_eff)
-            else:  # several sources or shifted jobs can break the order: keep it sorted
+            else:  # not reached (need times are taken in non-decreasing order); kept safe
                 bisect.insort(h, t_eff)
     name = "greedy-retry" if retries else "greedy"
     plan = DatacenterPlan.build(name, initial=initial, reconf=rc,
@@ -244,6 +251,38 @@ def _greedy_compiled(instance: DatacenterInstance, started: float,
     info = SolveInfo(method="greedy", status="heuristic", objective=float(ok.sum()),
                      time_s=time.perf_counter() - started,
                      extra={"reconfigurations": len(rc_src), "retries": 0})
+    return plan, info
+
+
+def _greedy_retry_compiled(instance: DatacenterInstance, step: int, max_attempts: int,
+                           started: float) -> tuple[DatacenterPlan, SolveInfo]:
+    """The greedy with retries through the compiled loop, as the same plan as the loop
+    in :func:`greedy`."""
+    out = greedy_retry_arrays(instance, step, max_attempts)
+    req = instance.requests
+    src_ids = np.array([s.id for s in instance.sources], dtype=object)
+    qname = np.array([q.id for q in instance.qpus], dtype=object)
+    # retries take requests out of need order: the tables follow the order of decision
+    decided = out["decided"]
+    served = out["served"][decided]
+    ok = served >= 0
+    rc_src = out["rc_source"]
+    rc = {"source": src_ids[rc_src], "start": out["rc_start"], "end": out["rc_end"],
+          "from_a": qname[out["rc_from_a"]], "from_b": qname[out["rc_from_b"]],
+          "to_a": qname[out["rc_to_a"]], "to_b": qname[out["rc_to_b"]]}
+    initial = {s.id: (None if out["init_a"][si] < 0 else
+                      (str(qname[out["init_a"][si]]), str(qname[out["init_b"][si]])))
+               for si, s in enumerate(instance.sources)}
+    rejected = decided[~ok]
+    plan = DatacenterPlan.build(
+        "greedy-retry", initial=initial, reconf=rc,
+        deliveries=(req.id[decided[ok]], src_ids[served[ok]], out["event"][decided[ok]]),
+        rejected=(req.id[rejected], _REASON_CODES[out["reason"][rejected]]),
+        shifts=(out["jobs"][out["sh_job"]], req.id[out["sh_request"]], out["sh_delay"]))
+    info = SolveInfo(method="greedy-retry", status="heuristic", objective=float(ok.sum()),
+                     time_s=time.perf_counter() - started,
+                     extra={"reconfigurations": len(rc_src),
+                            "retries": int(out["attempts"].sum())})
     return plan, info
 
 

@@ -1,16 +1,19 @@
-"""The paper-000 greedy without retries, as one compiled loop over integer arrays.
+"""The paper-000 greedy as compiled loops over integer arrays.
 
-Same decisions as :func:`qdcopt.datacenter.greedy.greedy` with ``retries=False`` (a test
-holds the two to the same plan); only faster, so that the scheduler keeps pace with
-instances of millions of requests.  Without retries requests are taken strictly in need
-order, so the need times of the pairs held at each QPU arrive in order and a plain
-append-only array per QPU replaces the sorted lists.
+Same decisions as :func:`qdcopt.datacenter.greedy.greedy` (tests hold the loops to the
+same plans); only faster, so that the scheduler keeps pace with instances of millions of
+requests.  Without retries requests are taken strictly in need order, so the need times
+of the pairs held at each QPU arrive in order and a plain append-only array per QPU
+replaces the sorted lists.  With Phase E retries (:func:`greedy_retry_arrays`) the
+requests come off a heap of per-job queues, as in the Python loop, and the held need
+times are kept sorted by insertion.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+import pandas as pd
 
 from qdcopt.datacenter.instance import DatacenterInstance
 
@@ -205,3 +208,282 @@ def _greedy_kernel(order, qa, qb, tneed, t_max, cap, ports, offset, n_slots, s_s
     return (served, event, reason.astype(np.int64), rc_source[:n_rc], rc_start[:n_rc],
             rc_end[:n_rc], rc_from_a[:n_rc], rc_from_b[:n_rc], rc_to_a[:n_rc],
             rc_to_b[:n_rc], init_a, init_b)
+
+
+def greedy_retry_arrays(instance: DatacenterInstance, delta: int,
+                        max_attempts: int) -> dict[str, np.ndarray]:
+    """Run the greedy with Phase E retries on ``instance``; decisions as integer arrays.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    delta
+        Delay per retry in ticks (positive).
+    max_attempts
+        Retries per request.
+
+    Returns
+    -------
+    dict
+        ``decided`` (request positions in the order they were served or rejected),
+        ``served``, ``event``, ``reason`` (per request position, as in
+        :func:`greedy_arrays`), the reconfiguration columns ``rc_*``, ``init_a, init_b``,
+        the shifts ``sh_job`` (index into ``jobs``), ``sh_request`` (request position)
+        and ``sh_delay`` in the order they were made, ``attempts`` (retries per request)
+        and ``jobs`` (the job ids, object array).
+    """
+    req = instance.requests
+    n = len(req)
+    n_q = instance.n_qpus
+    grid = source_arrays(instance)
+    cap = np.array([NO_CAP if q.comm_qubits is None else q.comm_qubits for q in instance.qpus],
+                   dtype=np.int64)
+    qa = req.a.astype(np.int64)
+    qb = req.b.astype(np.int64)
+    touches = np.bincount(qa, minlength=n_q) + np.bincount(qb, minlength=n_q)
+    offset = np.r_[0, np.cumsum(touches)[:-1]].astype(np.int64)
+    order = req.order().astype(np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n, dtype=np.int64)
+    # Job codes only name the queues: heap ties are broken by the (unique) rank, so the
+    # numbering of the jobs does not change any decision.
+    codes, jobs = pd.factorize(req.job)
+    codes = codes.astype(np.int64)
+    n_jobs = len(jobs)
+    # each job's requests in need order, job after job (a stable sort keeps the order)
+    queue = order[np.argsort(codes[order], kind="stable")]
+    q_end = np.cumsum(np.bincount(codes, minlength=n_jobs)).astype(np.int64)
+    out = _greedy_retry_kernel(
+        queue, q_end, codes, rank, qa, qb, req.t_need.astype(np.int64), int(instance.t_max),
+        cap, grid["ports"], offset, int(touches.sum()), grid["start"], grid["period"],
+        grid["t_single"], grid["t_double"], int(delta), int(max_attempts))
+    keys = ("decided", "served", "event", "reason", "rc_source", "rc_start", "rc_end",
+            "rc_from_a", "rc_from_b", "rc_to_a", "rc_to_b", "init_a", "init_b", "sh_job",
+            "sh_request", "sh_delay", "attempts")
+    result = dict(zip(keys, out, strict=True))
+    result["jobs"] = np.asarray(jobs, dtype=object)
+    return result
+
+
+@numba.njit(cache=True)
+def _heap_less(h_t, h_r, x, y):  # pragma: no cover - compiled
+    return h_t[x] < h_t[y] or (h_t[x] == h_t[y] and h_r[x] < h_r[y])
+
+
+@numba.njit(cache=True)
+def _heap_swap(h_t, h_r, h_j, x, y):  # pragma: no cover - compiled
+    h_t[x], h_t[y] = h_t[y], h_t[x]
+    h_r[x], h_r[y] = h_r[y], h_r[x]
+    h_j[x], h_j[y] = h_j[y], h_j[x]
+
+
+@numba.njit(cache=True)
+def _heap_push(h_t, h_r, h_j, size, t, r, j):  # pragma: no cover - compiled
+    """Push (t, r, j) onto the binary min-heap of ``size`` entries; returns the new size."""
+    x = size
+    h_t[x] = t
+    h_r[x] = r
+    h_j[x] = j
+    while x > 0:
+        parent = (x - 1) // 2
+        if not _heap_less(h_t, h_r, x, parent):
+            break
+        _heap_swap(h_t, h_r, h_j, x, parent)
+        x = parent
+    return size + 1
+
+
+@numba.njit(cache=True)
+def _heap_pop(h_t, h_r, h_j, size):  # pragma: no cover - compiled
+    """Pop the least (t, r) entry; returns (t, r, j, new size)."""
+    t = h_t[0]
+    r = h_r[0]
+    j = h_j[0]
+    size -= 1
+    h_t[0] = h_t[size]
+    h_r[0] = h_r[size]
+    h_j[0] = h_j[size]
+    x = 0
+    while True:
+        left = 2 * x + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and _heap_less(h_t, h_r, left + 1, left):
+            child = left + 1
+        if not _heap_less(h_t, h_r, child, x):
+            break
+        _heap_swap(h_t, h_r, h_j, x, child)
+        x = child
+    return t, r, j, size
+
+
+@numba.njit(cache=True)
+def _greedy_retry_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
+                         offset, n_slots, s_start, s_period, t_single, t_double, step,
+                         max_attempts):  # pragma: no cover - compiled
+    n = len(queue)
+    n_s = len(s_start)
+    n_q = len(cap)
+    n_jobs = len(q_end)
+    served = np.full(n, -1, dtype=np.int64)
+    event = np.full(n, -1, dtype=np.int64)
+    reason = np.zeros(n, dtype=np.int64)
+    decided = np.empty(n, dtype=np.int64)
+    n_decided = 0
+    attempts = np.zeros(n, dtype=np.int64)
+    rc_source = np.empty(n, dtype=np.int64)
+    rc_start = np.empty(n, dtype=np.int64)
+    rc_end = np.empty(n, dtype=np.int64)
+    rc_from_a = np.empty(n, dtype=np.int64)
+    rc_from_b = np.empty(n, dtype=np.int64)
+    rc_to_a = np.empty(n, dtype=np.int64)
+    rc_to_b = np.empty(n, dtype=np.int64)
+    n_rc = 0
+    # shift records grow on demand: their number is only bounded by the retries
+    sh_job = np.empty(16, dtype=np.int64)
+    sh_req = np.empty(16, dtype=np.int64)
+    sh_delay = np.empty(16, dtype=np.int64)
+    n_sh = 0
+    st_a = np.full(n_s, -1, dtype=np.int64)
+    st_b = np.full(n_s, -1, dtype=np.int64)
+    init_a = np.full(n_s, -1, dtype=np.int64)
+    init_b = np.full(n_s, -1, dtype=np.int64)
+    s_last = np.full(n_s, -1, dtype=np.int64)
+    s_ready = np.zeros(n_s, dtype=np.int64)
+    # need times of the pairs accepted at each QPU, sorted, QPU q's from held[offset[q]] on
+    held = np.empty(max(1, n_slots), dtype=np.int64)
+    n_held = np.zeros(n_q, dtype=np.int64)
+    job_delay = np.zeros(n_jobs, dtype=np.int64)
+    # head[j]: position in `queue` of job j's next request; queue[q_start:q_end[j]] is job
+    # j's requests in need order
+    head = np.empty(n_jobs, dtype=np.int64)
+    # one heap entry per job with requests left: (effective need time, rank, job)
+    h_t = np.empty(max(1, n_jobs), dtype=np.int64)
+    h_r = np.empty(max(1, n_jobs), dtype=np.int64)
+    h_j = np.empty(max(1, n_jobs), dtype=np.int64)
+    size = 0
+    for j in range(n_jobs):
+        head[j] = 0 if j == 0 else q_end[j - 1]
+        if head[j] < q_end[j]:
+            first = queue[head[j]]
+            size = _heap_push(h_t, h_r, h_j, size, tneed[first], rank[first], j)
+    current = -1
+    retried = False
+    while True:
+        if current >= 0 and not retried:
+            head[current] += 1
+            if head[current] < q_end[current]:
+                nxt = queue[head[current]]
+                size = _heap_push(h_t, h_r, h_j, size, tneed[nxt] + job_delay[current],
+                                  rank[nxt], current)
+        retried = False
+        if size == 0:
+            break
+        t_eff, rk, current, size = _heap_pop(h_t, h_r, h_j, size)
+        i = queue[head[current]]
+        a = qa[i]
+        b = qb[i]
+        any_source = False
+        for si in range(n_s):
+            if ports[si, a] and ports[si, b]:
+                any_source = True
+                break
+        if not any_source:
+            reason[i] = 1
+            decided[n_decided] = i
+            n_decided += 1
+            continue
+        lo = t_eff - t_max
+        mem_lb = lo
+        for q in (a, b):
+            c = cap[q]
+            if c != NO_CAP and n_held[q] >= c:
+                t_c = held[offset[q] + n_held[q] - c]
+                if t_c + 1 > mem_lb:
+                    mem_lb = t_c + 1
+        b_si, b_k, b_t, b_change, b_dur, feasible_without_memory = pick_source(
+            a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_double,
+            st_a, st_b, s_last, s_ready)
+        if b_si < 0:
+            if attempts[i] < max_attempts:
+                attempts[i] += 1
+                job = job_of[i]
+                job_delay[job] += step
+                # consecutive retries of one request make one shift record
+                if n_sh > 0 and sh_req[n_sh - 1] == i and sh_job[n_sh - 1] == job:
+                    sh_delay[n_sh - 1] += step
+                else:
+                    if n_sh == len(sh_job):
+                        sh_job = _grown(sh_job)
+                        sh_req = _grown(sh_req)
+                        sh_delay = _grown(sh_delay)
+                    sh_job[n_sh] = job
+                    sh_req[n_sh] = i
+                    sh_delay[n_sh] = step
+                    n_sh += 1
+                size = _heap_push(h_t, h_r, h_j, size, tneed[i] + job_delay[job], rk, job)
+                retried = True
+                continue
+            reason[i] = 3 if feasible_without_memory else 2
+            decided[n_decided] = i
+            n_decided += 1
+            continue
+        si = b_si
+        if st_a[si] < 0:
+            init_a[si] = a
+            init_b[si] = b
+        elif b_change == 1:
+            # switch just in time: the reconfiguration ends at the event it serves
+            rc_source[n_rc] = si
+            rc_start[n_rc] = b_t - b_dur
+            rc_end[n_rc] = b_t
+            rc_from_a[n_rc] = st_a[si]
+            rc_from_b[n_rc] = st_b[si]
+            rc_to_a[n_rc] = a
+            rc_to_b[n_rc] = b
+            n_rc += 1
+            s_ready[si] = b_t
+        st_a[si] = a
+        st_b[si] = b
+        s_last[si] = b_k
+        served[i] = si
+        event[i] = b_k
+        decided[n_decided] = i
+        n_decided += 1
+        for q in (a, b):
+            _insert_sorted(held, offset[q], n_held[q], t_eff)
+            n_held[q] += 1
+    return (decided[:n_decided], served, event, reason, rc_source[:n_rc], rc_start[:n_rc],
+            rc_end[:n_rc], rc_from_a[:n_rc], rc_from_b[:n_rc], rc_to_a[:n_rc],
+            rc_to_b[:n_rc], init_a, init_b, sh_job[:n_sh].copy(), sh_req[:n_sh].copy(),
+            sh_delay[:n_sh].copy(), attempts)
+
+
+@numba.njit(cache=True)
+def _grown(arr):  # pragma: no cover - compiled
+    out = np.empty(2 * len(arr), dtype=arr.dtype)
+    out[:len(arr)] = arr
+    return out
+
+
+@numba.njit(cache=True)
+def _insert_sorted(buf, start, count, t):  # pragma: no cover - compiled
+    """Insert ``t`` into the sorted ``buf[start:start + count]`` after any equal values
+    (as ``bisect.insort``); the slot ``buf[start + count]`` must be free."""
+    end = start + count
+    if count == 0 or buf[end - 1] <= t:  # the usual case: times arrive in order
+        buf[end] = t
+        return
+    lo = start
+    hi = end
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if buf[mid] <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    for x in range(end, lo, -1):
+        buf[x] = buf[x - 1]
+    buf[lo] = t
