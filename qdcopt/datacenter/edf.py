@@ -13,7 +13,10 @@ have a free communication qubit:
 * a request whose deadline cannot be met by switching is passed over for the next one.
 
 Decision times come from the event grid arithmetic, releases and memory frees, so the
-run time depends on the number of requests, not on the number of events.
+run time depends on the number of requests, not on the number of events.  From
+:data:`~qdcopt.datacenter.dispatch_kernel.COMPILED_FROM` requests on, the same decisions
+are made by a compiled loop (:mod:`qdcopt.datacenter.dispatch_kernel`); the Python engine
+stays the reference.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import time
 
 from qdcopt.datacenter.dispatch import Dispatcher, Serve, Switch, Wait
+from qdcopt.datacenter.dispatch_kernel import COMPILED_FROM, EDF, dispatch_plan
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.highs import SolveInfo
@@ -43,15 +47,28 @@ def _edf_policy(d: Dispatcher, s: int, now: int) -> Serve | Switch | Wait:
     return Wait(d.wait_time(now))
 
 
-def edf(instance: DatacenterInstance, **_: object) -> tuple[DatacenterPlan, SolveInfo]:
+def edf(instance: DatacenterInstance, *, compiled: bool | None = None,
+        **_: object) -> tuple[DatacenterPlan, SolveInfo]:
     """Schedule with earliest-deadline-first dispatching.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    compiled
+        Run the compiled loop (``None``: from
+        :data:`~qdcopt.datacenter.dispatch_kernel.COMPILED_FROM` requests on).  Both make
+        the same plan.
 
     Returns
     -------
     (DatacenterPlan, SolveInfo)
     """
     started = time.perf_counter()
-    plan = Dispatcher(instance).run(_edf_policy, "edf")
+    if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
+        plan = dispatch_plan(instance, "edf", EDF)
+    else:
+        plan = Dispatcher(instance).run(_edf_policy, "edf")
     return plan, SolveInfo(method="edf", status="heuristic", objective=float(plan.n_accepted),
                            time_s=time.perf_counter() - started,
                            extra={"reconfigurations": len(plan.reconfigurations)})

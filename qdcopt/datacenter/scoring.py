@@ -21,6 +21,10 @@ time ``e`` (now, or after switching):
 ``score = B − L + M``; the best candidate among the ``breadth`` most urgent pairs and the
 current pair is taken if its score is positive, otherwise the source waits for the next
 release or freed qubit.  Defaults: α = 1, β = 0.05, γ = 1, δ = 0.5, breadth = 8.
+
+From :data:`~qdcopt.datacenter.dispatch_kernel.COMPILED_FROM` requests on, the same
+decisions (and the same float scores) are made by a compiled loop
+(:mod:`qdcopt.datacenter.dispatch_kernel`); the Python policy below stays the reference.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import time
 from itertools import islice
 
 from qdcopt.datacenter.dispatch import Dispatcher, Pair, Serve, Switch, Wait
+from qdcopt.datacenter.dispatch_kernel import COMPILED_FROM, SCORING, dispatch_plan
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.highs import SolveInfo
@@ -89,16 +94,35 @@ def make_policy(alpha: float, beta: float, gamma: float, delta: float, breadth: 
 
 
 def scoring(instance: DatacenterInstance, *, alpha: float = 1.0, beta: float = 0.05,
-            gamma: float = 1.0, delta: float = 0.5, breadth: int = 8, **_: object,
+            gamma: float = 1.0, delta: float = 0.5, breadth: int = 8,
+            compiled: bool | None = None, **_: object,
             ) -> tuple[DatacenterPlan, SolveInfo]:
     """Schedule with score-based dispatching (weights as in the module docstring).
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    alpha, beta, gamma, delta
+        Weights of urgency, lost events, stranded requests and memory relief.
+    breadth
+        Number of most urgent pairs scored (besides the current one).
+    compiled
+        Run the compiled loop (``None``: from
+        :data:`~qdcopt.datacenter.dispatch_kernel.COMPILED_FROM` requests on).  Both make
+        the same plan.
 
     Returns
     -------
     (DatacenterPlan, SolveInfo)
     """
     started = time.perf_counter()
-    plan = Dispatcher(instance).run(make_policy(alpha, beta, gamma, delta, breadth), "scoring")
+    if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
+        plan = dispatch_plan(instance, "scoring", SCORING, alpha=alpha, beta=beta,
+                             gamma=gamma, delta=delta, breadth=breadth)
+    else:
+        plan = Dispatcher(instance).run(make_policy(alpha, beta, gamma, delta, breadth),
+                                        "scoring")
     return plan, SolveInfo(method="scoring", status="heuristic",
                            objective=float(plan.n_accepted),
                            time_s=time.perf_counter() - started,
