@@ -12,11 +12,16 @@ first-in first-out is optimal (earliest deadline first on agreeable windows).  T
 of a run sequence is therefore exact and cheap: one sweep over each pair's runs and
 requests.
 
-The search changes the sequence with five moves — shift a run border, change a run's
+The search changes the sequence with seven moves — shift a run border, change a run's
 pair, carve a new run out of a run (at its end or in its middle), delete a run (merging
-its neighbours when they serve the same pair) — and accepts by the Metropolis rule on the
+its neighbours when they serve the same pair), delete a run and carve its pair in
+elsewhere, swap two neighbouring runs — and accepts by the Metropolis rule on the
 number of served requests, at a temperature falling geometrically over the time given.
-Only the pairs a move touches are re-evaluated.  It applies where the slot model is
+The pair a move brings in and the place come from a random request (half of the time
+one the sequence does not serve) and a random event of its window.  Only the pairs a
+move touches are re-evaluated, but each evaluation sweeps the whole sequence, so a move
+costs time in proportion to the block's length (about 7·10⁵ moves per second at 1 000
+requests, 7·10³ at 100 000).  It applies where the slot model is
 exact for one source and memory cannot bind (a communication-qubit limit is not part
 of the run value); elsewhere the caller keeps its plan.
 
