@@ -50,6 +50,10 @@ def main() -> None:
     ap.add_argument("--need-to", type=int, default=None, help="ns")
     ap.add_argument("--serve-all", type=float, default=None, metavar="SECONDS")
     args = ap.parse_args()
+    if args.size < 1:
+        ap.error("--size: must be a positive number of requests")
+    if args.time_limit <= 0 or (args.serve_all is not None and args.serve_all <= 0):
+        ap.error("--time-limit/--serve-all: must be positive seconds")
     inst = random_instance(args.size, seed=1)
     req = inst.requests
     keep = (req.t_need >= (args.need_from or 0) * NS)
@@ -58,6 +62,11 @@ def main() -> None:
     inst = dataclasses.replace(inst, requests=Requests.from_columns(
         req.id[keep], req.job[keep], req.a[keep], req.b[keep], req.t_need[keep]))
     data = preprocess(inst)
+    if not data.blocks:
+        ap.error("--need-from/--need-to: no servable request has its need time in that range")
+    if args.serve_all is not None and len(data.blocks) != 1:
+        ap.error(f"--serve-all: the instance has {len(data.blocks)} independent blocks; "
+                 "it asks about one (choose a range with --need-from/--need-to)")
     if args.serve_all is not None:
         serve_all(inst, data, args.serve_all)
         return

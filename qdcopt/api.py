@@ -6,6 +6,7 @@ the ``family`` attribute of a loaded instance), so the flow is the same for each
 
 from __future__ import annotations
 
+import inspect
 import math
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,27 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
     if name not in fam.methods:
         raise ValueError(f"unknown method {name!r} for {fam.name} instances "
                          f"(known: {', '.join(fam.methods)})")
-    return fam.methods[name](instance, **options)
+    fn = fam.methods[name]
+    _check_switches(name, fn, options)
+    return fn(instance, **options)
+
+
+def _check_switches(name: str, fn: Any, options: dict[str, Any]) -> None:
+    """Refuse a non-boolean value for an on/off option of ``fn`` (its default is a bool
+    or it is annotated ``bool``): a text such as ``"maybe"`` would otherwise count as on."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return
+    for key, value in options.items():
+        p = params.get(key)
+        if p is None or isinstance(value, bool):
+            continue
+        kind = str(p.annotation)
+        if isinstance(p.default, bool) or kind.startswith("bool"):
+            if value is None and "None" in kind:
+                continue
+            raise ValueError(f"option {key} of {name}: must be true or false, got {value!r}")
 
 
 def validate(instance: Any, plan: Any) -> Report:

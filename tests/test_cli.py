@@ -83,6 +83,17 @@ def test_unknown_method_exits_2():
     assert "unknown method" in res.output
 
 
+def test_on_off_option_with_another_value_exits_2():
+    for method, option in (("edf", "compiled=maybe"), ("milp", "anneal=1")):
+        res = runner.invoke(app, ["solve", str(TINY / "double_switch.toml"), "-m", method,
+                                  "-o", option])
+        assert res.exit_code == 2, res.output
+        assert "must be true or false" in res.output
+    res = runner.invoke(app, ["solve", str(TINY / "double_switch.toml"), "-m", "edf",
+                              "-o", "compiled=false"])
+    assert res.exit_code == 0, res.output
+
+
 def test_study_parts_join_back_and_bad_part_options_exit_2(tmp_path):
     from qdcopt.studies.fig5_jobs import run
 

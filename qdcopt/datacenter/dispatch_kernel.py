@@ -34,7 +34,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from qdcopt.datacenter.greedy_kernel import source_arrays
+from qdcopt.datacenter.greedy_kernel import (
+    NO_CAP,
+    capacity_array,
+    first_event_index,
+    grown,
+    source_arrays,
+)
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 
@@ -47,7 +53,6 @@ EDF = 0
 SCORING = 1
 """Policy flag of :func:`dispatch_arrays`: score-based dispatching."""
 
-NO_CAP = -1
 _REASON_NAMES = np.array(["", "no-source", "no-event", "memory"], dtype=object)
 
 # what a policy decides for a source at a decision time
@@ -95,8 +100,7 @@ def dispatch_arrays(instance: DatacenterInstance, policy: int = EDF, *, alpha: f
         raise ValueError("breadth must not be negative")
     req = instance.requests
     grid = source_arrays(instance)
-    cap = np.array([NO_CAP if q.comm_qubits is None else q.comm_qubits for q in instance.qpus],
-                   dtype=np.int64)
+    cap = capacity_array(instance)
     out = _dispatch_kernel(
         int(policy), req.order().astype(np.int64), req.a.astype(np.int64),
         req.b.astype(np.int64), req.t_need.astype(np.int64), int(instance.t_max), cap,
@@ -234,11 +238,12 @@ def _ph_push(ph_d, ph_p, cnt, d, p):  # pragma: no cover - compiled
 # -- grid ----------------------------------------------------------------------------------
 
 @numba.njit(cache=True)
-def _first_event(t, start, period):  # pragma: no cover - compiled
-    """Source.first_event_at_or_after."""
-    if t <= start:
-        return 0
-    return -((start - t) // period)
+def _region_starts(sizes):  # pragma: no cover - compiled
+    """Start of each region when regions of these sizes lie back to back in one array."""
+    starts = np.zeros(len(sizes), dtype=np.int64)
+    for k in range(1, len(sizes)):
+        starts[k] = starts[k - 1] + sizes[k - 1]
+    return starts
 
 
 # Scalars only: a helper taking arrays costs reference-count updates at every call that
@@ -247,7 +252,7 @@ def _first_event(t, start, period):  # pragma: no cover - compiled
 @numba.njit(cache=True)
 def _event_at_or_after(t, start, period):  # pragma: no cover - compiled
     """Time of the first event at or after ``t``."""
-    return start + _first_event(t, start, period) * period
+    return start + first_event_index(t, start, period) * period
 
 
 @numba.njit(cache=True)
@@ -358,13 +363,6 @@ def _stranded(state, until, keys, p_off, p_len, rk_dead, stack):  # pragma: no c
     return count
 
 
-@numba.njit(cache=True)
-def _grown(arr):  # pragma: no cover - compiled
-    out = np.empty(2 * len(arr), dtype=arr.dtype)
-    out[:len(arr)] = arr
-    return out
-
-
 # -- main loop -----------------------------------------------------------------------------
 
 @numba.njit(cache=True)
@@ -419,15 +417,11 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
         touches[qb[i]] += 1
         k += 1
     # pending heap of each pair: a region as large as the pair's request count
-    p_off = np.zeros(n_pc, dtype=np.int64)
-    for p in range(1, n_pc):
-        p_off[p] = p_off[p - 1] + per_pair[p - 1]
+    p_off = _region_starts(per_pair)
     keys = np.empty(max(1, n_r), dtype=np.int64)
     p_len = np.zeros(n_pc, dtype=np.int64)
     # held pairs of each QPU (their need times): at most the requests touching it
-    h_off = np.zeros(n_q, dtype=np.int64)
-    for q in range(1, n_q):
-        h_off[q] = h_off[q - 1] + touches[q - 1]
+    h_off = _region_starts(touches)
     held = np.empty(max(1, 2 * n_r), dtype=np.int64)
     h_len = np.zeros(n_q, dtype=np.int64)
     # pair heap: every push but the candidates' own put-backs follows a release, an
@@ -694,7 +688,7 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 st[s] = p
             d_pos[n_del] = rk_pos[r]
             d_src[n_del] = s
-            d_evt[n_del] = _first_event(now, s_start[s], s_period[s])
+            d_evt[n_del] = first_event_index(now, s_start[s], s_period[s])
             n_del += 1
             has_last[s] = True
             last_time[s] = now
@@ -706,11 +700,11 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
         elif action == _SWITCH:
             # Dispatcher.switch
             if n_rc == len(rc_src):
-                rc_src = _grown(rc_src)
-                rc_start = _grown(rc_start)
-                rc_end = _grown(rc_end)
-                rc_from = _grown(rc_from)
-                rc_to = _grown(rc_to)
+                rc_src = grown(rc_src)
+                rc_start = grown(rc_start)
+                rc_end = grown(rc_end)
+                rc_from = grown(rc_from)
+                rc_to = grown(rc_to)
             dur = _reconf_time(state, a_pair, n_q, t_single[s], t_double[s])
             rc_src[n_rc] = s
             rc_start[n_rc] = a_at - dur

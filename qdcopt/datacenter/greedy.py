@@ -33,12 +33,7 @@ import time
 
 import numpy as np
 
-from qdcopt.datacenter.greedy_kernel import (
-    greedy_arrays,
-    greedy_retry_arrays,
-    pick_source,
-    source_arrays,
-)
+from qdcopt.datacenter.greedy_kernel import greedy_arrays, pick_source, source_arrays
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.highs import SolveInfo
@@ -77,8 +72,8 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
     step = parse_duration(delta, allow_zero=False)
     if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
         if retries:
-            return _greedy_retry_compiled(instance, step, max_attempts, started)
-        return _greedy_compiled(instance, started)
+            return _greedy_compiled(instance, "greedy-retry", step, max_attempts, started)
+        return _greedy_compiled(instance, "greedy", step, 0, started)
     req = instance.requests
     n = len(req)
     ids = req.id.tolist()
@@ -226,39 +221,10 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
 _REASON_CODES = np.array(["", "no-source", "no-event", "memory"], dtype=object)
 
 
-def _greedy_compiled(instance: DatacenterInstance, started: float,
-                     ) -> tuple[DatacenterPlan, SolveInfo]:
-    """The no-retry greedy through the compiled loop, as the same plan as the loop below."""
-    out = greedy_arrays(instance)
-    req = instance.requests
-    order = req.order()
-    src_ids = np.array([s.id for s in instance.sources], dtype=object)
-    qname = np.array([q.id for q in instance.qpus], dtype=object)
-    served = out["served"][order]
-    ok = served >= 0
-    rc_src = out["rc_source"]
-    rc = {"source": src_ids[rc_src], "start": out["rc_start"], "end": out["rc_end"],
-          "from_a": qname[out["rc_from_a"]], "from_b": qname[out["rc_from_b"]],
-          "to_a": qname[out["rc_to_a"]], "to_b": qname[out["rc_to_b"]]}
-    initial = {s.id: (None if out["init_a"][si] < 0 else
-                      (str(qname[out["init_a"][si]]), str(qname[out["init_b"][si]])))
-               for si, s in enumerate(instance.sources)}
-    rejected = order[~ok]
-    plan = DatacenterPlan.build(
-        "greedy", initial=initial, reconf=rc,
-        deliveries=(req.id[order[ok]], src_ids[served[ok]], out["event"][order[ok]]),
-        rejected=(req.id[rejected], _REASON_CODES[out["reason"][rejected]]))
-    info = SolveInfo(method="greedy", status="heuristic", objective=float(ok.sum()),
-                     time_s=time.perf_counter() - started,
-                     extra={"reconfigurations": len(rc_src), "retries": 0})
-    return plan, info
-
-
-def _greedy_retry_compiled(instance: DatacenterInstance, step: int, max_attempts: int,
-                           started: float) -> tuple[DatacenterPlan, SolveInfo]:
-    """The greedy with retries through the compiled loop, as the same plan as the loop
-    in :func:`greedy`."""
-    out = greedy_retry_arrays(instance, step, max_attempts)
+def _greedy_compiled(instance: DatacenterInstance, name: str, step: int, max_attempts: int,
+                     started: float) -> tuple[DatacenterPlan, SolveInfo]:
+    """The greedy through the compiled loop, as the same plan as the Python loop."""
+    out = greedy_arrays(instance, step, max_attempts)
     req = instance.requests
     src_ids = np.array([s.id for s in instance.sources], dtype=object)
     qname = np.array([q.id for q in instance.qpus], dtype=object)
@@ -275,11 +241,11 @@ def _greedy_retry_compiled(instance: DatacenterInstance, step: int, max_attempts
                for si, s in enumerate(instance.sources)}
     rejected = decided[~ok]
     plan = DatacenterPlan.build(
-        "greedy-retry", initial=initial, reconf=rc,
+        name, initial=initial, reconf=rc,
         deliveries=(req.id[decided[ok]], src_ids[served[ok]], out["event"][decided[ok]]),
         rejected=(req.id[rejected], _REASON_CODES[out["reason"][rejected]]),
         shifts=(out["jobs"][out["sh_job"]], req.id[out["sh_request"]], out["sh_delay"]))
-    info = SolveInfo(method="greedy-retry", status="heuristic", objective=float(ok.sum()),
+    info = SolveInfo(method=name, status="heuristic", objective=float(ok.sum()),
                      time_s=time.perf_counter() - started,
                      extra={"reconfigurations": len(rc_src),
                             "retries": int(out["attempts"].sum())})

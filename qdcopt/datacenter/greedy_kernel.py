@@ -1,13 +1,11 @@
-"""The paper-000 greedy as compiled loops over integer arrays.
+"""The paper-000 greedy as one compiled loop over integer arrays.
 
-Same decisions as :func:`qdcopt.datacenter.greedy.greedy` (tests hold the loops to the
-same plans); only faster, so that the scheduler keeps pace with instances of millions of
-requests.  Without retries requests are taken strictly in need order, so the need times
-of the pairs held at each QPU arrive in order and a plain append-only array per QPU
-replaces the sorted lists.  With Phase E retries (:func:`greedy_retry_arrays`) the
-requests come off a heap of per-job queues, as in the Python loop, and the held need
-times are kept sorted by insertion.
-"""
+Same decisions as :func:`qdcopt.datacenter.greedy.greedy` (tests hold the compiled and
+Python loops to the same plans); only faster, so that the scheduler keeps pace with
+instances of millions of requests.  Requests come off a heap of per-job queues, as in
+the Python loop with Phase E retries; without retries (``max_attempts=0``) that is
+plain need order.  The held need times of each QPU are kept sorted by insertion (with
+need order, an append)."""
 
 from __future__ import annotations
 
@@ -20,34 +18,10 @@ from qdcopt.datacenter.instance import DatacenterInstance
 NO_CAP = -1
 
 
-def greedy_arrays(instance: DatacenterInstance) -> dict[str, np.ndarray]:
-    """Run the greedy on ``instance`` and return its decisions as integer arrays.
-
-    Returns
-    -------
-    dict
-        ``served`` (request position → source index, −1 if rejected), ``event``
-        (event index), ``reason`` (0 served, 1 no-source, 2 no-event, 3 memory),
-        ``rc_source, rc_start, rc_end, rc_from_a, rc_from_b, rc_to_a, rc_to_b``
-        (reconfigurations in order), ``init_a, init_b`` (per source, −1 if unset).
-    """
-    req = instance.requests
-    n_q = instance.n_qpus
-    grid = source_arrays(instance)
-    cap = np.array([NO_CAP if q.comm_qubits is None else q.comm_qubits for q in instance.qpus],
-                   dtype=np.int64)
-    qa = req.a.astype(np.int64)
-    qb = req.b.astype(np.int64)
-    # each QPU holds at most the pairs of the requests that touch it: one flat buffer
-    touches = np.bincount(qa, minlength=n_q) + np.bincount(qb, minlength=n_q)
-    offset = np.r_[0, np.cumsum(touches)[:-1]].astype(np.int64)
-    out = _greedy_kernel(
-        req.order().astype(np.int64), qa, qb, req.t_need.astype(np.int64),
-        int(instance.t_max), cap, grid["ports"], offset, int(touches.sum()), grid["start"],
-        grid["period"], grid["t_single"], grid["t_double"])
-    keys = ("served", "event", "reason", "rc_source", "rc_start", "rc_end", "rc_from_a",
-            "rc_from_b", "rc_to_a", "rc_to_b", "init_a", "init_b")
-    return dict(zip(keys, out, strict=True))
+def capacity_array(instance: DatacenterInstance) -> np.ndarray:
+    """Communication qubits per QPU, :data:`NO_CAP` for unlimited."""
+    return np.array([NO_CAP if q.comm_qubits is None else q.comm_qubits
+                     for q in instance.qpus], dtype=np.int64)
 
 
 def source_arrays(instance: DatacenterInstance) -> dict[str, np.ndarray]:
@@ -63,7 +37,8 @@ def source_arrays(instance: DatacenterInstance) -> dict[str, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _ceil_event(t, start, period):  # pragma: no cover - compiled
+def first_event_index(t, start, period):  # pragma: no cover - compiled
+    """Index of a grid's first event at or after ``t`` (``Source.first_event_at_or_after``)."""
     if t <= start:
         return 0
     return -((start - t) // period)
@@ -96,9 +71,9 @@ def pick_source(a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_d
             continue
         st = s_start[si]
         per = s_period[si]
-        k0 = max(s_last[si] + 1, _ceil_event(lo, st, per))
+        k0 = max(s_last[si] + 1, first_event_index(lo, st, per))
         if st_a[si] < 0 or (st_a[si] == a and st_b[si] == b):
-            k_free = max(k0, _ceil_event(s_ready[si], st, per))
+            k_free = max(k0, first_event_index(s_ready[si], st, per))
             change = 0
             dur = 0
         else:
@@ -109,12 +84,12 @@ def pick_source(a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_d
                 r_start = max(s_ready[si], st + s_last[si] * per + 1)
             else:
                 r_start = s_ready[si]
-            k_free = max(k0, _ceil_event(r_start + dur, st, per))
+            k_free = max(k0, first_event_index(r_start + dur, st, per))
             change = 1
         if st + k_free * per > t_eff:
             continue
         feasible_without_memory = True
-        k = max(k_free, _ceil_event(mem_lb, st, per))
+        k = max(k_free, first_event_index(mem_lb, st, per))
         t_k = st + k * per
         if t_k > t_eff:
             continue
@@ -128,91 +103,9 @@ def pick_source(a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_d
     return b_si, b_k, b_t, b_change, b_dur, feasible_without_memory
 
 
-@numba.njit(cache=True)
-def _greedy_kernel(order, qa, qb, tneed, t_max, cap, ports, offset, n_slots, s_start,
-                   s_period, t_single, t_double):  # pragma: no cover - compiled
-    n = len(order)
-    n_s = len(s_start)
-    n_q = len(cap)
-    served = np.full(n, -1, dtype=np.int64)
-    event = np.full(n, -1, dtype=np.int64)
-    reason = np.zeros(n, dtype=np.int8)
-    rc_source = np.empty(n, dtype=np.int64)
-    rc_start = np.empty(n, dtype=np.int64)
-    rc_end = np.empty(n, dtype=np.int64)
-    rc_from_a = np.empty(n, dtype=np.int64)
-    rc_from_b = np.empty(n, dtype=np.int64)
-    rc_to_a = np.empty(n, dtype=np.int64)
-    rc_to_b = np.empty(n, dtype=np.int64)
-    n_rc = 0
-    st_a = np.full(n_s, -1, dtype=np.int64)   # switch state per source
-    st_b = np.full(n_s, -1, dtype=np.int64)
-    init_a = np.full(n_s, -1, dtype=np.int64)
-    init_b = np.full(n_s, -1, dtype=np.int64)
-    s_last = np.full(n_s, -1, dtype=np.int64)
-    s_ready = np.zeros(n_s, dtype=np.int64)
-    # need times of the pairs accepted at each QPU, in order (append only), QPU q's from
-    # held[offset[q]] on
-    held = np.empty(max(1, n_slots), dtype=np.int64)
-    n_held = np.zeros(n_q, dtype=np.int64)
-    for pos in range(n):
-        i = order[pos]
-        a = qa[i]
-        b = qb[i]
-        t_eff = tneed[i]
-        any_source = False
-        for si in range(n_s):
-            if ports[si, a] and ports[si, b]:
-                any_source = True
-                break
-        if not any_source:
-            reason[i] = 1
-            continue
-        lo = t_eff - t_max
-        mem_lb = lo
-        for q in (a, b):
-            c = cap[q]
-            if c != NO_CAP and n_held[q] >= c:
-                t_c = held[offset[q] + n_held[q] - c]
-                if t_c + 1 > mem_lb:
-                    mem_lb = t_c + 1
-        b_si, b_k, b_t, b_change, b_dur, feasible_without_memory = pick_source(
-            a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_double,
-            st_a, st_b, s_last, s_ready)
-        if b_si < 0:
-            reason[i] = 3 if feasible_without_memory else 2
-            continue
-        si = b_si
-        if st_a[si] < 0:
-            init_a[si] = a
-            init_b[si] = b
-        elif b_change == 1:
-            # switch just in time: the reconfiguration ends at the event it serves
-            rc_source[n_rc] = si
-            rc_start[n_rc] = b_t - b_dur
-            rc_end[n_rc] = b_t
-            rc_from_a[n_rc] = st_a[si]
-            rc_from_b[n_rc] = st_b[si]
-            rc_to_a[n_rc] = a
-            rc_to_b[n_rc] = b
-            n_rc += 1
-            s_ready[si] = b_t
-        st_a[si] = a
-        st_b[si] = b
-        s_last[si] = b_k
-        served[i] = si
-        event[i] = b_k
-        for q in (a, b):
-            held[offset[q] + n_held[q]] = t_eff
-            n_held[q] += 1
-    return (served, event, reason.astype(np.int64), rc_source[:n_rc], rc_start[:n_rc],
-            rc_end[:n_rc], rc_from_a[:n_rc], rc_from_b[:n_rc], rc_to_a[:n_rc],
-            rc_to_b[:n_rc], init_a, init_b)
-
-
-def greedy_retry_arrays(instance: DatacenterInstance, delta: int,
-                        max_attempts: int) -> dict[str, np.ndarray]:
-    """Run the greedy with Phase E retries on ``instance``; decisions as integer arrays.
+def greedy_arrays(instance: DatacenterInstance, delta: int = 1,
+                  max_attempts: int = 0) -> dict[str, np.ndarray]:
+    """Run the greedy on ``instance``; its decisions as integer arrays.
 
     Parameters
     ----------
@@ -221,14 +114,16 @@ def greedy_retry_arrays(instance: DatacenterInstance, delta: int,
     delta
         Delay per retry in ticks (positive).
     max_attempts
-        Retries per request.
+        Phase E retries per request (0: the greedy without retries).
 
     Returns
     -------
     dict
         ``decided`` (request positions in the order they were served or rejected),
-        ``served``, ``event``, ``reason`` (per request position, as in
-        :func:`greedy_arrays`), the reconfiguration columns ``rc_*``, ``init_a, init_b``,
+        ``served`` (per request position: source index, −1 if rejected), ``event``
+        (event index), ``reason`` (0 served, 1 no-source, 2 no-event, 3 memory), the
+        reconfigurations in order ``rc_source, rc_start, rc_end, rc_from_a, rc_from_b,
+        rc_to_a, rc_to_b``, ``init_a, init_b`` (per source, −1 if unset),
         the shifts ``sh_job`` (index into ``jobs``), ``sh_request`` (request position)
         and ``sh_delay`` in the order they were made, ``attempts`` (retries per request)
         and ``jobs`` (the job ids, object array).
@@ -237,8 +132,7 @@ def greedy_retry_arrays(instance: DatacenterInstance, delta: int,
     n = len(req)
     n_q = instance.n_qpus
     grid = source_arrays(instance)
-    cap = np.array([NO_CAP if q.comm_qubits is None else q.comm_qubits for q in instance.qpus],
-                   dtype=np.int64)
+    cap = capacity_array(instance)
     qa = req.a.astype(np.int64)
     qb = req.b.astype(np.int64)
     touches = np.bincount(qa, minlength=n_q) + np.bincount(qb, minlength=n_q)
@@ -254,7 +148,7 @@ def greedy_retry_arrays(instance: DatacenterInstance, delta: int,
     # each job's requests in need order, job after job (a stable sort keeps the order)
     queue = order[np.argsort(codes[order], kind="stable")]
     q_end = np.cumsum(np.bincount(codes, minlength=n_jobs)).astype(np.int64)
-    out = _greedy_retry_kernel(
+    out = _greedy_kernel(
         queue, q_end, codes, rank, qa, qb, req.t_need.astype(np.int64), int(instance.t_max),
         cap, grid["ports"], offset, int(touches.sum()), grid["start"], grid["period"],
         grid["t_single"], grid["t_double"], int(delta), int(max_attempts))
@@ -320,7 +214,7 @@ def _heap_pop(h_t, h_r, h_j, size):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _greedy_retry_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
+def _greedy_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
                          offset, n_slots, s_start, s_period, t_single, t_double, step,
                          max_attempts):  # pragma: no cover - compiled
     n = len(queue)
@@ -416,9 +310,9 @@ def _greedy_retry_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, 
                     sh_delay[n_sh - 1] += step
                 else:
                     if n_sh == len(sh_job):
-                        sh_job = _grown(sh_job)
-                        sh_req = _grown(sh_req)
-                        sh_delay = _grown(sh_delay)
+                        sh_job = grown(sh_job)
+                        sh_req = grown(sh_req)
+                        sh_delay = grown(sh_delay)
                     sh_job[n_sh] = job
                     sh_req[n_sh] = i
                     sh_delay[n_sh] = step
@@ -462,7 +356,8 @@ def _greedy_retry_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, 
 
 
 @numba.njit(cache=True)
-def _grown(arr):  # pragma: no cover - compiled
+def grown(arr):  # pragma: no cover - compiled
+    """A copy of ``arr`` with room for as many entries again (for tables that grow)."""
     out = np.empty(2 * len(arr), dtype=arr.dtype)
     out[:len(arr)] = arr
     return out

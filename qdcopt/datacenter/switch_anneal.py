@@ -119,51 +119,58 @@ def _run_end(s, pr, n_runs, i, dead, last):  # pragma: no cover - compiled
     return s[i + 1] - dead[pr[i], pr[i + 1]] - 1
 
 
+@numba.njit(cache=True, inline="always")  # in the hot loop: no call overhead
+def _serve_run(t, b, ptr, end, lo, hi, event_of):  # pragma: no cover - compiled
+    """Serve the events ``t..b`` of one run first-in first-out from the pair's request
+    ``ptr`` on (``end``: past its last); with a non-empty ``event_of``, record each
+    served request's event there.  Returns (next request, requests served)."""
+    count = 0
+    while t <= b and ptr < end:
+        if hi[ptr] < t:
+            ptr += 1
+        elif lo[ptr] > t:
+            t = lo[ptr]
+        else:
+            if len(event_of):
+                event_of[ptr] = t
+            count += 1
+            ptr += 1
+            t += 1
+    return ptr, count
+
+
 @numba.njit(cache=True)
-def _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi):  # pragma: no cover
+def _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record):  # pragma: no cover
     """Requests of pair ``p`` served first-in first-out in its runs."""
     ptr = offset[p]
-    end = offset[p + 1]
-    count = 0
+    total = 0
     for i in range(n_runs):
-        if pr[i] != p:
-            continue
-        t = s[i]
-        b = _run_end(s, pr, n_runs, i, dead, last)
-        while t <= b and ptr < end:
-            if hi[ptr] < t:
-                ptr += 1
-            elif lo[ptr] > t:
-                t = lo[ptr]
-            else:
-                count += 1
-                ptr += 1
-                t += 1
-    return count
+        if pr[i] == p:
+            ptr, count = _serve_run(s[i], _run_end(s, pr, n_runs, i, dead, last), ptr,
+                                    offset[p + 1], lo, hi, no_record)
+            total += count
+    return total
 
 
 @numba.njit(cache=True)
-def _mark_served(s, pr, n_runs, dead, last, offset, lo, hi, served):  # pragma: no cover
-    """Flag the requests a run sequence serves (first-in first-out per pair)."""
-    served[:] = False
-    # per pair, its first request not yet served nor expired
-    ptrs = offset[:-1].copy()
+def _pair_values(s, pr, n_runs, dead, last, offset, lo, hi):  # pragma: no cover - compiled
+    """Requests served per pair."""
+    values = np.zeros(len(offset) - 1, dtype=np.int64)
+    no_record = np.empty(0, dtype=np.int64)
+    for p in range(len(values)):
+        values[p] = _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record)
+    return values
+
+
+@numba.njit(cache=True)
+def _mark_events(s, pr, n_runs, dead, last, offset, lo, hi, event_of):  # pragma: no cover
+    """The event serving each request under a run sequence (−1: not served)."""
+    event_of[:] = -1
+    ptrs = offset[:-1].copy()  # per pair, its first request not yet served nor expired
     for i in range(n_runs):
         p = pr[i]
-        t = s[i]
-        b = _run_end(s, pr, n_runs, i, dead, last)
-        ptr = ptrs[p]
-        end = offset[p + 1]
-        while t <= b and ptr < end:
-            if hi[ptr] < t:
-                ptr += 1
-            elif lo[ptr] > t:
-                t = lo[ptr]
-            else:
-                served[ptr] = True
-                ptr += 1
-                t += 1
-        ptrs[p] = ptr
+        ptrs[p], _ = _serve_run(s[i], _run_end(s, pr, n_runs, i, dead, last), ptrs[p],
+                                offset[p + 1], lo, hi, event_of)
 
 
 @numba.njit(cache=True)
@@ -260,7 +267,8 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
         total += value[p]
     dead_now = _dead_total(pr, n_runs, dead)
     best_dead = _dead_total(best_pr, best_n, dead)
-    served = np.zeros(n_req, dtype=np.bool_)
+    event_of = np.empty(n_req, dtype=np.int64)
+    no_record = np.empty(0, dtype=np.int64)
     touched = np.empty(8, dtype=np.int64)
     saved = np.empty(8, dtype=np.int64)
     save_s = np.empty(cap, dtype=np.int64)
@@ -273,13 +281,13 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
         # moves that bring in a pair take it from a random request and act on the run at
         # a random event of its window: pairs and times where there is demand
         if it % REFRESH == 0:
-            _mark_served(s, pr, n_runs, dead, last, offset, lo, hi, served)
+            _mark_events(s, pr, n_runs, dead, last, offset, lo, hi, event_of)
         r = np.random.randint(0, n_req)
         if np.random.randint(0, 2) == 0:
             # half of the time, aim at a request the sequence does not serve (flags
             # refreshed every REFRESH moves: a guide, not part of the score)
             for _ in range(64):
-                if not served[r]:
+                if event_of[r] < 0:
                     break
                 r = np.random.randint(0, n_req)
         q = req_pair[r]
@@ -381,7 +389,7 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
                 if seen:
                     saved[k] = -1
                     continue
-                v = _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi)
+                v = _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record)
                 saved[k] = value[p]
                 delta += v - value[p]
                 value[p] = v
@@ -415,33 +423,13 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
     return n_runs, best_n, best_value
 
 
-@numba.njit(cache=True)
-def _assign(s, pr, n_runs, dead, last, offset, lo, hi, order):  # pragma: no cover
-    """Deliveries (request position, event) of a run sequence, first-in first-out."""
-    n_pairs = len(offset) - 1
-    out_r = np.empty(len(order), dtype=np.int64)
-    out_k = np.empty(len(order), dtype=np.int64)
-    n = 0
-    for p in range(n_pairs):
-        ptr = offset[p]
-        end = offset[p + 1]
-        for i in range(n_runs):
-            if pr[i] != p:
-                continue
-            t = s[i]
-            b = _run_end(s, pr, n_runs, i, dead, last)
-            while t <= b and ptr < end:
-                if hi[ptr] < t:
-                    ptr += 1
-                elif lo[ptr] > t:
-                    t = lo[ptr]
-                else:
-                    out_r[n] = order[ptr]
-                    out_k[n] = t
-                    n += 1
-                    ptr += 1
-                    t += 1
-    return out_r[:n], out_k[:n]
+def _assign(s, pr, n_runs, dead, last, offset, lo, hi, order):
+    """Deliveries (request positions, events) of a run sequence, pair by pair in window
+    order."""
+    event_of = np.empty(len(order), dtype=np.int64)
+    _mark_events(s, pr, n_runs, dead, last, offset, lo, hi, event_of)
+    served = event_of >= 0
+    return order[served], event_of[served]
 
 
 def evaluate_runs(instance: DatacenterInstance, block: BlockData, cost: SwitchCosts,
@@ -529,8 +517,7 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
     s[:len(s0)] = s0
     pr[:len(p0)] = p0
     n_runs = len(s0)
-    value = np.array([_pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi)
-                      for p in range(len(offset) - 1)], dtype=np.int64)
+    value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
     best_s, best_pr = s.copy(), pr.copy()
     best_n, best_value = n_runs, int(value.sum())
     start_value = best_value
@@ -576,8 +563,7 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
             n_runs = best_n
             s[:n_runs] = best_s[:n_runs]
             pr[:n_runs] = best_pr[:n_runs]
-            value = np.array([_pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi)
-                              for p in range(len(offset) - 1)], dtype=np.int64)
+            value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
         f0 = min(1.0, f0 * cycles - cycle)
         f1 = min(1.0, f1 * cycles - cycle)
         t0 = temp_from * (temp_to / temp_from) ** f0

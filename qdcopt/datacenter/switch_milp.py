@@ -243,12 +243,24 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         ev_bound = quick[b]
         mine = warm_blocks[b]
         late = deadline is not None and time.perf_counter() >= deadline
-        # The warm start is optimal in the block when it meets the solver-free bound (for
-        # the lexicographic objective the model still looks for fewer changes, if any).
-        met = pen == 0.0 and gain[b] <= 0
-        settle = met and not (lexi and changes[b])
-        if settle or late or delivery_columns(block) > MAX_DELIVERY_COLUMNS:
-            # Keep the warm start's deliveries in the block, bounded without a solver.
+        too_large = delivery_columns(block) > MAX_DELIVERY_COLUMNS
+        if (anneal and not late and not too_large and pen == 0.0 and len(mine) < ev_bound
+                and _annealable(block, data.costs, cap)):
+            share = None
+            if deadline is not None:
+                left = max(0.0, deadline - time.perf_counter())
+                share = ANNEAL_SHARE * left * sizes[b] / max(1.0, remaining_size)
+            better = anneal_block(instance, block, data.costs[0], mine, share,
+                                  moves=ANNEAL_MOVES * len(block.requests), seed=seed,
+                                  target=ev_bound)
+            annealed += len(better) - len(mine)
+            mine = better
+        # The start is optimal in the block when it meets the solver-free bound (for the
+        # lexicographic objective the model still looks for fewer changes, if any).
+        met = pen == 0.0 and len(mine) >= ev_bound
+        settle = met and not (lexi and _changes(mine, instance))
+        if settle or late or too_large:
+            # Keep the start's deliveries in the block, bounded without a solver.
             if settle:
                 settled += 1
                 statuses.append("optimal")
@@ -259,25 +271,6 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
             remaining_size -= sizes[b]
             per_block[b] = mine
             continue
-        if anneal and pen == 0.0 and gain[b] > 0 and _annealable(block, data.costs, cap):
-            share = None
-            if deadline is not None:
-                left = max(0.0, deadline - time.perf_counter())
-                share = ANNEAL_SHARE * left * sizes[b] / max(1.0, remaining_size)
-            better = anneal_block(instance, block, data.costs[0], mine, share,
-                                  moves=ANNEAL_MOVES * len(block.requests), seed=seed,
-                                  target=ev_bound)
-            annealed += len(better) - len(mine)
-            mine = better
-            met = len(mine) >= ev_bound
-            if met and not lexi:
-                # the annealed start meets the bound: optimal without a model
-                settled += 1
-                statuses.append("optimal")
-                bound += ev_bound
-                remaining_size -= sizes[b]
-                per_block[b] = mine
-                continue
         tb = time.perf_counter()
         spec, idx = build_slot_model(block, model_costs, cap, penalty=pen)
         build_s += time.perf_counter() - tb

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from plan_checks import irregular_instances
 
 import qdcopt
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
@@ -89,32 +89,8 @@ def test_greedy_is_event_arithmetic_not_event_walking():
     assert qdcopt.validate(inst, plan).ok
 
 
-@st.composite
-def small_instances(draw):
-    n_q = draw(st.integers(2, 4))
-    caps = [draw(st.sampled_from([None, 1, 2, 3])) for _ in range(n_q)]
-    qpus = tuple(Qpu(f"Q{i}", 4, caps[i]) for i in range(n_q))
-    sources = []
-    for s in range(draw(st.integers(1, 2))):
-        period = draw(st.sampled_from([NS, 3 * NS]))
-        ports = tuple(sorted(draw(st.sets(st.integers(0, n_q - 1), min_size=2))))
-        t_single = draw(st.integers(0, 4)) * NS
-        sources.append(Source(f"S{s}", period, draw(st.integers(0, 2)) * NS, t_single,
-                              t_single + draw(st.integers(0, 8)) * NS, ports))
-    n = draw(st.integers(1, 12))
-    a, b = [], []
-    for _ in range(n):
-        x, y = draw(st.lists(st.integers(0, n_q - 1), min_size=2, max_size=2, unique=True))
-        a.append(x)
-        b.append(y)
-    t = [draw(st.integers(0, 30)) * NS for _ in range(n)]
-    jobs = [draw(st.sampled_from(["j0", "j1"])) for _ in range(n)]
-    req = Requests.from_columns([f"r{i}" for i in range(n)], jobs, a, b, t)
-    return DatacenterInstance("random", qpus, tuple(sources), draw(st.integers(0, 8)) * NS, req)
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(small_instances())
+@given(irregular_instances())
 def test_every_heuristic_plan_validates(inst):
     for method in HEURISTICS:
         plan, info = qdcopt.solve(inst, method)
@@ -149,7 +125,7 @@ def test_plan_round_trip_through_csv(tmp_path):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(small_instances())
+@given(irregular_instances())
 def test_milp_plan_validates_and_dominates_heuristics(inst):
     plan, info = qdcopt.solve(inst, "milp", time_limit=20)
     report = qdcopt.validate(inst, plan)

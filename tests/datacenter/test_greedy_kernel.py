@@ -8,20 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from plan_checks import plan_tables
 
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.greedy import greedy
 from qdcopt.datacenter.instance import Requests
 from qdcopt.datacenter.validate import validate
 from qdcopt.timebase import parse_duration
-
-
-def _tables(plan):
-    rc = plan.reconfigurations
-    return (plan.initial, plan.delivery_request.tolist(), plan.delivery_source.tolist(),
-            plan.delivery_event.tolist(), plan.rejected_request.tolist(),
-            plan.rejected_reason.tolist(), {k: np.asarray(v).tolist()
-                                            for k, v in rc.columns().items()})
 
 
 @settings(max_examples=40, deadline=None)
@@ -34,9 +27,9 @@ def test_compiled_greedy_equals_the_reference_loop(n, qpus, t_max, comm, sources
     # the reference loop: the retry path with no retry allowed takes requests in the
     # same order and makes the same choices
     slow, _ = greedy(inst, retries=True, max_attempts=0)
-    assert _tables(fast) == _tables(slow)
+    assert plan_tables(fast) == plan_tables(slow)
     loop, _ = greedy(inst, compiled=False)  # the plain loop without the retry machinery
-    assert _tables(loop) == _tables(fast)
+    assert plan_tables(loop) == plan_tables(fast)
     assert validate(inst, fast).objective == info.objective == len(fast.delivery_request)
 
 
@@ -51,17 +44,12 @@ def _with_jobs(inst, n_jobs, seed):
                    requests=Requests.from_columns(req.id, jobs, req.a, req.b, req.t_need))
 
 
-def _retry_tables(plan):
-    return (*_tables(plan), plan.shift_job.tolist(), plan.shift_request.tolist(),
-            plan.shift_delay.tolist())
-
-
 def _same_retry_plans(inst, delta, attempts):
     """Both retry loops on ``inst``: the plans must be equal and valid; returns the
     compiled plan and its SolveInfo."""
     fast, info = greedy(inst, retries=True, delta=delta, max_attempts=attempts, compiled=True)
     slow, ref = greedy(inst, retries=True, delta=delta, max_attempts=attempts, compiled=False)
-    assert _retry_tables(fast) == _retry_tables(slow)
+    assert plan_tables(fast) == plan_tables(slow)
     assert fast.method == slow.method == "greedy-retry"
     assert info.extra == ref.extra
     assert info.objective == ref.objective == len(fast.delivery_request)
