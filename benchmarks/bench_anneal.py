@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_anneal.py                          # 1 000 requests, 4 seeds, 30 s
     python benchmarks/bench_anneal.py --time-limit 120 --seeds 0 1
+    python benchmarks/bench_anneal.py --size 10000 --moves 200000 --seeds 0
     python benchmarks/bench_anneal.py --need-from 1050 --need-to 1350 --time-limit 20
     python benchmarks/bench_anneal.py --need-from 1050 --need-to 1350 --serve-all 300
 
@@ -49,7 +50,12 @@ def main() -> None:
     ap.add_argument("--need-from", type=int, default=None, help="ns")
     ap.add_argument("--need-to", type=int, default=None, help="ns")
     ap.add_argument("--serve-all", type=float, default=None, metavar="SECONDS")
+    ap.add_argument("--moves", type=int, default=None,
+                    help="a fixed number of moves instead of the time limit (reproducible "
+                         "plans; prints the moves per second)")
     args = ap.parse_args()
+    if args.moves is not None and args.moves < 1:
+        ap.error("--moves: must be a positive number")
     if args.size < 1:
         ap.error("--size: must be a positive number of requests")
     if args.time_limit <= 0 or (args.serve_all is not None and args.serve_all <= 0):
@@ -73,16 +79,21 @@ def main() -> None:
     start, _ = scoring(inst)
     starts = block_deliveries(data, start)
     print(f"{'seed':>4} {'time_s':>7} {'served':>7} {'requests':>8} (start {start.n_accepted})")
+    share = args.time_limit / max(1, len(data.blocks))
+    if args.moves is not None:  # load the compiled code before the clock starts
+        anneal_block(inst, data.blocks[0], data.costs[0], starts[0], None, moves=1)
     for seed in args.seeds:
         t0 = time.perf_counter()
-        share = args.time_limit / max(1, len(data.blocks))
         found = [d for b, block in enumerate(data.blocks)
-                 for d in anneal_block(inst, block, data.costs[0], starts[b], share, seed=seed)]
+                 for d in anneal_block(inst, block, data.costs[0], starts[b],
+                                       None if args.moves else share, moves=args.moves,
+                                       seed=seed)]
         run_s = time.perf_counter() - t0
+        rate = f" ({args.moves * len(data.blocks) / run_s:.3g} moves/s)" if args.moves else ""
         plan, dropped = plan_from_deliveries(inst, "anneal", found)
         rep = validate(inst, plan)
         assert dropped == 0 and not rep.violations, rep.violations[:3]
-        print(f"{seed:>4} {run_s:>7.1f} {int(rep.objective):>7} {int(keep.sum()):>8}",
+        print(f"{seed:>4} {run_s:>7.1f} {int(rep.objective):>7} {int(keep.sum()):>8}{rate}",
               flush=True)
 
 

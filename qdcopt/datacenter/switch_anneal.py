@@ -20,8 +20,8 @@ number of served requests, at a temperature falling geometrically over the time 
 The pair a move brings in and the place come from a random request (half of the time
 one the sequence does not serve) and a random event of its window.  Only the pairs a
 move touches are re-evaluated, but each evaluation sweeps the whole sequence, so a move
-costs time in proportion to the block's length (about 7·10⁵ moves per second at 1 000
-requests, 7·10³ at 100 000).  It applies where the slot model is
+costs time in proportion to the block's length (about 5·10⁵ moves per second at 1 000
+requests, 8·10³ at 100 000, `bench_anneal.py --moves`).  It applies where the slot model is
 exact for one source and memory cannot bind (a communication-qubit limit is not part
 of the run value); elsewhere the caller keeps its plan.
 
