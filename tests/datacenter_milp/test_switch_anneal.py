@@ -130,10 +130,12 @@ def test_search_is_seeded_and_never_worse_than_its_start() -> None:
 
 def test_milp_reports_what_the_search_gained() -> None:
     # the best heuristic serves 292 of 300; the search finds a plan serving all 300, which
-    # meets the bound, so the block is settled without a model
+    # meets the bound, so the block is settled without a model.  Without a time limit the
+    # search runs on its move budget alone, so what it finds does not depend on the
+    # machine's speed.
     inst = random_instance(300, seed=2, load=0.9)
     start, _, _ = best_heuristic(inst)
-    plan, info = switch_milp(inst, time_limit=30, lexicographic=False)
+    plan, info = switch_milp(inst, time_limit=None, lexicographic=False)
     rep = validate(inst, plan)
     assert not rep.violations and info.objective == rep.objective
     assert start.n_accepted < 300
