@@ -21,9 +21,14 @@ The pair a move brings in and the place come from a random request (half of the 
 one the sequence does not serve) and a random event of its window.  Only the pairs a
 move touches are re-evaluated, but each evaluation sweeps the whole sequence, so a move
 costs time in proportion to the block's length (about 5·10⁵ moves per second at 1 000
-requests, 8·10³ at 100 000, `bench_anneal.py --moves`).  It applies where the slot model is
-exact for one source and memory cannot bind (a communication-qubit limit is not part
-of the run value); elsewhere the caller keeps its plan.
+requests, 8·10³ at 100 000 with ``window=0``, `bench_anneal.py --moves`).  Long blocks
+are therefore searched in windows of a few hundred requests, the runs outside fixed: a
+fixed run next to the window enters it as a *pinned* run of a pair without requests,
+so the changes into and out of the window keep their dead events, and the window's
+requests are those the fixed runs do not serve.  A window's result spliced back can
+only add to the count.  The search applies where the slot model is exact for one
+source and memory cannot bind (a communication-qubit limit is not part of the run
+value); elsewhere the caller keeps its plan.
 
 The result is a list of deliveries; :func:`~qdcopt.datacenter.switch_plan.
 plan_from_deliveries` builds the switch timeline and the validator checks it like any
@@ -32,6 +37,7 @@ other plan.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numba
@@ -51,6 +57,17 @@ DEAD_WEIGHT = 0.0
 
 CYCLES = 1
 """Cooling cycles of one search."""
+
+WINDOW_FROM = 3_000
+"""Blocks with more requests than this are searched window by window."""
+
+WINDOW_REQUESTS = 200
+"""Requests (about) of one window of a long block (200 served most in 30 s at 10⁴ and
+10⁵ requests among 100, 200, 300, 600, 1 000 and 2 000)."""
+
+WINDOW_PASSES = 3
+"""Sweeps over a long block's windows on a move budget (on the clock: while there is
+time); the budget is shared equally among them."""
 
 TEMP_FROM = 0.5
 TEMP_TO = 0.02
@@ -246,8 +263,12 @@ def _dead_total(pr, n_runs, dead):  # pragma: no cover - compiled
 @numba.njit(cache=True)
 def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dead, last,
                   offset, lo, hi, iterations, temp_from, temp_to, seed, max_step,
-                  dead_weight):  # pragma: no cover - compiled
+                  dead_weight, n_real):  # pragma: no cover - compiled
     """Run ``iterations`` moves from the current sequence ``(s, pr, n_runs)``.
+
+    Pairs from ``n_real`` on are *pinned* runs standing for fixed runs outside a window
+    of the sequence (see :func:`_window_problem`): no move deletes them, changes their
+    pair or swaps them, so they keep their places at both ends.
 
     The score is served requests − ``dead_weight`` × dead events (a small weight makes
     the search prefer, among equal counts, sequences with room to spare).  ``value``
@@ -304,6 +325,11 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
             save_pr[k] = pr[k]
         n_t = 0
         ok = True
+        if pr[i] >= n_real and move != 0 and not (move == 2 and i == 0):
+            continue  # a pinned run: only its border moves, and the first one's end
+            # can be carved (the last one must stay last)
+        if move == 6 and i + 1 < n_runs and pr[i + 1] >= n_real:
+            continue
         if move == 0:  # shift the border between runs i − 1 and i
             if i == 0:
                 continue
@@ -348,20 +374,22 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
                 touched[n_t] = pr[i + 1]
                 n_t += 1
             n_runs, ok = _remove(s, pr, n_runs, i, dead, last)
+            n_p = offset[p + 1] - offset[p]
+            if ok and move == 5 and n_p == 0:
+                ok = False  # in a window, a pair may have no request left to aim at
             if ok and move == 5:
-                n_p = offset[p + 1] - offset[p]
                 r = offset[p] + np.random.randint(0, n_p)
                 t_r = lo[r] + np.random.randint(0, hi[r] - lo[r] + 1)
                 j = max(0, np.searchsorted(s[:n_runs], t_r, side="right") - 1)
                 b = _run_end(s, pr, n_runs, j, dead, last)
-                if pr[j] == p or t_r <= s[j] or t_r > b:
+                if pr[j] == p or t_r <= s[j] or t_r > b or (pr[j] >= n_real and j > 0):
                     ok = False
                 else:
                     touched[n_t] = pr[j]
                     n_t += 1
                     length = 1 + np.random.randint(0, 4 * max_step)
-                    n_runs, ok = _carve(s, pr, n_runs, j, p, t_r, np.random.randint(0, 2) == 1,
-                                        length, dead, last)
+                    middle = np.random.randint(0, 2) == 1 and pr[j] < n_real
+                    n_runs, ok = _carve(s, pr, n_runs, j, p, t_r, middle, length, dead, last)
         else:  # swap the pairs of runs i and i + 1, the border moving by their lengths
             if i + 1 >= n_runs:
                 continue
@@ -456,12 +484,241 @@ def evaluate_runs(instance: DatacenterInstance, block: BlockData, cost: SwitchCo
     return [(int(r), 0, int(k)) for r, k in zip(out_r.tolist(), out_k.tolist(), strict=True)]
 
 
+@dataclasses.dataclass(frozen=True)
+class _Schedule:
+    """How one search cools: temperatures, border steps, score and cycles."""
+
+    temp_from: float
+    temp_to: float
+    max_step: int
+    dead_weight: float
+    cycles: int
+
+
+def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
+            offset: np.ndarray, lo: np.ndarray, hi: np.ndarray, goal: int,
+            time_limit: float | None, moves: int | None, seed: int, schedule: _Schedule,
+            n_real: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Anneal the run sequence ``(s0, p0)`` on the clock or on a move budget.
+
+    Returns the best sequence found (starts, pairs) and the requests it serves.
+    """
+    started = time.perf_counter()
+    cap = max(64, 4 * len(lo) + 2 * len(s0) + 8)
+    s = np.zeros(cap, dtype=np.int64)
+    pr = np.zeros(cap, dtype=np.int64)
+    s[:len(s0)] = s0
+    pr[:len(p0)] = p0
+    n_runs = len(s0)
+    value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
+    best_s, best_pr = s.copy(), pr.copy()
+    best_n, best_value = n_runs, int(value.sum())
+    temp_from, temp_to, cycles = schedule.temp_from, schedule.temp_to, schedule.cycles
+    # moves alone: the schedule follows the moves (reproducible); with a time limit it
+    # follows the clock, over the time limit or the time the moves take if shorter
+    n_rounds = None
+    if moves is not None and time_limit is None:
+        n_rounds = max(1, -(-int(moves) // CHUNK_ITERATIONS))
+    horizon = time_limit
+    rounds = 0
+    speed = 1.0
+    current_cycle = 0
+    while best_value < goal:
+        elapsed = time.perf_counter() - started
+        if time_limit is not None and elapsed >= time_limit:
+            break
+        if n_rounds is not None and rounds >= n_rounds:
+            break
+        # the temperature falls geometrically over the moves (or the clock): each call
+        # covers the next slice of the schedule
+        chunk = CHUNK_ITERATIONS
+        if n_rounds is not None:
+            chunk = min(CHUNK_ITERATIONS, max(1, int(moves)))
+            f0, f1 = rounds / n_rounds, (rounds + 1) / n_rounds
+        else:
+            # on the clock: a small first call measures the speed, later calls take
+            # about a tenth of a second (or what is left), so short budgets are kept
+            if rounds == 1 and moves is not None:
+                horizon = min(time_limit, moves / speed)
+            if elapsed >= horizon:
+                break
+            left = horizon - elapsed
+            chunk = 1_000 if rounds == 0 else int(min(CHUNK_ITERATIONS, max(
+                1_000, speed * min(0.1, left))))
+            f0 = elapsed / horizon
+            f1 = min(1.0, f0 + chunk / max(1.0, speed * horizon)) if rounds else f0
+        # several cycles: each starts hot again from the best sequence so far
+        cycle = min(cycles - 1, int(f0 * cycles))
+        if cycle > current_cycle:
+            current_cycle = cycle
+            n_runs = best_n
+            s[:n_runs] = best_s[:n_runs]
+            pr[:n_runs] = best_pr[:n_runs]
+            value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
+        f0 = min(1.0, f0 * cycles - cycle)
+        f1 = min(1.0, f1 * cycles - cycle)
+        t0 = temp_from * (temp_to / temp_from) ** f0
+        t1 = temp_from * (temp_to / temp_from) ** f1
+        tc = time.perf_counter()
+        n_runs, best_n, best_value = anneal_kernel(
+            s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dead, last, offset,
+            lo, hi, chunk, t0, t1, seed * 1_000_003 + rounds, schedule.max_step,
+            schedule.dead_weight, n_real)
+        speed = chunk / max(1e-6, time.perf_counter() - tc)
+        rounds += 1
+    return best_s[:best_n].copy(), best_pr[:best_n].copy(), int(best_value)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Window:
+    """The search problem of the runs ``i1..i2`` of a sequence, the rest fixed.
+
+    A fixed run just before (after) the window enters as a *pinned* run of a pair
+    without requests, ``n_pairs`` (``n_pairs + 1``), starting at the fixed run's last
+    (first) event, so that the changes into and out of the window keep their dead
+    events.  The requests are those the fixed runs do not serve whose windows meet
+    the window's events, clipped to them (clipping keeps the windows of a pair
+    agreeable, so first-in first-out stays optimal).
+    """
+
+    s: np.ndarray
+    pr: np.ndarray
+    dead: np.ndarray
+    last: int
+    offset: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    pinned_left: bool
+    pinned_right: bool
+
+
+def _window_problem(s: np.ndarray, pr: np.ndarray, i1: int, i2: int, dead: np.ndarray,
+                    last: int, offset: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                    event_of: np.ndarray) -> _Window:
+    """The search problem of the runs ``i1..i2`` of ``(s, pr)`` (see :class:`_Window`)."""
+    n_runs = len(s)
+    n_pairs = len(offset) - 1
+    left, right = i1 > 0, i2 < n_runs - 1
+    a = int(s[i1]) - int(dead[pr[i1 - 1], pr[i1]]) if left else int(s[0])
+    b = int(s[i2 + 1]) - 1 if right else last
+    keep = ((event_of < 0) | ((event_of >= a) & (event_of <= b))) & (lo <= b) & (hi >= a)
+    pair_of_req = np.repeat(np.arange(n_pairs), np.diff(offset))
+    counts = np.bincount(pair_of_req[keep], minlength=n_pairs)
+    sub_offset = np.r_[0, np.cumsum(counts), counts.sum(), counts.sum()].astype(np.int64)
+    big = np.zeros((n_pairs + 2, n_pairs + 2), dtype=np.int64)
+    big[:n_pairs, :n_pairs] = dead
+    p_left = pr[i1 - 1] if left else 0
+    p_right = pr[i2 + 1] if right else 0
+    big[n_pairs, :n_pairs] = dead[p_left]
+    big[:n_pairs, n_pairs + 1] = dead[:, p_right]
+    big[n_pairs, n_pairs + 1] = dead[p_left, p_right]
+    starts = [s[i1:i2 + 1]]
+    pairs = [pr[i1:i2 + 1]]
+    if left:
+        starts.insert(0, np.array([a - 1]))
+        pairs.insert(0, np.array([n_pairs]))
+    if right:
+        starts.append(np.array([b + 1]))
+        pairs.append(np.array([n_pairs + 1]))
+    return _Window(np.concatenate(starts).astype(np.int64),
+                   np.concatenate(pairs).astype(np.int64), big, b + 1 if right else last,
+                   sub_offset, np.maximum(lo[keep], a).astype(np.int64),
+                   np.minimum(hi[keep], b).astype(np.int64), left, right)
+
+
+def _splice(s: np.ndarray, pr: np.ndarray, i1: int, i2: int, win: _Window,
+            ws: np.ndarray, wp: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Put the window's new runs ``(ws, wp)`` in place of runs ``i1..i2``; neighbours
+    left with the same pair merge.  Returns the sequence and the number of runs that
+    now stand where the window was."""
+    inner_s = ws[1 if win.pinned_left else 0:len(ws) - (1 if win.pinned_right else 0)]
+    inner_p = wp[1 if win.pinned_left else 0:len(wp) - (1 if win.pinned_right else 0)]
+    new_s = np.concatenate([s[:i1], inner_s, s[i2 + 1:]])
+    new_p = np.concatenate([pr[:i1], inner_p, pr[i2 + 1:]])
+    # a run that follows one of its own pair continues it: the earlier start stays
+    keep = np.ones(len(new_s), dtype=bool)
+    prev = i1 - 1
+    for k in range(i1, min(len(new_s), i1 + len(inner_s) + 1)):
+        if prev >= 0 and new_p[k] == new_p[prev]:
+            keep[k] = False
+        else:
+            prev = k
+    n_inner = int(keep[i1:i1 + len(inner_s)].sum())
+    return new_s[keep], new_p[keep], n_inner
+
+
+def _search_windows(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
+                    offset: np.ndarray, lo: np.ndarray, hi: np.ndarray, goal: int,
+                    time_limit: float | None, moves: int | None, seed: int,
+                    schedule: _Schedule, window: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Anneal a long sequence window by window, the rest of it fixed.
+
+    A move's cost grows with the sequence's length, so a long block is searched in
+    windows of about ``window`` requests, swept :data:`WINDOW_PASSES`
+    times (on the clock: as long as there is time), every other pass shifted by half a
+    window.  Each window's search keeps the fixed runs' deliveries and can only add to
+    the count.
+    """
+    started = time.perf_counter()
+    n_pairs = len(offset) - 1
+    s, pr = s0.copy(), p0.copy()
+    value = int(_pair_values(s, pr, len(s), dead, last, offset, lo, hi).sum())
+    event_of = np.empty(len(lo), dtype=np.int64)
+    width = max(4, round(len(s) * window / max(1, len(lo))))
+    per_pass = max(1, -(-len(s) // width))
+    per_window_moves = None
+    per_window_time = None
+    if moves is not None and time_limit is None:
+        per_window_moves = max(1_000, int(moves) // (WINDOW_PASSES * per_pass))
+    else:
+        per_window_time = time_limit / (WINDOW_PASSES * per_pass)
+        if moves is not None:
+            per_window_moves = max(1_000, int(moves) // (WINDOW_PASSES * per_pass))
+    n_window = 0
+    sweep = 0
+    while value < goal:
+        if per_window_time is None and sweep >= WINDOW_PASSES:
+            break
+        if time_limit is not None and time.perf_counter() - started >= time_limit:
+            break
+        i1 = (width // 2) * (sweep % 2)
+        while i1 < len(s) and value < goal:
+            if time_limit is not None and time.perf_counter() - started >= time_limit:
+                break
+            i2 = min(len(s) - 1, i1 + width - 1)
+            _mark_events(s, pr, len(s), dead, last, offset, lo, hi, event_of)
+            win = _window_problem(s, pr, i1, i2, dead, last, offset, lo, hi, event_of)
+            before = int(_pair_values(win.s, win.pr, len(win.s), win.dead, win.last,
+                                      win.offset, win.lo, win.hi).sum())
+            budget = per_window_time
+            if budget is not None and time_limit is not None:
+                budget = min(budget, max(0.0, time_limit - (time.perf_counter() - started)))
+            ws, wp, found = _search(win.s, win.pr, win.dead, win.last, win.offset, win.lo,
+                                    win.hi, len(win.lo), budget, per_window_moves,
+                                    seed * 7_919 + n_window, schedule, n_pairs)
+            n_window += 1
+            step = i2 - i1 + 1
+            if found > before:
+                new_s, new_p, n_inner = _splice(s, pr, i1, i2, win, ws, wp)
+                new_value = int(_pair_values(new_s, new_p, len(new_s), dead, last, offset,
+                                             lo, hi).sum())
+                if new_value >= value + found - before:
+                    s, pr, value = new_s, new_p, new_value
+                    step = n_inner
+                elif new_value < value:
+                    raise RuntimeError("run search window lost requests: "
+                                       f"{new_value} served, {value} before")
+            i1 += max(1, step)
+        sweep += 1
+    return s, pr, value
+
+
 def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCosts,
                  deliveries: list[tuple[int, int, int]], time_limit: float | None, *,
                  moves: int | None = None, seed: int = 0, target: int | None = None,
                  temp_from: float = TEMP_FROM, temp_to: float = TEMP_TO, max_step: int = 6,
                  dead_weight: float = DEAD_WEIGHT, cycles: int = CYCLES,
-                 ) -> list[tuple[int, int, int]]:
+                 window: int | None = None) -> list[tuple[int, int, int]]:
     """Improve a one-source block's deliveries by annealing its run sequence.
 
     Parameters
@@ -492,6 +749,10 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
         Weight of a dead event against a served request in the score (0: count only).
     cycles
         Cooling cycles; each restarts hot from the best sequence found so far.
+    window
+        Search windows of about this many requests, the rest of the sequence fixed
+        (0: the whole block at once; ``None``: :data:`WINDOW_REQUESTS` for blocks of
+        more than :data:`WINDOW_FROM` requests, else the whole block).
 
     Returns
     -------
@@ -502,6 +763,8 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
     order, offset, lo, hi = block_windows(instance, block)
     if len(order) == 0:
         return list(deliveries)
+    if moves is None and time_limit is None:
+        raise ValueError("anneal_block needs a time limit or a number of moves")
     dead = dead_matrix(block, cost)
     first, last = int(lo.min()), int(hi.max())
     pair_of = {int(r): int(p) for p in range(len(offset) - 1)
@@ -511,69 +774,24 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
         counts = np.diff(offset)
         s0 = np.array([first], dtype=np.int64)
         p0 = np.array([int(np.argmax(counts))], dtype=np.int64)
-    cap = max(64, 4 * len(order) + 8)
-    s = np.zeros(cap, dtype=np.int64)
-    pr = np.zeros(cap, dtype=np.int64)
-    s[:len(s0)] = s0
-    pr[:len(p0)] = p0
-    n_runs = len(s0)
-    value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
-    best_s, best_pr = s.copy(), pr.copy()
-    best_n, best_value = n_runs, int(value.sum())
-    start_value = best_value
+    start_value = int(_pair_values(s0, p0, len(s0), dead, last, offset, lo, hi).sum())
     goal = len(order) if target is None else min(int(target), len(order))
-    if moves is None and time_limit is None:
-        raise ValueError("anneal_block needs a time limit or a number of moves")
-    # moves alone: the schedule follows the moves (reproducible); with a time limit it
-    # follows the clock, over the time limit or the time the moves take if shorter
-    n_rounds = None
-    if moves is not None and time_limit is None:
-        n_rounds = max(1, -(-int(moves) // CHUNK_ITERATIONS))
-    horizon = time_limit
-    rounds = 0
-    speed = 1.0
-    current_cycle = 0
-    while best_value < goal:
-        elapsed = time.perf_counter() - started
-        if time_limit is not None and elapsed >= time_limit:
-            break
-        if n_rounds is not None and rounds >= n_rounds:
-            break
-        # the temperature falls geometrically over the moves (or the clock): each call
-        # covers the next slice of the schedule
-        chunk = CHUNK_ITERATIONS
-        if n_rounds is not None:
-            f0, f1 = rounds / n_rounds, (rounds + 1) / n_rounds
-        else:
-            # on the clock: a small first call measures the speed, later calls take
-            # about a tenth of a second (or what is left), so short budgets are kept
-            if rounds == 1 and moves is not None:
-                horizon = min(time_limit, moves / speed)
-            if elapsed >= horizon:
-                break
-            left = horizon - elapsed
-            chunk = 1_000 if rounds == 0 else int(min(CHUNK_ITERATIONS, max(
-                1_000, speed * min(0.1, left))))
-            f0 = elapsed / horizon
-            f1 = min(1.0, f0 + chunk / max(1.0, speed * horizon)) if rounds else f0
-        # several cycles: each starts hot again from the best sequence so far
-        cycle = min(cycles - 1, int(f0 * cycles))
-        if cycle > current_cycle:
-            current_cycle = cycle
-            n_runs = best_n
-            s[:n_runs] = best_s[:n_runs]
-            pr[:n_runs] = best_pr[:n_runs]
-            value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
-        f0 = min(1.0, f0 * cycles - cycle)
-        f1 = min(1.0, f1 * cycles - cycle)
-        t0 = temp_from * (temp_to / temp_from) ** f0
-        t1 = temp_from * (temp_to / temp_from) ** f1
-        tc = time.perf_counter()
-        n_runs, best_n, best_value = anneal_kernel(
-            s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dead, last, offset,
-            lo, hi, chunk, t0, t1, seed * 1_000_003 + rounds, max_step, dead_weight)
-        speed = chunk / max(1e-6, time.perf_counter() - tc)
-        rounds += 1
+    schedule = _Schedule(temp_from, temp_to, max_step, dead_weight, cycles)
+    if time_limit is not None:  # the preparation counts against the limit
+        time_limit = max(0.0, time_limit - (time.perf_counter() - started))
+    if window is None:
+        window = WINDOW_REQUESTS if len(order) > WINDOW_FROM else 0
+    if window < 0:
+        raise ValueError(f"window must be a number of requests (0: none), got {window}")
+    if window:
+        best_s, best_pr, best_value = _search_windows(
+            s0, p0, dead, last, offset, lo, hi, goal, time_limit, moves, seed, schedule,
+            window)
+    else:
+        best_s, best_pr, best_value = _search(
+            s0, p0, dead, last, offset, lo, hi, goal, time_limit, moves, seed, schedule,
+            len(offset) - 1)
+    best_n = len(best_s)
     if best_value <= start_value:
         return list(deliveries)
     out_r, out_k = _assign(best_s, best_pr, best_n, dead, last, offset, lo, hi, order)

@@ -12,6 +12,14 @@ from test_milp_bruteforce import brute_force, tiny_instance
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.greedy import greedy
 from qdcopt.datacenter.switch_anneal import (
+    TEMP_FROM,
+    TEMP_TO,
+    _mark_events,
+    _pair_values,
+    _Schedule,
+    _search,
+    _splice,
+    _window_problem,
     anneal_block,
     block_windows,
     dead_matrix,
@@ -144,3 +152,68 @@ def test_milp_reports_what_the_search_gained() -> None:
     assert info.extra["blocks_settled_by_start"] == 1
     _, off = switch_milp(inst, time_limit=4, lexicographic=False, anneal=False)
     assert off.extra["annealed_gain"] == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(40, 300), st.integers(3, 6), st.integers(0, 10_000))
+def test_a_window_keeps_its_fixed_runs_and_never_loses(n, qpus, seed):
+    # a random sequence, a random window of it (with or without fixed runs on either
+    # side), a short search there and the splice: the fixed runs keep their places and
+    # deliveries, so the whole serves at least what it lost and won in the window
+    inst = random_instance(n, n_qpus=qpus, seed=seed, load=0.9)
+    data = preprocess(inst)
+    block, cost = data.blocks[0], data.costs[0]
+    _, offset, lo, hi = block_windows(inst, block)
+    dead, last = dead_matrix(block, cost), int(hi.max())
+    rng = np.random.default_rng(seed)
+    s, pr = random_runs(block, cost, lo, hi, rng)
+    i1 = int(rng.integers(len(s)))
+    i2 = int(rng.integers(i1, len(s)))
+    event_of = np.empty(len(lo), dtype=np.int64)
+    _mark_events(s, pr, len(s), dead, last, offset, lo, hi, event_of)
+    value = int((event_of >= 0).sum())
+    win = _window_problem(s, pr, i1, i2, dead, last, offset, lo, hi, event_of)
+    assert win.pinned_left == (i1 > 0) and win.pinned_right == (i2 < len(s) - 1)
+    before = int(_pair_values(win.s, win.pr, len(win.s), win.dead, win.last, win.offset,
+                              win.lo, win.hi).sum())
+    # the window's own runs serve there at least what they served in the whole
+    assert before >= int(((event_of >= s[i1]) & (event_of < (s[i2 + 1] if i2 + 1 < len(s)
+                                                               else last + 1))).sum())
+    n_pairs = len(offset) - 1
+    ws, wp, found = _search(win.s, win.pr, win.dead, win.last, win.offset, win.lo, win.hi,
+                            len(win.lo), None, 3_000, seed,
+                            _Schedule(TEMP_FROM, TEMP_TO, 6, 0.0, 1), n_pairs)
+    assert found >= before
+    if win.pinned_left:
+        assert ws[0] == win.s[0] and wp[0] == n_pairs
+    if win.pinned_right:
+        assert wp[-1] == n_pairs + 1 and ws[-1] <= win.s[-1]
+    assert not np.isin(wp[1:-1], [n_pairs, n_pairs + 1]).any()
+    new_s, new_p, _ = _splice(s, pr, i1, i2, win, ws, wp)
+    mine = evaluate_runs(inst, block, cost, new_s, new_p)  # refuses equal neighbours
+    assert len(mine) >= value - before + found
+    plan, dropped = plan_from_deliveries(inst, "window", mine)
+    rep = validate(inst, plan)
+    assert dropped == 0 and not rep.violations, rep.violations[:3]
+    assert rep.objective == len(mine)
+
+
+def test_search_by_windows_is_seeded_and_gains() -> None:
+    inst = random_instance(1_500, seed=3, load=0.9)
+    data = preprocess(inst)
+    start, _, _ = best_heuristic(inst)
+    starts = block_deliveries(data, start)
+    runs = []
+    for seed in (4, 4):
+        found = [d for b, block in enumerate(data.blocks)
+                 for d in anneal_block(inst, block, data.costs[0], starts[b], None,
+                                       moves=300_000, seed=seed, window=150)]
+        runs.append(sorted(found))
+    assert runs[0] == runs[1]
+    plan, dropped = plan_from_deliveries(inst, "windows", runs[0])
+    rep = validate(inst, plan)
+    assert dropped == 0 and not rep.violations
+    assert rep.objective > start.n_accepted
+    with pytest.raises(ValueError, match="window"):
+        anneal_block(inst, data.blocks[0], data.costs[0], starts[0], None, moves=10,
+                     window=-1)
