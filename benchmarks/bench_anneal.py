@@ -5,6 +5,7 @@ Usage::
     python benchmarks/bench_anneal.py                          # 1 000 requests, 4 seeds, 30 s
     python benchmarks/bench_anneal.py --time-limit 120 --seeds 0 1
     python benchmarks/bench_anneal.py --size 10000 --moves 200000 --seeds 0
+    python benchmarks/bench_anneal.py --size 100000 --seeds 0 --window 0   # whole block
     python benchmarks/bench_anneal.py --need-from 1050 --need-to 1350 --time-limit 20
     python benchmarks/bench_anneal.py --need-from 1050 --need-to 1350 --serve-all 300
 
@@ -53,7 +54,12 @@ def main() -> None:
     ap.add_argument("--moves", type=int, default=None,
                     help="a fixed number of moves instead of the time limit (reproducible "
                          "plans; prints the moves per second)")
+    ap.add_argument("--window", type=int, default=None,
+                    help="requests per search window (0: the whole block at once; "
+                         "default: windows on blocks of more than 3 000 requests)")
     args = ap.parse_args()
+    if args.window is not None and args.window < 0:
+        ap.error("--window: must be a number of requests, or 0 for none")
     if args.moves is not None and args.moves < 1:
         ap.error("--moves: must be a positive number")
     if args.size < 1:
@@ -87,7 +93,7 @@ def main() -> None:
         found = [d for b, block in enumerate(data.blocks)
                  for d in anneal_block(inst, block, data.costs[0], starts[b],
                                        None if args.moves else share, moves=args.moves,
-                                       seed=seed)]
+                                       seed=seed, window=args.window)]
         run_s = time.perf_counter() - t0
         rate = f" ({args.moves * len(data.blocks) / run_s:.3g} moves/s)" if args.moves else ""
         plan, dropped = plan_from_deliveries(inst, "anneal", found)

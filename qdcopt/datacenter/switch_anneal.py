@@ -268,7 +268,8 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
 
     Pairs from ``n_real`` on are *pinned* runs standing for fixed runs outside a window
     of the sequence (see :func:`_window_problem`): no move deletes them, changes their
-    pair or swaps them, so they keep their places at both ends.
+    pair or swaps them, and none carves into the last one (pair ``n_real + 1``), so
+    they keep their places at both ends.
 
     The score is served requests − ``dead_weight`` × dead events (a small weight makes
     the search prefer, among equal counts, sequences with room to spare).  ``value``
@@ -325,9 +326,9 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
             save_pr[k] = pr[k]
         n_t = 0
         ok = True
-        if pr[i] >= n_real and move != 0 and not (move == 2 and i == 0):
+        if pr[i] >= n_real and move != 0 and not (move == 2 and pr[i] == n_real):
             continue  # a pinned run: only its border moves, and the first one's end
-            # can be carved (the last one must stay last)
+            # can be carved (the last one, pair n_real + 1, must stay last)
         if move == 6 and i + 1 < n_runs and pr[i + 1] >= n_real:
             continue
         if move == 0:  # shift the border between runs i − 1 and i
@@ -382,7 +383,7 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
                 t_r = lo[r] + np.random.randint(0, hi[r] - lo[r] + 1)
                 j = max(0, np.searchsorted(s[:n_runs], t_r, side="right") - 1)
                 b = _run_end(s, pr, n_runs, j, dead, last)
-                if pr[j] == p or t_r <= s[j] or t_r > b or (pr[j] >= n_real and j > 0):
+                if pr[j] == p or t_r <= s[j] or t_r > b or pr[j] > n_real:
                     ok = False
                 else:
                     touched[n_t] = pr[j]

@@ -62,6 +62,14 @@ ANNEAL_SHARE = 0.5
 """Share of a block's time given to annealing its run sequence before the model (one
 source, memory not binding)."""
 
+BUILD_S_PER_COLUMN = 6e-6
+"""Seconds (about) the slot model takes to build per column of :func:`delivery_columns`
+(6 s for 10⁶ columns on a 2-core machine)."""
+
+ASSEMBLY_S_PER_REQUEST = 4e-5
+"""Seconds per request kept free at the end of the time limit for assembling and
+validating the plan (about 4 s at 10⁵ requests on a 2-core machine)."""
+
 ANNEAL_MOVES = 20_000
 """Moves of the run-sequence search per request of the block, at most."""
 
@@ -208,7 +216,11 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     if formulation != "slot":
         raise ValueError(f"formulation must be 'slot', got {formulation!r}")
     t0 = time.perf_counter()
-    deadline = None if time_limit is None else t0 + float(time_limit)
+    # the plan's assembly and validations after the last solve take time in proportion
+    # to the requests: the blocks' budgets leave room for them inside the limit
+    reserve = 0.0 if time_limit is None else min(
+        0.25 * float(time_limit), ASSEMBLY_S_PER_REQUEST * len(instance.requests))
+    deadline = None if time_limit is None else t0 + float(time_limit) - reserve
     data = preprocess(instance, split_blocks=split_blocks)
     warm, warm_name, heur_times = (None, "", {})
     if warm_start:
@@ -243,13 +255,19 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         ev_bound = quick[b]
         mine = warm_blocks[b]
         late = deadline is not None and time.perf_counter() >= deadline
-        too_large = delivery_columns(block) > MAX_DELIVERY_COLUMNS
+        n_cols_block = delivery_columns(block)
+        too_large = n_cols_block > MAX_DELIVERY_COLUMNS
+        # the block's share of the time left; a model whose building alone would take
+        # more than a quarter of it is not built (the time goes to the search)
+        block_left = None if deadline is None else max(
+            0.0, deadline - time.perf_counter()) * sizes[b] / max(1.0, remaining_size)
+        no_time = (block_left is not None and
+                   BUILD_S_PER_COLUMN * n_cols_block > 0.25 * block_left)
         if (anneal and not late and not too_large and pen == 0.0 and len(mine) < ev_bound
                 and _annealable(block, data.costs, cap)):
             share = None
-            if deadline is not None:
-                left = max(0.0, deadline - time.perf_counter())
-                share = ANNEAL_SHARE * left * sizes[b] / max(1.0, remaining_size)
+            if block_left is not None:
+                share = block_left if no_time else ANNEAL_SHARE * block_left
             better = anneal_block(instance, block, data.costs[0], mine, share,
                                   moves=ANNEAL_MOVES * len(block.requests), seed=seed,
                                   target=ev_bound)
@@ -259,6 +277,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         # lexicographic objective the model still looks for fewer changes, if any).
         met = pen == 0.0 and len(mine) >= ev_bound
         settle = met and not (lexi and _changes(mine, instance))
+        late = late or no_time
         if settle or late or too_large:
             # Keep the start's deliveries in the block, bounded without a solver.
             if settle:

@@ -155,7 +155,7 @@ def test_milp_reports_what_the_search_gained() -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(40, 300), st.integers(3, 6), st.integers(0, 10_000))
+@given(st.integers(5, 300), st.integers(2, 6), st.integers(0, 10_000))
 def test_a_window_keeps_its_fixed_runs_and_never_loses(n, qpus, seed):
     # a random sequence, a random window of it (with or without fixed runs on either
     # side), a short search there and the splice: the fixed runs keep their places and
