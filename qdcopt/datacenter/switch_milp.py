@@ -257,12 +257,12 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         late = deadline is not None and time.perf_counter() >= deadline
         n_cols_block = delivery_columns(block)
         too_large = n_cols_block > MAX_DELIVERY_COLUMNS
-        # the block's share of the time left; a model whose building alone would take
-        # more than a quarter of it is not built (the time goes to the search)
+        # the block's share of the time left; a large model whose building alone would
+        # take more than a quarter of it is not built (the time goes to the search)
         block_left = None if deadline is None else max(
             0.0, deadline - time.perf_counter()) * sizes[b] / max(1.0, remaining_size)
         no_time = (block_left is not None and
-                   BUILD_S_PER_COLUMN * n_cols_block > 0.25 * block_left)
+                   BUILD_S_PER_COLUMN * n_cols_block > max(1.0, 0.25 * block_left))
         if (anneal and not late and not too_large and pen == 0.0 and len(mine) < ev_bound
                 and _annealable(block, data.costs, cap)):
             share = None
