@@ -76,7 +76,8 @@ ANNEAL_MOVES = 20_000
 LARGE_MODEL = 25_000
 MAX_DELIVERY_COLUMNS = 1_500_000
 """Blocks whose delivery variables would exceed this are not modelled: their bound is
-their request count (valid, if weak) and their plan comes from the heuristics.  Long
+the solver-free one (events and pair changes) and their plan the heuristics' start
+improved by the run-sequence search, which then has the block's whole budget.  Long
 windows over dense demand (t_max = 1 ms at 1 GHz with 10⁴ requests) would otherwise
 need more memory than the machine has."""
 
@@ -263,11 +264,12 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
             0.0, deadline - time.perf_counter()) * sizes[b] / max(1.0, remaining_size)
         no_time = (block_left is not None and
                    BUILD_S_PER_COLUMN * n_cols_block > max(1.0, 0.25 * block_left))
-        if (anneal and not late and not too_large and pen == 0.0 and len(mine) < ev_bound
+        if (anneal and not late and pen == 0.0 and len(mine) < ev_bound
                 and _annealable(block, data.costs, cap)):
+            # without a model to follow, the search has the block's whole budget
             share = None
             if block_left is not None:
-                share = block_left if no_time else ANNEAL_SHARE * block_left
+                share = block_left if no_time or too_large else ANNEAL_SHARE * block_left
             better = anneal_block(instance, block, data.costs[0], mine, share,
                                   moves=ANNEAL_MOVES * len(block.requests), seed=seed,
                                   target=ev_bound)

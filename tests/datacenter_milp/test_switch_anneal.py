@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -217,3 +219,30 @@ def test_search_by_windows_is_seeded_and_gains() -> None:
     with pytest.raises(ValueError, match="window"):
         anneal_block(inst, data.blocks[0], data.costs[0], starts[0], None, moves=10,
                      window=-1)
+
+
+def test_blocks_without_a_model_still_get_the_search(monkeypatch) -> None:
+    # a block too large to model keeps its solver-free bound, but the search still has
+    # the block's whole budget: here it serves all 300 requests, which meets the bound
+    milp = importlib.import_module("qdcopt.datacenter.switch_milp")  # the module
+    inst = random_instance(300, seed=2, load=0.9)
+    start, _, _ = best_heuristic(inst)
+    monkeypatch.setattr(milp, "MAX_DELIVERY_COLUMNS", 0)
+    plan, info = milp.switch_milp(inst, time_limit=None, lexicographic=False)
+    rep = validate(inst, plan)
+    assert not rep.violations and info.objective == rep.objective == 300
+    assert info.extra["columns"] == 0 and info.extra["blocks_settled_by_start"] == 1
+    assert info.extra["annealed_gain"] == 300 - start.n_accepted
+    assert info.status == "optimal" and info.bound == 300
+
+
+def test_a_model_that_could_not_be_built_in_time_is_skipped(monkeypatch) -> None:
+    milp = importlib.import_module("qdcopt.datacenter.switch_milp")  # the module
+    inst = random_instance(300, seed=2, load=0.9)
+    start, _, _ = best_heuristic(inst)
+    monkeypatch.setattr(milp, "BUILD_S_PER_COLUMN", 1.0)  # every model "takes" hours
+    plan, info = milp.switch_milp(inst, time_limit=5, lexicographic=False, anneal=False)
+    rep = validate(inst, plan)
+    assert not rep.violations and info.objective == rep.objective >= start.n_accepted
+    assert info.extra["columns"] == 0
+    assert info.status == "time_limit" and info.bound >= rep.objective
