@@ -16,7 +16,8 @@ sm = importlib.import_module("qdcopt.datacenter.switch_milp")
 def test_block_too_large_falls_back_to_heuristic_plan_and_event_bound(monkeypatch):
     inst = random_instance(60, n_qpus=4, t_max="3 ns", seed=3)
     monkeypatch.setattr(sm, "MAX_DELIVERY_COLUMNS", 0)
-    plan, info = qdcopt.solve(inst, "milp", time_limit=10)
+    # without the run-sequence search, which would otherwise improve the start
+    plan, info = qdcopt.solve(inst, "milp", time_limit=10, anneal=False)
     report = qdcopt.validate(inst, plan)
     assert report.ok
     assert info.objective == report.objective
@@ -30,6 +31,11 @@ def test_block_too_large_falls_back_to_heuristic_plan_and_event_bound(monkeypatc
     best = max(qdcopt.validate(inst, qdcopt.solve(inst, m)[0]).objective
                for m in ("greedy", "edf", "scoring"))
     assert report.objective == best
+    # with the search the block is still not modelled, and its plan can only improve
+    plan, info = qdcopt.solve(inst, "milp", time_limit=10)
+    searched = qdcopt.validate(inst, plan)
+    assert searched.ok and info.extra["columns"] == 0
+    assert best <= searched.objective == info.objective <= info.bound
 
 
 def test_spent_budget_still_returns_a_valid_plan_and_bound():
