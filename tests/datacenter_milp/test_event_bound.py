@@ -11,7 +11,12 @@ from test_milp_cases import NS, make, solve
 import qdcopt
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.switch_bounds import event_bound, interval_bound, pair_bound
+from qdcopt.datacenter.switch_bounds import (
+    event_bound,
+    interval_bound,
+    pair_bound,
+    stretch_bound,
+)
 from qdcopt.datacenter.switch_data import preprocess
 
 
@@ -90,3 +95,18 @@ def test_pair_bound_hand_case() -> None:
     assert pair_bound(block, data.costs) == 5
     _, info, rep = solve(inst)
     assert rep.objective == 5 and info.bound == 5 and info.status == "optimal"
+
+
+def test_stretch_bound_sees_switching_inside_long_windows() -> None:
+    # 10 QPUs (45 pairs), windows of 100 events, load 1: every short stretch has to pay
+    # for the pairs it serves, which the pair bound of the whole block spreads thin
+    from qdcopt.datacenter.switch_milp import best_heuristic
+
+    inst = random_instance(2_000, n_qpus=10, seed=1, load=1.0)
+    data = preprocess(inst)
+    (block,) = data.blocks
+    stretch = stretch_bound(block, data.costs)
+    assert stretch < pair_bound(block, data.costs) < 2_000
+    assert interval_bound(block, data.costs) <= stretch
+    start, _, _ = best_heuristic(inst)
+    assert stretch >= start.n_accepted
