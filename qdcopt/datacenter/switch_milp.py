@@ -68,7 +68,8 @@ BUILD_S_PER_COLUMN = 6e-6
 
 ASSEMBLY_S_PER_REQUEST = 4e-5
 """Seconds per request kept free at the end of the time limit for assembling and
-validating the plan (about 4 s at 10⁵ requests on a 2-core machine)."""
+validating the plan (about 4 s at 10⁵ requests on a 2-core machine; at most a tenth of
+the limit)."""
 
 ANNEAL_MOVES = 20_000
 """Moves of the run-sequence search per request of the block, at most."""
@@ -220,7 +221,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     # the plan's assembly and validations after the last solve take time in proportion
     # to the requests: the blocks' budgets leave room for them inside the limit
     reserve = 0.0 if time_limit is None else min(
-        0.25 * float(time_limit), ASSEMBLY_S_PER_REQUEST * len(instance.requests))
+        0.1 * float(time_limit), ASSEMBLY_S_PER_REQUEST * len(instance.requests))
     deadline = None if time_limit is None else t0 + float(time_limit) - reserve
     data = preprocess(instance, split_blocks=split_blocks)
     warm, warm_name, heur_times = (None, "", {})
