@@ -29,6 +29,7 @@ from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.switch_milp import switch_milp
 from qdcopt.datacenter.validate import validate
+from qdcopt.timebase import parse_duration
 
 
 def main() -> None:
@@ -53,6 +54,16 @@ def main() -> None:
     ap.add_argument("--fig4", action="store_true",
                     help="paper 000 Fig. 4 demand (1000-qubit random circuit) instead")
     args = ap.parse_args()
+    try:
+        parse_duration(args.t_max)
+    except ValueError as err:
+        ap.error(f"--t-max: {err}")
+    if args.qpus < 2:
+        ap.error("--qpus: at least 2 QPUs")
+    if args.comm_qubits is not None and args.comm_qubits < 1:
+        ap.error("--comm-qubits: at least 1 communication qubit per QPU")
+    if min(args.seeds) < 0:
+        ap.error("--seeds: every seed must be a non-negative integer")
     if min(args.loads) <= 0:
         ap.error("--loads: every load must be positive")
     if min(args.sizes) < 1:

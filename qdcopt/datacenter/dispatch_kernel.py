@@ -37,6 +37,7 @@ import numpy as np
 from qdcopt.datacenter.greedy_kernel import (
     NO_CAP,
     capacity_array,
+    change_time,
     first_event_index,
     grown,
     source_arrays,
@@ -257,17 +258,10 @@ def _event_at_or_after(t, start, period):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _reconf_time(old, new, n_q, t_single, t_double):  # pragma: no cover - compiled
-    """Source.reconfiguration_time: shared = |{old ends} ∩ {new ends}|."""
+    """:func:`change_time` for pairs coded as ``a · n_q + b`` (−1: unset)."""
     if old < 0:
         return t_double
-    oa = old // n_q
-    ob = old % n_q
-    a = new // n_q
-    b = new % n_q
-    shared = (1 if a in (oa, ob) else 0) + (1 if (b != a and b in (oa, ob)) else 0)
-    if shared == 2:
-        return 0
-    return t_single if shared == 1 else t_double
+    return change_time(old // n_q, old % n_q, new // n_q, new % n_q, t_single, t_double)
 
 
 @numba.njit(cache=True)

@@ -45,6 +45,19 @@ def first_event_index(t, start, period):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def change_time(oa, ob, a, b, t_single, t_double):  # pragma: no cover - compiled
+    """``Source.reconfiguration_time`` from state ``(oa, ob)`` (``oa < 0``: unset) to
+    pair ``(a, b)``: 0 for the same pair, ``t_single`` when one QPU is shared (one line
+    moves), else ``t_double``.  Shared by the greedy and the dispatch loops."""
+    if oa < 0:
+        return t_double
+    shared = (1 if a in (oa, ob) else 0) + (1 if b in (oa, ob) else 0)
+    if shared == 2:
+        return 0
+    return t_single if shared == 1 else t_double
+
+
+@numba.njit(cache=True)
 def pick_source(a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_double,
                 st_a, st_b, s_last, s_ready):  # pragma: no cover - compiled
     """The greedy's choice of source for one request of pair (a, b), window [lo, t_eff].
@@ -77,9 +90,7 @@ def pick_source(a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_d
             change = 0
             dur = 0
         else:
-            shared = (1 if (a == st_a[si] or a == st_b[si]) else 0) + \
-                (1 if (b == st_a[si] or b == st_b[si]) else 0)
-            dur = t_single[si] if shared == 1 else t_double[si]
+            dur = change_time(st_a[si], st_b[si], a, b, t_single[si], t_double[si])
             if s_last[si] >= 0:
                 r_start = max(s_ready[si], st + s_last[si] * per + 1)
             else:

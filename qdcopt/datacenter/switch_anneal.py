@@ -499,10 +499,11 @@ class _Schedule:
 def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
             offset: np.ndarray, lo: np.ndarray, hi: np.ndarray, goal: int,
             time_limit: float | None, moves: int | None, seed: int, schedule: _Schedule,
-            n_real: int) -> tuple[np.ndarray, np.ndarray, int]:
+            n_real: int) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Anneal the run sequence ``(s0, p0)`` on the clock or on a move budget.
 
-    Returns the best sequence found (starts, pairs) and the requests it serves.
+    Returns the best sequence found (starts, pairs), the requests it serves and the
+    requests ``(s0, p0)`` served.
     """
     started = time.perf_counter()
     cap = max(64, 4 * len(lo) + 2 * len(s0) + 8)
@@ -514,6 +515,7 @@ def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
     value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
     best_s, best_pr = s.copy(), pr.copy()
     best_n, best_value = n_runs, int(value.sum())
+    start_value = best_value
     temp_from, temp_to, cycles = schedule.temp_from, schedule.temp_to, schedule.cycles
     # moves alone: the schedule follows the moves (reproducible); with a time limit it
     # follows the clock, over the time limit or the time the moves take if shorter
@@ -567,7 +569,7 @@ def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
             schedule.dead_weight, n_real)
         speed = chunk / max(1e-6, time.perf_counter() - tc)
         rounds += 1
-    return best_s[:best_n].copy(), best_pr[:best_n].copy(), int(best_value)
+    return best_s[:best_n].copy(), best_pr[:best_n].copy(), int(best_value), start_value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -663,8 +665,11 @@ def _search_windows(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
     started = time.perf_counter()
     n_pairs = len(offset) - 1
     s, pr = s0.copy(), p0.copy()
-    value = int(_pair_values(s, pr, len(s), dead, last, offset, lo, hi).sum())
+    # the first-in first-out deliveries of the current sequence; they change only when
+    # a window's result is spliced in
     event_of = np.empty(len(lo), dtype=np.int64)
+    _mark_events(s, pr, len(s), dead, last, offset, lo, hi, event_of)
+    value = int((event_of >= 0).sum())
     width = max(4, round(len(s) * window / max(1, len(lo))))
     per_pass = max(1, -(-len(s) // width))
     per_window_moves = None
@@ -687,28 +692,26 @@ def _search_windows(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
             if time_limit is not None and time.perf_counter() - started >= time_limit:
                 break
             i2 = min(len(s) - 1, i1 + width - 1)
-            _mark_events(s, pr, len(s), dead, last, offset, lo, hi, event_of)
             win = _window_problem(s, pr, i1, i2, dead, last, offset, lo, hi, event_of)
-            before = int(_pair_values(win.s, win.pr, len(win.s), win.dead, win.last,
-                                      win.offset, win.lo, win.hi).sum())
             budget = per_window_time
             if budget is not None and time_limit is not None:
                 budget = min(budget, max(0.0, time_limit - (time.perf_counter() - started)))
-            ws, wp, found = _search(win.s, win.pr, win.dead, win.last, win.offset, win.lo,
-                                    win.hi, len(win.lo), budget, per_window_moves,
-                                    seed * 7_919 + n_window, schedule, n_pairs)
+            ws, wp, found, before = _search(win.s, win.pr, win.dead, win.last, win.offset,
+                                            win.lo, win.hi, len(win.lo), budget,
+                                            per_window_moves, seed * 7_919 + n_window,
+                                            schedule, n_pairs)
             n_window += 1
             step = i2 - i1 + 1
             if found > before:
-                new_s, new_p, n_inner = _splice(s, pr, i1, i2, win, ws, wp)
-                new_value = int(_pair_values(new_s, new_p, len(new_s), dead, last, offset,
-                                             lo, hi).sum())
-                if new_value >= value + found - before:
-                    s, pr, value = new_s, new_p, new_value
-                    step = n_inner
-                elif new_value < value:
+                s, pr, step = _splice(s, pr, i1, i2, win, ws, wp)
+                _mark_events(s, pr, len(s), dead, last, offset, lo, hi, event_of)
+                new_value = int((event_of >= 0).sum())
+                # the fixed runs keep their deliveries, so the whole gains at least what
+                # the window gained
+                if new_value < value + found - before:
                     raise RuntimeError("run search window lost requests: "
-                                       f"{new_value} served, {value} before")
+                                       f"{new_value} served, {value + found - before} due")
+                value = new_value
             i1 += max(1, step)
         sweep += 1
     return s, pr, value
@@ -775,7 +778,6 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
         counts = np.diff(offset)
         s0 = np.array([first], dtype=np.int64)
         p0 = np.array([int(np.argmax(counts))], dtype=np.int64)
-    start_value = int(_pair_values(s0, p0, len(s0), dead, last, offset, lo, hi).sum())
     goal = len(order) if target is None else min(int(target), len(order))
     schedule = _Schedule(temp_from, temp_to, max_step, dead_weight, cycles)
     if time_limit is not None:  # the preparation counts against the limit
@@ -789,11 +791,12 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
             s0, p0, dead, last, offset, lo, hi, goal, time_limit, moves, seed, schedule,
             window)
     else:
-        best_s, best_pr, best_value = _search(
+        best_s, best_pr, best_value, _ = _search(
             s0, p0, dead, last, offset, lo, hi, goal, time_limit, moves, seed, schedule,
             len(offset) - 1)
     best_n = len(best_s)
-    if best_value <= start_value:
+    # the start's runs serve at least its deliveries (first-in first-out is optimal)
+    if best_value <= len(deliveries):
         return list(deliveries)
     out_r, out_k = _assign(best_s, best_pr, best_n, dead, last, offset, lo, hi, order)
     if len(out_r) != best_value:  # the incremental values must match a fresh evaluation

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 
 NS = 10**6
@@ -13,6 +14,16 @@ def plan_tables(plan) -> dict[str, dict[str, list]]:
     """Every table of a plan (initial states, switch, deliveries, rejections, shifts) as
     plain lists, for exact comparison of two plans."""
     return {name: frame.to_dict("list") for name, frame in plan.to_tables().items()}
+
+
+def generated_instances() -> st.SearchStrategy[DatacenterInstance]:
+    """Seeded :func:`random_instance` draws: 0–300 requests on 2–6 QPUs, short to long
+    storage, unlimited or tight memory, one or two sources."""
+    return st.builds(
+        lambda n, qpus, t_max, comm, sources, seed: random_instance(
+            n, n_qpus=qpus, t_max=t_max, comm_qubits=comm, n_sources=sources, seed=seed),
+        st.integers(0, 300), st.integers(2, 6), st.sampled_from(["2 ns", "20 ns", "1 us"]),
+        st.sampled_from([None, 1, 2]), st.integers(1, 2), st.integers(0, 10_000))
 
 
 @st.composite

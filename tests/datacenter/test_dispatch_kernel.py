@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from plan_checks import NS, irregular_instances, plan_tables
+from plan_checks import NS, generated_instances, irregular_instances, plan_tables
 
 from qdcopt.datacenter.dispatch_kernel import COMPILED_FROM
 from qdcopt.datacenter.edf import edf
@@ -28,11 +27,8 @@ def _same_plans(inst):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 300), st.integers(2, 6), st.sampled_from(["2 ns", "20 ns", "1 us"]),
-       st.sampled_from([None, 1, 2]), st.integers(1, 2), st.integers(0, 10_000))
-def test_compiled_dispatch_equals_the_reference_engine(n, qpus, t_max, comm, sources, seed):
-    inst = random_instance(n, n_qpus=qpus, t_max=t_max, comm_qubits=comm,
-                           n_sources=sources, seed=seed)
+@given(generated_instances())
+def test_compiled_dispatch_equals_the_reference_engine(inst):
     _same_plans(inst)
 
 

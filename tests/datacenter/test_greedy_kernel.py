@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_checks import plan_tables
+from plan_checks import generated_instances, plan_tables
 
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.greedy import greedy
@@ -18,11 +18,8 @@ from qdcopt.timebase import parse_duration
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 300), st.integers(2, 6), st.sampled_from(["2 ns", "20 ns", "1 us"]),
-       st.sampled_from([None, 1, 2]), st.integers(1, 2), st.integers(0, 10_000))
-def test_compiled_greedy_equals_the_reference_loop(n, qpus, t_max, comm, sources, seed):
-    inst = random_instance(n, n_qpus=qpus, t_max=t_max, comm_qubits=comm,
-                           n_sources=sources, seed=seed)
+@given(generated_instances())
+def test_compiled_greedy_equals_the_reference_loop(inst):
     fast, info = greedy(inst, compiled=True)
     # the reference loop: the retry path with no retry allowed takes requests in the
     # same order and makes the same choices
