@@ -40,6 +40,7 @@ from qdcopt.datacenter.greedy_kernel import (
     change_time,
     first_event_index,
     grown,
+    plan_from_arrays,
     source_arrays,
 )
 from qdcopt.datacenter.instance import DatacenterInstance
@@ -54,7 +55,6 @@ EDF = 0
 SCORING = 1
 """Policy flag of :func:`dispatch_arrays`: score-based dispatching."""
 
-_REASON_NAMES = np.array(["", "no-source", "no-event", "memory"], dtype=object)
 
 # what a policy decides for a source at a decision time
 _SERVE, _SWITCH, _WAIT, _DONE = 0, 1, 2, 3
@@ -133,29 +133,19 @@ def dispatch_plan(instance: DatacenterInstance, method: str, policy: int = EDF,
     """
     out = dispatch_arrays(instance, policy, **weights)
     n_q = instance.n_qpus
-    req = instance.requests
-    src_ids = np.array([s.id for s in instance.sources], dtype=object)
-    # one extra name, "", for the ends of an unset switch (index −1)
-    qname = np.array([q.id for q in instance.qpus] + [""], dtype=object)
 
     def ends(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # pairs coded as a · n_q + b, −1 (both ends −1) for an unset switch
         unset = pairs < 0
-        a = np.where(unset, -1, pairs // n_q)
-        b = np.where(unset, -1, pairs % n_q)
-        return qname[a], qname[b]
+        return np.where(unset, -1, pairs // n_q), np.where(unset, -1, pairs % n_q)
 
-    from_a, from_b = ends(out["rc_from"])
-    to_a, to_b = ends(out["rc_to"])
-    rc = {"source": src_ids[out["rc_source"]], "start": out["rc_start"], "end": out["rc_end"],
-          "from_a": from_a, "from_b": from_b, "to_a": to_a, "to_b": to_b}
-    init = out["init"].tolist()
-    initial = {s.id: (None if init[si] < 0 else
-                      (str(qname[init[si] // n_q]), str(qname[init[si] % n_q])))
-               for si, s in enumerate(instance.sources)}
-    return DatacenterPlan.build(
-        method, initial=initial, reconf=rc,
-        deliveries=(req.id[out["d_request"]], src_ids[out["d_source"]], out["d_event"]),
-        rejected=(req.id[out["rej_request"]], _REASON_NAMES[out["rej_reason"]]))
+    reconf = {"source": out["rc_source"], "start": out["rc_start"], "end": out["rc_end"]}
+    reconf["from_a"], reconf["from_b"] = ends(out["rc_from"])
+    reconf["to_a"], reconf["to_b"] = ends(out["rc_to"])
+    return plan_from_arrays(
+        instance, method, init=ends(out["init"]), reconf=reconf,
+        deliveries=(out["d_request"], out["d_source"], out["d_event"]),
+        rejected=(out["rej_request"], out["rej_reason"]))
 
 
 # -- heaps ---------------------------------------------------------------------------------

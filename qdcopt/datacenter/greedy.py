@@ -33,7 +33,12 @@ import time
 
 import numpy as np
 
-from qdcopt.datacenter.greedy_kernel import greedy_arrays, pick_source, source_arrays
+from qdcopt.datacenter.greedy_kernel import (
+    greedy_arrays,
+    pick_source,
+    plan_from_arrays,
+    source_arrays,
+)
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.highs import SolveInfo
@@ -218,36 +223,25 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
     return plan, info
 
 
-_REASON_CODES = np.array(["", "no-source", "no-event", "memory"], dtype=object)
-
-
 def _greedy_compiled(instance: DatacenterInstance, name: str, step: int, max_attempts: int,
                      started: float) -> tuple[DatacenterPlan, SolveInfo]:
     """The greedy through the compiled loop, as the same plan as the Python loop."""
     out = greedy_arrays(instance, step, max_attempts)
-    req = instance.requests
-    src_ids = np.array([s.id for s in instance.sources], dtype=object)
-    qname = np.array([q.id for q in instance.qpus], dtype=object)
     # retries take requests out of need order: the tables follow the order of decision
     decided = out["decided"]
     served = out["served"][decided]
     ok = served >= 0
-    rc_src = out["rc_source"]
-    rc = {"source": src_ids[rc_src], "start": out["rc_start"], "end": out["rc_end"],
-          "from_a": qname[out["rc_from_a"]], "from_b": qname[out["rc_from_b"]],
-          "to_a": qname[out["rc_to_a"]], "to_b": qname[out["rc_to_b"]]}
-    initial = {s.id: (None if out["init_a"][si] < 0 else
-                      (str(qname[out["init_a"][si]]), str(qname[out["init_b"][si]])))
-               for si, s in enumerate(instance.sources)}
     rejected = decided[~ok]
-    plan = DatacenterPlan.build(
-        name, initial=initial, reconf=rc,
-        deliveries=(req.id[decided[ok]], src_ids[served[ok]], out["event"][decided[ok]]),
-        rejected=(req.id[rejected], _REASON_CODES[out["reason"][rejected]]),
-        shifts=(out["jobs"][out["sh_job"]], req.id[out["sh_request"]], out["sh_delay"]))
+    plan = plan_from_arrays(
+        instance, name, init=(out["init_a"], out["init_b"]),
+        reconf={k: out[f"rc_{k}"] for k in ("source", "start", "end", "from_a", "from_b",
+                                            "to_a", "to_b")},
+        deliveries=(decided[ok], served[ok], out["event"][decided[ok]]),
+        rejected=(rejected, out["reason"][rejected]),
+        shifts=(out["jobs"][out["sh_job"]], out["sh_request"], out["sh_delay"]))
     info = SolveInfo(method=name, status="heuristic", objective=float(ok.sum()),
                      time_s=time.perf_counter() - started,
-                     extra={"reconfigurations": len(rc_src),
+                     extra={"reconfigurations": len(out["rc_source"]),
                             "retries": int(out["attempts"].sum())})
     return plan, info
 

@@ -14,8 +14,12 @@ import numpy as np
 import pandas as pd
 
 from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.plan import DatacenterPlan
 
 NO_CAP = -1
+
+REASONS = np.array(["", "no-source", "no-event", "memory"], dtype=object)
+"""Rejection reasons by the codes of the compiled loops (0: not rejected)."""
 
 
 def capacity_array(instance: DatacenterInstance) -> np.ndarray:
@@ -34,6 +38,58 @@ def source_arrays(instance: DatacenterInstance) -> dict[str, np.ndarray]:
     col = {name: np.array([getattr(s, name) for s in srcs], dtype=np.int64)
            for name in ("start", "period", "t_single", "t_double")}
     return {"ports": ports, **col}
+
+
+def plan_from_arrays(instance: DatacenterInstance, method: str, *,
+                     init: tuple[np.ndarray, np.ndarray],
+                     reconf: dict[str, np.ndarray],
+                     deliveries: tuple[np.ndarray, np.ndarray, np.ndarray],
+                     rejected: tuple[np.ndarray, np.ndarray],
+                     shifts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                     ) -> DatacenterPlan:
+    """The plan of a compiled loop's integer decisions (shared by every compiled loop).
+
+    Parameters
+    ----------
+    instance, method
+        The instance, and the method name recorded in the plan.
+    init
+        Per source, the QPU indices ``(a, b)`` of its initial state (−1: unset).
+    reconf
+        ``source, start, end, from_a, from_b, to_a, to_b``: source and QPU indices (−1
+        for the ends of an unset switch) and ticks of each reconfiguration, in order.
+    deliveries
+        Request positions, source indices and event indices.
+    rejected
+        Request positions and reason codes (:data:`REASONS`).
+    shifts
+        Job ids, request positions and delays of Phase E retries, if any.
+
+    Returns
+    -------
+    DatacenterPlan
+    """
+    req = instance.requests
+    src_ids = np.array([s.id for s in instance.sources], dtype=object)
+    # one extra name, "", for the ends of an unset switch (index −1)
+    qname = np.array([q.id for q in instance.qpus] + [""], dtype=object)
+    rc = {"source": src_ids[reconf["source"]], "start": reconf["start"],
+          "end": reconf["end"]}
+    for end in ("from_a", "from_b", "to_a", "to_b"):
+        rc[end] = qname[reconf[end]]
+    init_a, init_b = init
+    initial = {s.id: (None if init_a[si] < 0 else
+                      (str(qname[init_a[si]]), str(qname[init_b[si]])))
+               for si, s in enumerate(instance.sources)}
+    d_req, d_src, d_evt = deliveries
+    r_req, r_code = rejected
+    extra = {}
+    if shifts is not None:
+        extra["shifts"] = (shifts[0], req.id[shifts[1]], shifts[2])
+    return DatacenterPlan.build(
+        method, initial=initial, reconf=rc,
+        deliveries=(req.id[d_req], src_ids[d_src], d_evt),
+        rejected=(req.id[r_req], REASONS[r_code]), **extra)
 
 
 @numba.njit(cache=True)
