@@ -67,13 +67,20 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
     method
         Method name (see :func:`methods`); the family's first compare method by default.
     options
-        Method options (``time_limit``, ``threads``, ``seed``, ...).
+        Method options (``time_limit``, ``threads``, ``seed``, ...); ``qdcopt methods``
+        lists each method's options, types and defaults.
 
     Returns
     -------
     (plan, SolveInfo)
         The plan and what the method believes about it; judge the plan with
         :func:`validate`.
+
+    Raises
+    ------
+    qdcopt.params.OptionError
+        (a ``ValueError``) for an option the method does not take, or a value of the wrong
+        type or range.
     """
     fam = family_of(instance)
     name = method or fam.compare_methods[0]
@@ -81,7 +88,13 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
         raise ValueError(f"unknown method {name!r} for {fam.name} instances "
                          f"(known: {', '.join(fam.methods)})")
     fn = fam.methods[name]
-    _check_switches(name, fn, options)
+    spec = fam.specs.get(name)
+    if spec is not None:
+        # unknown names, wrong types and values out of range are refused here, before any
+        # work; only the options given are passed, so the method's defaults apply as before
+        options = spec.check(options)
+    else:
+        _check_switches(name, fn, options)
     return fn(instance, **options)
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperCommand
 
 from qdcopt.api import claim_mismatch, load_instance, load_plan, save_plan, solve, validate
 from qdcopt.compare import run_comparison
@@ -69,19 +70,52 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _parse_options(items: list[str] | None, time_limit: float | None, threads: int | None,
                    seed: int | None) -> dict[str, Any]:
+    """Method options from ``-o NAME=VALUE`` and the common flags.
+
+    The flags are checked here (the method's parameter class checks every option again,
+    by name, type and range, when the method is known).
+    """
     opts: dict[str, Any] = {}
     for item in items or []:
         if "=" not in item:
             raise ValueError(f"--option must be NAME=VALUE, got {item!r}")
         key, value = item.split("=", 1)
+        if not key.strip():
+            raise ValueError(f"--option must be NAME=VALUE, got {item!r}")
         try:
             opts[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
             opts[key.strip()] = value
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise ValueError(f"--time-limit must be a finite number of seconds > 0, got {time_limit:g}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {threads}")
+    if seed is not None and not 0 <= seed < 2**31:
+        raise ValueError(f"--seed must be between 0 and {2**31 - 1}, got {seed}")
     for key, value in (("time_limit", time_limit), ("threads", threads), ("seed", seed)):
         if value is not None:
             opts[key] = value
     return opts
+
+
+def _method_names() -> str:
+    from qdcopt.families import family, known_kinds
+
+    names = "; ".join(f"{kind}: {', '.join(family(kind).methods)}" for kind in known_kinds())
+    return f"Methods ({names}). `qdcopt methods` lists their options and defaults."
+
+
+class _MethodsHelp(TyperCommand):
+    """A command whose help ends with the method names, looked up only when the help is
+    shown (loading the families takes most of a second)."""
+
+    @property  # type: ignore[override]
+    def help(self) -> str | None:
+        return f"{self._help}\n\n{_method_names()}" if self._help else self._help
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
 
 
 def _fmt(x: Any) -> str:
@@ -107,11 +141,12 @@ def _print_report(report: Report, title: str) -> None:
         out.print(f"  … {len(report.violations) - 20} more violations")
 
 
-@app.command("solve")
+@app.command("solve", cls=_MethodsHelp)
 @_guard
 def solve_cmd(
     instance: Annotated[Path, typer.Argument(help="Instance file.")],
-    method: Annotated[str | None, typer.Option("--method", "-m", help="Method name.")] = None,
+    method: Annotated[str | None, typer.Option("--method", "-m", help=(
+        "Method name; `qdcopt methods` lists each one's options."))] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Write the plan folder here.")] = None,
     option: OptionOpt = None,
@@ -142,6 +177,31 @@ def solve_cmd(
         err.print(f"[bold red]cross-check failed:[/] {mismatch}")
     if not report.ok or mismatch:
         raise _Exit(1)
+
+
+@app.command("methods")
+@_guard
+def methods_cmd(
+    family_name: Annotated[str | None, typer.Argument(
+        metavar="FAMILY", help="Only this family's methods (datacenter or network).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List every method with its options: type and range, default, what each does."""
+    from qdcopt.families import family, known_kinds
+    from qdcopt.params import describe, render
+
+    kinds = known_kinds()
+    if family_name is not None and family_name not in kinds:
+        raise ValueError(f"unknown family {family_name!r} (known: {', '.join(kinds)})")
+    chosen = [family_name] if family_name else kinds
+    if as_json:
+        print(json.dumps({k: [describe(s) for s in family(k).specs.values()] for k in chosen},
+                         indent=2))
+        return
+    for k in chosen:
+        for line in render(family(k).specs, k):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+        out.print("")
 
 
 @app.command("validate")

@@ -22,6 +22,7 @@ import pandas as pd
 from qdcopt.api import claim_mismatch, save_plan, solve, validate
 from qdcopt.families import family_of
 from qdcopt.highs import SolveInfo, relative_gap
+from qdcopt.params import shared_options
 from qdcopt.report import Report
 
 
@@ -73,6 +74,11 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
         if fam.more_methods is not None:
             names += [m for m in fam.more_methods(instance) if m not in names]
     options = options or {}
+    if fam.specs and all(n in fam.specs for n in names):
+        # every option is checked before the first solve; an option for all methods goes
+        # to those that take it
+        options = shared_options({n: fam.specs[n] for n in names}, options.get("*", {}),
+                                 options)
     plans: dict[str, Any] = {}
     infos: dict[str, SolveInfo] = {}
     reports: dict[str, Report] = {}

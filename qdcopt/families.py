@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from qdcopt.highs import SolveInfo
+from qdcopt.params import MethodSpec
 from qdcopt.report import Report
 
 Method = Callable[..., tuple[Any, SolveInfo]]
@@ -53,6 +54,9 @@ class Family:
         Optional ``more_methods(instance) -> tuple[str, ...]``: methods ``compare`` runs
         besides ``compare_methods`` when they apply to that instance (for example job
         selection when the instance holds circuits).
+    specs
+        Method name → :class:`~qdcopt.params.MethodSpec` (function, parameter class,
+        summary), through which :func:`qdcopt.api.solve` checks a method's options.
     """
 
     name: str
@@ -66,6 +70,7 @@ class Family:
     export: Callable[[Any, Any, Path], list[Path]] | None = None
     more_methods: Callable[[Any], tuple[str, ...]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    specs: Mapping[str, MethodSpec] = field(default_factory=dict)
 
 
 _PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network"}

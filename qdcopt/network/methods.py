@@ -26,8 +26,10 @@ from qdcopt.network.hyperflow_pyomo import solve_pyomo_hyperflow
 from qdcopt.network.hyperpaths import solve_tree_master
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.links import check_variant, link_model, swap_gain
+from qdcopt.network.options import HyperflowParams, LpParams, PyomoLpParams, TreeParams
 from qdcopt.network.plan import HYPERFLOW, LATENCY, NetworkPlan, plan_from_flows, plan_from_trees
 from qdcopt.network.trees import greedy_trees, iterative_trees
+from qdcopt.params import MethodSpec
 
 
 def _options(time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,
@@ -147,11 +149,21 @@ def method_greedy(instance: NetworkInstance, *, variant: str = "published",
     return _tree_method("greedy", instance, variant, greedy_trees)
 
 
-METHODS = {
-    "lp": method_lp,
-    "lp_hyperflow": method_lp_hyperflow,
-    "lp_pruned": method_lp_pruned,
-    "lp_pyomo": method_lp_pyomo,
-    "iterative": method_iterative,
-    "greedy": method_greedy,
-}
+SPECS = {spec.name: spec for spec in (
+    MethodSpec("lp", method_lp, LpParams,
+               "exact hyperflow LP by column generation over swapping trees"),
+    MethodSpec("lp_hyperflow", method_lp_hyperflow, HyperflowParams,
+               "state/swap hyperflow LP priced to the full-hypergraph optimum"),
+    MethodSpec("lp_pruned", method_lp_pruned, HyperflowParams,
+               "hyperflow LP on the pruned hypergraph only (a lower bound)"),
+    MethodSpec("lp_pyomo", method_lp_pyomo, PyomoLpParams,
+               "pyomo statement of the hyperflow LP (small instances)"),
+    MethodSpec("iterative", method_iterative, TreeParams,
+               "optimal swapping trees one request at a time"),
+    MethodSpec("greedy", method_greedy, TreeParams,
+               "shortest-path balanced trees one request at a time"),
+)}
+"""Method name → its registration (function, parameter class, summary)."""
+
+METHODS = {name: spec.fn for name, spec in SPECS.items()}
+"""Method name → function."""

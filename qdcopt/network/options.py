@@ -1,0 +1,49 @@
+"""The options of every family-B method: one frozen parameter class per method.
+
+Defaults are those of the method functions (a test keeps them equal); see
+:mod:`qdcopt.params` for how options are checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from qdcopt.network.links import VARIANTS
+from qdcopt.params import MethodParams, option
+
+_LP_USES = ("time_limit", "threads", "seed", "verbose")
+
+
+@dataclass(frozen=True)
+class TreeParams(MethodParams):
+    """Options of the tree heuristics ``iterative`` and ``greedy``."""
+
+    variant: str = option("published", "hyperflow model variant", choices=VARIANTS)
+
+
+@dataclass(frozen=True)
+class PyomoLpParams(TreeParams):
+    """Options of ``lp_pyomo``."""
+
+    lp_method: str = option("choose", "HiGHS LP algorithm", choices=("choose", "simplex", "ipm"))
+
+    USES: ClassVar[tuple[str, ...]] = _LP_USES
+
+
+@dataclass(frozen=True)
+class LpParams(PyomoLpParams):
+    """Options of ``lp`` (column generation over swapping trees)."""
+
+    objective: str = option("sum", "sum of weighted rates, or the smallest rate",
+                            choices=("sum", "maxmin"))
+    per_request: int = option(8, "trees priced in per request and round", ge=1)
+
+
+@dataclass(frozen=True)
+class HyperflowParams(PyomoLpParams):
+    """Options of ``lp_hyperflow`` and ``lp_pruned``."""
+
+    objective: str = option("sum", "sum of weighted rates, or the smallest rate",
+                            choices=("sum", "maxmin"))
+    k_paths: int = option(10, "shortest paths per request in the pruned hypergraph", ge=1)
