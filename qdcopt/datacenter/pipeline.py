@@ -2,11 +2,13 @@
 
 Job buffer (A) → QPU allocation and remapping (B) → request extraction (C) → scheduling
 (D, with the greedy, EDF or scoring scheduler, or any scheduler named in the family's
-method table) → Phase E retries (``pipeline-retry``: the greedy's delays of a failed
-request and the rest of its job) → a job with an unserved request is ejected (F–G) and
-the remaining jobs are allocated and scheduled again, until every running job is fully
-served (or ``max_rounds`` is reached; the jobs still failing are then ejected as they
-stand, which keeps the plan valid) → the switch plan and the runtime estimate (H).
+method table) → Phase E retries (``pipeline-retry``: a failed request and the rest of its
+job are delayed by δ and scheduled again — inside the greedy's loop when the scheduler is
+the greedy, around the scheduler otherwise, see :func:`retry_schedule`) → a job with an
+unserved request is ejected (F–G) and the remaining jobs are allocated and scheduled
+again, until every running job is fully served (or ``max_rounds`` is reached; the jobs
+still failing are then ejected as they stand, which keeps the plan valid) → the switch
+plan and the runtime estimate (H).
 
 Allocation takes jobs in buffer order (instance order):
 
@@ -44,9 +46,10 @@ from qdcopt.datacenter.instance import DatacenterInstance, Requests
 from qdcopt.datacenter.jobs import fits_datacenter
 from qdcopt.datacenter.placement import allocate_qpus
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.validate import effective_need
+from qdcopt.datacenter.validate import effective_need, running_sum_by_group
 from qdcopt.errors import InstanceError
 from qdcopt.highs import SolveInfo
+from qdcopt.timebase import parse_duration
 
 MODES = ("sequential", "parallel")
 
@@ -119,8 +122,12 @@ def allocate(instance: DatacenterInstance, active: list[int], mode: str,
 
 def schedule_decisions(instance: DatacenterInstance, decisions: list[JobDecision],
                        scheduler: str, method: str, options: dict[str, Any],
+                       retry: tuple[int, int] | None = None,
                        ) -> tuple[DatacenterPlan, DatacenterInstance, list[str]]:
     """Schedule the accepted jobs of ``decisions`` and eject those not fully served.
+
+    ``retry`` = (delay in ticks, attempts per request) runs the scheduler under Phase E
+    (:func:`retry_schedule`).
 
     Returns
     -------
@@ -136,7 +143,10 @@ def schedule_decisions(instance: DatacenterInstance, decisions: list[JobDecision
     sub = DatacenterInstance(name=derived.name, qpus=derived.qpus, sources=derived.sources,
                              t_max=derived.t_max, requests=subset(req, mask),
                              min_fidelity=derived.min_fidelity, file=derived.file)
-    plan, _ = scheduler_by_name(scheduler)(sub, **options)
+    if retry is None:
+        plan, _ = scheduler_by_name(scheduler)(sub, **options)
+    else:
+        plan = retry_schedule(sub, scheduler, options, *retry)
     plan, ejected = enforce_all_or_nothing(plan, sub)
     reason = {d.job: (d.reason or "not-selected") for d in decisions if not d.accepted}
     out_rej = [(r, "job-ejected" if reason.get(j) == "job-ejected" else "not-selected")
@@ -153,6 +163,56 @@ def schedule_decisions(instance: DatacenterInstance, decisions: list[JobDecision
                   plan.rejected_reason.tolist() + [w for _, w in out_rej]),
         shifts=(plan.shift_job, plan.shift_request, plan.shift_delay))
     return with_jobs(plan, instance, method, final), derived, ejected
+
+
+def retry_schedule(instance: DatacenterInstance, scheduler: str, options: dict[str, Any],
+                   step: int, max_attempts: int) -> DatacenterPlan:
+    """Phase E around any scheduler: schedule, then delay each job's first rejected
+    request and the rest of its job by ``step`` ticks and schedule again, until no job has
+    a rejected request with attempts left (``max_attempts`` per request).
+
+    The scheduler sees the delayed need times; the plan records the delays as job shifts,
+    which the validator replays to the same need times.  Each attempt is a full run of
+    the scheduler (all jobs' first failures are delayed together), so this costs up to
+    ``max_attempts`` runs per failing request of a job.
+    """
+    fn = scheduler_by_name(scheduler)
+    req = instance.requests
+    pos = req.index()
+    _, job_code = np.unique(req.job.astype(str), return_inverse=True)
+    # job order of the validator's shifts: need time, then position
+    order = np.lexsort((np.arange(len(req)), req.t_need, job_code))
+    rank = np.empty(len(req), dtype=np.int64)
+    rank[order] = np.arange(len(req))
+    add = np.zeros(len(req), dtype=np.int64)
+    attempts = np.zeros(len(req), dtype=np.int64)
+    while True:
+        need = req.t_need.copy()
+        need[order] += running_sum_by_group(add[order], job_code[order])
+        shifted = DatacenterInstance(
+            name=instance.name, qpus=instance.qpus, sources=instance.sources,
+            t_max=instance.t_max, min_fidelity=instance.min_fidelity, file=instance.file,
+            requests=Requests.from_columns(req.id, req.job, req.a, req.b, need))
+        plan, _ = fn(shifted, **options)
+        first: dict[str, int] = {}
+        for rid in plan.rejected_request.tolist():
+            i = pos[rid]
+            j = req.job[i]
+            if j not in first or rank[i] < rank[first[j]]:
+                first[j] = i
+        grow = [i for i in first.values() if attempts[i] < max_attempts]
+        if not grow:
+            break
+        for i in grow:
+            attempts[i] += 1
+            add[i] += step
+    delayed = np.flatnonzero(add)
+    rc = plan.reconfigurations
+    return DatacenterPlan.build(
+        plan.method, initial=plan.initial, reconf=rc.columns(),
+        deliveries=(plan.delivery_request, plan.delivery_source, plan.delivery_event),
+        rejected=(plan.rejected_request.tolist(), plan.rejected_reason.tolist()),
+        shifts=(req.job[delayed], req.id[delayed], add[delayed]))
 
 
 def overlaps(instance: DatacenterInstance, plan: DatacenterPlan, derived: DatacenterInstance,
@@ -222,8 +282,10 @@ def run_pipeline(instance: DatacenterInstance, *, mode: str = "parallel",
     scheduler
         Name of the scheduling method (``greedy``, ``edf``, ``scoring``...).
     retries
-        Phase E: the greedy's retries (delay ``delta``, ``max_attempts`` per request);
-        the scheduler must then be ``greedy``.
+        Phase E: delay a failed request and the rest of its job by ``delta`` and try
+        again, ``max_attempts`` times per request — the greedy's own retries when the
+        scheduler is ``greedy`` or ``greedy-retry``, :func:`retry_schedule` around any
+        other scheduler.
     max_rounds
         Allocate–schedule–eject rounds (default: number of jobs + 1).
     eject
@@ -249,10 +311,14 @@ def run_pipeline(instance: DatacenterInstance, *, mode: str = "parallel",
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     name = method or f"pipeline-{mode}" + ("-retry" if retries else "")
     sched_opts = dict(options)
+    retry: tuple[int, int] | None = None
     if retries:
-        if scheduler != "greedy":
-            raise ValueError("Phase E retries are the greedy's: use scheduler='greedy'")
-        sched_opts.update(retries=True, delta=delta, max_attempts=max_attempts)
+        if scheduler == "greedy":
+            sched_opts.update(retries=True, delta=delta, max_attempts=max_attempts)
+        elif scheduler == "greedy-retry":
+            sched_opts.update(delta=delta, max_attempts=max_attempts)
+        else:
+            retry = (parse_duration(delta, allow_zero=False), max_attempts)
     specs = instance.job_specs
     caps = [q.data_qubits for q in instance.qpus]
     too_large = {j for j, s in enumerate(specs)
@@ -269,7 +335,7 @@ def run_pipeline(instance: DatacenterInstance, *, mode: str = "parallel",
                                                     reason=dropped.get(j, "not-selected"))
                      for j, s in enumerate(specs)]
         plan, derived, ejected = schedule_decisions(instance, decisions, scheduler, name,
-                                                    sched_opts)
+                                                    sched_opts, retry)
         decisions = _decisions_of(plan, decisions)
         late = overlaps(instance, plan, derived, decisions) if retries else {}
         if not ejected and not late:
@@ -327,10 +393,9 @@ def pipeline_parallel(instance: DatacenterInstance, *, scheduler: str = "greedy"
 
 
 def pipeline_retry(instance: DatacenterInstance, *, mode: str = "parallel",
-                   **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
-    """Paper-000 pipeline in parallel with Phase E retries of the greedy (δ = 1 ns,
-    10 attempts unless given; see :func:`run_pipeline`)."""
+                   scheduler: str = "greedy", **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
+    """Paper-000 pipeline in parallel with Phase E retries (δ = 1 ns, 10 attempts unless
+    given), scheduling with ``scheduler`` (see :func:`run_pipeline`)."""
     options.pop("retries", None)
-    options.pop("scheduler", None)
-    return run_pipeline(instance, mode=mode, scheduler="greedy", retries=True,
+    return run_pipeline(instance, mode=mode, scheduler=scheduler, retries=True,
                         method="pipeline-retry", **options)
