@@ -182,6 +182,9 @@ class MethodParams:
     """Name of an option naming another method (a scheduler) that takes the options this
     class does not know; ``None``: unknown options are refused."""
 
+    NOT_FORWARDED: ClassVar[tuple[str, ...]] = ()
+    """Options of the scheduler this method sets itself (refused, not forwarded)."""
+
     def __post_init__(self) -> None:
         for rule in self.rules().values():
             object.__setattr__(self, rule.name, rule.check(getattr(self, rule.name)))
@@ -272,9 +275,10 @@ class MethodSpec:
         target = self._target(params)
         if target is None:
             raise self._unknown(next(iter(rest)), tuple(rules))
-        known = tuple(rules) + tuple(n for n in target.params.rules() if n not in rules)
+        known = tuple(rules) + tuple(n for n in target.params.rules()
+                                     if n not in rules and n not in self.params.NOT_FORWARDED)
         for key in rest:
-            if key not in target.params.rules():
+            if key not in target.params.rules() or key in self.params.NOT_FORWARDED:
                 raise self._unknown(key, known, target)
         out.update(target.check(rest))
         return out

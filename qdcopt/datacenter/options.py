@@ -116,6 +116,8 @@ class PipelineRetryParams(JobParams):
     eject: str = option("first", "eject the first failed job per round, or all at once",
                         choices=("first", "all"))
 
+    NOT_FORWARDED: ClassVar[tuple[str, ...]] = ("retries",)
+
 
 @dataclass(frozen=True)
 class SelectMilpParams(JobParams):

@@ -1,0 +1,170 @@
+"""The parameter classes of the methods: names, types, ranges, defaults and the listing."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+
+import pytest
+
+from qdcopt.datacenter import SPECS as DC_SPECS
+from qdcopt.datacenter.greedy import greedy
+from qdcopt.datacenter.options import GreedyParams, MilpParams, SelectMilpParams
+from qdcopt.datacenter.pipeline import run_pipeline
+from qdcopt.families import family, known_kinds
+from qdcopt.network import FAMILY as NETWORK
+from qdcopt.network.methods import _options as network_solver_options
+from qdcopt.params import (
+    MethodParams,
+    OptionError,
+    UnknownOptionError,
+    describe,
+    render,
+    shared_options,
+)
+
+ALL = [(kind, name) for kind in known_kinds() for name in family(kind).methods]
+
+
+@pytest.mark.parametrize(("kind", "name"), ALL)
+def test_every_method_is_registered_with_a_documented_parameter_class(kind, name):
+    fam = family(kind)
+    spec = fam.specs[name]
+    assert spec.fn is fam.methods[name] and spec.name == name and spec.summary
+    assert issubclass(spec.params, MethodParams)
+    for rule in spec.params.rules().values():
+        assert rule.doc, (name, rule.name)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.params().threads = 2  # type: ignore[misc]
+
+
+def _signature_defaults(fn):
+    return {n: p.default for n, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+@pytest.mark.parametrize(("kind", "name"), ALL)
+def test_defaults_are_those_of_the_method_function(kind, name):
+    """The listing shows the defaults the method really uses: every option the function
+    (or, for the pipelines, the pipeline it runs) names has the same default."""
+    spec = family(kind).specs[name]
+    defaults = _signature_defaults(spec.fn)
+    if name == "greedy-retry":
+        defaults = {**_signature_defaults(greedy), **defaults}
+    if name.startswith("pipeline-"):
+        defaults = {**_signature_defaults(run_pipeline), **defaults}
+    if name.startswith("lp"):  # the HiGHS options of the network LPs
+        defaults = {**_signature_defaults(network_solver_options), **defaults}
+    rules = spec.params.rules()
+    for option in spec.params.own():  # each option the method declares, the function takes
+        assert option in defaults, (name, option)
+        assert rules[option].default == defaults[option], (name, option)
+    for option in spec.params.USES:
+        if option in defaults:
+            assert rules[option].default == defaults[option], (name, option)
+
+
+def test_unknown_name_lists_the_known_options_and_the_closest():
+    with pytest.raises(UnknownOptionError) as exc:
+        DC_SPECS["greedy"].check({"time_limt": 5})
+    text = str(exc.value)
+    assert text.startswith("option time_limt:")
+    assert "did you mean time_limit?" in text
+    for name in ("delta", "max_attempts", "compiled", "retries", "time_limit", "threads"):
+        assert name in text
+    with pytest.raises(UnknownOptionError, match=r"option varient: method lp .*variant"):
+        NETWORK.specs["lp"].check({"varient": "x"})
+
+
+@pytest.mark.parametrize(("name", "options", "fragment"), [
+    ("greedy-retry", {"max_attempts": "lots"}, "max_attempts: must be an integer >= 0"),
+    ("greedy-retry", {"max_attempts": -3}, "max_attempts: must be an integer >= 0"),
+    ("greedy-retry", {"max_attempts": 2.5}, "max_attempts: must be an integer"),
+    ("greedy-retry", {"max_attempts": True}, "max_attempts: must be an integer"),
+    ("greedy", {"retries": 1}, "retries: must be true or false"),
+    ("greedy", {"retries": "maybe"}, "retries: must be true or false"),
+    ("greedy", {"delta": "x"}, "delta: must be a positive duration"),
+    ("greedy", {"delta": 0}, "delta: must be a positive duration"),
+    ("greedy", {"delta": "-1 ns"}, "delta: must be a positive duration"),
+    ("milp", {"time_limit": -5}, "time_limit: must be a finite number > 0"),
+    ("milp", {"time_limit": 0}, "time_limit: must be a finite number > 0"),
+    ("milp", {"time_limit": math.nan}, "time_limit: must be a finite number > 0"),
+    ("milp", {"time_limit": math.inf}, "time_limit: must be a finite number > 0"),
+    ("milp", {"threads": 0}, "threads: must be an integer >= 1"),
+    ("milp", {"threads": -4}, "threads: must be an integer >= 1"),
+    ("milp", {"seed": -1}, "seed: must be an integer >= 0"),
+    ("milp", {"mip_gap": 2}, "mip_gap: must be a finite number >= 0 and <= 1"),
+    ("milp", {"builder": "numpy"}, "builder: must be one of auto, pyomo, arrays"),
+    ("milp", {"penalty": "high"}, "penalty: must be a finite number >= 0 (or null)"),
+    ("scoring", {"alpha": math.nan}, "alpha: must be a finite number >= 0"),
+    ("scoring", {"breadth": 0}, "breadth: must be an integer >= 1"),
+    ("pipeline-retry", {"mode": "serial"}, "mode: must be one of sequential, parallel"),
+    ("pipeline-retry", {"scheduler": "fifo"}, "scheduler: must be one of greedy"),
+    ("select-milp", {"delay_step": "soon"}, "delay_step: must be a positive duration"),
+])
+def test_values_of_the_wrong_type_or_range_are_refused(name, options, fragment):
+    with pytest.raises(OptionError) as exc:
+        DC_SPECS[name].check(options)
+    assert not isinstance(exc.value, UnknownOptionError)
+    assert str(exc.value).startswith("option " + fragment), str(exc.value)
+    assert f"(method {name})" in str(exc.value)
+
+
+def test_values_are_converted_and_only_the_given_ones_returned():
+    got = DC_SPECS["milp"].check({"time_limit": 5, "penalty": None, "anneal": False})
+    assert got == {"time_limit": 5.0, "penalty": None, "anneal": False}
+    assert isinstance(got["time_limit"], float)
+    assert DC_SPECS["greedy"].check({}) == {}
+    assert DC_SPECS["greedy"].check({"delta": "2 ns"}) == {"delta": "2 ns"}
+    assert DC_SPECS["select-milp"].check({"delay_step": None}) == {"delay_step": None}
+
+
+def test_parameter_objects_check_values_built_in_python():
+    p = GreedyParams(max_attempts=3, delta=2e-9)
+    assert p.max_attempts == 3 and p.values()["delta"] == 2e-9
+    with pytest.raises(OptionError, match="max_attempts"):
+        GreedyParams(max_attempts=-3)
+    assert MilpParams(time_limit=None).time_limit is None
+    assert DC_SPECS["milp"].parameters({"threads": 4}).threads == 4
+
+
+def test_options_of_the_scheduler_are_checked_through_the_job_method():
+    spec = DC_SPECS["pipeline-retry"]
+    assert spec.check({"scheduler": "milp", "penalty": 1}) == {"scheduler": "milp",
+                                                              "penalty": 1.0}
+    assert spec.check({"alpha": 2, "scheduler": "scoring"})["alpha"] == 2.0
+    with pytest.raises(UnknownOptionError, match=r"option penalty: method pipeline-retry "
+                       r"\(with scheduler=edf\) has no such option"):
+        spec.check({"scheduler": "edf", "penalty": 1})
+    with pytest.raises(OptionError, match="option penalty: must be a finite number"):
+        spec.check({"scheduler": "milp", "penalty": "x"})
+    with pytest.raises(UnknownOptionError, match="option retries"):
+        spec.check({"retries": False})  # pipeline-retry always retries: not an option
+    assert SelectMilpParams.FORWARD == "scheduler"
+
+
+def test_options_shared_by_several_methods_go_to_those_that_take_them():
+    specs = {n: DC_SPECS[n] for n in ("greedy", "scoring", "milp")}
+    out = shared_options(specs, {"alpha": 2, "time_limit": 3}, {"milp": {"penalty": 0.5}})
+    assert out == {"greedy": {"time_limit": 3}, "scoring": {"alpha": 2, "time_limit": 3},
+                   "milp": {"penalty": 0.5, "time_limit": 3}}
+    with pytest.raises(UnknownOptionError, match="option alpah: none of the methods"):
+        shared_options(specs, {"alpah": 2}, {})
+    with pytest.raises(OptionError, match="option alpha: must be a finite number"):
+        shared_options(specs, {"alpha": "x"}, {})
+
+
+def test_listing_shows_every_method_option_type_and_default():
+    lines = render(DC_SPECS, "datacenter")
+    text = "\n".join(lines)
+    for name, spec in DC_SPECS.items():
+        assert f"  {name}: {spec.summary}" in text
+    row = next(line for line in lines if line.strip().startswith("max_attempts"))
+    assert row.split()[:4] == ["max_attempts", "int", ">=", "0"] and " 10 " in row
+    assert any(line.split()[:2] == ["builder", "{auto,pyomo,arrays}"] for line in lines)
+    data = describe(NETWORK.specs["lp"])
+    assert [o["name"] for o in data["options"]][:4] == ["variant", "lp_method", "objective",
+                                                         "per_request"]
+    assert {"name": "per_request", "type": "int >= 1", "default": 8,
+            "doc": "trees priced in per request and round"} in data["options"]
