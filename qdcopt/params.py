@@ -347,24 +347,35 @@ def describe(spec: MethodSpec) -> dict[str, Any]:
             "forwards_to": spec.params.FORWARD}
 
 
+_TYPE_WIDTH = 26
+"""Widest type a listing shows in its column."""
+
+
 def render(specs: Mapping[str, MethodSpec], family: str) -> list[str]:
     """Text lines listing every method of a family with its options, types and defaults."""
+    common = list(MethodParams.rules().values())
+    rows = {name: [spec.params.rules()[n] for n in spec.params.shown()]
+            for name, spec in specs.items()}
+    every = common + [r for rules in rows.values() for r in rules]
+
+    def kind(r: _Rule) -> str:  # long lists of choices go after the description
+        return "str" if r.choices and len(r.type_text()) > _TYPE_WIDTH else r.type_text()
+
+    wide = (max(len(r.name) for r in every), max(len(kind(r)) for r in every),
+            max(len(_default(r.default)) for r in every))
+
+    def row(r: _Rule) -> str:
+        doc = r.doc if kind(r) == r.type_text() else f"{r.doc}: {', '.join(r.choices or ())}"
+        return (f"      {r.name:<{wide[0]}}  {kind(r):<{wide[1]}}  "
+                f"{_default(r.default):<{wide[2]}}  {doc}")
+
     lines = [f"{family} methods"]
-    for spec in specs.values():
-        lines.append("")
-        lines.append(f"  {spec.name}: {spec.summary}")
-        rules = spec.params.rules()
-        for name in spec.params.shown():
-            r = rules[name]
-            lines.append(f"      {name:<16} {r.type_text():<26} {_default(r.default):<10} {r.doc}")
+    for name, spec in specs.items():
+        lines += ["", f"  {name}: {spec.summary}", *map(row, rows[name])]
         if spec.params.FORWARD is not None:
             lines.append(f"      (other options go to the method named by "
                          f"{spec.params.FORWARD})")
-    common = MethodParams.rules()
-    lines.append("")
-    lines.append("  every method also accepts (and the heuristics ignore):")
-    for r in common.values():
-        lines.append(f"      {r.name:<16} {r.type_text():<26} {_default(r.default):<10} {r.doc}")
+    lines += ["", "  every method also accepts (and the heuristics ignore):", *map(row, common)]
     return lines
 
 

@@ -155,6 +155,13 @@ def test_options_shared_by_several_methods_go_to_those_that_take_them():
         shared_options(specs, {"alpha": "x"}, {})
 
 
+def test_scheduler_choices_are_the_registered_schedulers():
+    from qdcopt.datacenter import SCHEDULER_SPECS
+    from qdcopt.datacenter.options import SCHEDULER_NAMES
+
+    assert tuple(SCHEDULER_SPECS) == SCHEDULER_NAMES
+
+
 def test_listing_shows_every_method_option_type_and_default():
     lines = render(DC_SPECS, "datacenter")
     text = "\n".join(lines)
