@@ -352,8 +352,8 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
     """Eject every job with a rejected request (Phases F-G).
 
     Its deliveries become rejections (reason ``job-ejected``) and its shifts are
-    dropped.  Removing deliveries keeps a valid plan valid: the switch timeline stays
-    as it is and memories only hold fewer pairs.
+    dropped; the switch timeline is then rebuilt for the deliveries that stay
+    (:func:`serving_timeline`), so no move is left for an ejected job.
 
     Returns
     -------
@@ -371,7 +371,7 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
     ordered = sorted(first, key=lambda j: (first[j], j))
     failed = set(ordered)
     if not failed:
-        return plan, ordered
+        return serving_timeline(plan, derived), ordered
     keep = np.array([job_of[r] not in failed for r in plan.delivery_request.tolist()],
                     dtype=bool)
     rc = plan.reconfigurations
@@ -387,7 +387,53 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
                     plan.delivery_event[keep]),
         rejected=(rej_req, rej_why),
         shifts=(plan.shift_job[sh], plan.shift_request[sh], plan.shift_delay[sh]))
-    return new, ordered
+    return serving_timeline(new, derived), ordered
+
+
+def serving_timeline(plan: DatacenterPlan, derived: DatacenterInstance) -> DatacenterPlan:
+    """``plan`` with the switch timeline its deliveries need, and no other move.
+
+    A job-level plan loses deliveries when jobs are ejected; the moves made for them
+    would stay in the timeline (and in the exported switch control instructions) although
+    no delivery uses them.  The timeline is therefore rebuilt from the deliveries that
+    stay by :func:`~qdcopt.datacenter.switch_plan.plan_from_deliveries`: each source
+    starts in the pair it serves first (setting up costs nothing) and changes only
+    between deliveries to different pairs, with the instance's own reconfiguration
+    rule.  The deliveries, rejections and shifts are kept as they are.  Should a change
+    not fit between two kept deliveries (they were served before, so the change that
+    served them fits), the plan is returned unchanged rather than lose a delivery.
+
+    Parameters
+    ----------
+    plan
+        A plan of ``derived``'s requests.
+    derived
+        The instance whose requests the plan serves (a job-level plan's derived instance).
+
+    Returns
+    -------
+    DatacenterPlan
+        The plan with its switch timeline rebuilt (no job table; the caller adds it).
+    """
+    from qdcopt.datacenter.switch_plan import plan_from_deliveries
+
+    rindex = derived.requests.index()
+    sindex = derived.source_index()
+    try:
+        deliveries = [(rindex[r], sindex[s], int(k)) for r, s, k in zip(
+            plan.delivery_request.tolist(), plan.delivery_source.tolist(),
+            plan.delivery_event.tolist(), strict=True)]
+    except KeyError:  # names outside the instance: leave it to the validator to report
+        return plan
+    rebuilt, dropped = plan_from_deliveries(derived, plan.method, deliveries)
+    if dropped or rebuilt.n_accepted != plan.n_accepted:
+        return plan
+    return DatacenterPlan.build(
+        plan.method, initial=rebuilt.initial, reconf=rebuilt.reconfigurations.columns(),
+        deliveries=(rebuilt.delivery_request, rebuilt.delivery_source,
+                    rebuilt.delivery_event),
+        rejected=(plan.rejected_request, plan.rejected_reason),
+        shifts=(plan.shift_job, plan.shift_request, plan.shift_delay))
 
 
 def with_jobs(plan: DatacenterPlan, instance: DatacenterInstance, method: str,
