@@ -237,10 +237,12 @@ def compare_cmd(
 
 def _print_table(name: str, table: Any) -> None:
     shown = ["method", "valid", "objective", "bound", "gap_to_best_bound", "time_s", "status"]
-    extra = [c for c in ("acceptance_ratio", "reconfigurations", "peak_stored_pairs_max",
-                         "aggregate_rate", "min_rate") if c in table.columns]
+    extra = [c for c in ("bound_over_candidates", "acceptance_ratio", "reconfigurations",
+                         "peak_stored_pairs_max", "aggregate_rate", "min_rate")
+             if c in table.columns]
     short = {"gap_to_best_bound": "gap", "acceptance_ratio": "accepted/all",
-             "reconfigurations": "reconf", "peak_stored_pairs_max": "peak mem"}
+             "reconfigurations": "reconf", "peak_stored_pairs_max": "peak mem",
+             "bound_over_candidates": "bound (cand.)"}
     t = Table(title=f"compare {name}")
     for c in shown + extra:
         t.add_column(short.get(c, c), justify="left" if c in ("method", "status") else "right")

@@ -148,3 +148,13 @@ def test_plain_optimal_only_when_every_job_that_fits_runs(tmp_path, objective):
     inst = _load(tmp_path, SPARSE, "sparse")
     _, info = select_milp(inst, objective=objective, time_limit=20.0)
     assert info.status == "optimal"  # the one job runs: no plan runs more
+
+
+def test_compare_keeps_the_candidate_bound_apart(tmp_path):
+    inst = _load(tmp_path, SPARSE, "sparse")
+    result = qdcopt.run_comparison(inst, ["select-milp", "pipeline-parallel"])
+    row = result.table.set_index("method").loc["select-milp"]
+    assert math.isnan(row["bound"]) and math.isnan(row["gap_to_best_bound"])
+    assert row["bound_over_candidates"] == 1
+    assert row["status"] == "optimal_over_candidates"
+    assert result.problems == ()
