@@ -21,27 +21,54 @@ from qdcopt.tables import read_folder, write_folder
 GRAPH_SUFFIXES = (".gml", ".graphml")
 
 
-def load_instance(path: str | Path, **graph_options: Any) -> Any:
-    """Load and check an instance file of any family.
+def load_instance(path: str | Path | Any, **graph_options: Any) -> Any:
+    """Load and check an instance of any family.
 
     Parameters
     ----------
     path
-        A TOML or JSON instance (its ``kind`` names the family, ``"datacenter"`` by
-        default), or a GML/GraphML network graph (family ``network``).
+        A TOML or JSON instance file (its ``kind`` names the family, ``"datacenter"`` by
+        default), a GML/GraphML network graph file or a ``networkx`` graph (family
+        ``network``), or an instance document (a ``dict`` laid out as the files are; it
+        may hold what files cannot, such as a qiskit ``QuantumCircuit`` as a job's
+        ``circuit``; relative file names in it are read from the working folder).
     graph_options
-        Physical parameters for graph files (see ``qdcopt.network``).
+        For graphs only: ``requests`` (a text such as ``"A-B,C-D"`` or node-id pairs),
+        ``random_requests`` (K) and ``seed``, and physical parameters (see
+        :mod:`qdcopt.network.graphs`).
 
     Raises
     ------
     InstanceError
         On the first broken rule, naming the file, the field and the rule.
     """
+    if isinstance(path, dict):
+        if graph_options:
+            raise ValueError(f"options {', '.join(sorted(graph_options))} apply only to graphs")
+        where = Path("<document>")
+        kind = path.get("kind", "datacenter")
+        if kind not in known_kinds():
+            raise InstanceError(where, "kind", f"must be one of {', '.join(known_kinds())}, "
+                                f"got {kind!r}")
+        return family(kind).load(where, path)
+    if not isinstance(path, (str, Path)):
+        from qdcopt.network.graphs import is_graph, network_instance_from_graph
+
+        if is_graph(path):
+            return network_instance_from_graph(path, **graph_options)
+        raise TypeError("load_instance takes a file name, a networkx graph or a document "
+                        f"(dict), got {type(path).__name__}")
     path = Path(path)
     if path.suffix.lower() in GRAPH_SUFFIXES:
-        from qdcopt.network.instance import load_graph_file
+        from qdcopt.network.graphs import load_graph_file
 
         return load_graph_file(path, **graph_options)
+    if graph_options:
+        # --requests / --random-requests name the requests of a graph; an instance file
+        # names its own, and silently ignoring the options would hide a mistake
+        raise InstanceError(path, "", f"{', '.join(sorted(graph_options))}: apply only to "
+                            f"graph files ({', '.join(GRAPH_SUFFIXES)}); this file names its "
+                            "own requests")
     document = read_document(path)
     kind = document.get("kind", "datacenter")
     if kind not in known_kinds():

@@ -39,6 +39,24 @@ OptionOpt = Annotated[list[str] | None, typer.Option(
 TimeOpt = Annotated[float | None, typer.Option(help="Time limit per solve, seconds.")]
 ThreadsOpt = Annotated[int | None, typer.Option(help="Solver threads.")]
 SeedOpt = Annotated[int | None, typer.Option(help="Random seed.")]
+RequestsOpt = Annotated[str | None, typer.Option(
+    "--requests", help="Requests of a graph file (.gml/.graphml) as node-id pairs, e.g. "
+    "'A-B,C-D'. Join ids that contain '-' with '~' or '->' ('New-York~Boston'); separate "
+    "pairs with ';' when ids contain ','.")]
+RandomRequestsOpt = Annotated[int | None, typer.Option(
+    "--random-requests", help="Requests of a graph file: K distinct random node pairs joined "
+    "by a path, seeded by --seed (0 when not given).")]
+
+
+def _load(path: Path, requests: str | None, random_requests: int | None,
+          seed: int | None) -> Any:
+    """Load an instance; the request options go to graph files (refused for others)."""
+    graph: dict[str, Any] = {}
+    if requests is not None:
+        graph["requests"] = requests
+    if random_requests is not None:
+        graph.update(random_requests=random_requests, seed=0 if seed is None else seed)
+    return load_instance(path, **graph)
 
 
 class _Exit(Exception):
@@ -153,10 +171,12 @@ def solve_cmd(
     time_limit: TimeOpt = None,
     threads: ThreadsOpt = None,
     seed: SeedOpt = None,
+    requests: RequestsOpt = None,
+    random_requests: RandomRequestsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Solve INSTANCE with one method, validate the plan, optionally save it."""
-    inst = load_instance(instance)
+    inst = _load(instance, requests, random_requests, seed)
     opts = _parse_options(option, time_limit, threads, seed)
     plan, info = solve(inst, method, **opts)
     report = validate(inst, plan)
@@ -209,10 +229,13 @@ def methods_cmd(
 def validate_cmd(
     instance: Annotated[Path, typer.Argument(help="Instance file.")],
     plan_dir: Annotated[Path, typer.Argument(help="Plan folder (CSV files + plan.json).")],
+    requests: RequestsOpt = None,
+    random_requests: RandomRequestsOpt = None,
+    seed: SeedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Replay the plan in PLAN_DIR against INSTANCE and report every broken rule."""
-    inst = load_instance(instance)
+    inst = _load(instance, requests, random_requests, seed)
     plan, info = load_plan(plan_dir)
     if plan.family != inst.family:
         raise ValueError(f"{plan_dir} holds a {plan.family} plan, {instance} is a "
@@ -240,10 +263,12 @@ def compare_cmd(
     time_limit: TimeOpt = None,
     threads: ThreadsOpt = None,
     seed: SeedOpt = None,
+    requests: RequestsOpt = None,
+    random_requests: RandomRequestsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run several methods on INSTANCE, validate each, print and write one table."""
-    inst = load_instance(instance)
+    inst = _load(instance, requests, random_requests, seed)
     opts = _parse_options(option, time_limit, threads, seed)
     names = [m.strip() for m in methods.split(",")] if methods else None
     fam = family_of(inst)
@@ -272,10 +297,12 @@ def compare_cmd(
 
 def _print_table(name: str, table: Any) -> None:
     shown = ["method", "valid", "objective", "bound", "gap_to_best_bound", "time_s", "status"]
-    extra = [c for c in ("acceptance_ratio", "reconfigurations", "peak_stored_pairs_max",
-                         "aggregate_rate", "min_rate") if c in table.columns]
+    extra = [c for c in ("bound_over_candidates", "acceptance_ratio", "reconfigurations",
+                         "peak_stored_pairs_max", "aggregate_rate", "min_rate")
+             if c in table.columns]
     short = {"gap_to_best_bound": "gap", "acceptance_ratio": "accepted/all",
-             "reconfigurations": "reconf", "peak_stored_pairs_max": "peak mem"}
+             "reconfigurations": "reconf", "peak_stored_pairs_max": "peak mem",
+             "bound_over_candidates": "bound (cand.)"}
     t = Table(title=f"compare {name}")
     for c in shown + extra:
         t.add_column(short.get(c, c), justify="left" if c in ("method", "status") else "right")
@@ -293,14 +320,17 @@ def export_cmd(
     method: Annotated[str | None, typer.Option("--method", "-m",
                                                help="Solve with this method first.")] = None,
     option: OptionOpt = None,
+    seed: SeedOpt = None,
+    requests: RequestsOpt = None,
+    random_requests: RandomRequestsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the operator files of a validated plan (switch control, resource allocation)."""
-    inst = load_instance(instance)
+    inst = _load(instance, requests, random_requests, seed)
     if plan_dir is not None:
         plan, _ = load_plan(plan_dir)
     else:
-        plan, _ = solve(inst, method, **_parse_options(option, None, None, None))
+        plan, _ = solve(inst, method, **_parse_options(option, None, None, seed))
     report = validate(inst, plan)
     if not report.ok:
         _print_report(report, "plan")

@@ -166,6 +166,10 @@ def _table(sense: str, names: list[str], plans: dict[str, Any], infos: dict[str,
             "time_s": round(info.time_s, 4),
             "changes_demand": bool(getattr(plans[m], "changes_demand", False)),
         }
+        if "bound_over_candidates" in info.extra:
+            # a bound over a restricted set of decisions, not one of the problem: shown
+            # apart from ``bound`` and never used for gaps or cross-checks
+            row["bound_over_candidates"] = info.extra["bound_over_candidates"]
         for key, value in report.metrics.items():
             if isinstance(value, (int, float)) and key not in row:
                 row[key] = value

@@ -13,8 +13,13 @@ validator re-derives the requests (:func:`derive`):
 
 Candidates (:func:`job_candidates`) are the options a selection method chooses from: a
 job's QPU sets (disjoint sets picked by
-:func:`~qdcopt.datacenter.placement.allocate_qpus`, or the job's own QPUs) times a grid of
-start delays ``arrival + d·δ``, d = 0 … ``max_delays − 1``.
+:func:`~qdcopt.datacenter.placement.allocate_qpus`, plus the set the same rule picks among
+the QPUs each source reaches, or the job's own QPUs) times a grid of start delays
+``arrival + d·δ``, d = 0 … ``max_delays − 1``, plus the earliest starts that put an EPR
+event of a source in the storage window of the job's first request.  They are a subset
+of what validator rule 7 allows (any QPU set that holds the job, any start from its
+arrival): :func:`candidate_rule` says which, and a method that optimises over them says
+so in its status.
 """
 
 from __future__ import annotations
@@ -143,7 +148,8 @@ def job_qubits(instance: DatacenterInstance, job: int) -> int:
 def qpu_sets(instance: DatacenterInstance, job: int, max_sets: int) -> list[tuple[int, ...]]:
     """Candidate QPU sets of a job: its own QPUs, or up to ``max_sets`` disjoint sets
     chosen one after the other by :func:`~qdcopt.datacenter.placement.allocate_qpus`
-    (the paper's Phase B rule) among the QPUs the earlier sets left free."""
+    (the paper's Phase B rule) among the QPUs the earlier sets left free, plus, for each
+    source, the set the same rule picks among the QPUs that source reaches."""
     spec = instance.job_specs[job]
     caps = [q.data_qubits for q in instance.qpus]
     n = job_qubits(instance, job)
@@ -163,7 +169,55 @@ def qpu_sets(instance: DatacenterInstance, job: int, max_sets: int) -> list[tupl
     if not out:  # cannot happen after fits_datacenter, kept for safety
         chosen = allocate_qpus(n, caps, [True] * len(caps), n_qpus=spec.n_qpus)
         out = [tuple(chosen)] if chosen is not None else []
+    # a set of QPUs one source reaches: the Phase-B sets may join QPUs that no switch
+    # connects, and then no request of the job can ever be served there
+    for src in instance.sources:
+        reach = set(src.ports)
+        chosen = allocate_qpus(n, caps, [q in reach for q in range(len(caps))],
+                               n_qpus=spec.n_qpus)
+        if chosen is not None and tuple(chosen) not in out:
+            out.append(tuple(chosen))
     return out
+
+
+def aligned_starts(instance: DatacenterInstance, eds: JobEds, arrival: int) -> list[int]:
+    """Earliest starts, one per source, that put an EPR event in the storage window of the
+    job's first request.
+
+    ``eds`` holds the job's requests on some QPUs from tick 0.  For a source reaching the
+    first request's pair, with ``n0`` its need time and ``e`` the first event at or after
+    ``arrival + n0 − t_max``, the start ``max(arrival, e − n0)`` is the earliest from which
+    that event lies in the window ``[t_need − t_max, t_need]`` — a start on a coarse delay
+    grid can miss every event when the events are sparse and ``t_max`` is short.
+
+    Returns
+    -------
+    list[int]
+        Distinct start ticks, increasing (empty for a job without requests).
+    """
+    if eds.n_requests == 0:
+        return []
+    i0 = int(np.argmin(eds.t_need))
+    n0 = int(eds.t_need[i0])
+    ends = {int(eds.qpu_a[i0]), int(eds.qpu_b[i0])}
+    out: set[int] = set()
+    for src in instance.sources:
+        if not ends <= set(src.ports):
+            continue
+        e = src.event_time(src.first_event_at_or_after(arrival + n0 - instance.t_max))
+        out.add(max(arrival, e - n0))
+    return sorted(out)
+
+
+def candidate_rule(max_qpu_sets: int, max_delays: int, delay_step: Any = None) -> str:
+    """The rule :func:`job_candidates` builds candidates by, in words (for ``SolveInfo``)."""
+    step = ("the job's longest runtime over its sets" if delay_step is None
+            else f"{delay_step}")
+    return (f"QPU sets: the job's own QPUs, else up to {max_qpu_sets} disjoint Phase-B sets "
+            "plus the Phase-B set among the QPUs each source reaches; starts: arrival + "
+            f"d*delta for d = 0..{max_delays - 1} (delta = {step}) plus, per source, the "
+            "earliest start putting an EPR event in the first request's storage window, "
+            "plus the choices of the warm-start heuristics")
 
 
 def job_candidates(instance: DatacenterInstance, *, max_qpu_sets: int = 4,
@@ -179,7 +233,8 @@ def job_candidates(instance: DatacenterInstance, *, max_qpu_sets: int = 4,
     max_qpu_sets
         QPU sets per job.
     max_delays
-        Start delays per QPU set: ``arrival + d·δ`` for d = 0 … max_delays − 1.
+        Start delays per QPU set: ``arrival + d·δ`` for d = 0 … max_delays − 1; the
+        event-aligned starts of :func:`aligned_starts` are added to them.
     delay_step
         δ (seconds or a string with a unit); default: the job's longest runtime over its
         QPU sets, so that delay d lets it run after d earlier jobs on the same QPUs.
@@ -208,6 +263,12 @@ def job_candidates(instance: DatacenterInstance, *, max_qpu_sets: int = 4,
                 start = spec.start + k * d
                 seen.add((s, start))
                 mine.append(_candidate(instance, j, s, start, k))
+        for s in sets:
+            for start in aligned_starts(instance, base[s], spec.start):
+                if (s, start) not in seen:
+                    seen.add((s, start))
+                    k = max_delays + len(mine)  # off the grid: ranked after the grid
+                    mine.append(_candidate(instance, j, s, start, k, tag="e"))
         for s, start in (extra or {}).get(spec.id, []):
             if (tuple(s), start) not in seen and start >= spec.start:
                 seen.add((tuple(s), start))
@@ -218,9 +279,9 @@ def job_candidates(instance: DatacenterInstance, *, max_qpu_sets: int = 4,
 
 
 def _candidate(instance: DatacenterInstance, j: int, qpus: tuple[int, ...], start: int,
-               k: int) -> Candidate:
+               k: int, tag: str = "d") -> Candidate:
     spec = instance.job_specs[j]
-    name = "+".join(instance.qpus[q].id for q in qpus) + f"@d{k}"
+    name = "+".join(instance.qpus[q].id for q in qpus) + f"@{tag}{k}"
     return Candidate(job=spec.id, job_index=j, name=name, qpus=qpus, start=start,
                      delay_index=k, eds=job_eds(instance, j, qpus, start))
 
@@ -352,8 +413,8 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
     """Eject every job with a rejected request (Phases F-G).
 
     Its deliveries become rejections (reason ``job-ejected``) and its shifts are
-    dropped.  Removing deliveries keeps a valid plan valid: the switch timeline stays
-    as it is and memories only hold fewer pairs.
+    dropped; the switch timeline is then rebuilt for the deliveries that stay
+    (:func:`serving_timeline`), so no move is left for an ejected job.
 
     Returns
     -------
@@ -371,7 +432,7 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
     ordered = sorted(first, key=lambda j: (first[j], j))
     failed = set(ordered)
     if not failed:
-        return plan, ordered
+        return serving_timeline(plan, derived), ordered
     keep = np.array([job_of[r] not in failed for r in plan.delivery_request.tolist()],
                     dtype=bool)
     rc = plan.reconfigurations
@@ -387,7 +448,53 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
                     plan.delivery_event[keep]),
         rejected=(rej_req, rej_why),
         shifts=(plan.shift_job[sh], plan.shift_request[sh], plan.shift_delay[sh]))
-    return new, ordered
+    return serving_timeline(new, derived), ordered
+
+
+def serving_timeline(plan: DatacenterPlan, derived: DatacenterInstance) -> DatacenterPlan:
+    """``plan`` with the switch timeline its deliveries need, and no other move.
+
+    A job-level plan loses deliveries when jobs are ejected; the moves made for them
+    would stay in the timeline (and in the exported switch control instructions) although
+    no delivery uses them.  The timeline is therefore rebuilt from the deliveries that
+    stay by :func:`~qdcopt.datacenter.switch_plan.plan_from_deliveries`: each source
+    starts in the pair it serves first (setting up costs nothing) and changes only
+    between deliveries to different pairs, with the instance's own reconfiguration
+    rule.  The deliveries, rejections and shifts are kept as they are.  Should a change
+    not fit between two kept deliveries (they were served before, so the change that
+    served them fits), the plan is returned unchanged rather than lose a delivery.
+
+    Parameters
+    ----------
+    plan
+        A plan of ``derived``'s requests.
+    derived
+        The instance whose requests the plan serves (a job-level plan's derived instance).
+
+    Returns
+    -------
+    DatacenterPlan
+        The plan with its switch timeline rebuilt (no job table; the caller adds it).
+    """
+    from qdcopt.datacenter.switch_plan import plan_from_deliveries
+
+    rindex = derived.requests.index()
+    sindex = derived.source_index()
+    try:
+        deliveries = [(rindex[r], sindex[s], int(k)) for r, s, k in zip(
+            plan.delivery_request.tolist(), plan.delivery_source.tolist(),
+            plan.delivery_event.tolist(), strict=True)]
+    except KeyError:  # names outside the instance: leave it to the validator to report
+        return plan
+    rebuilt, dropped = plan_from_deliveries(derived, plan.method, deliveries)
+    if dropped or rebuilt.n_accepted != plan.n_accepted:
+        return plan
+    return DatacenterPlan.build(
+        plan.method, initial=rebuilt.initial, reconf=rebuilt.reconfigurations.columns(),
+        deliveries=(rebuilt.delivery_request, rebuilt.delivery_source,
+                    rebuilt.delivery_event),
+        rejected=(plan.rejected_request, plan.rejected_reason),
+        shifts=(plan.shift_job, plan.shift_request, plan.shift_delay))
 
 
 def with_jobs(plan: DatacenterPlan, instance: DatacenterInstance, method: str,

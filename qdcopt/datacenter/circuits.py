@@ -26,7 +26,7 @@ import re
 import tempfile
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,8 @@ class CircuitSpec:
     Attributes
     ----------
     name
-        ``"qasm"``, ``"random"`` or one of :data:`LIBRARY_NAMES`.
+        ``"qasm"``, ``"random"``, ``"given"`` (a qiskit circuit, :meth:`of`) or one of
+        :data:`LIBRARY_NAMES`.
     qubits
         Number of qubits (``random``, ``qft``, ``ghz``, ``quantum_volume``, ``qaoa``).
     bits
@@ -95,6 +96,12 @@ class CircuitSpec:
         gates at 1000 qubits × depth 200; 3 or 4 add gates that are then decomposed).
     file
         The OpenQASM file (``qasm``).
+    circuit
+        The qiskit circuit itself (``given``, see :meth:`of`); left out of equality and
+        hashing, which use ``digest``.
+    digest
+        Fingerprint of ``circuit`` (``given``), so that equal circuits share one cached
+        reduction and different ones never do.
     """
 
     name: str
@@ -105,6 +112,51 @@ class CircuitSpec:
     seed: int = 0
     max_operands: int = 2
     file: Path | None = None
+    circuit: QuantumCircuit | None = field(default=None, compare=False, repr=False)
+    digest: str = ""
+
+    @classmethod
+    def of(cls, circuit: QuantumCircuit, *, seed: int = 0) -> CircuitSpec:
+        """A spec holding a qiskit circuit given directly (instead of a QASM file).
+
+        The circuit is copied, so later changes to the caller's object do not reach
+        the job.
+
+        Parameters
+        ----------
+        circuit
+            The circuit.
+        seed
+            Seed of the job's placement.
+
+        Returns
+        -------
+        CircuitSpec
+        """
+        if not isinstance(circuit, QuantumCircuit):
+            raise TypeError(f"expected a qiskit QuantumCircuit, got {type(circuit).__name__}")
+        own = circuit.copy()
+        return cls(name="given", seed=seed, circuit=own, digest=circuit_digest(own))
+
+
+def circuit_digest(qc: QuantumCircuit) -> str:
+    """A fingerprint of a circuit: SHA-256 of its QPY serialisation (every gate, its
+    parameters, qubits and definition); circuits QPY cannot write get one unique to the
+    object, which only costs a cache miss."""
+    import hashlib
+    import io
+
+    from qiskit import qpy
+
+    buffer = io.BytesIO()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # qiskit numbers unnamed circuits ("circuit-12"): the name is no part of it
+            qpy.dump(qc.copy(name="given"), buffer)
+    except Exception:  # an object QPY cannot write: no sharing, never a wrong match
+        return f"object-{id(qc)}"
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,6 +235,10 @@ def build_circuit(spec: CircuitSpec) -> QuantumCircuit:
     ValueError
         For an unknown name or a missing size.
     """
+    if spec.name == "given":
+        if spec.circuit is None:
+            raise ValueError("a given circuit needs the circuit")
+        return spec.circuit
     if spec.name == "qasm":
         if spec.file is None:
             raise ValueError("a qasm circuit needs a file")

@@ -27,7 +27,8 @@ Fields (times are seconds or strings with a unit)::
     circuit = "ghz"               # random | qft | ghz | quantum_volume | qaoa | adder | multiplier
     qubits = 4                    # adder / multiplier take bits = ... instead
     # qasm = "ghz4.qasm"          # instead of circuit: an OpenQASM 2/3 file (path relative
-    #                             # to the instance file)
+    #                             # to the instance file); in a document built in Python,
+    #                             # circuit (or qasm) may be a qiskit QuantumCircuit itself
     # depth = 10                  # random (required), quantum_volume (optional)
     # reps = 1                    # qaoa
     # max_operands = 2            # random
@@ -56,6 +57,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from qiskit import QuantumCircuit
 
 from qdcopt.datacenter.circuits import (
     LIBRARY_NAMES,
@@ -232,6 +235,16 @@ def read_jobs(doc: Section, qpus: tuple[Qpu, ...], path: str | Path) -> list[Job
 
 
 def _circuit_spec(sec: Section, path: Path, seed: int) -> CircuitSpec:
+    given = [k for k in ("circuit", "qasm") if isinstance(sec.raw(k, None), QuantumCircuit)]
+    if given:
+        # a qiskit circuit given in a document built in Python, in place of a QASM file
+        if sec.has("qasm") and sec.has("circuit"):
+            raise sec.error(given[0], "give exactly one of circuit (a name or a qiskit "
+                            "circuit) or qasm (a file or a qiskit circuit)")
+        for f in sorted(_ALL_SIZE_FIELDS):
+            if sec.has(f):
+                raise sec.error(f, "does not apply to a circuit given as a QuantumCircuit")
+        return CircuitSpec.of(sec.raw(given[0]), seed=seed)
     if sec.has("qasm") == sec.has("circuit"):
         raise sec.error("circuit", "give exactly one of circuit (a name) or qasm (a file)")
     name = "qasm" if sec.has("qasm") else _choice(sec, "circuit", "", CIRCUIT_NAMES)

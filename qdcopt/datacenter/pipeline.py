@@ -40,6 +40,7 @@ from qdcopt.datacenter.candidates import (
     job_eds,
     job_qubits,
     job_shift,
+    serving_timeline,
     with_jobs,
 )
 from qdcopt.datacenter.instance import DatacenterInstance, Requests
@@ -247,7 +248,8 @@ def _overlapping(instance: DatacenterInstance, decisions: list[JobDecision],
 def eject(plan: DatacenterPlan, instance: DatacenterInstance, derived: DatacenterInstance,
           decisions: list[JobDecision], jobs: set[str], method: str,
           ) -> tuple[DatacenterPlan, list[JobDecision]]:
-    """Eject ``jobs`` from a job-level plan (deliveries → rejections, shifts dropped)."""
+    """Eject ``jobs`` from a job-level plan (deliveries → rejections, shifts dropped, the
+    switch timeline rebuilt for the deliveries that stay)."""
     req = derived.requests
     job_of = dict(zip(req.id.tolist(), req.job.tolist(), strict=True))
     keep = np.array([job_of[r] not in jobs for r in plan.delivery_request.tolist()], dtype=bool)
@@ -263,7 +265,7 @@ def eject(plan: DatacenterPlan, instance: DatacenterInstance, derived: Datacente
         shifts=(plan.shift_job[sh], plan.shift_request[sh], plan.shift_delay[sh]))
     final = [JobDecision(d.job, d.accepted and d.job not in jobs, d.qpus, d.start, d.candidate,
                          "job-ejected" if d.job in jobs else d.reason) for d in decisions]
-    return with_jobs(new, instance, method, final), final
+    return with_jobs(serving_timeline(new, derived), instance, method, final), final
 
 
 def run_pipeline(instance: DatacenterInstance, *, mode: str = "parallel",

@@ -28,10 +28,11 @@ which leaves a valid plan, and their chosen candidates are forbidden before the 
 solved again (``max_rounds`` times).  The best valid plan found is returned (the
 selection of the ``pipeline-parallel`` heuristic is offered as candidates and its plan
 as an incumbent, and so are those of ``pipeline-sequential``, so the method never does
-worse than either).  The reported bound is the
-first solve's bound, before any such cut: the cuts come from a heuristic scheduler's
-failures and do not prove anything, while the first model relaxes every job-level plan
-over the candidate set.
+worse than either).  The bound is the first solve's bound, before any such cut: the
+cuts come from a heuristic scheduler's failures and do not prove anything, while the
+first model relaxes every job-level plan over the candidate set.  The candidate set is
+narrower than what validator rule 7 allows, so that bound and the status say so
+(``bound_over_candidates``, ``optimal_over_candidates``); see ``models/selection.md``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.datacenter.candidates import Candidate, JobCandidates, JobDecision, job_candidates
+from qdcopt.datacenter.candidates import (
+    Candidate,
+    JobCandidates,
+    JobDecision,
+    candidate_rule,
+    job_candidates,
+)
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.pipeline import require_jobs, run_pipeline, schedule_decisions
 from qdcopt.datacenter.plan import DatacenterPlan
@@ -269,9 +276,14 @@ def select_milp(instance: DatacenterInstance, *, objective: str = "requests",
     -------
     (DatacenterPlan, SolveInfo)
         A validated-by-construction job-level plan.  ``objective`` is the number of
-        accepted requests (what the validator recomputes); ``bound`` is a proven upper
-        bound on it over the candidate set when ``objective="requests"`` (``nan``
-        otherwise); ``extra`` holds the chosen objective's value and bound.
+        accepted requests (what the validator recomputes).  ``bound`` is ``nan``: the
+        model's bound holds over the candidate set only, so it is kept in
+        ``extra["bound_over_candidates"]`` (accepted requests, ``objective="requests"``)
+        and ``extra["objective_bound_over_candidates"]`` (the chosen objective), beside
+        ``extra["candidate_rule"]``.  ``status`` is ``optimal_over_candidates`` when the
+        plan meets that bound, ``optimal`` only when it provably cannot be beaten by any
+        job-level plan (``jobs``/``qubits``: every job that fits the datacenter runs),
+        else ``feasible`` or ``time_limit``.
     """
     started = time.perf_counter()
     require_jobs(instance)
@@ -330,19 +342,46 @@ def select_milp(instance: DatacenterInstance, *, objective: str = "requests",
     pbound = sel.primary_bound(first.bound)
     if first.status not in ("optimal", "time_limit") and math.isnan(pbound):
         pbound = math.nan
-    bound = pbound if objective == "requests" else math.nan
-    exact = not math.isnan(pbound) and best_key[0] >= pbound
-    status = "optimal" if exact else ("time_limit" if first.status == "time_limit"
-                                      else "feasible")
+    # The bound holds over the candidate set only, which is narrower than rule 7 allows
+    # (any QPU set that holds a job, any start from its arrival): it is no proven bound
+    # of the validator's problem, so it is not reported as SolveInfo.bound, and meeting
+    # it proves optimality over the candidates, never plain optimality.
+    over = not math.isnan(pbound) and best_key[0] >= pbound
+    status = ("optimal_over_candidates" if over
+              else "time_limit" if first.status == "time_limit" else "feasible")
+    full = _datacenter_bound(instance, objective)
+    if not math.isnan(full) and best_key[0] >= full:
+        status = "optimal"  # every job any QPU set can hold runs: nothing can do better
     n_acc = int(np.count_nonzero(best.job_accepted))
     return best, SolveInfo(
-        method=method, status=status, objective=float(best.n_accepted), bound=bound,
+        method=method, status=status, objective=float(best.n_accepted), bound=math.nan,
         time_s=time.perf_counter() - started,
         extra={"objective": objective, "objective_value": best_key[0],
-               "objective_bound": pbound, "jobs_accepted": n_acc,
+               "objective_bound_over_candidates": pbound,
+               "bound_over_candidates": pbound if objective == "requests" else math.nan,
+               "bound_scope": "job-level plans over the candidate set (not every plan "
+                              "rule 7 allows)",
+               "candidate_rule": candidate_rule(max_qpu_sets, max_delays, delay_step),
+               "jobs_accepted": n_acc,
                "candidates": len(sel.candidates),
                "candidates_unservable": int((~sel.usable).sum()),
                "constraints_exclusive": len(sel.model.excl),
                "constraints_entanglement": len(sel.model.ent),
-               "rounds": history, "scheduler": scheduler,
-               "bound_scope": "job-level plans over the candidate set"})
+               "rounds": history, "scheduler": scheduler})
+
+
+def _datacenter_bound(instance: DatacenterInstance, objective: str) -> float:
+    """A bound on the job or qubit objective over every job-level plan: the jobs (their
+    qubits) that some set of the instance's QPUs can hold (rule 7's capacity); ``nan``
+    for the request objective, whose value depends on where a job runs."""
+    from qdcopt.datacenter.candidates import job_qubits
+    from qdcopt.datacenter.jobs import fits_datacenter
+
+    if objective == "requests":
+        return math.nan
+    caps = [q.data_qubits for q in instance.qpus]
+    fit = [j for j, spec in enumerate(instance.job_specs)
+           if fits_datacenter(spec, job_qubits(instance, j), caps)]
+    if objective == "jobs":
+        return float(len(fit))
+    return float(sum(job_qubits(instance, j) for j in fit))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from qdcopt.families import Family
 from qdcopt.network.export import export_plan
-from qdcopt.network.instance import NetworkInstance, load_graph_file, load_network
+from qdcopt.network.graphs import load_graph_file, network_instance_from_graph
+from qdcopt.network.instance import NetworkInstance, load_network
 from qdcopt.network.methods import METHODS, SPECS
 from qdcopt.network.plan import NetworkPlan, plan_from_tables
 from qdcopt.network.validate import validate_plan
@@ -28,4 +29,4 @@ FAMILY = Family(
 )
 
 __all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "load_graph_file", "load_network",
-           "validate_plan", "waxman_instance"]
+           "network_instance_from_graph", "validate_plan", "waxman_instance"]

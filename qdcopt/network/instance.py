@@ -51,7 +51,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from qdcopt.errors import InstanceError
 from qdcopt.fields import Section, check_unique, read_document
 from qdcopt.timebase import TICKS_PER_SECOND
 
@@ -355,96 +354,6 @@ def load_network(path: str | Path, document: dict[str, Any] | None = None) -> Ne
     return NetworkInstance(name=doc.string("name", path.stem), nodes=nodes, links=links,
                            requests=requests, physics=physics, file=str(path),
                            description=doc.string("description", ""))
-
-
-# --------------------------------------------------------------------------------------
-# GML / GraphML
-# --------------------------------------------------------------------------------------
-_GRAPH_NODE_KEYS = {"x": "x", "y": "y", "memories": "memories",
-                    "generation_time": "generation_time",
-                    "generation_success": "generation_success", "swap_success": "swap_success"}
-
-
-def load_graph_file(path: str | Path, *, requests: list[tuple[str, str]] | None = None,
-                    **physical_params: Any) -> NetworkInstance:
-    """Load a network from a GML or GraphML file via networkx.
-
-    Node attributes ``x``, ``y``, ``memories``, ``generation_time`` (seconds),
-    ``generation_success`` and ``swap_success`` are read when present; edge attributes
-    ``length`` (km) and ``rate``.  Requests come from the graph attribute ``requests``
-    (``"a-b;c-d"``) or the ``requests`` argument (pairs of node ids).
-
-    Parameters
-    ----------
-    path
-        A ``.gml`` or ``.graphml`` file.
-    requests
-        Requests as ``(source, destination)`` id pairs, overriding the file's.
-    **physical_params
-        Fields of the ``[physics]`` table (e.g. ``swap_success=0.5``).
-
-    Returns
-    -------
-    NetworkInstance
-
-    Raises
-    ------
-    InstanceError
-        When the file cannot be read or breaks a rule of :func:`load_network`.
-    """
-    import networkx as nx
-
-    path = Path(path)
-    if not path.is_file():
-        raise InstanceError(path, "", "file does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".gml":
-            graph = nx.read_gml(path, label="label")
-        elif suffix == ".graphml":
-            graph = nx.read_graphml(path)
-        else:
-            raise InstanceError(path, "", "graph files must end in .gml or .graphml")
-    except InstanceError:
-        raise
-    except Exception as exc:  # networkx raises many types for malformed files
-        raise InstanceError(path, "", f"is not a readable graph file ({exc})") from None
-    if graph.is_directed():
-        graph = graph.to_undirected()
-    nodes = []
-    for node_id, attrs in graph.nodes(data=True):
-        entry: dict[str, Any] = {"id": str(node_id)}
-        for key, target in _GRAPH_NODE_KEYS.items():
-            if key in attrs:
-                entry[target] = attrs[key]
-        nodes.append(entry)
-    links = []
-    for a, b, attrs in graph.edges(data=True):
-        entry = {"u": str(a), "v": str(b)}
-        for key in ("length", "rate"):
-            if key in attrs:
-                entry[key] = attrs[key]
-        links.append(entry)
-    if requests is None:
-        spec = graph.graph.get("requests", "")
-        requests = []
-        for part in str(spec).split(";"):
-            if part.strip():
-                ends = part.split("-")
-                if len(ends) != 2:
-                    raise InstanceError(path, "graph.requests",
-                                        f"must read 'a-b;c-d', got {part!r}")
-                requests.append((ends[0].strip(), ends[1].strip()))
-    document = {
-        "kind": "network",
-        "name": str(graph.graph.get("name", "")) or path.stem,
-        "physics": dict(physical_params),
-        "nodes": nodes,
-        "links": links,
-        "requests": [{"id": f"r{i}", "source": s, "destination": d}
-                     for i, (s, d) in enumerate(requests)],
-    }
-    return load_network(path, document)
 
 
 def to_document(instance: NetworkInstance) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from qdcopt.errors import InstanceError
-from qdcopt.network.instance import load_graph_file, load_network, to_document
+from qdcopt.network import load_graph_file
+from qdcopt.network.instance import load_network, to_document
 from qdcopt.network.links import link_model, swap_gain
 from qdcopt.network.waxman import waxman_instance
 
