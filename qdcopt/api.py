@@ -14,8 +14,8 @@ from typing import Any
 from qdcopt.errors import InstanceError
 from qdcopt.families import family, family_of, known_kinds
 from qdcopt.fields import read_document
-from qdcopt.highs import SolveInfo
 from qdcopt.report import Report
+from qdcopt.solvers.highs import SolveInfo
 from qdcopt.tables import read_folder, write_folder
 
 GRAPH_SUFFIXES = (".gml", ".graphml")

@@ -21,8 +21,8 @@ import pandas as pd
 
 from qdcopt.api import claim_mismatch, save_plan, solve, validate
 from qdcopt.families import family_of
-from qdcopt.highs import SolveInfo, relative_gap
 from qdcopt.report import Report
+from qdcopt.solvers.highs import SolveInfo, relative_gap
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from qdcopt.highs import SolveInfo
 from qdcopt.report import Report
+from qdcopt.solvers.highs import SolveInfo
 
 Method = Callable[..., tuple[Any, SolveInfo]]
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qdcopt.datacenter.admission import admit_lp, admit_utilisation
-from qdcopt.datacenter.edf import edf
 from qdcopt.datacenter.export import export_operator_files
-from qdcopt.datacenter.greedy import greedy, greedy_retry
+from qdcopt.datacenter.heuristics.edf import edf
+from qdcopt.datacenter.heuristics.greedy import greedy, greedy_retry
+from qdcopt.datacenter.heuristics.scoring import scoring
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
+from qdcopt.datacenter.jobs.admission import admit_lp, admit_utilisation
+from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
+from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.load import load_datacenter
-from qdcopt.datacenter.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
 from qdcopt.datacenter.plan import DatacenterPlan, plan_from_tables
-from qdcopt.datacenter.scoring import scoring
-from qdcopt.datacenter.selection_milp import select_milp
-from qdcopt.datacenter.switch_milp import switch_lp_bound, switch_milp
+from qdcopt.datacenter.switch.milp import switch_lp_bound, switch_milp
 from qdcopt.datacenter.validate import validate
 from qdcopt.families import Family
 

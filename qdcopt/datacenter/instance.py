@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 if TYPE_CHECKING:  # jobs.py imports this module
-    from qdcopt.datacenter.eds import QpuTiming
-    from qdcopt.datacenter.jobs import JobSpec
+    from qdcopt.datacenter.demand.jobs import JobSpec
+    from qdcopt.datacenter.demand.schedule import QpuTiming
 
 UNLIMITED = None
 """Value of :attr:`Qpu.comm_qubits` for a QPU with unlimited communication qubits."""

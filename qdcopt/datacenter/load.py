@@ -107,7 +107,7 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
     elif doc.has("requests_csv"):
         requests = read_requests_csv(path.parent / doc.string("requests_csv"), qindex)
     elif doc.has("jobs"):
-        from qdcopt.datacenter.jobs import jobs_from_document
+        from qdcopt.datacenter.demand.jobs import jobs_from_document
 
         buffer = doc.raw("job_buffer", False)
         if not isinstance(buffer, bool):

@@ -1,9 +1,9 @@
 """The family-B methods: instance → (plan, SolveInfo).
 
 * ``lp`` — exact hyperflow LP by column generation over swapping trees (certified
-  full-hypergraph optimum; :mod:`qdcopt.network.hyperpaths`);
+  full-hypergraph optimum; :mod:`qdcopt.network.lp.hyperpaths`);
 * ``lp_hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
-  (:mod:`qdcopt.network.hyperflow`), decomposed into trees;
+  (:mod:`qdcopt.network.lp.hyperflow`), decomposed into trees;
 * ``lp_pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
   restriction, its optimum a lower bound;
 * ``lp_pyomo`` — the pyomo statement over the full hypergraph (small instances);
@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.highs import SolveInfo, SolverOptions
-from qdcopt.network.decompose import decompose
-from qdcopt.network.hyperflow import solve_hyperflow
-from qdcopt.network.hyperflow_pyomo import solve_pyomo_hyperflow
-from qdcopt.network.hyperpaths import solve_tree_master
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import check_variant, link_model, swap_gain
+from qdcopt.network.lp.decompose import decompose
+from qdcopt.network.lp.hyperflow import solve_hyperflow
+from qdcopt.network.lp.hyperflow_pyomo import solve_pyomo_hyperflow
+from qdcopt.network.lp.hyperpaths import solve_tree_master
+from qdcopt.network.physics import check_variant, link_model, swap_gain
 from qdcopt.network.plan import HYPERFLOW, LATENCY, NetworkPlan, plan_from_flows, plan_from_trees
 from qdcopt.network.trees import greedy_trees, iterative_trees
+from qdcopt.solvers.highs import SolveInfo, SolverOptions
 
 
 def _options(time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,

@@ -27,7 +27,7 @@ import pandas as pd
 
 from qdcopt.errors import InstanceError
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import LinkModel, check_variant, link_model, swap_gain
+from qdcopt.network.physics import LinkModel, check_variant, link_model, swap_gain
 from qdcopt.network.trees import SwapTree, tree_need
 
 HYPERFLOW = "hyperflow"

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import MAX_OF_TWO_EXPONENTIALS, LinkModel, link_model
+from qdcopt.network.physics import MAX_OF_TWO_EXPONENTIALS, LinkModel, link_model
 
 NO_SWAP = -1
 

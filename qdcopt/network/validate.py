@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import VARIANTS, link_model, swap_gain
+from qdcopt.network.physics import VARIANTS, link_model, swap_gain
 from qdcopt.network.plan import LATENCY, NetworkPlan
 from qdcopt.network.trees import SwapTree, TreeNode, tree_latency, tree_need
 from qdcopt.report import Report, Violation

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.highs import SolverOptions
+from qdcopt.solvers.highs import SolverOptions
 
 INF = math.inf
 
@@ -341,7 +341,7 @@ def to_pyomo(spec: LinearSpec) -> tuple[Any, list[Any]]:
 
 def solve_pyomo_spec(spec: LinearSpec, options: SolverOptions) -> SpecResult:
     """Solve ``spec`` through pyomo's HiGHS interface (same result type as arrays)."""
-    from qdcopt.highs import solve_pyomo
+    from qdcopt.solvers.highs import solve_pyomo
 
     t0 = time.perf_counter()
     if spec.n_cols == 0:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import qdcopt
 from qdcopt.cli import app
-from qdcopt.datacenter.jobs import extract_eds
+from qdcopt.datacenter.demand.jobs import extract_eds
 from qdcopt.datacenter.load import read_requests_csv
 from qdcopt.errors import InstanceError
 

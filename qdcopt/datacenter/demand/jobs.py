@@ -2,7 +2,7 @@
 
 An instance may list ``[[jobs]]`` instead of explicit requests; the loader then calls
 :func:`requests_from_jobs`.  :func:`extract_eds` does the same from a file and returns
-the whole :class:`~qdcopt.datacenter.eds.EdsResult` (request table, per-job summary).
+the whole :class:`~qdcopt.datacenter.demand.schedule.EdsResult` (request table, per-job summary).
 
 Fields (times are seconds or strings with a unit)::
 
@@ -38,7 +38,7 @@ Fields (times are seconds or strings with a unit)::
 
 QPU allocation (Phase B).  Jobs are taken in file order; each starts at the earliest time
 not before its ``start`` at which QPUs free of earlier jobs can hold it (a QPU runs one
-job at a time), chosen by :func:`~qdcopt.datacenter.placement.allocate_qpus`.  A job keeps
+job at a time), chosen by :func:`~qdcopt.datacenter.demand.placement.allocate_qpus`.  A job keeps
 its QPUs until its runtime estimate has passed.
 
 Job buffers.  With the top-level field ``job_buffer = true`` the jobs are a buffer that
@@ -57,7 +57,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from qdcopt.datacenter.circuits import (
+from qdcopt.datacenter.demand.circuits import (
     LIBRARY_NAMES,
     CircuitError,
     CircuitSpec,
@@ -65,7 +65,8 @@ from qdcopt.datacenter.circuits import (
     build_circuit,
     flatten,
 )
-from qdcopt.datacenter.eds import (
+from qdcopt.datacenter.demand.placement import PLACEMENTS, allocate_qpus, place
+from qdcopt.datacenter.demand.schedule import (
     DEFAULT_GATE_1Q,
     DEFAULT_GATE_2Q,
     PROTOCOLS,
@@ -77,7 +78,6 @@ from qdcopt.datacenter.eds import (
     distribute,
 )
 from qdcopt.datacenter.instance import Qpu, Requests
-from qdcopt.datacenter.placement import PLACEMENTS, allocate_qpus, place
 from qdcopt.errors import InstanceError
 from qdcopt.fields import Section, check_unique, read_document
 

@@ -30,7 +30,7 @@ import networkx as nx
 import numpy as np
 from networkx.algorithms.community import kernighan_lin_bisection
 
-from qdcopt.datacenter.circuits import FlatCircuit
+from qdcopt.datacenter.demand.circuits import FlatCircuit
 
 PLACEMENTS = ("contiguous", "graph")
 """Names of the placement methods."""

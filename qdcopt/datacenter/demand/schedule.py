@@ -1,6 +1,6 @@
 """Entanglement demand schedules (paper 000, Phase C): the distributed circuit and its requests.
 
-Given a reduced circuit (:class:`~qdcopt.datacenter.circuits.FlatCircuit`) and a placement
+Given a reduced circuit (:class:`~qdcopt.datacenter.demand.circuits.FlatCircuit`) and a placement
 of its qubits on QPUs, :func:`distribute` builds the distributed circuit implicitly and
 times it in one pass over integer qubit indices:
 
@@ -66,7 +66,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qdcopt.datacenter.circuits import (
+from qdcopt.datacenter.demand.circuits import (
     K_1Q,
     K_BARRIER,
     K_CTRL,
@@ -75,8 +75,8 @@ from qdcopt.datacenter.circuits import (
     K_MEASURE,
     FlatCircuit,
 )
+from qdcopt.datacenter.demand.placement import Placement, place
 from qdcopt.datacenter.instance import Requests
-from qdcopt.datacenter.placement import Placement, place
 from qdcopt.timebase import parse_duration
 
 DEFAULT_GATE_1Q = parse_duration("5 ns")
@@ -437,7 +437,7 @@ def extract_job(flat: FlatCircuit, qpus: Sequence[int], capacities: Sequence[int
     Parameters
     ----------
     flat
-        The reduced circuit (:func:`qdcopt.datacenter.circuits.flatten`).
+        The reduced circuit (:func:`qdcopt.datacenter.demand.circuits.flatten`).
     qpus
         Instance indices of the job's QPUs.
     capacities, timings

@@ -14,20 +14,20 @@ have a free communication qubit:
 
 Decision times come from the event grid arithmetic, releases and memory frees, so the
 run time depends on the number of requests, not on the number of events.  From
-:data:`~qdcopt.datacenter.dispatch_kernel.COMPILED_FROM` requests on, the same decisions
-are made by a compiled loop (:mod:`qdcopt.datacenter.dispatch_kernel`); the Python engine
-stays the reference.
+:data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on, the
+same decisions are made by a compiled loop
+(:mod:`qdcopt.datacenter.heuristics._kernels.dispatch`); the Python engine stays the reference.
 """
 
 from __future__ import annotations
 
 import time
 
-from qdcopt.datacenter.dispatch import Dispatcher, Serve, Switch, Wait
-from qdcopt.datacenter.dispatch_kernel import COMPILED_FROM, EDF, dispatch_plan
+from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM, EDF, dispatch_plan
+from qdcopt.datacenter.heuristics.dispatch import Dispatcher, Serve, Switch, Wait
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.highs import SolveInfo
+from qdcopt.solvers.highs import SolveInfo
 
 
 def _edf_policy(d: Dispatcher, s: int, now: int) -> Serve | Switch | Wait:
@@ -57,8 +57,8 @@ def edf(instance: DatacenterInstance, *, compiled: bool | None = None,
         The instance.
     compiled
         Run the compiled loop (``None``: from
-        :data:`~qdcopt.datacenter.dispatch_kernel.COMPILED_FROM` requests on).  Both make
-        the same plan.
+        :data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on).
+        Both make the same plan.
 
     Returns
     -------

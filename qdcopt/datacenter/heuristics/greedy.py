@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from qdcopt.datacenter.greedy_kernel import (
+from qdcopt.datacenter.heuristics._kernels.greedy import (
     greedy_arrays,
     pick_source,
     plan_from_arrays,
@@ -41,7 +41,7 @@ from qdcopt.datacenter.greedy_kernel import (
 )
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.highs import SolveInfo
+from qdcopt.solvers.highs import SolveInfo
 from qdcopt.timebase import parse_duration
 
 COMPILED_FROM = 5_000

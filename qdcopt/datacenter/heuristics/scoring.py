@@ -22,9 +22,10 @@ time ``e`` (now, or after switching):
 current pair is taken if its score is positive, otherwise the source waits for the next
 release or freed qubit.  Defaults: α = 1, β = 0.05, γ = 1, δ = 0.5, breadth = 8.
 
-From :data:`~qdcopt.datacenter.dispatch_kernel.COMPILED_FROM` requests on, the same
+From :data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on, the same
 decisions (and the same float scores) are made by a compiled loop
-(:mod:`qdcopt.datacenter.dispatch_kernel`); the Python policy below stays the reference.
+(:mod:`qdcopt.datacenter.heuristics._kernels.dispatch`); the Python policy below stays the
+reference.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from __future__ import annotations
 import time
 from itertools import islice
 
-from qdcopt.datacenter.dispatch import Dispatcher, Pair, Serve, Switch, Wait
-from qdcopt.datacenter.dispatch_kernel import COMPILED_FROM, SCORING, dispatch_plan
+from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM, SCORING, dispatch_plan
+from qdcopt.datacenter.heuristics.dispatch import Dispatcher, Pair, Serve, Switch, Wait
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.highs import SolveInfo
+from qdcopt.solvers.highs import SolveInfo
 
 
 def _occupancy(d: Dispatcher, p: Pair) -> float:
@@ -109,8 +110,8 @@ def scoring(instance: DatacenterInstance, *, alpha: float = 1.0, beta: float = 0
         Number of most urgent pairs scored (besides the current one).
     compiled
         Run the compiled loop (``None``: from
-        :data:`~qdcopt.datacenter.dispatch_kernel.COMPILED_FROM` requests on).  Both make
-        the same plan.
+        :data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on).
+        Both make the same plan.
 
     Returns
     -------

@@ -16,7 +16,7 @@ question paper 002 raises.
     well: a job is placed (Phase B, earliest free QPUs) only where it has them alone.
 ``admit-lp``
     a polynomial feasibility test: the LP relaxation of the job-selection model
-    (:mod:`qdcopt.datacenter.selection_milp`) with ``Σ_c x_c = 1`` for every admitted job
+    (:mod:`qdcopt.datacenter.jobs.selection`) with ``Σ_c x_c = 1`` for every admitted job
     and the arriving one; the job is admitted when that LP is feasible.  The admitted
     jobs are then given, in order, the candidate with the largest LP value that is free
     on its QPUs.
@@ -29,12 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.datacenter.candidates import JobDecision, job_candidates
 from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.pipeline import allocate, require_jobs, schedule_decisions
+from qdcopt.datacenter.jobs.candidates import JobDecision, job_candidates
+from qdcopt.datacenter.jobs.pipeline import allocate, require_jobs, schedule_decisions
+from qdcopt.datacenter.jobs.selection import build_model
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.selection_milp import build_model
-from qdcopt.highs import SolveInfo, SolverOptions, solve_pyomo
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, solve_pyomo
 
 
 def _busy_per_request(instance: DatacenterInstance) -> float:
@@ -65,7 +65,7 @@ def admit_utilisation(instance: DatacenterInstance, *, limit: float = 1.0,
     -------
     (DatacenterPlan, SolveInfo)
     """
-    from qdcopt.datacenter.candidates import job_eds
+    from qdcopt.datacenter.jobs.candidates import job_eds
     from qdcopt.timebase import parse_duration
 
     started = time.perf_counter()

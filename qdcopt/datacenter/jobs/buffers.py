@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from qdcopt.datacenter.circuits import CircuitSpec
-from qdcopt.datacenter.eds import EdsOptions, QpuTiming
+from qdcopt.datacenter.demand.circuits import CircuitSpec
+from qdcopt.datacenter.demand.jobs import JobSpec, extract_jobs
+from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Source
-from qdcopt.datacenter.jobs import JobSpec, extract_jobs
 from qdcopt.timebase import parse_duration
 
 

@@ -4,7 +4,7 @@ A *job-level plan* says, for every job of an instance that keeps its job definit
 (:attr:`~qdcopt.datacenter.instance.DatacenterInstance.job_specs`), whether it runs, on
 which QPUs and from which tick.  A job's requests on a QPU set from a start tick follow
 deterministically from its circuit (placement with the job's own method and seed, then
-:func:`~qdcopt.datacenter.eds.distribute`), so a plan only stores the decisions and the
+:func:`~qdcopt.datacenter.demand.schedule.distribute`), so a plan only stores the decisions and the
 validator re-derives the requests (:func:`derive`):
 
 * a job decided with QPUs (accepted, or rejected after being tried there) has the
@@ -13,7 +13,7 @@ validator re-derives the requests (:func:`derive`):
 
 Candidates (:func:`job_candidates`) are the options a selection method chooses from: a
 job's QPU sets (disjoint sets picked by
-:func:`~qdcopt.datacenter.placement.allocate_qpus`, or the job's own QPUs) times a grid of
+:func:`~qdcopt.datacenter.demand.placement.allocate_qpus`, or the job's own QPUs) times a grid of
 start delays ``arrival + d·δ``, d = 0 … ``max_delays − 1``.
 """
 
@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.datacenter.eds import EdsResult, JobEds, QpuTiming, extract_job
+from qdcopt.datacenter.demand.jobs import JobSpec, fits_datacenter, job_flat
+from qdcopt.datacenter.demand.placement import allocate_qpus
+from qdcopt.datacenter.demand.schedule import EdsResult, JobEds, QpuTiming, extract_job
 from qdcopt.datacenter.instance import DatacenterInstance, Requests
-from qdcopt.datacenter.jobs import JobSpec, fits_datacenter, job_flat
-from qdcopt.datacenter.placement import allocate_qpus
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.timebase import parse_duration
 
@@ -142,7 +142,7 @@ def job_qubits(instance: DatacenterInstance, job: int) -> int:
 
 def qpu_sets(instance: DatacenterInstance, job: int, max_sets: int) -> list[tuple[int, ...]]:
     """Candidate QPU sets of a job: its own QPUs, or up to ``max_sets`` disjoint sets
-    chosen one after the other by :func:`~qdcopt.datacenter.placement.allocate_qpus`
+    chosen one after the other by :func:`~qdcopt.datacenter.demand.placement.allocate_qpus`
     (the paper's Phase B rule) among the QPUs the earlier sets left free."""
     spec = instance.job_specs[job]
     caps = [q.data_qubits for q in instance.qpus]

@@ -15,12 +15,12 @@ Allocation takes jobs in buffer order (instance order):
     (and not before its arrival), on the fewest QPUs that hold it;
 ``parallel``
     each job starts at the earliest tick (not before its arrival) at which QPUs free of
-    earlier jobs can hold it (:func:`~qdcopt.datacenter.placement.allocate_qpus`).
+    earlier jobs can hold it (:func:`~qdcopt.datacenter.demand.placement.allocate_qpus`).
 
 Delays from Phase E lengthen a job; when a delayed job would then overlap the next job
 on one of its QPUs, its runtime is lengthened by the delay and the jobs are allocated
 again (the next round).  Every plan is a job-level plan (see
-:mod:`qdcopt.datacenter.candidates`).
+:mod:`qdcopt.datacenter.jobs.candidates`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.datacenter.candidates import (
+from qdcopt.datacenter.demand.jobs import fits_datacenter
+from qdcopt.datacenter.demand.placement import allocate_qpus
+from qdcopt.datacenter.instance import DatacenterInstance, Requests
+from qdcopt.datacenter.jobs.candidates import (
     JobDecision,
     derive,
     enforce_all_or_nothing,
@@ -40,13 +43,10 @@ from qdcopt.datacenter.candidates import (
     job_shift,
     with_jobs,
 )
-from qdcopt.datacenter.instance import DatacenterInstance, Requests
-from qdcopt.datacenter.jobs import fits_datacenter
-from qdcopt.datacenter.placement import allocate_qpus
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.validate import effective_need
 from qdcopt.errors import InstanceError
-from qdcopt.highs import SolveInfo
+from qdcopt.solvers.highs import SolveInfo
 
 MODES = ("sequential", "parallel")
 

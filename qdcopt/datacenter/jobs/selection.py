@@ -1,7 +1,7 @@
 """The job-selection MILP (pyomo + HiGHS): which jobs run, where and when.
 
 Model (``models/selection.md`` has the full write-up): a binary ``x[c]`` per candidate
-``c`` (a job on a QPU set from a start tick, :mod:`qdcopt.datacenter.candidates`);
+``c`` (a job on a QPU set from a start tick, :mod:`qdcopt.datacenter.jobs.candidates`);
 
 * at most one candidate per job;
 * QPU exclusivity: for every QPU and every candidate start ``t`` on it, the candidates
@@ -43,11 +43,11 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.datacenter.candidates import Candidate, JobCandidates, JobDecision, job_candidates
 from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.pipeline import require_jobs, run_pipeline, schedule_decisions
+from qdcopt.datacenter.jobs.candidates import Candidate, JobCandidates, JobDecision, job_candidates
+from qdcopt.datacenter.jobs.pipeline import require_jobs, run_pipeline, schedule_decisions
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.highs import SolveInfo, SolverOptions, solve_pyomo
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, solve_pyomo
 
 OBJECTIVES = ("requests", "jobs", "qubits")
 
@@ -223,7 +223,7 @@ def decisions_for(instance: DatacenterInstance, picked: list[Candidate],
 
 
 def _primary_value(plan: DatacenterPlan, instance: DatacenterInstance, objective: str) -> int:
-    from qdcopt.datacenter.candidates import job_qubits
+    from qdcopt.datacenter.jobs.candidates import job_qubits
 
     index = {s.id: i for i, s in enumerate(instance.job_specs)}
     acc = [j for j, a in zip(plan.job_id.tolist(), plan.job_accepted.tolist(), strict=True) if a]
@@ -252,7 +252,7 @@ def select_milp(instance: DatacenterInstance, *, objective: str = "requests",
     scheduler
         Event-level scheduler of the selected jobs (a method name of the family).
     max_qpu_sets, max_delays, delay_step
-        The candidate grid (:func:`~qdcopt.datacenter.candidates.job_candidates`).
+        The candidate grid (:func:`~qdcopt.datacenter.jobs.candidates.job_candidates`).
     buckets
         Time buckets of the aggregated entanglement-capacity constraint.
     max_rounds

@@ -30,7 +30,7 @@ only add to the count.  The search applies where the slot model is exact for one
 source and memory cannot bind (a communication-qubit limit is not part of the run
 value); elsewhere the caller keeps its plan.
 
-The result is a list of deliveries; :func:`~qdcopt.datacenter.switch_plan.
+The result is a list of deliveries; :func:`~qdcopt.datacenter.switch.plan.
 plan_from_deliveries` builds the switch timeline and the validator checks it like any
 other plan.
 """
@@ -44,7 +44,7 @@ import numba
 import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.switch_data import BlockData, SwitchCosts
+from qdcopt.datacenter.switch.data import BlockData, SwitchCosts
 
 REFRESH = 500
 """Moves between two refreshes of the served flags that guide the moves."""

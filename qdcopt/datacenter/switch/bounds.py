@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from qdcopt.datacenter.switch_data import BlockData, SwitchCosts
+from qdcopt.datacenter.switch.data import BlockData, SwitchCosts
 
 STRETCH_LENGTHS = (5, 10, 20, 40, 80, 160)
 """Stretch lengths (events) tried by :func:`stretch_bound`."""
@@ -32,7 +32,7 @@ def event_bound(block: BlockData) -> int:
     Parameters
     ----------
     block
-        One independent block (from :func:`~qdcopt.datacenter.switch_data.preprocess`).
+        One independent block (from :func:`~qdcopt.datacenter.switch.data.preprocess`).
 
     Returns
     -------

@@ -22,7 +22,20 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.datacenter.highs_arrays import (
+from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.switch.anneal import anneal_block
+from qdcopt.datacenter.switch.bounds import interval_bound
+from qdcopt.datacenter.switch.data import BlockData, preprocess
+from qdcopt.datacenter.switch.model import SlotIndex, build_slot_model, column_slots
+from qdcopt.datacenter.switch.plan import (
+    block_deliveries,
+    complete_start,
+    layout_block,
+    plan_from_deliveries,
+    start_from_plan,
+)
+from qdcopt.solvers.arrays import (
     LinearSpec,
     SpecResult,
     build_highs,
@@ -30,20 +43,7 @@ from qdcopt.datacenter.highs_arrays import (
     solve_arrays,
     solve_pyomo_spec,
 )
-from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.switch_anneal import anneal_block
-from qdcopt.datacenter.switch_bounds import interval_bound
-from qdcopt.datacenter.switch_data import BlockData, preprocess
-from qdcopt.datacenter.switch_model import SlotIndex, build_slot_model, column_slots
-from qdcopt.datacenter.switch_plan import (
-    block_deliveries,
-    complete_start,
-    layout_block,
-    plan_from_deliveries,
-    start_from_plan,
-)
-from qdcopt.highs import SolveInfo, SolverOptions
+from qdcopt.solvers.highs import SolveInfo, SolverOptions
 
 EXCLUDED_WARM_STARTS = ("greedy-retry",)
 """Heuristics never used as warm start (they change the demand by delaying jobs)."""
@@ -202,7 +202,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         Solve independent time blocks as separate models.
     anneal
         Before a one-source block's model, improve its start by annealing the switch's
-        run sequence (:mod:`qdcopt.datacenter.switch_anneal`) for
+        run sequence (:mod:`qdcopt.datacenter.switch.anneal`) for
         :data:`ANNEAL_SHARE` of the block's time, where memory cannot bind.
     verbose
         Show HiGHS's log.

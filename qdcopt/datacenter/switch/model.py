@@ -1,6 +1,6 @@
 """The slot formulation of switch assignment (see ``models/switch.md``).
 
-One model per independent block (:class:`~qdcopt.datacenter.switch_data.BlockData`).
+One model per independent block (:class:`~qdcopt.datacenter.switch.data.BlockData`).
 Per source ``σ`` and slot ``j`` the switch visits a set of *nodes* — QPU pairs with
 requests that may be served there — along a path: the first node continues the previous
 slot's last one (or changes from it), consecutive nodes are joined by *arcs*, each
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qdcopt.datacenter.highs_arrays import INF, LinearSpec
-from qdcopt.datacenter.switch_data import BlockData, SwitchCosts
+from qdcopt.datacenter.switch.data import BlockData, SwitchCosts
+from qdcopt.solvers.arrays import INF, LinearSpec
 
 
 @dataclass

@@ -22,8 +22,8 @@ import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.switch_data import BlockData, SwitchCosts, SwitchData
-from qdcopt.datacenter.switch_model import SlotIndex
+from qdcopt.datacenter.switch.data import BlockData, SwitchCosts, SwitchData
+from qdcopt.datacenter.switch.model import SlotIndex
 
 Pair = tuple[int, int]
 
@@ -320,7 +320,7 @@ def block_deliveries(data: SwitchData, plan: DatacenterPlan | None
                     ) -> list[list[tuple[int, int, int]]]:
     """Deliveries ``(request position, source, event)`` of ``plan``, per block of ``data``.
 
-    Blocks are independent (see :func:`~qdcopt.datacenter.switch_data.preprocess`), so
+    Blocks are independent (see :func:`~qdcopt.datacenter.switch.data.preprocess`), so
     the deliveries of a valid plan inside one block stay valid beside any deliveries of
     the other blocks.
     """

@@ -11,7 +11,7 @@ Formulation (``models/hyperflow.md`` has the reasoning for every row):
   ``max Σ_r w_r y_r`` with ``z`` kept at its optimum.
 
 Every state has its row from the start (``n(n-1)/2`` rows, 19 900 at 200 nodes); swap
-columns are added in rounds by :mod:`qdcopt.network.pricing` on one persistent
+columns are added in rounds by :mod:`qdcopt.network.lp.pricing` on one persistent
 ``highspy.Highs`` object, the first solve by interior point, the re-solves warm-started
 from the previous basis by simplex.
 """
@@ -26,8 +26,8 @@ from typing import Any
 import highspy
 import numpy as np
 
-from qdcopt.highs import SolverOptions
-from qdcopt.network.hypergraph import (
+from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.lp.hypergraph import (
     full_swap_count,
     full_swaps,
     pair_ids,
@@ -37,9 +37,9 @@ from qdcopt.network.hypergraph import (
     swap_keys,
     swaps_from,
 )
-from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import LinkModel, link_model, swap_gain
-from qdcopt.network.pricing import PRICE_TOL, derivation, extend_prices, positive_swaps
+from qdcopt.network.lp.pricing import PRICE_TOL, derivation, extend_prices, positive_swaps
+from qdcopt.network.physics import LinkModel, link_model, swap_gain
+from qdcopt.solvers.highs import SolverOptions
 
 SUM = "sum"
 MAXMIN = "maxmin"
@@ -65,7 +65,7 @@ class HyperflowSolution:
     Attributes
     ----------
     variant
-        ``"published"`` or ``"steady_state"`` (see :func:`qdcopt.network.links.swap_gain`).
+        ``"published"`` or ``"steady_state"`` (see :func:`qdcopt.network.physics.swap_gain`).
     objective_kind
         ``"sum"`` or ``"maxmin"``.
     status

@@ -1,6 +1,6 @@
 """The hyperflow LP stated in pyomo (readable reference; small instances).
 
-Same formulation as :mod:`qdcopt.network.hyperflow` (``models/hyperflow.md``) over a
+Same formulation as :mod:`qdcopt.network.lp.hyperflow` (``models/hyperflow.md``) over a
 given set of swaps, the full hypergraph by default.  The tests check that both builders
 give the same optimum.
 """
@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.highs import SolveInfo, SolverOptions, solve_pyomo
-from qdcopt.network.hypergraph import full_swaps
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import link_model, swap_gain
+from qdcopt.network.lp.hypergraph import full_swaps
+from qdcopt.network.physics import link_model, swap_gain
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, solve_pyomo
 
 
 def build_pyomo_hyperflow(instance: NetworkInstance, *, variant: str = "published",

@@ -10,7 +10,7 @@ where ``a_{u,T}`` is the attempts per second a unit rate of tree ``T`` makes at 
 master LP has ``n`` rows, so HiGHS re-solves it in milliseconds.  Its node duals ``μ``
 price a link pair at ``(μ_u + μ_v) / p_link``, and the cheapest way to make any state is
 the least fixed point of ``D_{uv} = min(link price, min_w (D_{uw} + D_{wv}) / γ_w)`` over
-*every* swap of the full hypergraph (:func:`qdcopt.network.pricing.cheapest_derivations`).
+*every* swap of the full hypergraph (:func:`qdcopt.network.lp.pricing.cheapest_derivations`).
 A request whose ``D`` is below its objective coefficient gets its cheapest tree (and the
 cheapest tree through each intermediate node) as new columns.
 
@@ -32,12 +32,12 @@ from typing import Any
 import highspy
 import numpy as np
 
-from qdcopt.highs import SolverOptions
-from qdcopt.network.hypergraph import full_swap_count, state_count
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import LinkModel, link_model, swap_gain
-from qdcopt.network.pricing import PRICE_TOL, cheapest_derivations
+from qdcopt.network.lp.hypergraph import full_swap_count, state_count
+from qdcopt.network.lp.pricing import PRICE_TOL, cheapest_derivations
+from qdcopt.network.physics import LinkModel, link_model, swap_gain
 from qdcopt.network.trees import NO_SWAP, SwapTree, TreeNode, _build, tree_need
+from qdcopt.solvers.highs import SolverOptions
 
 MAXMIN = "maxmin"
 PHASE_SLACK = 1e-10

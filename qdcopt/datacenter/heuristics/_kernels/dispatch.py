@@ -1,8 +1,8 @@
 """The EDF and scoring dispatchers as one compiled event-driven loop over integer arrays.
 
-Same decisions, in the same order, as :class:`qdcopt.datacenter.dispatch.Dispatcher`
-driving :func:`qdcopt.datacenter.edf._edf_policy` or the policy of
-:func:`qdcopt.datacenter.scoring.make_policy`; the Python engine is the reference (a
+Same decisions, in the same order, as :class:`qdcopt.datacenter.heuristics.dispatch.Dispatcher`
+driving :func:`qdcopt.datacenter.heuristics.edf._edf_policy` or the policy of
+:func:`qdcopt.datacenter.heuristics.scoring.make_policy`; the Python engine is the reference (a
 test holds the two to the identical plan), this loop only makes it fast enough for
 instances of millions of requests.
 
@@ -34,7 +34,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from qdcopt.datacenter.greedy_kernel import (
+from qdcopt.datacenter.heuristics._kernels.greedy import (
     NO_CAP,
     capacity_array,
     change_time,
@@ -78,7 +78,7 @@ def dispatch_arrays(instance: DatacenterInstance, policy: int = EDF, *, alpha: f
     policy
         :data:`EDF` or :data:`SCORING`.
     alpha, beta, gamma, delta, breadth
-        Weights and breadth of the scoring policy (see :mod:`qdcopt.datacenter.scoring`);
+        Weights and breadth of the scoring policy (see :mod:`qdcopt.datacenter.heuristics.scoring`);
         ignored by EDF.
 
     Returns

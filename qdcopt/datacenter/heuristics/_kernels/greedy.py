@@ -1,6 +1,6 @@
 """The paper-000 greedy as one compiled loop over integer arrays.
 
-Same decisions as :func:`qdcopt.datacenter.greedy.greedy` (tests hold the compiled and
+Same decisions as :func:`qdcopt.datacenter.heuristics.greedy.greedy` (tests hold the compiled and
 Python loops to the same plans); only faster, so that the scheduler keeps pace with
 instances of millions of requests.  Requests come off a heap of per-job queues, as in
 the Python loop with Phase E retries; without retries (``max_attempts=0``) that is
