@@ -268,7 +268,7 @@ def eds_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Extract the entanglement demand schedule of the circuits (jobs) of INSTANCE."""
-    from qdcopt.datacenter.demand.jobs import extract_eds
+    from qdcopt.datacenter.load import extract_eds
 
     result = extract_eds(instance)
     summary = result.summary_frame()

@@ -27,9 +27,9 @@ from qiskit.quantum_info import Operator
 
 import qdcopt
 from qdcopt.datacenter.demand.circuits import flatten, library_circuit, to_two_qubit_basis
-from qdcopt.datacenter.demand.jobs import extract_eds
 from qdcopt.datacenter.demand.placement import place
 from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute, extract_job
+from qdcopt.datacenter.load import extract_eds
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBS = ROOT / "instances" / "jobs"

@@ -1,8 +1,9 @@
 """Jobs (quantum circuits) in a family-A instance, turned into entanglement requests.
 
 An instance may list ``[[jobs]]`` instead of explicit requests; the loader then calls
-:func:`requests_from_jobs`.  :func:`extract_eds` does the same from a file and returns
-the whole :class:`~qdcopt.datacenter.demand.schedule.EdsResult` (request table, per-job summary).
+:func:`requests_from_jobs`.  :func:`~qdcopt.datacenter.load.extract_eds` does the same from a
+file and returns the whole :class:`~qdcopt.datacenter.demand.schedule.EdsResult` (request
+table, per-job summary).
 
 Fields (times are seconds or strings with a unit)::
 
@@ -52,7 +53,6 @@ durations, so that a job's requests can be re-extracted on other QPUs or at anot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,18 +66,18 @@ from qdcopt.datacenter.demand.circuits import (
     flatten,
 )
 from qdcopt.datacenter.demand.placement import PLACEMENTS, allocate_qpus, place
-from qdcopt.datacenter.demand.schedule import (
+from qdcopt.datacenter.demand.schedule import EdsResult, JobEds, distribute
+from qdcopt.datacenter.instance import (
     DEFAULT_GATE_1Q,
     DEFAULT_GATE_2Q,
     PROTOCOLS,
     TIMINGS,
     EdsOptions,
-    EdsResult,
-    JobEds,
+    JobSpec,
+    Qpu,
     QpuTiming,
-    distribute,
+    Requests,
 )
-from qdcopt.datacenter.instance import Qpu, Requests
 from qdcopt.errors import InstanceError
 from qdcopt.fields import Section, check_unique, read_document
 
@@ -98,43 +98,6 @@ _SIZE_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "qasm": ((), ()),
 }
 _ALL_SIZE_FIELDS = {"qubits", "bits", "depth", "reps", "max_operands"}
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One job as read from a file.
-
-    Attributes
-    ----------
-    id
-        Job id.
-    circuit
-        Where its circuit comes from.
-    qpus
-        Explicit QPU indices, or ``None``.
-    n_qpus
-        Number of QPUs to use, or ``None`` for the fewest that fit.
-    start
-        Earliest start tick.
-    placement
-        ``"contiguous"`` or ``"graph"``.
-    options
-        Protocol, reuse, timing, classical latency.
-    seed
-        Seed of the placement heuristic (and of the circuit).
-    where
-        Dotted path of the job in the file (for messages).
-    """
-
-    id: str
-    circuit: CircuitSpec
-    qpus: tuple[int, ...] | None
-    n_qpus: int | None
-    start: int
-    placement: str
-    options: EdsOptions
-    seed: int
-    where: str
 
 
 def _boolean(sec: Section, name: str, default: bool) -> bool:
@@ -394,45 +357,12 @@ def jobs_from_document(doc: Section, qpus: tuple[Qpu, ...], path: str | Path, *,
 
 
 def eds_from_document(doc: Section, qpus: tuple[Qpu, ...], path: str | Path) -> EdsResult:
-    """The :class:`EdsResult` of an instance document's jobs (see :func:`extract_eds`)."""
+    """The :class:`EdsResult` of an instance document's jobs (see
+    :func:`~qdcopt.datacenter.load.extract_eds`)."""
     jobs = read_jobs(doc, qpus, path)
     timings = qpu_timings(doc, qpus, path)
     return extract_jobs(jobs, qpus, timings, file=doc.file)
 
 
-def extract_eds(path: str | Path) -> EdsResult:
-    """Extract the entanglement demand schedule of the jobs of an instance file.
-
-    Parameters
-    ----------
-    path
-        A family-A instance (TOML or JSON) with ``[[jobs]]``.
-
-    Returns
-    -------
-    EdsResult
-        ``.requests_frame()`` is the request table, ``.summary_frame()`` the per-job
-        depths, runtime estimates and counts, ``.write_csv(folder)`` writes both.
-
-    Raises
-    ------
-    InstanceError
-        On the first broken rule (a QASM error names the QASM file and the line).
-    """
-    from qdcopt.datacenter.load import TOP_FIELDS, _qpus
-
-    path = Path(path)
-    doc = Section(path, "", read_document(path))
-    doc.reject_unknown(TOP_FIELDS)
-    if not doc.has("jobs"):
-        raise doc.error("jobs", "required: the demand schedule is extracted from jobs")
-    hw = doc
-    if doc.has("hardware"):
-        hw_path = path.parent / doc.string("hardware")
-        hw = Section(hw_path, "", read_document(hw_path))
-    buffer = doc.raw("job_buffer", False) is True
-    return jobs_from_document(doc, _qpus(hw), path, buffer=buffer)[0]
-
-
-__all__ = ["JobSpec", "eds_from_document", "extract_eds", "extract_jobs", "fits_datacenter",
+__all__ = ["JobSpec", "eds_from_document", "extract_jobs", "fits_datacenter",
            "job_flat", "jobs_from_document", "qpu_timings", "read_jobs", "requests_from_jobs"]

@@ -31,19 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from qdcopt.datacenter.demand.decisions import JobDecision, derive, job_eds, job_qubits, job_shift
 from qdcopt.datacenter.demand.jobs import fits_datacenter
 from qdcopt.datacenter.demand.placement import allocate_qpus
 from qdcopt.datacenter.instance import DatacenterInstance, Requests
-from qdcopt.datacenter.jobs.candidates import (
-    JobDecision,
-    derive,
-    enforce_all_or_nothing,
-    job_eds,
-    job_qubits,
-    job_shift,
-    with_jobs,
-)
+from qdcopt.datacenter.jobs.candidates import enforce_all_or_nothing, with_jobs
 from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.schedulers import SCHEDULERS as METHODS
 from qdcopt.datacenter.validate import effective_need
 from qdcopt.errors import InstanceError
 from qdcopt.solvers.highs import SolveInfo
@@ -54,8 +48,6 @@ MODES = ("sequential", "parallel")
 def scheduler_by_name(name: str) -> Any:
     """The scheduling method registered under ``name`` (``greedy``, ``edf``, ``scoring``,
     ``greedy-retry``, or any other method of the family, e.g. a switch MILP)."""
-    from qdcopt.datacenter import SCHEDULERS as METHODS
-
     if name not in METHODS:
         raise ValueError(f"unknown scheduler {name!r} (known: {', '.join(sorted(METHODS))})")
     return METHODS[name]

@@ -102,14 +102,14 @@ def best_heuristic(instance: DatacenterInstance, exclude: tuple[str, ...] = ()
                    ) -> tuple[DatacenterPlan | None, str, dict[str, float]]:
     """Run every registered heuristic and keep the best valid plan.
 
-    Looks the heuristics up in ``qdcopt.datacenter.SCHEDULERS`` at call time, skipping the
+    Looks the heuristics up in ``qdcopt.datacenter.heuristics.HEURISTICS``, skipping the
     MILP methods, ``greedy-retry`` (it delays jobs) and ``exclude``.
 
     Returns
     -------
     (plan or None, method name, {method: seconds})
     """
-    from qdcopt.datacenter import SCHEDULERS as METHODS
+    from qdcopt.datacenter.heuristics import HEURISTICS as METHODS
     from qdcopt.datacenter.validate import validate
 
     best: DatacenterPlan | None = None
@@ -565,7 +565,7 @@ def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
 
 
 MILP_METHODS = {"milp": switch_milp, "milp-lp": switch_lp_bound}
-"""Method name → function, for registration in ``qdcopt.datacenter.METHODS``."""
+"""Method name → function, for registration in ``qdcopt.datacenter.schedulers.SCHEDULERS``."""
 
 
 def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,

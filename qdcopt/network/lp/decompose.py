@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.trees import SwapTree, TreeNode, tree_need
+from qdcopt.network.physics import SwapTree, TreeNode, tree_need
 
 REL_EPS = 1e-10
 

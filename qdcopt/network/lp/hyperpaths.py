@@ -35,8 +35,16 @@ import numpy as np
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.hypergraph import full_swap_count, state_count
 from qdcopt.network.lp.pricing import PRICE_TOL, cheapest_derivations
-from qdcopt.network.physics import LinkModel, link_model, swap_gain
-from qdcopt.network.trees import NO_SWAP, SwapTree, TreeNode, _build, tree_need
+from qdcopt.network.physics import (
+    NO_SWAP,
+    LinkModel,
+    SwapTree,
+    TreeNode,
+    link_model,
+    swap_gain,
+    tree_need,
+)
+from qdcopt.network.trees import _build
 from qdcopt.solvers.highs import SolverOptions
 
 MAXMIN = "maxmin"
