@@ -76,7 +76,7 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
         :func:`validate`.
     """
     fam = family_of(instance)
-    name = method or fam.compare_methods[0]
+    name = fam.method_name(method or fam.compare_methods[0])
     if name not in fam.methods:
         raise ValueError(f"unknown method {name!r} for {fam.name} instances "
                          f"(known: {', '.join(fam.methods)})")

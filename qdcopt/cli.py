@@ -188,7 +188,7 @@ def compare_cmd(
     names = [m.strip() for m in methods.split(",")] if methods else None
     fam = family_of(inst)
     for m in names or []:
-        if m not in fam.methods:
+        if fam.method_name(m) not in fam.methods:
             raise ValueError(f"unknown method {m!r} (known: {', '.join(fam.methods)})")
     folder = out_dir or Path("results") / "compare" / inst.name
     with err.status("solving…") as status:

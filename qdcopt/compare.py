@@ -67,7 +67,7 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
     """
     fam = family_of(instance)
     if methods is not None:
-        names = list(methods)
+        names = [fam.method_name(m) for m in methods]
     else:
         names = list(fam.compare_methods)
         if fam.more_methods is not None:

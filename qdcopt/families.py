@@ -53,6 +53,9 @@ class Family:
         Optional ``more_methods(instance) -> tuple[str, ...]``: methods ``compare`` runs
         besides ``compare_methods`` when they apply to that instance (for example job
         selection when the instance holds circuits).
+    aliases
+        Former method name → current name; accepted wherever a method is named, for one
+        release (method names are kebab-case: ``lp-hyperflow``, ``greedy-retry``).
     """
 
     name: str
@@ -66,6 +69,11 @@ class Family:
     export: Callable[[Any, Any, Path], list[Path]] | None = None
     more_methods: Callable[[Any], tuple[str, ...]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def method_name(self, name: str) -> str:
+        """The current name of method ``name`` (a former name is replaced, others kept)."""
+        return self.aliases.get(name, name)
 
 
 _PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from qdcopt.families import Family
 from qdcopt.network.export import export_plan
 from qdcopt.network.instance import NetworkInstance, load_graph_file, load_network
-from qdcopt.network.methods import METHODS
+from qdcopt.network.methods import ALIASES, METHODS
 from qdcopt.network.plan import NetworkPlan, plan_from_tables
 from qdcopt.network.validate import validate_plan
 from qdcopt.network.waxman import waxman_instance
@@ -24,6 +24,7 @@ FAMILY = Family(
     exact_methods=("lp",),
     sense="max",
     export=export_plan,
+    aliases=ALIASES,
 )
 
 __all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "load_graph_file", "load_network",

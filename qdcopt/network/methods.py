@@ -2,13 +2,16 @@
 
 * ``lp`` — exact hyperflow LP by column generation over swapping trees (certified
   full-hypergraph optimum; :mod:`qdcopt.network.lp.hyperpaths`);
-* ``lp_hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
+* ``lp-hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
   (:mod:`qdcopt.network.lp.hyperflow`), decomposed into trees;
-* ``lp_pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
+* ``lp-pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
   restriction, its optimum a lower bound;
-* ``lp_pyomo`` — the pyomo statement over the full hypergraph (small instances);
+* ``lp-pyomo`` — the pyomo statement over the full hypergraph (small instances);
 * ``iterative`` — optimal trees one request at a time (paper 003 §IV-C);
 * ``greedy`` — shortest-path balanced trees one request at a time.
+
+The names written with an underscore before (``lp_hyperflow``, ``lp_pruned``, ``lp_pyomo``)
+are accepted as aliases for one release (:data:`ALIASES`).
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ def method_lp_hyperflow(instance: NetworkInstance, *, variant: str = "published"
                         objective: str = "sum", k_paths: int = 10, **options: Any,
                         ) -> tuple[NetworkPlan, SolveInfo]:
     """State/swap hyperflow LP priced to the full-hypergraph optimum."""
-    return _hyperflow_method("lp_hyperflow", instance, variant, objective, True, k_paths,
+    return _hyperflow_method("lp-hyperflow", instance, variant, objective, True, k_paths,
                              options)
 
 
@@ -102,7 +105,7 @@ def method_lp_pruned(instance: NetworkInstance, *, variant: str = "published",
                      objective: str = "sum", k_paths: int = 10, **options: Any,
                      ) -> tuple[NetworkPlan, SolveInfo]:
     """Hyperflow LP on the pruned hypergraph only (a restriction: a lower bound)."""
-    return _hyperflow_method("lp_pruned", instance, variant, objective, False, k_paths,
+    return _hyperflow_method("lp-pruned", instance, variant, objective, False, k_paths,
                              options)
 
 
@@ -115,7 +118,7 @@ def method_lp_pyomo(instance: NetworkInstance, *, variant: str = "published",
     gamma = swap_gain(link_model(instance).swap_success, variant)
     trees = decompose(instance, gamma, flows["link_rate"], flows["request_rate"],
                       flows["swap_w"], flows["swap_u"], flows["swap_v"], flows["swap_rate"])
-    plan = plan_from_flows(instance, trees, method="lp_pyomo", variant=variant, **flows)
+    plan = plan_from_flows(instance, trees, method="lp-pyomo", variant=variant, **flows)
     return plan, info.with_(time_s=time.perf_counter() - start,
                             extra={"variant": variant, "trees": len(trees)})
 
@@ -149,9 +152,16 @@ def method_greedy(instance: NetworkInstance, *, variant: str = "published",
 
 METHODS = {
     "lp": method_lp,
-    "lp_hyperflow": method_lp_hyperflow,
-    "lp_pruned": method_lp_pruned,
-    "lp_pyomo": method_lp_pyomo,
+    "lp-hyperflow": method_lp_hyperflow,
+    "lp-pruned": method_lp_pruned,
+    "lp-pyomo": method_lp_pyomo,
     "iterative": method_iterative,
     "greedy": method_greedy,
 }
+
+ALIASES = {
+    "lp_hyperflow": "lp-hyperflow",
+    "lp_pruned": "lp-pruned",
+    "lp_pyomo": "lp-pyomo",
+}
+"""Former method names → current ones, accepted for one release."""

@@ -104,7 +104,7 @@ def solve_pyomo_hyperflow(instance: NetworkInstance, *, variant: str = "publishe
     options = options or SolverOptions()
     w_arr, u_arr, v_arr = swaps if swaps is not None else full_swaps(instance.n)
     model = build_pyomo_hyperflow(instance, variant=variant, swaps=(w_arr, u_arr, v_arr))
-    info, loaded = solve_pyomo(model, options, "lp_pyomo")
+    info, loaded = solve_pyomo(model, options, "lp-pyomo")
     if not loaded:
         empty = np.zeros(0)
         return info, {"link_rate": np.zeros(len(instance.links)),
