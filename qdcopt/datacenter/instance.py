@@ -1,4 +1,5 @@
-"""Quantum-datacenter instances: QPUs, entanglement sources with their 2×N switches, and requests.
+"""Quantum-datacenter instances: QPUs, entanglement sources with their 2×N switches, and requests;
+also the jobs (circuits) requests are extracted from, and the QPUs' operation durations.
 
 Every time is an integer number of ticks (see :mod:`qdcopt.timebase`).  Requests are held
 column-wise in read-only numpy arrays so that instances with 10⁶ requests load and
@@ -26,7 +27,7 @@ DEFAULT_GATE_2Q = parse_duration("50 ns")
 PROTOCOLS = ("cat", "teleport")
 """Ways to carry out a non-local gate."""
 TIMINGS = ("layers", "asap")
-"""Timing rules for need times (see the module docstring)."""
+"""Timing rules for need times (see :mod:`qdcopt.datacenter.demand.schedule`)."""
 
 
 @dataclass(frozen=True)

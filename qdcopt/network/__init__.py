@@ -1,6 +1,8 @@
 """Family B — network swapping (paper 003): hyperflow LP, swapping trees, validator.
 
-``FAMILY`` is what the shared flow (``qdcopt.load_instance``, ``solve``, ``validate``,
+Lives here: the data (instance, waxman, physics, plan), the validator, export, the tree
+methods, the registry (methods) and ``lp/``. May import the shared modules; never another
+family. ``FAMILY`` is what the shared flow (``qdcopt.load_instance``, ``solve``, ``validate``,
 ``compare`` and the command line) uses for instance files with ``kind = "network"``.
 """
 

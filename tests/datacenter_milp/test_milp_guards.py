@@ -9,7 +9,7 @@ from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.switch.bounds import event_bound
 from qdcopt.datacenter.switch.data import preprocess
 
-# the package re-exports the function switch_milp, which hides the module of that name
+# the module itself, to patch its limits
 sm = importlib.import_module("qdcopt.datacenter.switch.milp")
 
 

@@ -20,7 +20,7 @@ Allocation takes jobs in buffer order (instance order):
 Delays from Phase E lengthen a job; when a delayed job would then overlap the next job
 on one of its QPUs, its runtime is lengthened by the delay and the jobs are allocated
 again (the next round).  Every plan is a job-level plan (see
-:mod:`qdcopt.datacenter.jobs.candidates`).
+:mod:`qdcopt.datacenter.demand.decisions`).
 """
 
 from __future__ import annotations
