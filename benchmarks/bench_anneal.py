@@ -29,15 +29,15 @@ import dataclasses
 import time
 
 from qdcopt.datacenter.generate import random_instance
-from qdcopt.datacenter.highs_arrays import solve_arrays
+from qdcopt.datacenter.heuristics.scoring import scoring
 from qdcopt.datacenter.instance import Requests
-from qdcopt.datacenter.scoring import scoring
-from qdcopt.datacenter.switch_anneal import anneal_block
-from qdcopt.datacenter.switch_data import preprocess
-from qdcopt.datacenter.switch_model import build_slot_model
-from qdcopt.datacenter.switch_plan import block_deliveries, layout_block, plan_from_deliveries
+from qdcopt.datacenter.switch.anneal import anneal_block
+from qdcopt.datacenter.switch.data import preprocess
+from qdcopt.datacenter.switch.model import build_slot_model
+from qdcopt.datacenter.switch.plan import block_deliveries, layout_block, plan_from_deliveries
 from qdcopt.datacenter.validate import validate
-from qdcopt.highs import SolverOptions
+from qdcopt.solvers.arrays import solve_arrays
+from qdcopt.solvers.highs import SolverOptions
 
 NS = 10**6
 

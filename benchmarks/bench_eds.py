@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from qdcopt.datacenter.circuits import flatten, random_job_circuit
-from qdcopt.datacenter.eds import EdsOptions, QpuTiming, distribute
-from qdcopt.datacenter.placement import place
+from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
+from qdcopt.datacenter.demand.placement import place
+from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute
 
 
 def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from qdcopt.highs import SolverOptions
-from qdcopt.network.hyperflow import solve_hyperflow
-from qdcopt.network.hyperpaths import solve_tree_master
+from qdcopt.network.lp.hyperflow import solve_hyperflow
+from qdcopt.network.lp.hyperpaths import solve_tree_master
 from qdcopt.network.trees import greedy_trees, iterative_trees
 from qdcopt.network.waxman import waxman_instance
+from qdcopt.solvers.highs import SolverOptions
 
 
 def main() -> None:

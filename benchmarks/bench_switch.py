@@ -27,7 +27,7 @@ import time
 
 from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.generate import random_instance
-from qdcopt.datacenter.switch_milp import switch_milp
+from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.datacenter.validate import validate
 from qdcopt.timebase import parse_duration
 

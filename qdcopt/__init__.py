@@ -12,8 +12,8 @@ The public API follows one flow, Instance → Method → Plan → Validator → 
 from qdcopt.api import load_instance, load_plan, methods, save_plan, solve, validate
 from qdcopt.compare import compare, run_comparison
 from qdcopt.errors import CrossCheckError, InstanceError
-from qdcopt.highs import SolveInfo, SolverOptions
 from qdcopt.report import Report, Violation
+from qdcopt.solvers.highs import SolveInfo, SolverOptions
 
 __version__ = "0.1.0"
 

@@ -14,8 +14,8 @@ from typing import Any
 from qdcopt.errors import InstanceError
 from qdcopt.families import family, family_of, known_kinds
 from qdcopt.fields import read_document
-from qdcopt.highs import SolveInfo
 from qdcopt.report import Report
+from qdcopt.solvers.highs import SolveInfo
 from qdcopt.tables import read_folder, write_folder
 
 GRAPH_SUFFIXES = (".gml", ".graphml")
@@ -110,7 +110,7 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
         type or range.
     """
     fam = family_of(instance)
-    name = method or fam.compare_methods[0]
+    name = fam.method_name(method or fam.compare_methods[0])
     if name not in fam.methods:
         raise ValueError(f"unknown method {name!r} for {fam.name} instances "
                          f"(known: {', '.join(fam.methods)})")

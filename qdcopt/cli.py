@@ -273,7 +273,7 @@ def compare_cmd(
     names = [m.strip() for m in methods.split(",")] if methods else None
     fam = family_of(inst)
     for m in names or []:
-        if m not in fam.methods:
+        if fam.method_name(m) not in fam.methods:
             raise ValueError(f"unknown method {m!r} (known: {', '.join(fam.methods)})")
     folder = out_dir or Path("results") / "compare" / inst.name
     with err.status("solving…") as status:
@@ -358,7 +358,7 @@ def eds_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Extract the entanglement demand schedule of the circuits (jobs) of INSTANCE."""
-    from qdcopt.datacenter.jobs import extract_eds
+    from qdcopt.datacenter.load import extract_eds
 
     result = extract_eds(instance)
     summary = result.summary_frame()

@@ -21,9 +21,9 @@ import pandas as pd
 
 from qdcopt.api import claim_mismatch, save_plan, solve, validate
 from qdcopt.families import family_of
-from qdcopt.highs import SolveInfo, relative_gap
 from qdcopt.params import shared_options
 from qdcopt.report import Report
+from qdcopt.solvers.highs import SolveInfo, relative_gap
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
     """
     fam = family_of(instance)
     if methods is not None:
-        names = list(methods)
+        names = [fam.method_name(m) for m in methods]
     else:
         names = list(fam.compare_methods)
         if fam.more_methods is not None:

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from qdcopt.highs import SolveInfo
 from qdcopt.params import MethodSpec
 from qdcopt.report import Report
+from qdcopt.solvers.highs import SolveInfo
 
 Method = Callable[..., tuple[Any, SolveInfo]]
 
@@ -57,6 +57,9 @@ class Family:
     specs
         Method name → :class:`~qdcopt.params.MethodSpec` (function, parameter class,
         summary), through which :func:`qdcopt.api.solve` checks a method's options.
+    aliases
+        Former method name → current name; accepted wherever a method is named, for one
+        release (method names are kebab-case: ``lp-hyperflow``, ``greedy-retry``).
     """
 
     name: str
@@ -71,6 +74,11 @@ class Family:
     more_methods: Callable[[Any], tuple[str, ...]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     specs: Mapping[str, MethodSpec] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def method_name(self, name: str) -> str:
+        """The current name of method ``name`` (a former name is replaced, others kept)."""
+        return self.aliases.get(name, name)
 
 
 _PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network"}

@@ -1,4 +1,5 @@
-"""Quantum-datacenter instances: QPUs, entanglement sources with their 2×N switches, and requests.
+"""Quantum-datacenter instances: QPUs, entanglement sources with their 2×N switches, and requests;
+also the jobs (circuits) requests are extracted from, and the QPUs' operation durations.
 
 Every time is an integer number of ticks (see :mod:`qdcopt.timebase`).  Requests are held
 column-wise in read-only numpy arrays so that instances with 10⁶ requests load and
@@ -12,12 +13,21 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-if TYPE_CHECKING:  # jobs.py imports this module
-    from qdcopt.datacenter.eds import QpuTiming
-    from qdcopt.datacenter.jobs import JobSpec
+from qdcopt.timebase import parse_duration
+
+if TYPE_CHECKING:  # only for annotations: building circuits needs qiskit
+    from qdcopt.datacenter.demand.circuits import CircuitSpec
 
 UNLIMITED = None
 """Value of :attr:`Qpu.comm_qubits` for a QPU with unlimited communication qubits."""
+DEFAULT_GATE_1Q = parse_duration("5 ns")
+"""One-qubit gate duration of paper 000 (superconducting qubits)."""
+DEFAULT_GATE_2Q = parse_duration("50 ns")
+"""Two-qubit gate duration of paper 000."""
+PROTOCOLS = ("cat", "teleport")
+"""Ways to carry out a non-local gate."""
+TIMINGS = ("layers", "asap")
+"""Timing rules for need times (see :mod:`qdcopt.datacenter.demand.schedule`)."""
 
 
 @dataclass(frozen=True)
@@ -227,3 +237,95 @@ class DatacenterInstance:
     def pair_name(self, a: int, b: int) -> str:
         """``"A-B"`` for QPU indices a, b."""
         return f"{self.qpus[a].id}-{self.qpus[b].id}"
+
+
+# -- jobs: what the demand schedule is extracted from --------------------------------------
+@dataclass(frozen=True)
+class QpuTiming:
+    """Operation durations on one QPU, in ticks.
+
+    Attributes
+    ----------
+    gate_1q, gate_2q
+        One- and two-qubit gate durations.
+    measure
+        Measurement duration (``None``: same as ``gate_1q``, the paper gives no value).
+    """
+
+    gate_1q: int = DEFAULT_GATE_1Q
+    gate_2q: int = DEFAULT_GATE_2Q
+    measure: int | None = None
+
+    @property
+    def measure_ticks(self) -> int:
+        """Measurement duration with the default applied."""
+        return self.gate_1q if self.measure is None else self.measure
+
+
+@dataclass(frozen=True)
+class EdsOptions:
+    """How non-local gates are carried out and timed.
+
+    Attributes
+    ----------
+    protocol
+        ``"cat"`` (cat-entanglement, one Bell pair per gate) or ``"teleport"``
+        (teleport the control there and back, two Bell pairs per gate).
+    reuse
+        Let one link serve consecutive remote gates with the same control and QPU pair.
+    timing
+        ``"layers"`` (paper 000) or ``"asap"``.
+    classical
+        Latency of a classical message between QPUs, in ticks (0 by default).
+    """
+
+    protocol: str = "cat"
+    reuse: bool = False
+    timing: str = "layers"
+    classical: int = 0
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, "
+                             f"got {self.protocol!r}")
+        if self.timing not in TIMINGS:
+            raise ValueError(f"timing must be one of {', '.join(TIMINGS)}, got {self.timing!r}")
+        if self.classical < 0:
+            raise ValueError(f"classical latency must not be negative, got {self.classical}")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job as read from a file.
+
+    Attributes
+    ----------
+    id
+        Job id.
+    circuit
+        Where its circuit comes from.
+    qpus
+        Explicit QPU indices, or ``None``.
+    n_qpus
+        Number of QPUs to use, or ``None`` for the fewest that fit.
+    start
+        Earliest start tick.
+    placement
+        ``"contiguous"`` or ``"graph"``.
+    options
+        Protocol, reuse, timing, classical latency.
+    seed
+        Seed of the placement heuristic (and of the circuit).
+    where
+        Dotted path of the job in the file (for messages).
+    """
+
+    id: str
+    circuit: CircuitSpec
+    qpus: tuple[int, ...] | None
+    n_qpus: int | None
+    start: int
+    placement: str
+    options: EdsOptions
+    seed: int
+    where: str

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qdcopt.datacenter.demand.jobs import jobs_from_document
+from qdcopt.datacenter.demand.schedule import EdsResult
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.storage import window_for_qpus
 from qdcopt.errors import InstanceError
@@ -107,8 +109,6 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
     elif doc.has("requests_csv"):
         requests = read_requests_csv(path.parent / doc.string("requests_csv"), qindex)
     elif doc.has("jobs"):
-        from qdcopt.datacenter.jobs import jobs_from_document
-
         buffer = doc.raw("job_buffer", False)
         if not isinstance(buffer, bool):
             raise doc.error("job_buffer", f"must be true or false, got {buffer!r}")
@@ -280,3 +280,35 @@ def _csv_times(path: Path, column: pd.Series, name: str, scale: int) -> np.ndarr
         raise InstanceError(path, f"row {i + 2}.{name}",
                             f"must not be negative, got {column.iat[i]!r}")
     return ticks
+
+
+def extract_eds(path: str | Path) -> EdsResult:
+    """Extract the entanglement demand schedule of the jobs of an instance file.
+
+    Parameters
+    ----------
+    path
+        A family-A instance (TOML or JSON) with ``[[jobs]]``.
+
+    Returns
+    -------
+    EdsResult
+        ``.requests_frame()`` is the request table, ``.summary_frame()`` the per-job
+        depths, runtime estimates and counts, ``.write_csv(folder)`` writes both.
+
+    Raises
+    ------
+    InstanceError
+        On the first broken rule (a QASM error names the QASM file and the line).
+    """
+    path = Path(path)
+    doc = Section(path, "", read_document(path))
+    doc.reject_unknown(TOP_FIELDS)
+    if not doc.has("jobs"):
+        raise doc.error("jobs", "required: the demand schedule is extracted from jobs")
+    hw = doc
+    if doc.has("hardware"):
+        hw_path = path.parent / doc.string("hardware")
+        hw = Section(hw_path, "", read_document(hw_path))
+    buffer = doc.raw("job_buffer", False) is True
+    return jobs_from_document(doc, _qpus(hw), path, buffer=buffer)[0]

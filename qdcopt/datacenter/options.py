@@ -44,7 +44,7 @@ class EdfParams(MethodParams):
 
 @dataclass(frozen=True)
 class ScoringParams(MethodParams):
-    """Options of ``scoring`` (weights of the score, see :mod:`~qdcopt.datacenter.scoring`)."""
+    """Options of ``scoring`` (score weights, see :mod:`~qdcopt.datacenter.heuristics.scoring`)."""
 
     alpha: float = option(1.0, "weight of urgency", ge=0)
     beta: float = option(0.05, "weight of EPR events lost to a reconfiguration", ge=0)

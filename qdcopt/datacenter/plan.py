@@ -92,7 +92,7 @@ class DatacenterPlan:
         later than the instance says.  Several shifts of a job add up.
     job_id, job_accepted, job_qpus, job_start, job_candidate, job_reason
         Job decisions (empty unless the plan is a *job-level plan*, see
-        :mod:`qdcopt.datacenter.candidates`): job ``job_id[i]`` runs (or was tried, when
+        :mod:`qdcopt.datacenter.demand.decisions`): job ``job_id[i]`` runs (or was tried, when
         rejected) on the QPUs ``job_qpus[i]`` (space-separated ids; empty: not placed)
         from tick ``job_start[i]``; ``job_candidate[i]`` names the candidate (free text)
         and ``job_reason[i]`` is a :data:`JOB_REASONS` code for a rejected job.  The

@@ -32,7 +32,7 @@ A7-REASON              a rejected job's reason is not a known code
 =====================  ==========================================================
 
 Rule 7 applies to *job-level plans* (plans with a job table, see
-:mod:`qdcopt.datacenter.candidates`): their requests are re-derived from the job
+:mod:`qdcopt.datacenter.demand.decisions`): their requests are re-derived from the job
 decisions and rules 1–6 are checked against those; a job occupies its QPUs over
 [start, start + runtime + its total shift).  Other plans are checked as they always were.
 
@@ -58,7 +58,7 @@ from qdcopt.report import Report, Violation
 from qdcopt.timebase import TICKS_PER_SECOND
 
 if TYPE_CHECKING:
-    from qdcopt.datacenter.candidates import Derived
+    from qdcopt.datacenter.demand.decisions import Derived
 
 RULES: dict[str, int] = {
     line.split()[0]: int(line[1])
@@ -149,7 +149,7 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
     out = _Collector()
     derived = None
     if plan.is_job_level:
-        from qdcopt.datacenter.candidates import derive_plan
+        from qdcopt.datacenter.demand.decisions import derive_plan
 
         derived = derive_plan(instance, plan)
         for code, message, event in derived.problems:
@@ -272,7 +272,7 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
 def _check_jobs(instance: DatacenterInstance, plan: DatacenterPlan, derived: Derived,
                 d_count: np.ndarray, t_need: np.ndarray, out: _Collector) -> dict[str, object]:
     """Rule 7 on a job-level plan; returns the job metrics."""
-    from qdcopt.datacenter.candidates import job_qubits, job_shift
+    from qdcopt.datacenter.demand.decisions import job_qubits, job_shift
 
     req = instance.requests
     index = {s.id: i for i, s in enumerate(instance.job_specs)}

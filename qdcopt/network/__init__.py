@@ -1,6 +1,8 @@
 """Family B — network swapping (paper 003): hyperflow LP, swapping trees, validator.
 
-``FAMILY`` is what the shared flow (``qdcopt.load_instance``, ``solve``, ``validate``,
+Lives here: the data (instance, waxman, physics, plan), the validator, export, the tree
+methods, the registry (methods) and ``lp/``. May import the shared modules; never another
+family. ``FAMILY`` is what the shared flow (``qdcopt.load_instance``, ``solve``, ``validate``,
 ``compare`` and the command line) uses for instance files with ``kind = "network"``.
 """
 
@@ -10,7 +12,7 @@ from qdcopt.families import Family
 from qdcopt.network.export import export_plan
 from qdcopt.network.graphs import load_graph_file, network_instance_from_graph
 from qdcopt.network.instance import NetworkInstance, load_network
-from qdcopt.network.methods import METHODS, SPECS
+from qdcopt.network.methods import ALIASES, METHODS, SPECS
 from qdcopt.network.plan import NetworkPlan, plan_from_tables
 from qdcopt.network.validate import validate_plan
 from qdcopt.network.waxman import waxman_instance
@@ -26,6 +28,7 @@ FAMILY = Family(
     sense="max",
     export=export_plan,
     specs=SPECS,
+    aliases=ALIASES,
 )
 
 __all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "load_graph_file", "load_network",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import link_model
+from qdcopt.network.physics import link_model
 from qdcopt.network.plan import NetworkPlan
 
 

@@ -1,14 +1,17 @@
 """The family-B methods: instance → (plan, SolveInfo).
 
 * ``lp`` — exact hyperflow LP by column generation over swapping trees (certified
-  full-hypergraph optimum; :mod:`qdcopt.network.hyperpaths`);
-* ``lp_hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
-  (:mod:`qdcopt.network.hyperflow`), decomposed into trees;
-* ``lp_pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
+  full-hypergraph optimum; :mod:`qdcopt.network.lp.hyperpaths`);
+* ``lp-hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
+  (:mod:`qdcopt.network.lp.hyperflow`), decomposed into trees;
+* ``lp-pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
   restriction, its optimum a lower bound;
-* ``lp_pyomo`` — the pyomo statement over the full hypergraph (small instances);
+* ``lp-pyomo`` — the pyomo statement over the full hypergraph (small instances);
 * ``iterative`` — optimal trees one request at a time (paper 003 §IV-C);
 * ``greedy`` — shortest-path balanced trees one request at a time.
+
+The names written with an underscore before (``lp_hyperflow``, ``lp_pruned``, ``lp_pyomo``)
+are accepted as aliases for one release (:data:`ALIASES`).
 """
 
 from __future__ import annotations
@@ -19,17 +22,17 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.highs import SolveInfo, SolverOptions
-from qdcopt.network.decompose import decompose
-from qdcopt.network.hyperflow import solve_hyperflow
-from qdcopt.network.hyperflow_pyomo import solve_pyomo_hyperflow
-from qdcopt.network.hyperpaths import solve_tree_master
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import check_variant, link_model, swap_gain
+from qdcopt.network.lp.decompose import decompose
+from qdcopt.network.lp.hyperflow import solve_hyperflow
+from qdcopt.network.lp.hyperflow_pyomo import solve_pyomo_hyperflow
+from qdcopt.network.lp.hyperpaths import solve_tree_master
 from qdcopt.network.options import HyperflowParams, LpParams, PyomoLpParams, TreeParams
+from qdcopt.network.physics import check_variant, link_model, swap_gain
 from qdcopt.network.plan import HYPERFLOW, LATENCY, NetworkPlan, plan_from_flows, plan_from_trees
 from qdcopt.network.trees import greedy_trees, iterative_trees
 from qdcopt.params import MethodSpec
+from qdcopt.solvers.highs import SolveInfo, SolverOptions
 
 
 def _options(time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,
@@ -96,7 +99,7 @@ def method_lp_hyperflow(instance: NetworkInstance, *, variant: str = "published"
                         objective: str = "sum", k_paths: int = 10, **options: Any,
                         ) -> tuple[NetworkPlan, SolveInfo]:
     """State/swap hyperflow LP priced to the full-hypergraph optimum."""
-    return _hyperflow_method("lp_hyperflow", instance, variant, objective, True, k_paths,
+    return _hyperflow_method("lp-hyperflow", instance, variant, objective, True, k_paths,
                              options)
 
 
@@ -104,7 +107,7 @@ def method_lp_pruned(instance: NetworkInstance, *, variant: str = "published",
                      objective: str = "sum", k_paths: int = 10, **options: Any,
                      ) -> tuple[NetworkPlan, SolveInfo]:
     """Hyperflow LP on the pruned hypergraph only (a restriction: a lower bound)."""
-    return _hyperflow_method("lp_pruned", instance, variant, objective, False, k_paths,
+    return _hyperflow_method("lp-pruned", instance, variant, objective, False, k_paths,
                              options)
 
 
@@ -117,7 +120,7 @@ def method_lp_pyomo(instance: NetworkInstance, *, variant: str = "published",
     gamma = swap_gain(link_model(instance).swap_success, variant)
     trees = decompose(instance, gamma, flows["link_rate"], flows["request_rate"],
                       flows["swap_w"], flows["swap_u"], flows["swap_v"], flows["swap_rate"])
-    plan = plan_from_flows(instance, trees, method="lp_pyomo", variant=variant, **flows)
+    plan = plan_from_flows(instance, trees, method="lp-pyomo", variant=variant, **flows)
     return plan, info.with_(time_s=time.perf_counter() - start,
                             extra={"variant": variant, "trees": len(trees)})
 
@@ -152,11 +155,11 @@ def method_greedy(instance: NetworkInstance, *, variant: str = "published",
 SPECS = {spec.name: spec for spec in (
     MethodSpec("lp", method_lp, LpParams,
                "exact hyperflow LP by column generation over swapping trees"),
-    MethodSpec("lp_hyperflow", method_lp_hyperflow, HyperflowParams,
+    MethodSpec("lp-hyperflow", method_lp_hyperflow, HyperflowParams,
                "state/swap hyperflow LP priced to the full-hypergraph optimum"),
-    MethodSpec("lp_pruned", method_lp_pruned, HyperflowParams,
+    MethodSpec("lp-pruned", method_lp_pruned, HyperflowParams,
                "hyperflow LP on the pruned hypergraph only (a lower bound)"),
-    MethodSpec("lp_pyomo", method_lp_pyomo, PyomoLpParams,
+    MethodSpec("lp-pyomo", method_lp_pyomo, PyomoLpParams,
                "pyomo statement of the hyperflow LP (small instances)"),
     MethodSpec("iterative", method_iterative, TreeParams,
                "optimal swapping trees one request at a time"),
@@ -167,3 +170,10 @@ SPECS = {spec.name: spec for spec in (
 
 METHODS = {name: spec.fn for name, spec in SPECS.items()}
 """Method name → function."""
+
+ALIASES = {
+    "lp_hyperflow": "lp-hyperflow",
+    "lp_pruned": "lp-pruned",
+    "lp_pyomo": "lp-pyomo",
+}
+"""Former method names → current ones, accepted for one release."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from qdcopt.network.links import VARIANTS
+from qdcopt.network.physics import VARIANTS
 from qdcopt.params import MethodParams, option
 
 _LP_USES = ("time_limit", "threads", "seed", "verbose")

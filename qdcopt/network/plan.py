@@ -27,8 +27,14 @@ import pandas as pd
 
 from qdcopt.errors import InstanceError
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import LinkModel, check_variant, link_model, swap_gain
-from qdcopt.network.trees import SwapTree, tree_need
+from qdcopt.network.physics import (
+    LinkModel,
+    SwapTree,
+    check_variant,
+    link_model,
+    swap_gain,
+    tree_need,
+)
 
 HYPERFLOW = "hyperflow"
 LATENCY = "latency"

@@ -1,5 +1,6 @@
-"""Swapping trees: their latency (paper 003, eq. 1), optimal trees by dynamic programming,
-the iterative batch method of §IV-C and a shortest-path balanced-tree greedy.
+"""Swapping trees: optimal trees by dynamic programming, the iterative batch method of §IV-C
+and a shortest-path balanced-tree greedy (the tree types and their latency, paper 003 eq. 1,
+are in :mod:`qdcopt.network.physics`).
 
 A swapping tree for a pair ``{u, v}`` is a leaf (the link ``u–v``) or a swap at ``w`` of a
 tree for ``{u, w}`` and a tree for ``{w, v}``.  Its expected generation latency is
@@ -23,143 +24,19 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import MAX_OF_TWO_EXPONENTIALS, LinkModel, link_model
-
-NO_SWAP = -1
-
-
-@dataclass(frozen=True)
-class TreeNode:
-    """One node of a swapping tree.
-
-    Attributes
-    ----------
-    u, v
-        The pair this subtree makes (node indices).
-    swap_at
-        Node that swaps the children's pairs, or ``-1`` for a leaf (a link pair).
-    left, right
-        Indices (in the tree's node tuple) of the children making ``{u, swap_at}`` and
-        ``{swap_at, v}``; ``-1`` for a leaf.
-    link_rate
-        For a leaf: link pairs/s this tree draws from the link; 0 for a swap.
-    """
-
-    u: int
-    v: int
-    swap_at: int = NO_SWAP
-    left: int = -1
-    right: int = -1
-    link_rate: float = 0.0
-
-    @property
-    def is_leaf(self) -> bool:
-        """Whether this node is a link pair."""
-        return self.swap_at == NO_SWAP
-
-
-@dataclass(frozen=True)
-class SwapTree:
-    """A swapping tree serving one request at a rate.
-
-    Attributes
-    ----------
-    request
-        Index of the request.
-    rate
-        Pairs/s it delivers.
-    nodes
-        Its nodes; ``nodes[0]`` is the root.
-    """
-
-    request: int
-    rate: float
-    nodes: tuple[TreeNode, ...]
-
-    def leaves(self) -> list[TreeNode]:
-        """The leaf nodes."""
-        return [node for node in self.nodes if node.is_leaf]
-
-    def swaps(self) -> list[TreeNode]:
-        """The swap nodes."""
-        return [node for node in self.nodes if not node.is_leaf]
-
-    def depth(self) -> int:
-        """Number of swap levels on the longest root-to-leaf path."""
-        def rec(i: int) -> int:
-            node = self.nodes[i]
-            return 0 if node.is_leaf else 1 + max(rec(node.left), rec(node.right))
-        return rec(0)
-
-
-def swap_latency_term(model: LinkModel, instance: NetworkInstance, w: int, u: int,
-                      v: int) -> float:
-    """``t_swap + t_classical`` of a swap at ``w`` making ``{u, v}``, seconds."""
-    d = model.classical_distance
-    return instance.physics.swap_latency + max(d[w, u], d[w, v]) / instance.physics.classical_speed
-
-
-def tree_latency(tree: SwapTree, instance: NetworkInstance, model: LinkModel | None = None,
-                 ) -> float:
-    """Expected latency of ``tree`` by paper 003's eq. 1 from its leaves' ``link_rate``.
-
-    Parameters
-    ----------
-    tree
-        The tree (leaves with their link rates).
-    instance
-        The network.
-    model
-        Its link model (computed when not given).
-
-    Returns
-    -------
-    float
-        Seconds; ``inf`` when a leaf has no rate.
-    """
-    model = model if model is not None else link_model(instance)
-    q = model.swap_success
-
-    def rec(i: int) -> float:
-        node = tree.nodes[i]
-        if node.is_leaf:
-            return math.inf if node.link_rate <= 0 else 1.0 / node.link_rate
-        worst = max(rec(node.left), rec(node.right))
-        extra = swap_latency_term(model, instance, node.swap_at, node.u, node.v)
-        return (MAX_OF_TWO_EXPONENTIALS * worst + extra) / q[node.swap_at]
-
-    return rec(0)
-
-
-def tree_need(tree: SwapTree, gamma: np.ndarray) -> tuple[list[float], list[float]]:
-    """Pairs each tree node must supply per unit of the tree's rate, in the hyperflow view.
-
-    The root supplies 1; a swap at ``w`` supplying ``N`` consumes ``N / γ_w`` of each child.
-
-    Returns
-    -------
-    (supply, consumption)
-        Per node: pairs supplied per unit rate, and for swaps the swap flow per unit rate
-        (0 for leaves).
-    """
-    supply = [0.0] * len(tree.nodes)
-    flow = [0.0] * len(tree.nodes)
-    supply[0] = 1.0
-    order = [0]
-    for i in order:  # parents precede children: breadth-first over the tuple
-        node = tree.nodes[i]
-        if node.is_leaf:
-            continue
-        flow[i] = supply[i] / gamma[node.swap_at]
-        for c in (node.left, node.right):
-            supply[c] += flow[i]
-            order.append(c)
-    return supply, flow
+from qdcopt.network.physics import (
+    MAX_OF_TWO_EXPONENTIALS,
+    NO_SWAP,
+    LinkModel,
+    SwapTree,
+    TreeNode,
+    link_model,
+    tree_latency,
+)
 
 
 # --------------------------------------------------------------------------------------

@@ -29,9 +29,16 @@ from typing import Any
 import numpy as np
 
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.links import VARIANTS, link_model, swap_gain
+from qdcopt.network.physics import (
+    VARIANTS,
+    SwapTree,
+    TreeNode,
+    link_model,
+    swap_gain,
+    tree_latency,
+    tree_need,
+)
 from qdcopt.network.plan import LATENCY, NetworkPlan
-from qdcopt.network.trees import SwapTree, TreeNode, tree_latency, tree_need
 from qdcopt.report import Report, Violation
 
 REL_TOL = 1e-6

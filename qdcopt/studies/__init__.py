@@ -1,7 +1,8 @@
 """Studies: one module per paper figure or table, each regenerating its files in results/.
 
 Every study module has ``run(out_dir, *, seed=0, quick=False) -> list[Path]``; ``quick``
-runs a small version (for tests), the default the full one.
+runs a small version (for tests), the default the full one.  Studies sit above the
+families: they may import the API and any family; nothing but the command line imports them.
 """
 
 from __future__ import annotations

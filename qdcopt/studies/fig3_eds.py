@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from qdcopt.datacenter.circuits import flatten, random_job_circuit
-from qdcopt.datacenter.eds import EdsOptions, QpuTiming, distribute
-from qdcopt.datacenter.placement import PLACEMENTS, interaction_graph, place
+from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
+from qdcopt.datacenter.demand.placement import PLACEMENTS, interaction_graph, place
+from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute
 
 CONFIGS: tuple[tuple[int, int], ...] = ((1, 1000), (2, 500), (5, 200), (10, 100), (20, 50))
 """(QPUs, qubits per QPU) of paper 000."""

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from qdcopt.datacenter.job_buffers import random_buffer
-from qdcopt.datacenter.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
-from qdcopt.datacenter.selection_milp import select_milp
+from qdcopt.datacenter.jobs.buffers import random_buffer
+from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
+from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate
 
 REPETITIONS = 100

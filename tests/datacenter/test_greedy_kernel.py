@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from plan_checks import generated_instances, plan_tables
 
 from qdcopt.datacenter.generate import random_instance
-from qdcopt.datacenter.greedy import greedy
+from qdcopt.datacenter.heuristics.greedy import greedy
 from qdcopt.datacenter.instance import Requests
 from qdcopt.datacenter.validate import validate
 from qdcopt.timebase import parse_duration

@@ -9,7 +9,7 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import Operator
 
-from qdcopt.datacenter.circuits import (
+from qdcopt.datacenter.demand.circuits import (
     K_BARRIER,
     K_CTRL,
     K_DIAG,

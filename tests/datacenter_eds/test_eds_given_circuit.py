@@ -14,7 +14,7 @@ import pytest
 from qiskit import QuantumCircuit, qasm2
 
 import qdcopt
-from qdcopt.datacenter.circuits import CircuitSpec
+from qdcopt.datacenter.demand.circuits import CircuitSpec
 from qdcopt.errors import InstanceError
 
 

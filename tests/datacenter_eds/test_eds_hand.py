@@ -26,10 +26,10 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import Operator
 
 import qdcopt
-from qdcopt.datacenter.circuits import flatten, library_circuit, to_two_qubit_basis
-from qdcopt.datacenter.eds import EdsOptions, QpuTiming, distribute, extract_job
-from qdcopt.datacenter.jobs import extract_eds
-from qdcopt.datacenter.placement import place
+from qdcopt.datacenter.demand.circuits import flatten, library_circuit, to_two_qubit_basis
+from qdcopt.datacenter.demand.placement import place
+from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute, extract_job
+from qdcopt.datacenter.load import extract_eds
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBS = ROOT / "instances" / "jobs"
@@ -242,7 +242,7 @@ def test_per_qpu_durations_and_classical_latency():
 
 
 def test_request_count_identity_on_a_random_circuit():
-    from qdcopt.datacenter.circuits import random_job_circuit
+    from qdcopt.datacenter.demand.circuits import random_job_circuit
 
     flat = flatten(random_job_circuit(40, 12, seed=3))
     for protocol, per_gate in (("cat", 1), ("teleport", 2)):

@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 
 import qdcopt
 from qdcopt.cli import app
-from qdcopt.datacenter.jobs import extract_eds
-from qdcopt.datacenter.load import read_requests_csv
+from qdcopt.datacenter.load import extract_eds, read_requests_csv
 from qdcopt.errors import InstanceError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from qiskit import QuantumCircuit
 
-from qdcopt.datacenter.circuits import flatten, library_circuit, random_job_circuit
-from qdcopt.datacenter.placement import (
+from qdcopt.datacenter.demand.circuits import flatten, library_circuit, random_job_circuit
+from qdcopt.datacenter.demand.placement import (
     allocate_qpus,
     balanced_sizes,
     contiguous_part,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qdcopt.datacenter.circuits import flatten, random_job_circuit
-from qdcopt.datacenter.eds import EdsOptions, QpuTiming, extract_job
+from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
+from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, extract_job
 from qdcopt.studies import fig3_eds
 
 

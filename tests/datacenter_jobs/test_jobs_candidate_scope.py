@@ -16,9 +16,9 @@ import math
 import pytest
 
 import qdcopt
-from qdcopt.datacenter.candidates import JobDecision, job_eds
-from qdcopt.datacenter.pipeline import schedule_decisions
-from qdcopt.datacenter.selection_milp import select_milp
+from qdcopt.datacenter.jobs.candidates import JobDecision, job_eds
+from qdcopt.datacenter.jobs.pipeline import schedule_decisions
+from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate
 
 NS = 10**6  # ticks per nanosecond

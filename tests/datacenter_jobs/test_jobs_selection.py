@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 import qdcopt
-from qdcopt.datacenter.admission import admit_lp, admit_utilisation
-from qdcopt.datacenter.candidates import job_candidates
-from qdcopt.datacenter.job_buffers import random_buffer
-from qdcopt.datacenter.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
-from qdcopt.datacenter.selection_milp import select_milp
+from qdcopt.datacenter.jobs.admission import admit_lp, admit_utilisation
+from qdcopt.datacenter.jobs.buffers import random_buffer
+from qdcopt.datacenter.jobs.candidates import job_candidates
+from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
+from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate
 from qdcopt.errors import InstanceError
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 import qdcopt
-from qdcopt.datacenter.admission import admit_lp, admit_utilisation
-from qdcopt.datacenter.candidates import derive_plan
 from qdcopt.datacenter.export import switch_instructions
-from qdcopt.datacenter.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
-from qdcopt.datacenter.selection_milp import select_milp
+from qdcopt.datacenter.jobs.admission import admit_lp, admit_utilisation
+from qdcopt.datacenter.jobs.candidates import derive_plan
+from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
+from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import qdcopt
-from qdcopt.datacenter.candidates import JobDecision
-from qdcopt.datacenter.pipeline import pipeline_parallel, schedule_decisions
+from qdcopt.datacenter.jobs.candidates import JobDecision
+from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, schedule_decisions
 from qdcopt.datacenter.plan import plan_from_tables
 from qdcopt.datacenter.validate import RULES, validate
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 import qdcopt
-from qdcopt.datacenter.candidates import JobDecision, derive
-from qdcopt.datacenter.edf import edf
-from qdcopt.datacenter.greedy import greedy
+from qdcopt.datacenter.heuristics.edf import edf
+from qdcopt.datacenter.heuristics.greedy import greedy
 from qdcopt.datacenter.instance import DatacenterInstance, Requests
-from qdcopt.datacenter.job_buffers import random_buffer
-from qdcopt.datacenter.pipeline import pipeline_parallel
+from qdcopt.datacenter.jobs.buffers import random_buffer
+from qdcopt.datacenter.jobs.candidates import JobDecision, derive
+from qdcopt.datacenter.jobs.pipeline import pipeline_parallel
 from qdcopt.datacenter.validate import effective_need, validate
 
 # one communication qubit per QPU and a 20 ns window: several requests fail at their need

@@ -11,13 +11,13 @@ from test_milp_cases import NS, make, solve
 import qdcopt
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.instance import DatacenterInstance
-from qdcopt.datacenter.switch_bounds import (
+from qdcopt.datacenter.switch.bounds import (
     event_bound,
     interval_bound,
     pair_bound,
     stretch_bound,
 )
-from qdcopt.datacenter.switch_data import preprocess
+from qdcopt.datacenter.switch.data import preprocess
 
 
 def bound_of(inst: DatacenterInstance) -> int:
@@ -100,7 +100,7 @@ def test_pair_bound_hand_case() -> None:
 def test_stretch_bound_sees_switching_inside_long_windows() -> None:
     # 10 QPUs (45 pairs), windows of 100 events, load 1: every short stretch has to pay
     # for the pairs it serves, which the pair bound of the whole block spreads thin
-    from qdcopt.datacenter.switch_milp import best_heuristic
+    from qdcopt.datacenter.switch.milp import best_heuristic
 
     inst = random_instance(2_000, n_qpus=10, seed=1, load=1.0)
     data = preprocess(inst)

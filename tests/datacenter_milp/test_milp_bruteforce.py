@@ -16,9 +16,9 @@ import pytest
 
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.datacenter.switch_bounds import interval_bound, pair_bound, stretch_bound
-from qdcopt.datacenter.switch_data import preprocess
-from qdcopt.datacenter.switch_milp import switch_milp
+from qdcopt.datacenter.switch.bounds import interval_bound, pair_bound, stretch_bound
+from qdcopt.datacenter.switch.data import preprocess
+from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.datacenter.validate import validate
 
 NS = 10**6

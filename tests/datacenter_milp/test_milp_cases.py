@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
-from qdcopt.datacenter.switch_milp import switch_milp
+from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.datacenter.validate import validate
 
 NS = 10**6

@@ -6,11 +6,11 @@ import importlib
 
 import qdcopt
 from qdcopt.datacenter.generate import random_instance
-from qdcopt.datacenter.switch_bounds import event_bound
-from qdcopt.datacenter.switch_data import preprocess
+from qdcopt.datacenter.switch.bounds import event_bound
+from qdcopt.datacenter.switch.data import preprocess
 
-# the package re-exports the function switch_milp, which hides the module of that name
-sm = importlib.import_module("qdcopt.datacenter.switch_milp")
+# the module itself, to patch its limits
+sm = importlib.import_module("qdcopt.datacenter.switch.milp")
 
 
 def test_block_too_large_falls_back_to_heuristic_plan_and_event_bound(monkeypatch):

@@ -7,8 +7,8 @@ import pytest
 
 from qdcopt.datacenter import SCHEDULERS as METHODS
 from qdcopt.datacenter.generate import random_instance
-from qdcopt.datacenter.switch_data import preprocess
-from qdcopt.datacenter.switch_milp import switch_lp_bound, switch_milp
+from qdcopt.datacenter.switch.data import preprocess
+from qdcopt.datacenter.switch.milp import switch_lp_bound, switch_milp
 from qdcopt.datacenter.validate import validate
 
 SUITE = [
@@ -84,8 +84,8 @@ def test_heuristic_plans_map_to_feasible_points(kw: dict) -> None:
     # model is a relaxation of the event-level problem (and, with the layout, exact).
     import numpy as np
 
-    from qdcopt.datacenter.switch_model import build_slot_model
-    from qdcopt.datacenter.switch_plan import block_deliveries, complete_start
+    from qdcopt.datacenter.switch.model import build_slot_model
+    from qdcopt.datacenter.switch.plan import block_deliveries, complete_start
 
     inst = random_instance(**kw)
     data = preprocess(inst)

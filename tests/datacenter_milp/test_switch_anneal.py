@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from test_milp_bruteforce import brute_force, tiny_instance
 
 from qdcopt.datacenter.generate import random_instance
-from qdcopt.datacenter.greedy import greedy
-from qdcopt.datacenter.switch_anneal import (
+from qdcopt.datacenter.heuristics.greedy import greedy
+from qdcopt.datacenter.switch.anneal import (
     TEMP_FROM,
     TEMP_TO,
     _mark_events,
@@ -27,9 +27,9 @@ from qdcopt.datacenter.switch_anneal import (
     dead_matrix,
     evaluate_runs,
 )
-from qdcopt.datacenter.switch_data import preprocess
-from qdcopt.datacenter.switch_milp import best_heuristic, switch_milp
-from qdcopt.datacenter.switch_plan import block_deliveries, plan_from_deliveries
+from qdcopt.datacenter.switch.data import preprocess
+from qdcopt.datacenter.switch.milp import best_heuristic, switch_milp
+from qdcopt.datacenter.switch.plan import block_deliveries, plan_from_deliveries
 from qdcopt.datacenter.validate import validate
 
 
@@ -224,7 +224,7 @@ def test_search_by_windows_is_seeded_and_gains() -> None:
 def test_blocks_without_a_model_still_get_the_search(monkeypatch) -> None:
     # a block too large to model keeps its solver-free bound, but the search still has
     # the block's whole budget: here it serves all 300 requests, which meets the bound
-    milp = importlib.import_module("qdcopt.datacenter.switch_milp")  # the module
+    milp = importlib.import_module("qdcopt.datacenter.switch.milp")  # the module
     inst = random_instance(300, seed=2, load=0.9)
     start, _, _ = best_heuristic(inst)
     monkeypatch.setattr(milp, "MAX_DELIVERY_COLUMNS", 0)
@@ -237,7 +237,7 @@ def test_blocks_without_a_model_still_get_the_search(monkeypatch) -> None:
 
 
 def test_a_model_that_could_not_be_built_in_time_is_skipped(monkeypatch) -> None:
-    milp = importlib.import_module("qdcopt.datacenter.switch_milp")  # the module
+    milp = importlib.import_module("qdcopt.datacenter.switch.milp")  # the module
     inst = random_instance(300, seed=2, load=0.9)
     start, _, _ = best_heuristic(inst)
     monkeypatch.setattr(milp, "BUILD_S_PER_COLUMN", 1.0)  # every model "takes" hours

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from qdcopt.network.instance import Link, NetworkInstance, Node, Physics, Request, load_network
-from qdcopt.network.links import link_model
 from qdcopt.network.methods import method_greedy, method_iterative, method_lp
+from qdcopt.network.physics import link_model
 from qdcopt.network.trees import (
     SwapTree,
     TreeNode,

@@ -9,9 +9,9 @@ import math
 import pytest
 
 from qdcopt.datacenter import SPECS as DC_SPECS
-from qdcopt.datacenter.greedy import greedy
+from qdcopt.datacenter.heuristics.greedy import greedy
+from qdcopt.datacenter.jobs.pipeline import run_pipeline
 from qdcopt.datacenter.options import GreedyParams, MilpParams, SelectMilpParams
-from qdcopt.datacenter.pipeline import run_pipeline
 from qdcopt.families import family, known_kinds
 from qdcopt.network import FAMILY as NETWORK
 from qdcopt.network.methods import _options as network_solver_options

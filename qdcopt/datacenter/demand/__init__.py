@@ -1,0 +1,5 @@
+"""Family-A demand: circuits → QPU placement → entanglement demand schedule (requests).
+
+Lives here: ``circuits``, ``placement``, ``schedule`` (the distributed circuit and its
+requests), ``jobs`` (``[[jobs]]`` tables) and ``decisions``. May import the family's data.
+"""

@@ -1,0 +1,720 @@
+"""The EDF and scoring dispatchers as one compiled event-driven loop over integer arrays.
+
+Same decisions, in the same order, as :class:`qdcopt.datacenter.heuristics.dispatch.Dispatcher`
+driving :func:`qdcopt.datacenter.heuristics.edf._edf_policy` or the policy of
+:func:`qdcopt.datacenter.heuristics.scoring.make_policy`; the Python engine is the reference (a
+test holds the two to the identical plan), this loop only makes it fast enough for
+instances of millions of requests.
+
+How the Python objects map to arrays:
+
+* A QPU pair ``(a, b)`` is the integer ``a · n_qpus + b``, which orders pairs as the
+  tuples are ordered (the pair heap breaks deadline ties by pair).
+* A released request is its *rank* in release order (need time, then position).  Ranks
+  order requests exactly as the ``(deadline, position)`` tuples of the Python heaps, so
+  each pair's pending heap holds ranks, in one flat array with a region per pair.  The
+  scoring policy reads the first entries of such a heap in array order, so these heaps
+  use the very push and pop algorithm of :mod:`heapq` and see the same operations in
+  the same order, which gives the same arrays.
+* The other heaps (pairs by deadline, held pairs per QPU) are only ever asked for their
+  minimum or their size, so any binary heap would give the same answers; they run the
+  same algorithm anyway (the pair heap on two keys, deadline then pair).
+* Helpers taking arrays cost reference-count updates at every call the compiler does
+  not inline, so the hottest paths (the candidates' loop above all) are written out in
+  the main loop, and the helpers it calls there take scalars or run only rarely.
+* Decision times come from the event grid arithmetic, releases and memory frees, as in
+  the reference: no loop walks empty events.
+
+The score of the scoring policy is computed with the same float operations in the same
+order as the reference (and without fast-math), so ties and signs come out the same.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from qdcopt.datacenter.heuristics._kernels.greedy import (
+    NO_CAP,
+    capacity_array,
+    change_time,
+    first_event_index,
+    grown,
+    plan_from_arrays,
+    source_arrays,
+)
+from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.plan import DatacenterPlan
+
+COMPILED_FROM = 5_000
+"""Instances with at least this many requests use the compiled loop by default (below
+it, loading the compiled code costs more than it saves)."""
+
+EDF = 0
+"""Policy flag of :func:`dispatch_arrays`: earliest deadline first."""
+SCORING = 1
+"""Policy flag of :func:`dispatch_arrays`: score-based dispatching."""
+
+
+# what a policy decides for a source at a decision time
+_SERVE, _SWITCH, _WAIT, _DONE = 0, 1, 2, 3
+# slots of the counter array shared by the helpers (numba helpers cannot rebind the
+# caller's scalars): rejections, pair heap length, pending requests
+_N_REJ, _PH_LEN, _PENDING = range(3)
+_N_COUNTERS = 3
+_FAR = 1 << 62  # the time at which the reference expires everything still pending
+_STRANDED_LIMIT = 64  # heap entries read by the scoring policy's stranded count
+
+
+def dispatch_arrays(instance: DatacenterInstance, policy: int = EDF, *, alpha: float = 1.0,
+                    beta: float = 0.05, gamma: float = 1.0, delta: float = 0.5,
+                    breadth: int = 8) -> dict[str, np.ndarray]:
+    """Run the compiled dispatcher on ``instance`` and return its decisions as arrays.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    policy
+        :data:`EDF` or :data:`SCORING`.
+    alpha, beta, gamma, delta, breadth
+        Weights and breadth of the scoring policy (see :mod:`qdcopt.datacenter.heuristics.scoring`);
+        ignored by EDF.
+
+    Returns
+    -------
+    dict
+        ``d_request, d_source, d_event`` (deliveries in order: request position, source
+        index, event index), ``rej_request, rej_reason`` (rejections in order: request
+        position, reason 1 no-source, 2 no-event, 3 memory), ``rc_source, rc_start,
+        rc_end, rc_from, rc_to`` (reconfigurations in order; pairs as ``a · n_qpus + b``,
+        −1 for an unset switch) and ``init`` (per source, the initial pair or −1).
+
+    Raises
+    ------
+    ValueError
+        For an unknown policy or a negative breadth.
+    """
+    if policy not in (EDF, SCORING):
+        raise ValueError(f"unknown policy {policy!r}")
+    if breadth < 0:
+        raise ValueError("breadth must not be negative")
+    req = instance.requests
+    grid = source_arrays(instance)
+    cap = capacity_array(instance)
+    out = _dispatch_kernel(
+        int(policy), req.order().astype(np.int64), req.a.astype(np.int64),
+        req.b.astype(np.int64), req.t_need.astype(np.int64), int(instance.t_max), cap,
+        grid["ports"], grid["start"], grid["period"], grid["t_single"], grid["t_double"],
+        float(alpha), float(beta), float(gamma), float(delta), int(breadth))
+    keys = ("d_request", "d_source", "d_event", "rej_request", "rej_reason", "rc_source",
+            "rc_start", "rc_end", "rc_from", "rc_to", "init")
+    return dict(zip(keys, out, strict=True))
+
+
+def dispatch_plan(instance: DatacenterInstance, method: str, policy: int = EDF,
+                  **weights: float) -> DatacenterPlan:
+    """The plan of the compiled dispatcher, identical to the reference engine's.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    method
+        Method name recorded in the plan.
+    policy
+        :data:`EDF` or :data:`SCORING`.
+    **weights
+        ``alpha, beta, gamma, delta, breadth`` of the scoring policy.
+
+    Returns
+    -------
+    DatacenterPlan
+    """
+    out = dispatch_arrays(instance, policy, **weights)
+    n_q = instance.n_qpus
+
+    def ends(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # pairs coded as a · n_q + b, −1 (both ends −1) for an unset switch
+        unset = pairs < 0
+        return np.where(unset, -1, pairs // n_q), np.where(unset, -1, pairs % n_q)
+
+    reconf = {"source": out["rc_source"], "start": out["rc_start"], "end": out["rc_end"]}
+    reconf["from_a"], reconf["from_b"] = ends(out["rc_from"])
+    reconf["to_a"], reconf["to_b"] = ends(out["rc_to"])
+    return plan_from_arrays(
+        instance, method, init=ends(out["init"]), reconf=reconf,
+        deliveries=(out["d_request"], out["d_source"], out["d_event"]),
+        rejected=(out["rej_request"], out["rej_reason"]))
+
+
+# -- heaps ---------------------------------------------------------------------------------
+# The heap of length n lives in key[base : base + n].  _sift_down and _sift_up are
+# heapq._siftdown and heapq._siftup (CPython's C module runs the same algorithm).
+
+@numba.njit(cache=True)
+def _sift_down(key, base, startpos, pos):  # pragma: no cover - compiled
+    newitem = key[base + pos]
+    while pos > startpos:
+        parentpos = (pos - 1) >> 1
+        parent = key[base + parentpos]
+        if newitem < parent:
+            key[base + pos] = parent
+            pos = parentpos
+            continue
+        break
+    key[base + pos] = newitem
+
+
+@numba.njit(cache=True)
+def _sift_up(key, base, n, pos):  # pragma: no cover - compiled
+    startpos = pos
+    newitem = key[base + pos]
+    childpos = 2 * pos + 1
+    while childpos < n:
+        rightpos = childpos + 1
+        if rightpos < n and not key[base + childpos] < key[base + rightpos]:
+            childpos = rightpos
+        key[base + pos] = key[base + childpos]
+        pos = childpos
+        childpos = 2 * pos + 1
+    key[base + pos] = newitem
+    _sift_down(key, base, startpos, pos)
+
+
+@numba.njit(cache=True)
+def _heap_push(key, base, n, item):  # pragma: no cover - compiled
+    """heapq.heappush onto the heap of length ``n`` (the caller adds one to it)."""
+    key[base + n] = item
+    _sift_down(key, base, 0, n)
+
+
+@numba.njit(cache=True)
+def _heap_pop(key, base, n):  # pragma: no cover - compiled
+    """heapq.heappop from the heap of length ``n`` (the caller takes one from it)."""
+    last = key[base + n - 1]
+    if n - 1 > 0:
+        item = key[base]
+        key[base] = last
+        _sift_up(key, base, n - 1, 0)
+        return item
+    return last
+
+
+# The pair heap orders (deadline, pair) tuples; only its minimum is ever read, so its
+# layout is free, but keeping heapq's algorithm costs nothing.  (Its pop is written out
+# in the main loop.)
+
+@numba.njit(cache=True)
+def _lt2(d1, p1, d2, p2):  # pragma: no cover - compiled
+    return d1 < d2 or (d1 == d2 and p1 < p2)
+
+
+@numba.njit(cache=True)
+def _ph_push(ph_d, ph_p, cnt, d, p):  # pragma: no cover - compiled
+    pos = cnt[_PH_LEN]
+    cnt[_PH_LEN] = pos + 1
+    while pos > 0:
+        parentpos = (pos - 1) >> 1
+        if _lt2(d, p, ph_d[parentpos], ph_p[parentpos]):
+            ph_d[pos] = ph_d[parentpos]
+            ph_p[pos] = ph_p[parentpos]
+            pos = parentpos
+            continue
+        break
+    ph_d[pos] = d
+    ph_p[pos] = p
+
+
+# -- grid ----------------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def _region_starts(sizes):  # pragma: no cover - compiled
+    """Start of each region when regions of these sizes lie back to back in one array."""
+    starts = np.zeros(len(sizes), dtype=np.int64)
+    for k in range(1, len(sizes)):
+        starts[k] = starts[k - 1] + sizes[k - 1]
+    return starts
+
+
+# Scalars only: a helper taking arrays costs reference-count updates at every call that
+# the compiler does not inline, and the loop below makes millions of them.
+
+@numba.njit(cache=True)
+def _event_at_or_after(t, start, period):  # pragma: no cover - compiled
+    """Time of the first event at or after ``t``."""
+    return start + first_event_index(t, start, period) * period
+
+
+@numba.njit(cache=True)
+def _reconf_time(old, new, n_q, t_single, t_double):  # pragma: no cover - compiled
+    """:func:`change_time` for pairs coded as ``a · n_q + b`` (−1: unset)."""
+    if old < 0:
+        return t_double
+    return change_time(old // n_q, old % n_q, new // n_q, new % n_q, t_single, t_double)
+
+
+@numba.njit(cache=True)
+def _ready_event(dur, now, ready, has_last, last_time, start,
+                 period):  # pragma: no cover - compiled
+    """Dispatcher.switch_ready_event for a move lasting ``dur``."""
+    begin = max(ready, last_time + 1 if has_last else ready)
+    return _event_at_or_after(max(now, begin + dur), start, period)
+
+
+# -- pools ---------------------------------------------------------------------------------
+# These take arrays; the main loop calls them only off its hottest paths (an expiry, a
+# prune that has something to remove, the policies' look-up of the current pair).
+
+@numba.njit(cache=True)
+def _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at, rej_pos,
+            rej_code, ph_d, ph_p, cnt):  # pragma: no cover - compiled
+    """Dispatcher._expire: reject the pending requests of ``p`` whose deadline passed."""
+    base = p_off[p]
+    while p_len[p] > 0 and rk_dead[keys[base]] < now:
+        r = _heap_pop(keys, base, p_len[p])
+        p_len[p] -= 1
+        cnt[_PENDING] -= 1
+        j = cnt[_N_REJ]
+        rej_pos[j] = rk_pos[r]
+        # a memory rejection: the pair's memory was found full after the request arrived
+        rej_code[j] = 3 if (blk_has[p] and blk_at[p] >= rk_rel[r]) else 2
+        cnt[_N_REJ] = j + 1
+    if p_len[p] > 0:
+        _ph_push(ph_d, ph_p, cnt, rk_dead[keys[base]], p)
+
+
+@numba.njit(cache=True)
+def _top(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at, rej_pos,
+         rej_code, ph_d, ph_p, cnt):  # pragma: no cover - compiled
+    """Dispatcher.top: rank of the most urgent live request of ``p`` (−1 if none)."""
+    if p_len[p] > 0 and rk_dead[keys[p_off[p]]] < now:
+        _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at, rej_pos,
+                rej_code, ph_d, ph_p, cnt)
+    if p_len[p] > 0:
+        return keys[p_off[p]]
+    return -1
+
+
+@numba.njit(cache=True)
+def _prune(q, now, held, h_off, h_len):  # pragma: no cover - compiled
+    # closed intervals: a pair used at t still holds its qubit at t
+    base = h_off[q]
+    while h_len[q] > 0 and held[base] < now:
+        _heap_pop(held, base, h_len[q])
+        h_len[q] -= 1
+
+
+@numba.njit(cache=True)
+def _memory_free(p, now, pa, pb, held, h_off, h_len, cap):  # pragma: no cover - compiled
+    """Dispatcher.memory_free (which stops at the first full QPU, the other unpruned)."""
+    for q in (pa[p], pb[p]):
+        if h_len[q] > 0 and held[h_off[q]] < now:
+            _prune(q, now, held, h_off, h_len)
+        if cap[q] != NO_CAP and h_len[q] >= cap[q]:
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def _stranded(state, until, keys, p_off, p_len, rk_dead, stack):  # pragma: no cover
+    """Pending requests of ``state`` with deadline before ``until`` among the first
+    entries of its heap array (as the reference reads them).
+
+    A child's deadline is never below its parent's, so the counted entries form a
+    subtree at the root: a walk down from the root that stops at entries not counted
+    visits only those, instead of all the first entries.
+    """
+    n = p_len[state]
+    base = p_off[state]
+    if n == 0 or rk_dead[keys[base]] >= until:
+        return 0
+    limit = min(n, _STRANDED_LIMIT)
+    count = 0
+    stack[0] = 0
+    depth = 1
+    while depth > 0:
+        depth -= 1
+        j = stack[depth]
+        count += 1
+        left = 2 * j + 1
+        if left < limit and rk_dead[keys[base + left]] < until:
+            stack[depth] = left
+            depth += 1
+        if left + 1 < limit and rk_dead[keys[base + left + 1]] < until:
+            stack[depth] = left + 1
+            depth += 1
+    return count
+
+
+# -- main loop -----------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s_period,
+                     t_single, t_double, alpha, beta, gamma, delta,
+                     breadth):  # pragma: no cover - compiled
+    n = len(qa)
+    n_q = len(cap)
+    n_s = len(s_start)
+    n_pc = n_q * n_q
+    # the ends of each pair code, looked up rather than divided out in the hot loop
+    pa = np.arange(n_pc) // n_q
+    pb = np.arange(n_pc) % n_q
+    rej_pos = np.empty(n, dtype=np.int64)
+    rej_code = np.empty(n, dtype=np.int64)
+    cnt = np.zeros(_N_COUNTERS, dtype=np.int64)
+
+    # pairs no switch reaches: rejected first, in instance order
+    reach = np.zeros(n_pc, dtype=np.int8)  # 0 unknown, 1 reachable, 2 not
+    for i in range(n):
+        p = qa[i] * n_q + qb[i]
+        if reach[p] == 0:
+            reach[p] = 2
+            for si in range(n_s):
+                if ports[si, qa[i]] and ports[si, qb[i]]:
+                    reach[p] = 1
+                    break
+        if reach[p] == 2:
+            rej_pos[cnt[_N_REJ]] = i
+            rej_code[cnt[_N_REJ]] = 1
+            cnt[_N_REJ] += 1
+
+    # the other requests by rank in release order (= need order, ties by position)
+    n_r = n - cnt[_N_REJ]
+    rk_pos = np.empty(n_r, dtype=np.int64)
+    rk_dead = np.empty(n_r, dtype=np.int64)
+    rk_rel = np.empty(n_r, dtype=np.int64)
+    rk_pc = np.empty(n_r, dtype=np.int64)
+    per_pair = np.zeros(n_pc, dtype=np.int64)
+    touches = np.zeros(n_q, dtype=np.int64)
+    k = 0
+    for i in order:
+        p = qa[i] * n_q + qb[i]
+        if reach[p] != 1:
+            continue
+        rk_pos[k] = i
+        rk_dead[k] = tneed[i]
+        rk_rel[k] = tneed[i] - t_max
+        rk_pc[k] = p
+        per_pair[p] += 1
+        touches[qa[i]] += 1
+        touches[qb[i]] += 1
+        k += 1
+    # pending heap of each pair: a region as large as the pair's request count
+    p_off = _region_starts(per_pair)
+    keys = np.empty(max(1, n_r), dtype=np.int64)
+    p_len = np.zeros(n_pc, dtype=np.int64)
+    # held pairs of each QPU (their need times): at most the requests touching it
+    h_off = _region_starts(touches)
+    held = np.empty(max(1, 2 * n_r), dtype=np.int64)
+    h_len = np.zeros(n_q, dtype=np.int64)
+    # pair heap: every push but the candidates' own put-backs follows a release, an
+    # expiry or a delivery, one each at most per request
+    ph_d = np.empty(3 * n_r + 4, dtype=np.int64)
+    ph_p = np.empty(3 * n_r + 4, dtype=np.int64)
+    blk_has = np.zeros(n_pc, dtype=np.bool_)  # Dispatcher.blocked_at
+    blk_at = np.zeros(n_pc, dtype=np.int64)
+    pair_known = np.zeros(n_pc, dtype=np.bool_)
+    pair_list = np.empty(n_pc, dtype=np.int64)  # pairs in first-release order
+    n_pairs = 0
+    seen = np.zeros(n_pc, dtype=np.int64)  # stamp of the last candidates run offering it
+    stamp = 0
+    stash_d = np.empty(n_pc, dtype=np.int64)
+    stash_p = np.empty(n_pc, dtype=np.int64)
+    # the scoring options: at most one per pair, plus the current pair
+    opt_p = np.empty(min(breadth, n_pc) + 1, dtype=np.int64)
+    opt_d = np.empty(min(breadth, n_pc) + 1, dtype=np.int64)
+    stack = np.empty(_STRANDED_LIMIT, dtype=np.int64)
+    t_div = max(t_max, 1)
+
+    st = np.full(n_s, -1, dtype=np.int64)  # switch state per source
+    init = np.full(n_s, -1, dtype=np.int64)
+    has_last = np.zeros(n_s, dtype=np.bool_)
+    last_time = np.zeros(n_s, dtype=np.int64)
+    ready = np.zeros(n_s, dtype=np.int64)
+    d_pos = np.empty(n_r, dtype=np.int64)
+    d_src = np.empty(n_r, dtype=np.int64)
+    d_evt = np.empty(n_r, dtype=np.int64)
+    n_del = 0
+    # a reconfiguration need not be followed by a delivery, so these arrays may grow
+    rc_src = np.empty(n_r + 16, dtype=np.int64)
+    rc_start = np.empty(n_r + 16, dtype=np.int64)
+    rc_end = np.empty(n_r + 16, dtype=np.int64)
+    rc_from = np.empty(n_r + 16, dtype=np.int64)
+    rc_to = np.empty(n_r + 16, dtype=np.int64)
+    n_rc = 0
+    next_rel = 0
+
+    # the driver's queue of (decision time, source): one entry per source at most
+    q_time = np.zeros(n_s, dtype=np.int64)
+    q_on = np.zeros(n_s, dtype=np.bool_)
+    if n_r > 0:
+        for si in range(n_s):
+            q_time[si] = _event_at_or_after(rk_rel[0], s_start[si], s_period[si])
+            q_on[si] = True
+
+    while True:
+        s = -1
+        for si in range(n_s):
+            if q_on[si] and (s < 0 or q_time[si] < q_time[s]):
+                s = si
+        if s < 0:
+            break
+        q_on[s] = False
+        now = q_time[s]
+
+        # Dispatcher.release_until(now)
+        while next_rel < n_r and rk_rel[next_rel] <= now:
+            p = rk_pc[next_rel]
+            if not pair_known[p]:  # the reference's pending dict: first-release order
+                pair_known[p] = True
+                pair_list[n_pairs] = p
+                n_pairs += 1
+            base = p_off[p]
+            if p_len[p] == 0 or rk_dead[next_rel] < rk_dead[keys[base]]:
+                _ph_push(ph_d, ph_p, cnt, rk_dead[next_rel], p)
+            _heap_push(keys, base, p_len[p], next_rel)
+            p_len[p] += 1
+            cnt[_PENDING] += 1
+            next_rel += 1
+
+        # -- the policy: action, pair, time ------------------------------------------------
+        state = st[s]
+        action = _DONE
+        a_pair = -1
+        a_at = 0
+        # Dispatcher.candidates, a generator the policies interleave their own look-ups
+        # with: pairs it offered or passed over are stashed and go back on the pair heap
+        # when it is closed (after the loop)
+        stamp += 1
+        n_stash = 0
+        n_opt = 0
+        while cnt[_PH_LEN] > 0:
+            if policy == SCORING and n_opt >= breadth:
+                break  # islice: no further next() once breadth options are taken
+            # the hottest path of all: helpers taking arrays are written out in it.
+            # heapq.heappop of the pair heap:
+            d = ph_d[0]
+            p = ph_p[0]
+            n_ph = cnt[_PH_LEN] - 1
+            cnt[_PH_LEN] = n_ph
+            if n_ph > 0:
+                last_d = ph_d[n_ph]
+                last_p = ph_p[n_ph]
+                pos = 0
+                child = 1
+                while child < n_ph:
+                    if child + 1 < n_ph and not _lt2(ph_d[child], ph_p[child],
+                                                     ph_d[child + 1], ph_p[child + 1]):
+                        child += 1
+                    ph_d[pos] = ph_d[child]
+                    ph_p[pos] = ph_p[child]
+                    pos = child
+                    child = 2 * pos + 1
+                while pos > 0:
+                    parent = (pos - 1) >> 1
+                    if not _lt2(last_d, last_p, ph_d[parent], ph_p[parent]):
+                        break
+                    ph_d[pos] = ph_d[parent]
+                    ph_p[pos] = ph_p[parent]
+                    pos = parent
+                ph_d[pos] = last_d
+                ph_p[pos] = last_p
+            if seen[p] == stamp:
+                continue  # a duplicate entry: the pair was already offered
+            base = p_off[p]
+            if p_len[p] > 0 and rk_dead[keys[base]] < now:  # Dispatcher.top
+                _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at,
+                        rej_pos, rej_code, ph_d, ph_p, cnt)
+            if p_len[p] == 0 or rk_dead[keys[base]] != d:
+                continue  # stale entry: dropped for good
+            stash_d[n_stash] = d
+            stash_p[n_stash] = p
+            n_stash += 1
+            seen[p] = stamp
+            if not (ports[s, pa[p]] and ports[s, pb[p]]):
+                continue
+            free = True  # Dispatcher.memory_free
+            for q in (pa[p], pb[p]):
+                if h_len[q] > 0 and held[h_off[q]] < now:
+                    _prune(q, now, held, h_off, h_len)
+                if cap[q] != NO_CAP and h_len[q] >= cap[q]:
+                    free = False
+                    break
+            if not free:
+                blk_has[p] = True
+                blk_at[p] = now
+                continue
+            # candidate (p, deadline d)
+            if policy == SCORING:
+                opt_p[n_opt] = p
+                opt_d[n_opt] = d
+                n_opt += 1
+                continue
+            # EDF
+            if state < 0 or p == state:
+                action = _SERVE
+                a_pair = p
+                break
+            at = _ready_event(_reconf_time(state, p, n_q, t_single[s], t_double[s]), now,
+                              ready[s], has_last[s], last_time[s], s_start[s], s_period[s])
+            if at > d:
+                continue
+            own = _top(state, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has,
+                       blk_at, rej_pos, rej_code, ph_d, ph_p, cnt)
+            if own >= 0 and _memory_free(state, now, pa, pb, held, h_off, h_len, cap):
+                after = _event_at_or_after(
+                    now + 1 + _reconf_time(state, p, n_q, t_single[s], t_double[s]),
+                    s_start[s], s_period[s])
+                if after <= d:
+                    action = _SERVE
+                    a_pair = state
+                    break
+            action = _SWITCH
+            a_pair = p
+            a_at = at
+            break
+        for j in range(n_stash):
+            _ph_push(ph_d, ph_p, cnt, stash_d[j], stash_p[j])
+
+        if policy == SCORING:
+            period = s_period[s]
+            if state >= 0:
+                listed = False
+                for j in range(n_opt):
+                    if opt_p[j] == state:
+                        listed = True
+                        break
+                if not listed:
+                    own = _top(state, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel,
+                               blk_has, blk_at, rej_pos, rej_code, ph_d, ph_p, cnt)
+                    if own >= 0 and _memory_free(state, now, pa, pb, held, h_off, h_len,
+                                                 cap):
+                        opt_p[n_opt] = state
+                        opt_d[n_opt] = rk_dead[own]
+                        n_opt += 1
+            found = False
+            best = 0.0
+            for j in range(n_opt):
+                p = opt_p[j]
+                dl = opt_d[j]
+                if state < 0 or p == state:
+                    at = now
+                    kind = _SERVE
+                else:
+                    at = _ready_event(_reconf_time(state, p, n_q, t_single[s], t_double[s]),
+                                      now, ready[s], has_last[s], last_time[s], s_start[s],
+                                      period)
+                    if at > dl:
+                        continue
+                    kind = _SWITCH
+                # the reference's expression, operation for operation
+                slack = (dl - at) // period
+                benefit = 1.0 + alpha / (1.0 + slack)
+                lost = (at - now) // period
+                stranded = 0
+                if (kind == _SWITCH and p_len[state] > 0
+                        and rk_dead[keys[p_off[state]]] < at):
+                    stranded = _stranded(state, at, keys, p_off, p_len, rk_dead, stack)
+                loss = beta * lost + gamma * stranded
+                # _occupancy: the mean fill ratio, summed as the reference sums it
+                qa_ = pa[p]
+                qb_ = pb[p]
+                fill_a = 0.0 if cap[qa_] == NO_CAP else h_len[qa_] / cap[qa_]
+                fill_b = 0.0 if cap[qb_] == NO_CAP else h_len[qb_] / cap[qb_]
+                occupancy = (fill_a + fill_b) / 2
+                relief = delta * occupancy * (1.0 - (dl - at) / t_div)
+                score = benefit - loss + relief
+                if score > 0 and (not found or score > best):
+                    found = True
+                    best = score
+                    action = kind
+                    a_pair = p
+                    a_at = at
+
+        if action == _DONE:
+            # Dispatcher.wait_time: the next release or the next freed qubit
+            found = False
+            until = 0
+            if next_rel < n_r and rk_rel[next_rel] > now:
+                found = True
+                until = rk_rel[next_rel]
+            # Dispatcher.memory_free_time prunes every QPU (the occupancy sees it)
+            mem_found = False
+            mem_t = 0
+            for q in range(n_q):
+                if h_len[q] > 0 and held[h_off[q]] < now:
+                    _prune(q, now, held, h_off, h_len)
+                if h_len[q] > 0 and cap[q] != NO_CAP and h_len[q] >= cap[q]:
+                    t = held[h_off[q]] + 1
+                    if not mem_found or t < mem_t:
+                        mem_found = True
+                        mem_t = t
+            if mem_found and mem_t > now and (not found or mem_t < until):
+                found = True
+                until = mem_t
+            if found:
+                action = _WAIT
+                a_at = until
+
+        # -- the driver --------------------------------------------------------------------
+        if action == _SERVE:
+            # Dispatcher.serve
+            p = a_pair
+            base = p_off[p]
+            r = _heap_pop(keys, base, p_len[p])
+            p_len[p] -= 1
+            cnt[_PENDING] -= 1
+            if p_len[p] > 0:
+                _ph_push(ph_d, ph_p, cnt, rk_dead[keys[base]], p)
+            if st[s] < 0:
+                init[s] = p
+                st[s] = p
+            d_pos[n_del] = rk_pos[r]
+            d_src[n_del] = s
+            d_evt[n_del] = first_event_index(now, s_start[s], s_period[s])
+            n_del += 1
+            has_last[s] = True
+            last_time[s] = now
+            for q in (pa[p], pb[p]):
+                _heap_push(held, h_off[q], h_len[q], rk_dead[r])
+                h_len[q] += 1
+            q_time[s] = now + s_period[s]
+            q_on[s] = True
+        elif action == _SWITCH:
+            # Dispatcher.switch
+            if n_rc == len(rc_src):
+                rc_src = grown(rc_src)
+                rc_start = grown(rc_start)
+                rc_end = grown(rc_end)
+                rc_from = grown(rc_from)
+                rc_to = grown(rc_to)
+            dur = _reconf_time(state, a_pair, n_q, t_single[s], t_double[s])
+            rc_src[n_rc] = s
+            rc_start[n_rc] = a_at - dur
+            rc_end[n_rc] = a_at
+            rc_from[n_rc] = state
+            rc_to[n_rc] = a_pair
+            n_rc += 1
+            st[s] = a_pair
+            ready[s] = a_at
+            q_time[s] = a_at
+            q_on[s] = True
+        elif action == _WAIT:
+            q_time[s] = _event_at_or_after(a_at, s_start[s], s_period[s])
+            q_on[s] = True
+        elif next_rel >= n_r and cnt[_PENDING] == 0:
+            break
+        # otherwise this source is done though others may still serve: it leaves the queue
+
+    # everything still pending expires, pair by pair in first-release order
+    for j in range(n_pairs):
+        _expire(pair_list[j], _FAR, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has,
+                blk_at, rej_pos, rej_code, ph_d, ph_p, cnt)
+    for k in range(next_rel, n_r):
+        rej_pos[cnt[_N_REJ]] = rk_pos[k]
+        rej_code[cnt[_N_REJ]] = 2
+        cnt[_N_REJ] += 1
+    n_rej = cnt[_N_REJ]
+    return (d_pos[:n_del], d_src[:n_del], d_evt[:n_del], rej_pos[:n_rej], rej_code[:n_rej],
+            rc_src[:n_rc], rc_start[:n_rc], rc_end[:n_rc], rc_from[:n_rc], rc_to[:n_rc], init)

@@ -1,0 +1,688 @@
+"""The switch-assignment MILP: optimal plans with a certified bound (see ``models/switch.md``).
+
+Public methods (signature ``fn(instance, **options) -> (DatacenterPlan, SolveInfo)``):
+
+``milp``        the slot formulation per independent block, warm-started from the best
+                heuristic plan, objective lexicographic (accepted requests, then fewest
+                switch changes) or weighted with ``penalty``.
+``milp-lp``     the LP relaxation of the same model: a proven bound fast, and the
+                best heuristic plan as its plan.
+
+The claimed ``objective`` is always the number of requests the returned plan serves
+(the plan is replayed through the validator before it is returned, and the warm start is
+returned instead whenever it is better); ``bound`` is a proven upper bound on the number
+of requests *any* valid plan can serve.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.switch.anneal import anneal_block
+from qdcopt.datacenter.switch.bounds import interval_bound
+from qdcopt.datacenter.switch.data import BlockData, preprocess
+from qdcopt.datacenter.switch.model import SlotIndex, build_slot_model, column_slots
+from qdcopt.datacenter.switch.plan import (
+    block_deliveries,
+    complete_start,
+    layout_block,
+    plan_from_deliveries,
+    start_from_plan,
+)
+from qdcopt.solvers.arrays import (
+    LinearSpec,
+    SpecResult,
+    build_highs,
+    run_highs,
+    solve_arrays,
+    solve_pyomo_spec,
+)
+from qdcopt.solvers.highs import SolveInfo, SolverOptions
+
+EXCLUDED_WARM_STARTS = ("greedy-retry",)
+"""Heuristics never used as warm start (they change the demand by delaying jobs)."""
+
+PYOMO_AUTO_LIMIT = 2_000
+"""With ``builder="auto"``, models with fewer columns than this go through pyomo."""
+
+LNS_WINDOWS = (3, 6, 10, 16, 24)
+"""Window sizes (in slots) of fix-and-optimise, tried in this order."""
+
+MANY_BLOCKS = 50
+"""With ``builder="auto"``, instances with more blocks to model than this use the array
+builder for every block."""
+
+ANNEAL_SHARE = 0.5
+"""Share of a block's time given to annealing its run sequence before the model (one
+source, memory not binding)."""
+
+BUILD_S_PER_COLUMN = 6e-6
+"""Seconds (about) the slot model takes to build per column of :func:`delivery_columns`
+(6 s for 10⁶ columns on a 2-core machine)."""
+
+ASSEMBLY_S_PER_REQUEST = 4e-5
+"""Seconds per request kept free at the end of the time limit for assembling and
+validating the plan (about 4 s at 10⁵ requests on a 2-core machine; at most a tenth of
+the limit)."""
+
+ANNEAL_MOVES = 20_000
+"""Moves of the run-sequence search per request of the block, at most."""
+
+LARGE_MODEL = 25_000
+MAX_DELIVERY_COLUMNS = 1_500_000
+"""Blocks whose delivery variables would exceed this are not modelled: their bound is
+the solver-free one (events and pair changes) and their plan the heuristics' start
+improved by the run-sequence search, which then has the block's whole budget.  Long
+windows over dense demand (t_max = 1 ms at 1 GHz with 10⁴ requests) would otherwise
+need more memory than the machine has."""
+
+
+def delivery_columns(block: BlockData) -> int:
+    """Upper estimate of the slot model's size for ``block``: delivery variables
+    x[g, σ, j] plus the switch-path variables (ordered pairs of pairs per source and slot)."""
+    spans = block.group_last.astype(np.int64) - block.group_first.astype(np.int64) + 1
+    reach = np.array([len(block.reach[int(p)]) for p in block.group_pair.tolist()],
+                     dtype=np.int64)
+    n_src, n_slots = block.n_events.shape
+    # switch-path variables: one per ordered pair of pairs, source and slot
+    paths = len(block.pairs) ** 2 * n_src * n_slots
+    return int((spans * reach).sum()) + int(paths)
+"""Blocks whose model has more columns are bounded by their capacity relaxation and
+improved by fix-and-optimise windows only (the full LP alone takes about a minute at
+10 000 requests)."""
+
+
+def best_heuristic(instance: DatacenterInstance, exclude: tuple[str, ...] = ()
+                   ) -> tuple[DatacenterPlan | None, str, dict[str, float]]:
+    """Run every registered heuristic and keep the best valid plan.
+
+    Looks the heuristics up in ``qdcopt.datacenter.heuristics.HEURISTICS``, skipping the
+    MILP methods, ``greedy-retry`` (it delays jobs) and ``exclude``.
+
+    Returns
+    -------
+    (plan or None, method name, {method: seconds})
+    """
+    from qdcopt.datacenter.heuristics import HEURISTICS as METHODS
+    from qdcopt.datacenter.validate import validate
+
+    best: DatacenterPlan | None = None
+    best_name = ""
+    best_val = -1
+    times: dict[str, float] = {}
+    for name, fn in list(METHODS.items()):
+        if name in EXCLUDED_WARM_STARTS or name in exclude or name in MILP_METHODS:
+            continue
+        if getattr(fn, "__module__", "") == __name__:
+            continue
+        t0 = time.perf_counter()
+        try:
+            plan, _ = fn(instance)
+        except Exception:  # a broken heuristic must not take the MILP down with it
+            continue
+        times[name] = time.perf_counter() - t0
+        if plan.changes_demand:
+            continue
+        rep = validate(instance, plan)
+        if rep.violations:
+            continue
+        val = int(rep.objective)
+        if val > best_val:
+            best, best_name, best_val = plan, name, val
+    return best, best_name, times
+
+
+def _options(time_limit: float | None, mip_gap: float, threads: int, seed: int,
+             verbose: bool) -> SolverOptions:
+    return SolverOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed,
+                         verbose=verbose)
+
+
+def _solve(spec: LinearSpec, options: SolverOptions, builder: str, *,
+           start: tuple[np.ndarray, np.ndarray] | None = None, relax: bool = False,
+           ) -> SpecResult:
+    if builder == "auto":
+        builder = "pyomo" if spec.n_cols < PYOMO_AUTO_LIMIT and not relax else "arrays"
+    if builder == "pyomo" and not relax:
+        return solve_pyomo_spec(spec, options)
+    if builder not in ("pyomo", "arrays"):
+        raise ValueError(f"builder must be 'auto', 'pyomo' or 'arrays', got {builder!r}")
+    return solve_arrays(spec, options, start=start, relax=relax)
+
+
+def _block_bound(res: SpecResult, n_requests: int, penalty: float, n_changes_max: int) -> int:
+    """Proven bound on the requests a block can serve, from a solve of its model."""
+    b = res.bound
+    if not math.isfinite(b):
+        return n_requests
+    if penalty > 0:
+        # accepted − penalty·changes ≤ b and changes ≤ n_changes_max for the best plan
+        b = b + penalty * n_changes_max
+    return int(min(n_requests, math.floor(b + 1e-6)))
+
+
+def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
+                mip_gap: float = 1e-6, threads: int = 1, seed: int = 0,
+                penalty: float | None = None, builder: str = "auto",
+                formulation: str = "slot", warm_start: bool = True,
+                lexicographic: bool = True, split_blocks: bool = True,
+                anneal: bool = True, verbose: bool = False,
+                **_: Any) -> tuple[DatacenterPlan, SolveInfo]:
+    """Solve switch assignment with the slot MILP.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    time_limit
+        Wall-clock seconds for the whole method (heuristics, models, plan building).
+    mip_gap
+        Relative MIP gap at which a block's solve may stop.
+    threads, seed
+        HiGHS threads and random seed.
+    penalty
+        ``None`` (default): lexicographic — most accepted requests, then fewest switch
+        changes.  A number: maximise accepted − penalty × changes in one solve.
+    builder
+        ``"pyomo"``, ``"arrays"`` (highspy from sparse arrays) or ``"auto"`` (pyomo for
+        small models).
+    formulation
+        ``"slot"`` (the only one; exact when the switching costs are subadditive).
+    warm_start
+        Start from the best heuristic plan (also returned when it is better).
+    lexicographic
+        With ``penalty=None``, run the second phase (fewest changes at the best count).
+    split_blocks
+        Solve independent time blocks as separate models.
+    anneal
+        Before a one-source block's model, improve its start by annealing the switch's
+        run sequence (:mod:`qdcopt.datacenter.switch.anneal`) for
+        :data:`ANNEAL_SHARE` of the block's time, where memory cannot bind.
+    verbose
+        Show HiGHS's log.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+        ``objective``: requests served by the plan; ``bound``: proven upper bound on the
+        requests any plan can serve; ``extra``: reconfigurations, blocks, model sizes.
+    """
+    from qdcopt.datacenter.validate import validate
+
+    if formulation != "slot":
+        raise ValueError(f"formulation must be 'slot', got {formulation!r}")
+    t0 = time.perf_counter()
+    # the plan's assembly and validations after the last solve take time in proportion
+    # to the requests: the blocks' budgets leave room for them inside the limit
+    reserve = 0.0 if time_limit is None else min(
+        0.1 * float(time_limit), ASSEMBLY_S_PER_REQUEST * len(instance.requests))
+    deadline = None if time_limit is None else t0 + float(time_limit) - reserve
+    data = preprocess(instance, split_blocks=split_blocks)
+    warm, warm_name, heur_times = (None, "", {})
+    if warm_start:
+        warm, warm_name, heur_times = best_heuristic(instance)
+    model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    cap = instance.comm_capacity()
+    pen = 0.0 if penalty is None else float(penalty)
+    bound = 0
+    statuses: list[str] = []
+    n_cols = n_rows = 0
+    nodes = 0
+    build_s = solve_s = 0.0
+    skipped = settled = annealed = 0
+    warm_blocks = block_deliveries(data, warm)
+    # Solver-free bounds first, so that every block has an informative bound even when
+    # the time runs out before its model is solved.
+    quick = [interval_bound(block, model_costs) for block in data.blocks]
+    lexi = penalty is None and lexicographic
+    gain = np.array([q - len(m) for q, m in zip(quick, warm_blocks, strict=True)],
+                    dtype=np.float64)
+    changes = np.array([_changes(m, instance) for m in warm_blocks], dtype=bool)
+    # Blocks where the model can gain most come first (then those where only the number
+    # of changes can improve); blocks are independent, so their order does not matter
+    # for the plan.
+    order = sorted(range(len(data.blocks)), key=lambda i: (-gain[i], not changes[i], i))
+    n_modelled = int(((gain > 0) | (changes & lexi)).sum()) if pen == 0.0 else len(order)
+    sizes = np.array([len(bl.requests) for bl in data.blocks], dtype=np.float64)
+    remaining_size = float(sizes.sum())
+    per_block: list[list[tuple[int, int, int]]] = [[] for _ in data.blocks]
+    for b in order:
+        block = data.blocks[b]
+        ev_bound = quick[b]
+        mine = warm_blocks[b]
+        late = deadline is not None and time.perf_counter() >= deadline
+        n_cols_block = delivery_columns(block)
+        too_large = n_cols_block > MAX_DELIVERY_COLUMNS
+        # the block's share of the time left; a large model whose building alone would
+        # take more than a quarter of it is not built (the time goes to the search)
+        block_left = None if deadline is None else max(
+            0.0, deadline - time.perf_counter()) * sizes[b] / max(1.0, remaining_size)
+        no_time = (block_left is not None and
+                   BUILD_S_PER_COLUMN * n_cols_block > max(1.0, 0.25 * block_left))
+        if (anneal and not late and pen == 0.0 and len(mine) < ev_bound
+                and _annealable(block, data.costs, cap)):
+            # without a model to follow, the search has the block's whole budget
+            share = None
+            if block_left is not None:
+                share = block_left if no_time or too_large else ANNEAL_SHARE * block_left
+            better = anneal_block(instance, block, data.costs[0], mine, share,
+                                  moves=ANNEAL_MOVES * len(block.requests), seed=seed,
+                                  target=ev_bound)
+            annealed += len(better) - len(mine)
+            mine = better
+        # The start is optimal in the block when it meets the solver-free bound (for the
+        # lexicographic objective the model still looks for fewer changes, if any).
+        met = pen == 0.0 and len(mine) >= ev_bound
+        settle = met and not (lexi and _changes(mine, instance))
+        late = late or no_time
+        if settle or late or too_large:
+            # Keep the start's deliveries in the block, bounded without a solver.
+            if settle:
+                settled += 1
+                statuses.append("optimal")
+            else:
+                skipped += 1
+                statuses.append("time_limit" if late else "too_large")
+            bound += ev_bound
+            remaining_size -= sizes[b]
+            per_block[b] = mine
+            continue
+        tb = time.perf_counter()
+        spec, idx = build_slot_model(block, model_costs, cap, penalty=pen)
+        build_s += time.perf_counter() - tb
+        n_cols += spec.n_cols
+        n_rows += spec.n_rows
+        budget = None
+        if deadline is not None:
+            left = max(0.0, deadline - time.perf_counter())
+            budget = max(0.05, left * sizes[b] / max(1.0, remaining_size))
+        remaining_size -= sizes[b]
+        start = None
+        if warm is not None:
+            full = complete_start(data, b, idx, spec.n_cols, model_costs, mine)
+            if full is not None and spec.violation(full) <= 1e-6:
+                start = (np.arange(spec.n_cols), full)
+            else:
+                start = start_from_plan(data, b, idx, mine)
+        opts = _options(budget, mip_gap, threads, seed, verbose)
+        ts = time.perf_counter()
+        # Without a memory limit the capacity relaxation is the event bound's matching.
+        cap_bound = ev_bound if met or not _memory_binds(block, cap) else min(
+            ev_bound, capacity_bound(block, cap, budget, threads, seed))
+        demand = None
+        if pen == 0.0 and idx.x:
+            keys = list(idx.x)
+            demand = (np.array([idx.x[k] for k in keys], dtype=np.int64),
+                      np.array([k[0] for k in keys], dtype=np.int64), block.group_size())
+        # with many blocks, pyomo's per-model overhead would dominate
+        many = builder == "auto" and n_modelled > MANY_BLOCKS
+        block_builder = "arrays" if many else builder
+        if met and start is not None and len(start[0]) == spec.n_cols:
+            # phase 1 is solved: the start serves as many requests as the bound
+            res = SpecResult("optimal", np.asarray(start[1], dtype=np.float64),
+                             float(ev_bound), float(ev_bound), 0.0, 0)
+        else:
+            res = _solve_block(spec, opts, block_builder, start,
+                               ts + budget if budget is not None else None, cap_bound, demand)
+        n_changes_max = len(block.requests)
+        if (lexi and res.status == "optimal" and res.x is not None and idx.changes):
+            res2 = _second_phase(spec, idx, res, block_builder, opts, deadline, budget, ts)
+            if res2 is not None:
+                res = SpecResult(res.status, res2.x, res.objective, res.bound, res.time_s,
+                                 res.nodes + res2.nodes)
+        solve_s += time.perf_counter() - ts
+        nodes += res.nodes
+        statuses.append(res.status)
+        bound += min(ev_bound, _block_bound(res, len(block.requests), pen, n_changes_max))
+        # Independent blocks: a block's first run needs no room after the previous block.
+        laid = layout_block(block, idx, res.x, data.costs, {}) if res.x is not None else []
+        # the block keeps the warm start's deliveries where the model found nothing better
+        per_block[b] = laid if len(laid) >= len(mine) else mine
+    deliveries = [d for part in per_block for d in part]
+    reasons = {int(r): str(why) for r, why in
+               zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}
+    plan, dropped = plan_from_deliveries(instance, "milp", deliveries, reasons)
+    rep = validate(instance, plan)
+    value = int(rep.objective) if not rep.violations else -1
+    source = "milp"
+    if warm is not None:
+        wrep = validate(instance, warm)
+        if int(wrep.objective) > value:
+            plan = _renamed(warm, "milp", reasons)
+            rep = validate(instance, plan)
+            value = int(rep.objective)
+            source = warm_name
+    if value < 0:  # no valid model plan and no warm start: serve nothing
+        plan, _ = plan_from_deliveries(instance, "milp", [], reasons)
+        rep = validate(instance, plan)
+        value = 0
+    if value >= bound:  # a valid plan meeting a proven bound is optimal
+        status = "optimal"
+    elif any(s in ("time_limit", "interrupted") for s in statuses) or value < bound:
+        status = "time_limit" if any(s in ("time_limit", "interrupted") for s in statuses) \
+            else "feasible"
+    else:
+        status = "feasible"
+    if not data.exact and status == "optimal" and value < bound:
+        status = "feasible"
+    info = SolveInfo(
+        method="milp", status=status, objective=float(value), bound=float(bound),
+        time_s=time.perf_counter() - t0,
+        extra={"reconfigurations": int(rep.metrics["reconfigurations"]),
+               "blocks": len(data.blocks), "columns": n_cols, "rows": n_rows,
+               "nodes": nodes, "build_s": round(build_s, 4), "solve_s": round(solve_s, 4),
+               "plan_from": source, "warm_start": warm_name, "dropped": dropped,
+               "blocks_too_large": skipped, "blocks_settled_by_start": settled,
+               "annealed_gain": annealed,
+               "unservable": len(data.unservable), "exact_costs": data.exact,
+               "heuristic_s": {k: round(v, 4) for k, v in heur_times.items()},
+               "block_status": dict(zip(*np.unique(statuses, return_counts=True),
+                                        strict=True)) if statuses else {}})
+    info.extra["block_status"] = {str(k): int(v) for k, v in info.extra["block_status"].items()}
+    return plan, info
+
+
+def _changes(mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> bool:
+    """Whether deliveries ``mine`` (sorted by source, event) ever change a switch's pair."""
+    req = instance.requests
+    prev: tuple[int, int, int] | None = None
+    for r, s, _k in mine:
+        key = (s, int(req.a[r]), int(req.b[r]))
+        if prev is not None and prev[0] == s and prev != key:
+            return True
+        prev = key
+    return False
+
+
+def _annealable(block: BlockData, costs: tuple, cap: np.ndarray) -> bool:
+    """Whether the run-sequence search applies: one source with exact (subadditive)
+    costs, and no QPU with fewer communication qubits than the block has requests."""
+    return (block.n_events.shape[0] == 1 and len(costs) == 1 and costs[0].subadditive
+            and not _memory_binds(block, cap))
+
+
+def _memory_binds(block: BlockData, cap: np.ndarray) -> bool:
+    """Whether some QPU of the block has fewer communication qubits than requests."""
+    qpus = np.unique(block.pairs.reshape(-1))
+    return bool((cap[qpus] < len(block.requests)).any())
+
+
+def capacity_bound(block: BlockData, cap: np.ndarray, time_limit: float | None,
+                   threads: int = 1, seed: int = 0) -> int:
+    """Proven bound of a block from its capacity relaxation (no switch; events, windows,
+    memory), solved as a small MIP; ``len(block.requests)`` if it does not finish."""
+    spec, _ = build_slot_model(block, (), cap, switching=False)
+    res = solve_arrays(spec, _options(time_limit, 1e-9, threads, seed, False))
+    return _block_bound(res, len(block.requests), 0.0, 0)
+
+
+def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
+                 start: tuple[np.ndarray, np.ndarray] | None,
+                 block_deadline: float | None, cap_bound: int,
+                 demand: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> SpecResult:
+    """Solve one block.
+
+    * Small models (or the pyomo builder): one solve of the full model.
+    * Medium models: a first solve of the full model (completes the warm start, root
+      bound), fix-and-optimise windows if the gap is open, a last full solve from the
+      best incumbent for the bound.
+    * Large models (more than ``LARGE_MODEL`` columns): the bound is the capacity
+      relaxation ``cap_bound``; the time goes to fix-and-optimise windows from the warm
+      start.
+    """
+    if builder == "pyomo" or (builder == "auto" and spec.n_cols < PYOMO_AUTO_LIMIT) \
+            or block_deadline is None:
+        res = _solve(spec, opts, builder, start=start)
+        return SpecResult(res.status, res.x, res.objective, min(res.bound, cap_bound),
+                          res.time_s, res.nodes)
+    t0 = time.perf_counter()
+    target = float(cap_bound)
+    if spec.n_cols > LARGE_MODEL:
+        x = start[1] if start is not None and len(start[0]) == spec.n_cols \
+            else np.zeros(spec.n_cols)
+        x, _n = improve_windows(spec, x, opts, block_deadline, target=target, demand=demand)
+        best = float(np.asarray(spec.col_cost) @ x)
+        status = "optimal" if best >= target - 1e-6 else "time_limit"
+        return SpecResult(status, x, best, target, time.perf_counter() - t0, 0)
+    total = block_deadline - t0
+    h = build_highs(spec, opts)
+    first = min(total, max(2.0, 0.2 * total))
+    res = run_highs(h, spec, first, start=start)
+    bound = min(res.bound, target)
+    if res.status == "optimal" or block_deadline - time.perf_counter() < 1.0:
+        return SpecResult(res.status, res.x, res.objective, bound,
+                          time.perf_counter() - t0, res.nodes)
+    x = res.x if res.x is not None else np.zeros(spec.n_cols)
+    best = res.objective if res.x is not None else 0.0
+    nodes = res.nodes
+    if best < math.floor(bound + 1e-6):
+        lns_end = time.perf_counter() + 0.6 * (block_deadline - time.perf_counter())
+        x, _n = improve_windows(spec, x, opts, lns_end, target=math.floor(bound + 1e-6),
+                                demand=demand)
+        best = float(np.asarray(spec.col_cost) @ x)
+    left = block_deadline - time.perf_counter()
+    status = "time_limit"
+    if best >= math.floor(bound + 1e-6):
+        status = "optimal"
+    elif left > 0.5:
+        h.clearSolver()
+        res = run_highs(h, spec, left, start=(np.arange(spec.n_cols), x))
+        nodes += res.nodes
+        bound = min(bound, res.bound)
+        if res.x is not None and res.objective > best + 0.5:
+            x, best = res.x, res.objective
+        if res.status == "optimal" or best >= math.floor(bound + 1e-6):
+            status = "optimal"
+    return SpecResult(status, x, best, bound, time.perf_counter() - t0, nodes)
+
+
+def _second_phase(spec: LinearSpec, idx: SlotIndex, res: SpecResult, builder: str,
+                  opts: SolverOptions, deadline: float | None, budget: float | None,
+                  started: float) -> SpecResult | None:
+    """Fewest changes among solutions serving as many requests as ``res``."""
+    accepted = float(round(sum(res.x[c] for c in idx.accepted)))
+    two = LinearSpec(sense="max", col_lb=spec.col_lb, col_ub=spec.col_ub,
+                     col_cost=[0.0] * spec.n_cols, col_int=spec.col_int,
+                     var_blocks=spec.var_blocks, row_lb=list(spec.row_lb),
+                     row_ub=list(spec.row_ub), rows_i=list(spec.rows_i),
+                     rows_j=list(spec.rows_j), rows_v=list(spec.rows_v),
+                     row_blocks={k: list(v) for k, v in spec.row_blocks.items()})
+    for c, w in zip(idx.changes, idx.change_coef, strict=True):
+        two.col_cost[c] -= w
+    two.row_block("lexicographic")
+    two.add_row(list(idx.accepted), [1.0] * len(idx.accepted), accepted, math.inf)
+    left = None
+    if budget is not None:
+        used = time.perf_counter() - started
+        left = budget - used
+        if deadline is not None:
+            left = min(left, deadline - time.perf_counter())
+        if left < 0.05:
+            return None
+    opts2 = SolverOptions(time_limit=left, mip_gap=opts.mip_gap, threads=opts.threads,
+                          seed=opts.seed, verbose=opts.verbose)
+    res2 = _solve(two, opts2, builder, start=(np.arange(spec.n_cols), res.x))
+    if res2.x is None:
+        return None
+    if sum(res2.x[c] for c in idx.accepted) < accepted - 0.5:
+        return None
+    return res2
+
+
+def _renamed(plan: DatacenterPlan, method: str, reasons: dict[int, str]) -> DatacenterPlan:
+    """The warm-start plan under this method's name (same decisions)."""
+    del reasons
+    rc = plan.reconfigurations
+    return DatacenterPlan.build(
+        method, initial=plan.initial,
+        reconf=rc.columns(),
+        deliveries=(plan.delivery_request, plan.delivery_source, plan.delivery_event),
+        rejected=(plan.rejected_request, plan.rejected_reason))
+
+
+def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
+                    threads: int = 1, seed: int = 0, verbose: bool = False,
+                    **_: Any) -> tuple[DatacenterPlan, SolveInfo]:
+    """The best heuristic plan with the LP-relaxation bound of the slot model.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+        Status ``"bound"``; ``objective`` the plan's served requests, ``bound`` the sum
+        over blocks of ⌊LP optimum⌋.
+    """
+    from qdcopt.datacenter.validate import validate
+
+    t0 = time.perf_counter()
+    data = preprocess(instance)
+    warm, warm_name, _ = best_heuristic(instance)
+    model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    cap = instance.comm_capacity()
+    bound = 0
+    for block in data.blocks:
+        spec, _idx = build_slot_model(block, model_costs, cap)
+        left = None if time_limit is None else max(0.05, t0 + time_limit - time.perf_counter())
+        res = solve_arrays(spec, _options(left, 1e-6, threads, seed, verbose), relax=True)
+        bound += _block_bound(res, len(block.requests), 0.0, 0)
+    reasons = {int(r): str(why) for r, why in
+               zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}
+    if warm is None:
+        plan, _ = plan_from_deliveries(instance, "milp-lp", [], reasons)
+    else:
+        plan = _renamed(warm, "milp-lp", reasons)
+    rep = validate(instance, plan)
+    info = SolveInfo(method="milp-lp", status="bound", objective=float(rep.objective),
+                     bound=float(bound), time_s=time.perf_counter() - t0,
+                     extra={"reconfigurations": int(rep.metrics["reconfigurations"]),
+                            "plan_from": warm_name, "blocks": len(data.blocks)})
+    return plan, info
+
+
+MILP_METHODS = {"milp": switch_milp, "milp-lp": switch_lp_bound}
+"""Method name → function, for registration in ``qdcopt.datacenter.schedulers.SCHEDULERS``."""
+
+
+def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
+                    deadline: float, *, windows: tuple[int, ...] | None = None,
+                    sub_limit: float = 0.5, max_passes: int = 4,
+                    target: float | None = None,
+                    demand: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                    ) -> tuple[np.ndarray, int]:
+    """Fix-and-optimise over time windows: re-solve a window of slots with the rest fixed.
+
+    Every column outside the window keeps its value in the incumbent ``x0``; the columns
+    of the window's slots (and of the changes touching them) form a small sub-MIP whose
+    rows carry the fixed part in their bounds.  Windows of each size in ``windows`` slide
+    over the block with half overlap, pass after pass, until a pass improves nothing;
+    then the next (larger) size is tried.  Stops at ``target`` (a proven bound) or the
+    deadline.
+
+    Parameters
+    ----------
+    demand
+        ``(x columns, their group, group sizes)``: windows whose groups are all fully
+        served cannot gain and are skipped (only for the accepted-requests objective).
+
+    Returns
+    -------
+    (x, sub-MIPs solved)
+    """
+    import scipy.sparse as sp
+
+    windows = LNS_WINDOWS if windows is None else windows
+    lo, hi = column_slots(spec)
+    n_slots = int(hi.max()) + 1 if len(hi) else 0
+    is_int = np.asarray(spec.col_int, dtype=bool)
+    lb0 = np.asarray(spec.col_lb, dtype=np.float64)
+    ub0 = np.asarray(spec.col_ub, dtype=np.float64)
+    rlb = np.asarray(spec.row_lb, dtype=np.float64)
+    rub = np.asarray(spec.row_ub, dtype=np.float64)
+    cost = np.asarray(spec.col_cost, dtype=np.float64)
+    mat = sp.csc_matrix((np.asarray(spec.rows_v, dtype=np.float64),
+                         (np.asarray(spec.rows_i, dtype=np.int64),
+                          np.asarray(spec.rows_j, dtype=np.int64))),
+                        shape=(spec.n_rows, spec.n_cols))
+    x = x0.copy()
+    x[is_int] = np.round(x[is_int])
+    sign = 1.0 if spec.sense == "max" else -1.0
+    cur = float(cost @ x)
+    solved = 0
+    # A window re-solved with nothing changed near it since its last solve cannot gain:
+    # slots carry the clock of the last improvement around them.
+    stamp = np.zeros(max(1, n_slots), dtype=np.int64)
+    clock = 1
+    checked: dict[tuple[int, int], int] = {}
+    cycle_improved = True
+    while cycle_improved:
+        cycle_improved = False
+        for window in windows:
+            step = max(1, window // 2)
+            for _ in range(max_passes):
+                improved = False
+                for a in range(0, max(1, n_slots - window + step), step):
+                    left = deadline - time.perf_counter()
+                    if left < 0.2 or (target is not None and sign * (cur - target) >= -1e-6):
+                        return x, solved
+                    if checked.get((window, a), -1) >= stamp[a:a + window].max(initial=0):
+                        continue
+                    checked[(window, a)] = clock
+                    free = (hi >= a) & (lo <= a + window - 1)
+                    if demand is not None:
+                        xc, xg, size = demand
+                        groups = np.unique(xg[free[xc]])
+                        served = np.bincount(xg, weights=x[xc], minlength=len(size))
+                        if groups.size == 0 or np.all(served[groups] >= size[groups] - 0.5):
+                            continue
+                    sub = _sub_spec(spec, mat, free, x, lb0, ub0, rlb, rub, cost, is_int)
+                    # larger windows are larger sub-MIPs: their limit grows with them
+                    sub_opts = SolverOptions(
+                        time_limit=min(sub_limit * max(1.0, window / 6), left),
+                        mip_gap=options.mip_gap, threads=options.threads, seed=options.seed)
+                    res = solve_arrays(sub, sub_opts, start=(np.arange(sub.n_cols), x[free]),
+                                       grace=2.0)
+                    solved += 1
+                    if res.x is None:
+                        continue
+                    y = x.copy()
+                    y[free] = res.x
+                    y[is_int] = np.round(y[is_int])
+                    val = float(cost @ y)
+                    if sign * (val - cur) > 1e-6:
+                        x, cur = y, val
+                        improved = cycle_improved = True
+                        clock += 1
+                        stamp[max(0, a - window):a + 2 * window] = clock
+                if not improved or window >= n_slots:
+                    break
+            if window >= n_slots:
+                break
+    return x, solved
+
+
+def _sub_spec(spec: LinearSpec, mat: Any, free: np.ndarray, x: np.ndarray,
+              lb0: np.ndarray, ub0: np.ndarray, rlb: np.ndarray, rub: np.ndarray,
+              cost: np.ndarray, is_int: np.ndarray) -> LinearSpec:
+    """The model restricted to the ``free`` columns, the others fixed at ``x``."""
+    cols = np.flatnonzero(free)
+    sub_a = mat[:, cols]
+    rows = np.flatnonzero(np.diff(sub_a.tocsr().indptr) > 0)
+    fixed = np.flatnonzero(~free)
+    act = mat[rows][:, fixed] @ x[fixed]
+    coo = sub_a.tocsr()[rows].tocoo()
+    sub = LinearSpec(sense=spec.sense)
+    sub.col_lb = lb0[cols].tolist()
+    sub.col_ub = ub0[cols].tolist()
+    sub.col_cost = cost[cols].tolist()
+    sub.col_int = is_int[cols].astype(int).tolist()
+    sub.row_lb = (rlb[rows] - act).tolist()
+    sub.row_ub = (rub[rows] - act).tolist()
+    sub.rows_i = coo.row.tolist()
+    sub.rows_j = coo.col.tolist()
+    sub.rows_v = coo.data.tolist()
+    return sub

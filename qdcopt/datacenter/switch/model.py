@@ -1,0 +1,320 @@
+"""The slot formulation of switch assignment (see ``models/switch.md``).
+
+One model per independent block (:class:`~qdcopt.datacenter.switch.data.BlockData`).
+Per source ``σ`` and slot ``j`` the switch visits a set of *nodes* — QPU pairs with
+requests that may be served there — along a path: the first node continues the previous
+slot's last one (or changes from it), consecutive nodes are joined by *arcs*, each
+change leaves ``c`` dead events.  Counts ``x[g, σ, j]`` say how many requests of group
+``g`` the slot serves.  Row blocks (names as in the document):
+
+``demand``     Σ_{σ,j} x[g,σ,j] ≤ |g|
+``link``       x[g,σ,j] ≤ min(|g|, n) · y[p,σ,j]               (facility-location form)
+``link_pair``  Σ_{g∈p} x[g,σ,j] ≤ min(n, D) · y[p,σ,j]
+``capacity``   Σ x + Σ c·arc + b⁻ + b⁺ ≤ n · z[σ,j]             (events of the slot)
+``node``       y ≤ z,  Σ_p y ≥ z,  f ≤ y,  l ≤ y,  Σ f = z,  Σ l = z
+``degree``     Σ_q arc[p,q] + l[p] = y[p],  Σ_q arc[q,p] + f[p] = y[p]
+``order``      o[q] ≥ o[p] + 1 − |P|·(1 − arc[p,q])             (no sub-tours)
+``consecutive`` v[i,j] ≥ z[i] + z[j] − 1 − Σ_{i<m<j} z[m]
+``boundary``   b⁻[i,j] + b⁺[i,j] + N_{ij} ≥ cost of the change from l[·,i] to f[·,j]
+``keep``       cont[p] ≤ l[p,i],  cont[p] ≤ f[p,j],  Σ cont ≤ v
+``memory``     Σ x alive at slot i on QPU q ≤ comm_qubits(q)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qdcopt.datacenter.switch.data import BlockData, SwitchCosts
+from qdcopt.solvers.arrays import INF, LinearSpec
+
+
+@dataclass
+class SlotIndex:
+    """Where the pieces of one block's model live in the column vector."""
+
+    x: dict[tuple[int, int, int], int] = field(default_factory=dict)   # (g, σ, j) → col
+    nodes: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # (σ, j) → pairs
+    y: dict[tuple[int, int, int], int] = field(default_factory=dict)   # (σ, j, p) → col
+    f: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    l: dict[tuple[int, int, int], int] = field(default_factory=dict)  # noqa: E741
+    z: dict[tuple[int, int], int] = field(default_factory=dict)
+    arc: dict[tuple[int, int, int, int], int] = field(default_factory=dict)  # (σ,j,p,q)
+    changes: list[int] = field(default_factory=list)      # columns counting changes
+    change_coef: list[float] = field(default_factory=list)
+    accepted: list[int] = field(default_factory=list)     # columns counting deliveries
+    # changes between slots i < j of source σ, keyed (σ, i, j)
+    v: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    cont: dict[tuple[int, int, int, int], int] = field(default_factory=dict)
+    b: dict[tuple[int, int, int], tuple[int, int]] = field(default_factory=dict)
+    skipped: dict[tuple[int, int, int], tuple[list[int], int]] = field(default_factory=dict)
+    order: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (σ, j, p) → col
+
+
+def _pair_relation(pairs: np.ndarray) -> np.ndarray:
+    """Shared QPUs between every two pairs (0, 1 or 2)."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    return ((a[:, None] == a[None, :]).astype(int) + (a[:, None] == b[None, :])
+            + (b[:, None] == a[None, :]) + (b[:, None] == b[None, :]))
+
+
+def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
+                     capacity: np.ndarray, *, penalty: float = 0.0,
+                     switching: bool = True) -> tuple[LinearSpec, SlotIndex]:
+    """State the slot model of ``block``.
+
+    Parameters
+    ----------
+    block
+        The block.
+    costs
+        Switching costs per source (already relaxed when the exact ones are not
+        subadditive).
+    capacity
+        Communication qubits per QPU (very large for unlimited).
+    penalty
+        Weight of a pair change in the objective (0: count accepted requests only).
+    switching
+        ``False`` drops the switch entirely (nodes, paths, changes): the *capacity
+        relaxation* — events, windows and memory only — whose optimum is a quick upper
+        bound.
+
+    Returns
+    -------
+    (LinearSpec, SlotIndex)
+    """
+    spec = LinearSpec(sense="max")
+    idx = SlotIndex()
+    n_src, n_slots = block.n_events.shape
+    size = block.group_size()
+    rel = _pair_relation(block.pairs)
+    pairs_t = [tuple(p) for p in block.pairs.tolist()]
+
+    # ---- deliveries: x[g, σ, j] ------------------------------------------------------
+    keys, ubs = [], []
+    for g in range(block.n_groups):
+        p = int(block.group_pair[g])
+        for s in block.reach[p]:
+            for j in range(int(block.group_first[g]), int(block.group_last[g]) + 1):
+                n = int(block.n_events[s, j])
+                if n > 0:
+                    keys.append((g, s, j))
+                    ubs.append(min(int(size[g]), n))
+    cols = spec.add_vars("x", keys, 0.0, [float(u) for u in ubs], True, cost=1.0)
+    idx.x = dict(zip(keys, cols.tolist(), strict=True))
+    idx.accepted = cols.tolist()
+    by_slot: dict[tuple[int, int], dict[int, list[int]]] = {}
+    by_group: dict[int, list[int]] = {}
+    for (g, s, j), c in idx.x.items():
+        by_slot.setdefault((s, j), {}).setdefault(int(block.group_pair[g]), []).append(c)
+        by_group.setdefault(g, []).append(c)
+
+    spec.row_block("demand")
+    for g, cs in by_group.items():
+        if sum(spec.col_ub[c] for c in cs) > size[g]:
+            spec.add_row(cs, [1.0] * len(cs), -INF, float(size[g]))
+
+    # ---- nodes, paths inside slots -----------------------------------------------------
+    cap_cols: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    for (s, j) in sorted(by_slot) if switching else ():
+        groups_of = by_slot[(s, j)]
+        nodes = sorted(groups_of)
+        idx.nodes[(s, j)] = nodes
+        n = int(block.n_events[s, j])
+        cst = costs[s]
+        if len(nodes) == 1:
+            (p,) = nodes
+            col = int(spec.add_vars("y", [(s, j, p)], 0.0, 1.0, True)[0])
+            idx.y[(s, j, p)] = idx.f[(s, j, p)] = idx.l[(s, j, p)] = idx.z[(s, j)] = col
+            cap_cols[(s, j)] = []
+        else:
+            ycols = spec.add_vars("y", [(s, j, p) for p in nodes], 0.0, 1.0, True)
+            fcols = spec.add_vars("f", [(s, j, p) for p in nodes], 0.0, 1.0, True)
+            lcols = spec.add_vars("l", [(s, j, p) for p in nodes], 0.0, 1.0, True)
+            zc = int(spec.add_vars("z", [(s, j)], 0.0, 1.0, True)[0])
+            idx.z[(s, j)] = zc
+            for p, yc, fc, lc in zip(nodes, ycols.tolist(), fcols.tolist(), lcols.tolist(),
+                                     strict=True):
+                idx.y[(s, j, p)] = yc
+                idx.f[(s, j, p)] = fc
+                idx.l[(s, j, p)] = lc
+            spec.row_block("node")
+            for yc, fc, lc in zip(ycols.tolist(), fcols.tolist(), lcols.tolist(), strict=True):
+                spec.add_row([yc, zc], [1.0, -1.0], -INF, 0.0)
+                spec.add_row([fc, yc], [1.0, -1.0], -INF, 0.0)
+                spec.add_row([lc, yc], [1.0, -1.0], -INF, 0.0)
+            spec.add_row([*ycols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, INF)
+            spec.add_row([*fcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
+            spec.add_row([*lcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
+            arc_keys = [(s, j, p, q) for p in nodes for q in nodes if p != q]
+            acols = spec.add_vars("arc", arc_keys, 0.0, 1.0, True, cost=-penalty)
+            cap_cols[(s, j)] = []
+            for key, ac in zip(arc_keys, acols.tolist(), strict=True):
+                idx.arc[key] = ac
+                c = cst.dead(pairs_t[key[2]], pairs_t[key[3]])
+                if c:
+                    cap_cols[(s, j)].append((ac, float(c)))
+                idx.changes.append(ac)
+                idx.change_coef.append(1.0)
+            spec.row_block("degree")
+            for p in nodes:
+                outs = [idx.arc[(s, j, p, q)] for q in nodes if q != p]
+                ins = [idx.arc[(s, j, q, p)] for q in nodes if q != p]
+                spec.add_row([*outs, idx.l[s, j, p], idx.y[s, j, p]],
+                             [1.0] * len(outs) + [1.0, -1.0], 0.0, 0.0)
+                spec.add_row([*ins, idx.f[s, j, p], idx.y[s, j, p]],
+                             [1.0] * len(ins) + [1.0, -1.0], 0.0, 0.0)
+            if len(nodes) >= 3:
+                k = len(nodes)
+                ocols = spec.add_vars("o", [(s, j, p) for p in nodes], 0.0, float(k - 1), False)
+                opos = dict(zip(nodes, ocols.tolist(), strict=True))
+                for p, oc in opos.items():
+                    idx.order[(s, j, p)] = oc
+                spec.row_block("order")
+                for p in nodes:
+                    for q in nodes:
+                        if p != q:
+                            spec.add_row([opos[q], opos[p], idx.arc[(s, j, p, q)]],
+                                         [1.0, -1.0, -float(k)], 1.0 - k, INF)
+        # facility-location links
+        spec.row_block("link")
+        for p, cs in groups_of.items():
+            yc = idx.y[(s, j, p)]
+            for c in cs:
+                spec.add_row([c, yc], [1.0, -spec.col_ub[c]], -INF, 0.0)
+        spec.row_block("link_pair")
+        for p, cs in groups_of.items():
+            if len(cs) > 1:
+                total = min(n, int(sum(spec.col_ub[c] for c in cs)))
+                spec.add_row([*cs, idx.y[s, j, p]], [1.0] * len(cs) + [-float(total)],
+                             -INF, 0.0)
+
+    # ---- changes between slots ---------------------------------------------------------
+    for s in range(n_src if switching else 0):
+        cst = costs[s]
+        c_min = min(cst.c_shared, cst.c_disjoint)
+        c_top = max(cst.c_shared, cst.c_disjoint)
+        active = [j for j in range(n_slots) if (s, j) in idx.nodes]
+        pos = {j: i for i, j in enumerate(active)}
+        ev = block.n_events[s]
+        for i in active:
+            between = 0
+            skipped: list[int] = []
+            for m in range(i + 1, n_slots):
+                if (s, m) in idx.nodes:
+                    _boundary(spec, idx, block, s, i, m, skipped, between, cst, c_min, c_top,
+                              rel, cap_cols, penalty)
+                    skipped = [*skipped, m]
+                between += int(ev[m])
+                if between >= c_top:
+                    break
+        del pos
+
+    # ---- capacity of every slot ----------------------------------------------------------
+    spec.row_block("capacity")
+    for (s, j), groups_of in sorted(by_slot.items()):
+        n = int(block.n_events[s, j])
+        xs = [c for cs in groups_of.values() for c in cs]
+        extra = cap_cols.get((s, j), [])
+        used = sum(spec.col_ub[c] for c in xs) + sum(v * spec.col_ub[c] for c, v in extra)
+        if used <= n:
+            continue
+        if not switching:
+            spec.add_row(xs, [1.0] * len(xs), -INF, float(n))
+            continue
+        spec.add_row(xs + [c for c, _ in extra] + [idx.z[(s, j)]],
+                     [1.0] * len(xs) + [v for _, v in extra] + [-float(n)], -INF, 0.0)
+
+    # ---- memory ------------------------------------------------------------------------
+    finite = capacity < np.iinfo(np.int64).max // 8
+    if finite.any():
+        rows: dict[tuple[int, int], list[int]] = {}
+        potential: dict[tuple[int, int], float] = {}
+        for (g, _s, j), c in idx.x.items():
+            p = int(block.group_pair[g])
+            for q in pairs_t[p]:
+                if not finite[q]:
+                    continue
+                for i in range(j, int(block.group_last[g]) + 1):
+                    rows.setdefault((q, i), []).append(c)
+        spec.row_block("memory")
+        for (q, i), cs in sorted(rows.items()):
+            potential[(q, i)] = sum(spec.col_ub[c] for c in cs)
+            if potential[(q, i)] > capacity[q]:
+                spec.add_row(cs, [1.0] * len(cs), -INF, float(capacity[q]))
+    return spec, idx
+
+
+def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int, j: int,
+              skipped: list[int], between: int, cst: SwitchCosts, c_min: int, c_top: int,
+              rel: np.ndarray, cap_cols: dict[tuple[int, int], list[tuple[int, float]]],
+              penalty: float) -> None:
+    """Rows for a change from the last node of slot ``i`` to the first of slot ``j``
+    when the slots strictly between (``skipped``) serve nothing."""
+    pi, pj = idx.nodes[(s, i)], idx.nodes[(s, j)]
+    v = int(spec.add_vars("v", [(s, i, j)], 0.0, 1.0, False, cost=-penalty)[0])
+    idx.v[(s, i, j)] = v
+    idx.skipped[(s, i, j)] = (list(skipped), between)
+    spec.row_block("consecutive")
+    zs = [idx.z[(s, m)] for m in skipped]
+    spec.add_row([v, idx.z[s, i], idx.z[s, j], *zs], [1.0, -1.0, -1.0] + [1.0] * len(zs),
+                 -1.0, INF)
+    common = sorted(set(pi) & set(pj))
+    ccols = spec.add_vars("cont", [(s, i, j, p) for p in common], 0.0, 1.0, False,
+                          cost=penalty).tolist()
+    spec.row_block("keep")
+    for p, cc in zip(common, ccols, strict=True):
+        idx.cont[(s, i, j, p)] = cc
+        spec.add_row([cc, idx.l[(s, i, p)]], [1.0, -1.0], -INF, 0.0)
+        spec.add_row([cc, idx.f[(s, j, p)]], [1.0, -1.0], -INF, 0.0)
+    if ccols:
+        spec.add_row([*ccols, v], [1.0] * len(ccols) + [-1.0], -INF, 0.0)
+    idx.changes.append(v)
+    idx.change_coef.append(1.0)
+    for cc in ccols:
+        idx.changes.append(cc)
+        idx.change_coef.append(-1.0)
+    if c_top <= between:
+        return
+    bm = int(spec.add_vars("b", [(s, i, j, "end")], 0.0, float(block.n_events[s, i]), False)[0])
+    bp = int(spec.add_vars("b", [(s, i, j, "start")], 0.0, float(block.n_events[s, j]),
+                           False)[0])
+    idx.b[(s, i, j)] = (bm, bp)
+    cap_cols.setdefault((s, i), []).append((bm, 1.0))
+    cap_cols.setdefault((s, j), []).append((bp, 1.0))
+    spec.row_block("boundary")
+    if c_min > between:
+        spec.add_row([bm, bp, v, *ccols], [1.0, 1.0, -float(c_min)] + [float(c_min)] * len(ccols),
+                     -float(between), INF)
+    for kind, c in ((1, cst.c_shared), (0, cst.c_disjoint)):
+        if c <= c_min or c <= between:
+            continue
+        for p in pi:
+            others = [q for q in pj if rel[p, q] == kind]
+            if not others:
+                continue
+            fs = [idx.f[(s, j, q)] for q in others]
+            spec.add_row([bm, bp, idx.l[s, i, p], v, *fs],
+                         [1.0, 1.0, -float(c), -float(c)] + [-float(c)] * len(fs),
+                         -2.0 * c - between, INF)
+
+
+def column_slots(spec: LinearSpec) -> tuple[np.ndarray, np.ndarray]:
+    """First and last slot each column of a slot model belongs to (for windows)."""
+    lo = np.zeros(spec.n_cols, dtype=np.int64)
+    hi = np.zeros(spec.n_cols, dtype=np.int64)
+    for name, (cols, keys) in spec.var_blocks.items():
+        if not cols:
+            continue
+        c = np.asarray(cols, dtype=np.int64)
+        if name == "x":
+            a = np.array([k[2] for k in keys])
+            lo[c], hi[c] = a, a
+        elif name in ("y", "f", "l", "o", "arc", "z"):
+            a = np.array([k[1] for k in keys])
+            lo[c], hi[c] = a, a
+        else:  # v, cont, b: between slots i and j
+            lo[c] = np.array([k[1] for k in keys])
+            hi[c] = np.array([k[2] for k in keys])
+    return lo, hi

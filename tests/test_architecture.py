@@ -1,0 +1,225 @@
+"""The package's import graph keeps the flow downhill.
+
+Every import statement of ``qdcopt/`` counts — at module level, inside functions and under
+``if TYPE_CHECKING:`` — because a deferred import still ties two modules together: it only
+hides the knot from the interpreter.  Asserted here: no cycle, no validator that reaches a
+method module (directly or through other modules), no family importing another family,
+nothing importing the command line, and a docstring on every package.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from qdcopt.families import _PACKAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "qdcopt"
+
+METHOD_FOLDERS = ("heuristics", "switch", "jobs", "lp")
+"""Sub-packages of a family that hold methods (every module below them)."""
+METHOD_MODULES = ("trees", "methods", "schedulers")
+"""Modules at a family's top that hold methods or their registry."""
+DATA_ONLY = {"qdcopt.datacenter.jobs.buffers"}
+"""Modules inside a method folder that hold data only (seeded job buffers)."""
+
+
+def module_names(root: Path) -> dict[str, Path]:
+    """Dotted module name → file, for every ``.py`` file below ``root`` (a package)."""
+    out: dict[str, Path] = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _target(name: str, modules: dict[str, Path]) -> str | None:
+    """The module of ``modules`` that importing ``name`` loads (longest known prefix)."""
+    parts = name.split(".")
+    while parts:
+        candidate = ".".join(parts)
+        if candidate in modules:
+            return candidate
+        parts.pop()
+    return None
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module → the modules of the same package it imports, anywhere in its source."""
+    modules = module_names(root)
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for mod, path in modules.items():
+        is_package = path.name == "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = mod.split(".") if is_package else mod.split(".")[:-1]
+                    anchor = anchor[:len(anchor) - (node.level - 1)]
+                    base = ".".join([*anchor, base] if base else anchor)
+                # ``from pkg import sub`` loads the sub-module, ``from mod import name`` the module
+                names = [f"{base}.{alias.name}" for alias in node.names]
+            for name in names:
+                target = _target(name, modules)
+                if target is not None and target != mod:
+                    graph[mod].add(target)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of ``graph`` as ``[a, b, ..., a]``, or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state and (found := visit(nxt)) is not None:
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)) is not None:
+            return found
+    return None
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> dict[str, str]:
+    """Every module ``start`` imports directly or indirectly → the module that imports it."""
+    seen: dict[str, str] = {}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for nxt in graph[node]:
+            if nxt not in seen and nxt != start:
+                seen[nxt] = node
+                stack.append(nxt)
+    return seen
+
+
+def chain(parents: dict[str, str], start: str, end: str) -> str:
+    """``start → ... → end`` along ``parents`` (as :func:`reachable` returns)."""
+    out = [end]
+    while out[-1] != start:
+        out.append(parents[out[-1]])
+    return " → ".join(reversed(out))
+
+
+def is_method_module(name: str) -> bool:
+    """Whether ``name`` is a method module of a family (see the folder rules above)."""
+    if name in DATA_ONLY:
+        return False
+    for pkg in _PACKAGES.values():
+        if not name.startswith(pkg + "."):
+            continue
+        first = name[len(pkg) + 1:].split(".")[0]
+        return first in METHOD_FOLDERS or first in METHOD_MODULES
+    return False
+
+
+def family_of_module(name: str) -> str | None:
+    """The family whose package holds ``name``, or None for shared modules."""
+    for fam, pkg in _PACKAGES.items():
+        if name == pkg or name.startswith(pkg + "."):
+            return fam
+    return None
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    return import_graph(PACKAGE)
+
+
+# -- the detector itself ------------------------------------------------------------------
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_detector_sees_deferred_type_checking_and_relative_imports(tmp_path):
+    _write(tmp_path, {
+        "pkg/__init__.py": '"""p"""\n',
+        "pkg/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                    "    from pkg.b import Thing\n",
+        "pkg/b.py": "def f():\n    from . import c\n    return c\n",
+        "pkg/c.py": "import pkg.a\n",
+        "pkg/d.py": "from pkg.sub import leaf\nimport os\n",
+        "pkg/sub/__init__.py": "from .leaf import x\n",
+        "pkg/sub/leaf.py": "x = 1\n",
+    })
+    g = import_graph(tmp_path / "pkg")
+    assert g["pkg.a"] == {"pkg.b"}            # TYPE_CHECKING block
+    assert g["pkg.b"] == {"pkg.c"}            # function-level, relative
+    assert g["pkg.c"] == {"pkg.a"}
+    assert g["pkg.d"] == {"pkg.sub.leaf"}     # ``from package import sub-module``; os ignored
+    assert g["pkg.sub"] == {"pkg.sub.leaf"}   # relative import in a package's __init__
+    cycle = find_cycle(g)
+    assert cycle is not None and cycle[0] == cycle[-1]
+    assert set(cycle) == {"pkg.a", "pkg.b", "pkg.c"}
+    del g["pkg.c"]
+    g["pkg.b"] = set()
+    assert find_cycle(g) is None
+
+
+def test_method_modules_by_folder():
+    assert is_method_module("qdcopt.datacenter.heuristics.greedy")
+    assert is_method_module("qdcopt.datacenter.heuristics._kernels.dispatch")
+    assert is_method_module("qdcopt.datacenter.switch.milp")
+    assert is_method_module("qdcopt.datacenter.jobs.candidates")
+    assert is_method_module("qdcopt.datacenter.methods")
+    assert is_method_module("qdcopt.network.lp.hyperflow")
+    assert is_method_module("qdcopt.network.trees")
+    assert not is_method_module("qdcopt.datacenter.jobs.buffers")
+    assert not is_method_module("qdcopt.datacenter.demand.schedule")
+    assert not is_method_module("qdcopt.network.physics")
+    assert not is_method_module("qdcopt.solvers.highs")
+
+
+# -- the package ----------------------------------------------------------------------------
+def test_no_import_cycle(graph):
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " → ".join(cycle or [])
+
+
+def test_validators_reach_no_method_module(graph):
+    validators = [m for m in graph if m.endswith(".validate")]
+    assert len(validators) == len(_PACKAGES)
+    for v in validators:
+        parents = reachable(graph, v)
+        bad = sorted(m for m in parents if is_method_module(m))
+        assert not bad, f"{v} depends on method modules: " + "; ".join(
+            chain(parents, v, m) for m in bad)
+
+
+def test_no_family_imports_another(graph):
+    for mod, targets in graph.items():
+        mine = family_of_module(mod)
+        if mine is None:
+            continue
+        other = sorted(t for t in targets if family_of_module(t) not in (None, mine))
+        assert not other, f"{mod} (family {mine}) imports {other}"
+
+
+def test_nothing_imports_the_command_line(graph):
+    assert not [m for m, targets in graph.items() if "qdcopt.cli" in targets]
+
+
+def test_every_package_has_a_docstring():
+    for path in sorted(PACKAGE.rglob("__init__.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+        assert doc, f"{path.relative_to(ROOT)} has no docstring"
