@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 import qdcopt
+from qdcopt.datacenter.demand.decisions import derive_plan
 from qdcopt.datacenter.export import switch_instructions
 from qdcopt.datacenter.jobs.admission import admit_lp, admit_utilisation
-from qdcopt.datacenter.jobs.candidates import derive_plan
 from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
 from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate

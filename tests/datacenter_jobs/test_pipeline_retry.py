@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 import qdcopt
+from qdcopt.datacenter.demand.decisions import JobDecision, derive
 from qdcopt.datacenter.heuristics.edf import edf
 from qdcopt.datacenter.heuristics.greedy import greedy
 from qdcopt.datacenter.instance import DatacenterInstance, Requests
 from qdcopt.datacenter.jobs.buffers import random_buffer
-from qdcopt.datacenter.jobs.candidates import JobDecision, derive
 from qdcopt.datacenter.jobs.pipeline import pipeline_parallel
 from qdcopt.datacenter.validate import effective_need, validate
 
