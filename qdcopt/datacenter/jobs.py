@@ -266,11 +266,21 @@ def job_flat(job: JobSpec, file: str | None = None) -> FlatCircuit:
         When the circuit cannot be built, naming the job.
     """
     try:
-        return _cached_flat(job.circuit)
+        flat = _cached_flat(job.circuit)
     except InstanceError:
         raise  # a QASM file's own message already names the file and the line
     except (CircuitError, ValueError) as exc:
         raise InstanceError(file, job.where, str(exc)) from None
+    if flat.n_qubits == 0:
+        # Caught here, not in the placement, so that the message names the job and its file.
+        qasm = job.circuit.file
+        if qasm is None:
+            raise InstanceError(file, job.where,
+                                f"the circuit of job {job.id!r} has no qubits (nothing to place)")
+        raise InstanceError(file if file is not None else qasm, f"{job.where}.qasm",
+                            f"file {str(qasm)!r} of job {job.id!r} declares no qubits "
+                            "(nothing to place)")
+    return flat
 
 
 def fits_datacenter(job: JobSpec, n_qubits: int, capacities: list[int]) -> bool:
