@@ -14,6 +14,7 @@ field's path in the file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -210,11 +211,12 @@ class Requests:
                 value = {"qpu_a": self.a, "qpu_b": self.b, "t_need": self.t_need}[name][i]
                 raise InstanceError(None, f"requests[{i}].{name}", f"{rule}, got {value}")
         ids = self.id.tolist()
-        if len(set(ids)) != len(ids):
-            check_unique(None, "requests", ids)
-        for i, rid in enumerate(ids):
-            if not isinstance(rid, str) or not rid.strip():
+        # map/set run in C: this stays a small share of building 10⁶ requests
+        if not all(map(isinstance, ids, repeat(str))) or "" in (unique := set(ids)):
+            for i, rid in enumerate(ids):
                 _check_id(f"requests[{i}].id", rid)
+        if len(unique) != len(ids):
+            check_unique(None, "requests", ids)
 
     def __len__(self) -> int:
         return len(self.id)
