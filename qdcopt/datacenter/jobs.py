@@ -193,14 +193,15 @@ def read_jobs(doc: Section, qpus: tuple[Qpu, ...], path: str | Path) -> list[Job
     d_proto = _choice(defaults, "protocol", "cat", PROTOCOLS)
     d_reuse = _boolean(defaults, "reuse", False)
     d_timing = _choice(defaults, "timing", "layers", TIMINGS)
-    d_seed = defaults.integer("seed", 0, minimum=0)
+    # seeds are not counts: numpy and qiskit take integers of any size
+    d_seed = defaults.integer("seed", 0, minimum=0, maximum=None)
     classical = defaults.duration("classical", 0)
     qindex = {q.id: i for i, q in enumerate(qpus)}
     out: list[JobSpec] = []
     for i, sec in enumerate(doc.tables("jobs", nonempty=True)):
         sec.reject_unknown(JOB_FIELDS)
         job_id = sec.string("id", f"job{i}")
-        seed = sec.integer("seed", d_seed, minimum=0)
+        seed = sec.integer("seed", d_seed, minimum=0, maximum=None)
         circuit = _circuit_spec(sec, path, seed)
         qpu_idx: tuple[int, ...] | None = None
         n_qpus: int | None = None
