@@ -247,6 +247,8 @@ def _circuit_spec(sec: Section, path: Path, seed: int) -> CircuitSpec:
     if "max_operands" in sizes and sizes["max_operands"] > 4:
         raise sec.error("max_operands", f"must be 1 to 4, got {sizes['max_operands']}")
     file = path.parent / sec.string("qasm") if name == "qasm" else None
+    if file is not None and file.is_dir():
+        raise sec.error("qasm", f"{sec.string('qasm')!r} is a directory, expected a QASM file")
     if file is not None and not file.is_file():
         raise sec.error("qasm", f"file {sec.string('qasm')!r} does not exist (paths are "
                         "relative to the instance file)")

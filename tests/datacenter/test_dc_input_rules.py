@@ -190,6 +190,20 @@ def test_folder_as_requests_csv_says_is_a_directory(tmp_path):
     assert line == f"error: {tmp_path / 'req.csv'}: is a directory, expected a requests file"
 
 
+def test_folder_as_qasm_file_says_is_a_directory(tmp_path):
+    (tmp_path / "toffoli.qasm").mkdir()
+    path = _write(tmp_path, "job.toml", TOFFOLI)
+    line = _cli_error(["solve", str(path)])
+    assert line.startswith(f"error: {path}: jobs[0].qasm: 'toffoli.qasm' is a directory")
+
+
+def test_file_as_plan_folder_says_is_a_file(tmp_path):
+    plan = _write(tmp_path, "plan", "not a folder")
+    line = _cli_error(["validate", str(ROOT / "instances" / "tiny" / "double_switch.toml"),
+                       str(plan)])
+    assert line == f"error: {plan}: is a file, expected a plan folder"
+
+
 # -- circuits without qubits -----------------------------------------------------------------
 @pytest.mark.parametrize("text", ["", 'OPENQASM 2.0;\ninclude "qelib1.inc";\n',
                                   "OPENQASM 3.0;\n"])
