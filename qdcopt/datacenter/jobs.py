@@ -98,6 +98,8 @@ _SIZE_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "qasm": ((), ()),
 }
 _ALL_SIZE_FIELDS = {"qubits", "bits", "depth", "reps", "max_operands"}
+SEED_MAX = 2**64 - 1
+"""Largest circuit and placement seed (the random generators take unsigned 64-bit seeds)."""
 
 
 @dataclass(frozen=True)
@@ -193,15 +195,15 @@ def read_jobs(doc: Section, qpus: tuple[Qpu, ...], path: str | Path) -> list[Job
     d_proto = _choice(defaults, "protocol", "cat", PROTOCOLS)
     d_reuse = _boolean(defaults, "reuse", False)
     d_timing = _choice(defaults, "timing", "layers", TIMINGS)
-    # seeds are not counts: numpy and qiskit take integers of any size
-    d_seed = defaults.integer("seed", 0, minimum=0, maximum=None)
+    # seeds are not counts: any unsigned 64-bit integer (qiskit's generators take no more)
+    d_seed = defaults.integer("seed", 0, minimum=0, maximum=SEED_MAX)
     classical = defaults.duration("classical", 0)
     qindex = {q.id: i for i, q in enumerate(qpus)}
     out: list[JobSpec] = []
     for i, sec in enumerate(doc.tables("jobs", nonempty=True)):
         sec.reject_unknown(JOB_FIELDS)
         job_id = sec.string("id", f"job{i}")
-        seed = sec.integer("seed", d_seed, minimum=0, maximum=None)
+        seed = sec.integer("seed", d_seed, minimum=0, maximum=SEED_MAX)
         circuit = _circuit_spec(sec, path, seed)
         qpu_idx: tuple[int, ...] | None = None
         n_qpus: int | None = None
@@ -327,8 +329,11 @@ def extract_jobs(jobs: list[JobSpec], qpus: tuple[Qpu, ...], timings: list[QpuTi
             continue
         chosen, start = _allocate(job, flat.n_qubits, caps, free_at, file)
         where = place(flat, chosen, [caps[i] for i in chosen], job.placement, seed=job.seed)
-        eds = distribute(flat, where, [timings[i] for i in chosen], job.options, job=job.id,
-                         start=start)
+        try:
+            eds = distribute(flat, where, [timings[i] for i in chosen], job.options,
+                             job=job.id, start=start)
+        except ValueError as exc:  # a job running beyond the longest time qdcopt represents
+            raise InstanceError(file, job.where, str(exc)) from None
         for i in chosen:
             free_at[i] = start + eds.runtime
         done.append(eds)

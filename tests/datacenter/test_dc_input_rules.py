@@ -292,3 +292,25 @@ def test_code_built_instance_error_names_its_file():
     with pytest.raises(InstanceError) as err:
         DatacenterInstance("x", (qpus[0], qpus[0]), (src,), 0, reqs, file="built.toml")
     assert err.value.message == "built.toml: qpus[1].id: duplicate id 'A' (first at [0])"
+
+
+# -- jobs whose circuits run beyond the time limit -------------------------------------------
+LIBRARY = (ROOT / "instances" / "jobs" / "library_mix.toml").read_text()
+
+
+def test_job_running_beyond_1000_s_names_the_job(tmp_path):
+    # qaoa on 10 qubits with 1000 s two-qubit gates would need times far beyond int64
+    # femtoseconds once summed over its layers.
+    assert 'gate_2q = "50 ns"' in LIBRARY
+    path = _write(tmp_path, "long.toml", LIBRARY.replace('gate_2q = "50 ns"', 'gate_2q = "1000 s"'))
+    line = _cli_error(["eds", str(path)])
+    assert line.startswith(f"error: {path}: jobs[0]: job 'qaoa' would run until "), line
+    assert "beyond 1000 s" in line
+
+
+def test_job_seed_beyond_64_bits_is_refused(tmp_path):
+    path = _write(tmp_path, "seed.toml", LIBRARY.replace("seed = 3", f"seed = {10**23}", 1))
+    line = _cli_error(["eds", str(path)])
+    assert line.startswith(f"error: {path}: jobs[0].seed: must be at most {2**64 - 1}"), line
+    ok = _write(tmp_path, "seed_ok.toml", LIBRARY.replace("seed = 3", f"seed = {2**64 - 1}", 1))
+    assert len(qdcopt.load_instance(ok).requests) > 0
