@@ -30,7 +30,7 @@ from qdcopt.datacenter.instance import DatacenterInstance, Requests
 from qdcopt.datacenter.jobs import JobSpec, fits_datacenter, job_flat
 from qdcopt.datacenter.placement import allocate_qpus
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.timebase import parse_duration
+from qdcopt.timebase import MAX_TICKS, parse_duration
 
 
 @lru_cache(maxsize=8192)
@@ -206,6 +206,8 @@ def job_candidates(instance: DatacenterInstance, *, max_qpu_sets: int = 4,
         for s in sets:
             for k in range(max_delays):
                 start = spec.start + k * d
+                if start + base[s].runtime > MAX_TICKS:
+                    break  # later starts would end beyond the longest time qdcopt represents
                 seen.add((s, start))
                 mine.append(_candidate(instance, j, s, start, k))
         for s, start in (extra or {}).get(spec.id, []):

@@ -444,7 +444,7 @@ def _check_horizon(job: str, start: int, rec_l: list[int], rec_d: list[int], rt:
             lengths[layer] = max(lengths[layer], d)
         longest = max(longest, start + sum(lengths))
     if longest > MAX_TICKS:
-        raise ValueError(f"job {job!r} would run until {seconds(longest):g} s, beyond "
+        raise ValueError(f"job {job!r} would run until {seconds(longest):.15g} s, beyond "
                          f"{MAX_TIME_TEXT} (the longest time qdcopt represents)")
 
 

@@ -314,3 +314,19 @@ def test_job_seed_beyond_64_bits_is_refused(tmp_path):
     assert line.startswith(f"error: {path}: jobs[0].seed: must be at most {2**64 - 1}"), line
     ok = _write(tmp_path, "seed_ok.toml", LIBRARY.replace("seed = 3", f"seed = {2**64 - 1}", 1))
     assert len(qdcopt.load_instance(ok).requests) > 0
+
+
+def test_job_methods_keep_candidate_starts_inside_the_limit(tmp_path):
+    # Every job arrives 0.8 us before the limit; a delayed candidate start would end beyond
+    # it. Shifting all arrivals by a whole number of source periods changes nothing else,
+    # so each method serves what it serves with arrivals at 0.
+    text = (ROOT / "instances" / "jobs" / "buffer_small.toml").read_text()
+    shifted = text.replace('circuit = "ghz"', 'circuit = "ghz"\nstart = "999.9999992 s"')
+    assert shifted.count("999.9999992 s") == 4
+    base = qdcopt.load_instance(_write(tmp_path, "base.toml", text))
+    late = qdcopt.load_instance(_write(tmp_path, "late.toml", shifted))
+    for method in ("admit-lp", "admit-utilisation", "pipeline-retry"):
+        plan, _ = qdcopt.solve(late, method)
+        report = qdcopt.validate(late, plan)
+        expected = qdcopt.validate(base, qdcopt.solve(base, method)[0]).objective
+        assert report.ok and report.objective == expected, (method, report)
