@@ -330,3 +330,21 @@ def test_job_methods_keep_candidate_starts_inside_the_limit(tmp_path):
         report = qdcopt.validate(late, plan)
         expected = qdcopt.validate(base, qdcopt.solve(base, method)[0]).objective
         assert report.ok and report.objective == expected, (method, report)
+
+
+def test_plan_job_start_beyond_the_limit_is_a_violation(tmp_path):
+    import json
+
+    import pandas as pd
+
+    inst_path = ROOT / "instances" / "jobs" / "buffer_small.toml"
+    out = tmp_path / "plan"
+    assert runner.invoke(app, ["solve", str(inst_path), "-m", "admit-lp", "--out",
+                               str(out)]).exit_code == 0
+    jobs = pd.read_csv(out / "jobs.csv", keep_default_na=False)
+    jobs.loc[0, "start"] = MAX_TICKS - 10**6  # 1 ns before the limit: the job ends beyond it
+    jobs.to_csv(out / "jobs.csv", index=False)
+    res = runner.invoke(app, ["validate", str(inst_path), str(out), "--json"])
+    assert res.exit_code == 1, res.output
+    codes = {v["code"] for v in json.loads(res.stdout)["report"]["violations"]}
+    assert "A7-HORIZON" in codes
