@@ -326,6 +326,9 @@ def export_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Write the operator files of a validated plan (switch control, resource allocation)."""
+    if (plan_dir is None) == (method is None):
+        raise ValueError("export needs exactly one of --plan DIR (a saved plan) or "
+                         "-m METHOD (solve first)")
     inst = _load(instance, requests, random_requests, seed)
     if plan_dir is not None:
         plan, _ = load_plan(plan_dir)

@@ -15,10 +15,46 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from qdcopt.errors import InstanceError
 from qdcopt.timebase import TimeValueError, parse_duration, parse_rate
 
 _MISSING = object()
+
+MAX_COUNT: int = 10**9
+"""Largest count (qubits, memories, QPUs of a job) an instance may hold.  Counts are
+int64 array entries and LP bounds; HiGHS reads bounds from 1e20 up as infinite, and no
+device holds a billion of anything, so a larger count is a typo."""
+
+
+def count_rule(value: object, *, minimum: int = 1, maximum: int | None = MAX_COUNT,
+               ) -> str | None:
+    """The broken rule of an integer count, or ``None`` when it is valid."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        return f"must be an integer, got {value!r}"
+    if value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
+        return f"must be {kind}, got {value}"
+    if maximum is not None and value > maximum:
+        return f"must be at most {maximum}, got {value}"
+    return None
+
+
+def check_file(path: Path, what: str = "file") -> None:
+    """Raise unless ``path`` is an existing file (a folder is named as such).
+
+    Parameters
+    ----------
+    path
+        The path given.
+    what
+        How to call the file in the message (``"file"``, ``"requests file"``, ...).
+    """
+    if path.is_dir():
+        raise InstanceError(path, "", f"is a directory, expected a {what}")
+    if not path.is_file():
+        raise InstanceError(path, "", f"{what} does not exist")
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
@@ -30,8 +66,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
         When the file is missing, unreadable, malformed, or not a table/object at the top.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InstanceError(path, "", "file does not exist")
+    check_file(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -112,8 +147,9 @@ class Section:
             raise self.error(name, f"must be a non-empty string, got {value!r}")
         return value.strip()
 
-    def integer(self, name: str, default: Any = _MISSING, *, minimum: int | None = None) -> int:
-        """An integer, optionally at least ``minimum``."""
+    def integer(self, name: str, default: Any = _MISSING, *, minimum: int | None = None,
+                maximum: int | None = MAX_COUNT) -> int:
+        """An integer, optionally at least ``minimum``, at most ``maximum``."""
         value = self.raw(name, default)
         if value is default and default is not _MISSING:
             return value
@@ -124,6 +160,8 @@ class Section:
         if minimum is not None and value < minimum:
             kind = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
             raise self.error(name, f"must be {kind}, got {value}")
+        if maximum is not None and value > maximum:
+            raise self.error(name, f"must be at most {maximum}, got {value}")
         return value
 
     def number(self, name: str, default: Any = _MISSING, *, low: float | None = None,
@@ -201,7 +239,7 @@ class Section:
         return list(value)
 
 
-def check_unique(file: str | Path, field: str, ids: list[str]) -> None:
+def check_unique(file: str | Path | None, field: str, ids: list[str]) -> None:
     """Raise on the first repeated id in ``ids`` (``field`` is the list's path)."""
     seen: dict[str, int] = {}
     for i, x in enumerate(ids):

@@ -87,6 +87,8 @@ def read_folder(folder: str | Path) -> tuple[str, dict[str, pd.DataFrame], dict[
     """
     folder = Path(folder)
     manifest_path = folder / MANIFEST
+    if folder.is_file():
+        raise InstanceError(folder, "", "is a file, expected a plan folder")
     if not folder.is_dir():
         raise InstanceError(folder, "", "plan folder does not exist")
     if not manifest_path.is_file():

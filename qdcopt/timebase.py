@@ -7,7 +7,10 @@ comparison the validators make is exact integer arithmetic.
 
 A femtosecond base keeps one second (10**15 ticks) far inside int64 and gives exact
 event grids for every source whose period is a whole number of femtoseconds (1 GHz,
-1 MHz, 10 GHz, ...).
+1 MHz, 10 GHz, ...).  int64 femtoseconds end near 9223 s; times are limited to
+:data:`MAX_TICKS` (1000 s) so that sums of a few times (a need time plus a storage window
+plus a switch move, an event time one period on) stay exact as well.  Longer times,
+and rates slower than one event per 1000 s, are refused with the limit in the message.
 """
 
 from __future__ import annotations
@@ -17,8 +20,17 @@ import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+import numpy as np
+
 TICKS_PER_SECOND: int = 10**15
 TICK_SECONDS: float = 1e-15
+MAX_TICKS: int = 1000 * TICKS_PER_SECOND
+"""Longest time qdcopt represents: 1000 s (int64 femtoseconds end near 9223 s)."""
+MAX_TIME_TEXT: str = "1000 s"
+MIN_RATE_TEXT: str = "0.001 Hz"
+# Decimal exponents beyond this are clamped (large) or read as zero (small) before any
+# exact arithmetic, so that "1e999999999 s" cannot ask for a number with a billion digits.
+_MAX_EXPONENT = 40
 
 _TIME_UNITS: dict[str, int] = {
     "s": 10**15,
@@ -55,6 +67,12 @@ def _exact(value: object) -> Fraction:
             raise TimeValueError(f"must be a number, got {value!r}") from exc
         if not dec.is_finite():
             raise TimeValueError(f"must be a finite number, got {value!r}")
+        # Out-of-scale magnitudes keep their sign and side of every limit, so the range
+        # checks of the callers report them with the limit.
+        if dec and dec.adjusted() > _MAX_EXPONENT:
+            return Fraction(10 ** (_MAX_EXPONENT + 1)) * (-1 if dec < 0 else 1)
+        if dec and dec.adjusted() < -_MAX_EXPONENT:
+            return Fraction(0)  # far below one tick of any unit
         return Fraction(dec)
     raise TimeValueError(f"must be a number or a string with a unit, got {value!r}")
 
@@ -86,7 +104,8 @@ def parse_duration(value: object, *, allow_zero: bool = True, allow_negative: bo
     Raises
     ------
     TimeValueError
-        When the value is not a finite number, has an unknown unit, or has a forbidden sign.
+        When the value is not a finite number, has an unknown unit, has a forbidden sign,
+        or is longer than :data:`MAX_TICKS` (1000 s).
     """
     number, unit = _split(value)
     scale = _TIME_UNITS.get(unit or "s")
@@ -97,6 +116,9 @@ def parse_duration(value: object, *, allow_zero: bool = True, allow_negative: bo
         raise TimeValueError(f"must not be negative, got {value!r}")
     if ticks == 0 and not allow_zero:
         raise TimeValueError(f"must be positive, got {value!r}")
+    if abs(ticks) > MAX_TICKS:
+        raise TimeValueError(f"must be at most {MAX_TIME_TEXT} (the longest time qdcopt "
+                             f"represents), got {value!r}")
     return int(ticks)
 
 
@@ -106,7 +128,8 @@ def parse_rate(value: object) -> int:
     Raises
     ------
     TimeValueError
-        When the rate is not positive and finite, or faster than one event per tick.
+        When the rate is not positive and finite, faster than one event per tick, or
+        slower than one event per :data:`MAX_TICKS` (0.001 Hz).
     """
     number, unit = _split(value)
     scale = _RATE_UNITS.get((unit or "hz").lower())
@@ -118,7 +141,28 @@ def parse_rate(value: object) -> int:
     period = round(Fraction(TICKS_PER_SECOND) / hz)
     if period < 1:
         raise TimeValueError(f"must be at most 1e15 Hz (one event per femtosecond), got {value!r}")
+    if period > MAX_TICKS:
+        raise TimeValueError(f"must be at least {MIN_RATE_TEXT} (one event per {MAX_TIME_TEXT}),"
+                             f" got {value!r}")
     return int(period)
+
+
+def time_rule(ticks: object, *, positive: bool = False) -> str | None:
+    """The broken rule of a time already in ticks, or ``None`` when it is valid.
+
+    Instances built in code hold ticks directly; they are held to the same rules as
+    times read from files (a whole number of ticks, a sign, at most :data:`MAX_TICKS`).
+    """
+    if isinstance(ticks, bool) or not isinstance(ticks, (int, np.integer)):
+        return f"must be a whole number of ticks, got {ticks!r}"
+    if ticks < 0:
+        return f"must not be negative, got {ticks!r}"
+    if positive and ticks == 0:
+        return "must be positive, got 0"
+    if ticks > MAX_TICKS:
+        return (f"must be at most {MAX_TICKS} ticks ({MAX_TIME_TEXT}, the longest time "
+                f"qdcopt represents), got {ticks!r}")
+    return None
 
 
 def seconds(ticks: int | float) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
-from qdcopt.timebase import parse_duration, parse_rate
+from qdcopt.timebase import MAX_TICKS, parse_duration, parse_rate, seconds
 
 
 def random_instance(n_requests: int, *, n_qpus: int = 5, rate: object = "1 GHz",
@@ -74,6 +74,12 @@ def random_instance(n_requests: int, *, n_qpus: int = 5, rate: object = "1 GHz",
     # Horizon so that the requests ask for `load` times the pairs the sources emit.
     horizon = n_requests * period / (load * n_sources)
     n_layers = max(1, int(np.ceil(horizon / step)))
+    # Checked in Python integers before numpy builds the need times, which would wrap
+    # around int64 silently; the instance checks the same limit again.
+    last = n_layers * step + tmax
+    if last > MAX_TICKS:
+        raise ValueError(f"the last requests would be needed at {seconds(last):g} s, beyond "
+                         "1000 s: raise load or shorten layer")
     counts = rng.multinomial(n_requests, np.full(n_layers, 1.0 / n_layers))
     # Need times: layer k at (k + 1) * step, so that the first window starts at >= 0
     # for storage times up to one layer and sources start emitting at tick 0.

@@ -4,16 +4,25 @@ also the jobs (circuits) requests are extracted from, and the QPUs' operation du
 Every time is an integer number of ticks (see :mod:`qdcopt.timebase`).  Requests are held
 column-wise in read-only numpy arrays so that instances with 10⁶ requests load and
 validate quickly; QPUs and sources are small tuples of frozen dataclasses.
+
+Each data class checks its own rules when it is built (``__post_init__``), so an instance
+built in code (a generator, a study, a user's script) obeys the same rules as a loaded
+file: a broken rule raises :class:`~qdcopt.errors.InstanceError` naming the field
+(``qpus[1].id``, ``requests[4].qpu_b``); the loader re-raises it with the file and the
+field's path in the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from qdcopt.timebase import parse_duration
+from qdcopt.errors import InstanceError
+from qdcopt.fields import check_unique, count_rule
+from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, parse_duration, time_rule
 
 if TYPE_CHECKING:  # only for annotations: building circuits needs qiskit
     from qdcopt.datacenter.demand.circuits import CircuitSpec
@@ -28,6 +37,23 @@ PROTOCOLS = ("cat", "teleport")
 """Ways to carry out a non-local gate."""
 TIMINGS = ("layers", "asap")
 """Timing rules for need times (see :mod:`qdcopt.datacenter.demand.schedule`)."""
+
+
+def _fail(field: str, rule: str | None) -> None:
+    """Raise a field-level :class:`InstanceError` (no file) when ``rule`` is broken."""
+    if rule is not None:
+        raise InstanceError(None, field, rule)
+
+
+def _check_id(field: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InstanceError(None, field, f"must be a non-empty string, got {value!r}")
+
+
+def prefixed(exc: InstanceError, file: str | None, prefix: str) -> InstanceError:
+    """``exc`` (raised by a data class) moved to ``file`` under the field path ``prefix``."""
+    field = f"{prefix}.{exc.field}" if prefix and exc.field else (prefix or exc.field)
+    return InstanceError(file, field, exc.rule)
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,18 @@ class Qpu:
     comm_qubits: int | None = UNLIMITED
     t1: int | None = None
     t2: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_id("id", self.id)
+        _fail("data_qubits", count_rule(self.data_qubits))
+        if self.comm_qubits is not None:
+            rule = count_rule(self.comm_qubits)
+            if rule is not None and "at most" in rule:
+                rule += " (unlimited is None in code, \"unlimited\" in files)"
+            _fail("comm_qubits", rule)
+        for name in ("t1", "t2"):
+            if getattr(self, name) is not None:
+                _fail(name, time_rule(getattr(self, name), positive=True))
 
 
 @dataclass(frozen=True)
@@ -81,6 +119,20 @@ class Source:
     t_single: int
     t_double: int
     ports: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        _check_id("id", self.id)
+        _fail("period", time_rule(self.period, positive=True))
+        _fail("start", time_rule(self.start))
+        _fail("t_single", time_rule(self.t_single))
+        _fail("t_double", time_rule(self.t_double))
+        if self.t_double < self.t_single:
+            _fail("t_double", "must be at least t_single (both lines move)")
+        for j, p in enumerate(self.ports):
+            if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 0:
+                _fail(f"ports[{j}]", f"must be a QPU index, got {p!r}")
+        if len(set(self.ports)) != len(self.ports):
+            _fail("ports", "must not repeat a QPU")
 
     def event_time(self, k: int) -> int:
         """Tick of event ``k``."""
@@ -136,8 +188,43 @@ class Requests:
     t_need: np.ndarray
 
     def __post_init__(self) -> None:
+        n = len(self.id)
         for name in ("id", "job", "a", "b", "t_need"):
-            getattr(self, name).setflags(write=False)
+            column = getattr(self, name)
+            if not isinstance(column, np.ndarray) or column.ndim != 1 or len(column) != n:
+                raise InstanceError(None, f"requests.{name}",
+                                    f"must be a one-dimensional array of {n} entries")
+            column.setflags(write=False)
+        for name in ("a", "b", "t_need"):
+            if n and not np.issubdtype(getattr(self, name).dtype, np.integer):
+                raise InstanceError(None, f"requests.{name}", "must hold integers")
+        self._check_rows()
+
+    def _check_rows(self) -> None:
+        """Per-request rules, vectorised; the message names the first broken request."""
+        if not len(self):
+            return
+        for name, test, rule in (
+                ("qpu_a", self.a < 0, "must be a QPU index"),
+                ("qpu_b", self.a == self.b, "a request must join two different QPUs"),
+                ("qpu_b", self.a > self.b,
+                 "ends must be stored low index first (Requests.from_columns does it)"),
+                ("t_need", self.t_need < 0, "must not be negative"),
+                ("t_need", self.t_need > MAX_TICKS,
+                 f"must be at most {MAX_TICKS} ticks ({MAX_TIME_TEXT}, the longest time "
+                 "qdcopt represents)")):
+            bad = np.flatnonzero(test)
+            if len(bad):
+                i = int(bad[0])
+                value = {"qpu_a": self.a, "qpu_b": self.b, "t_need": self.t_need}[name][i]
+                raise InstanceError(None, f"requests[{i}].{name}", f"{rule}, got {value}")
+        ids = self.id.tolist()
+        # map/set run in C: this stays a small share of building 10⁶ requests
+        if not all(map(isinstance, ids, repeat(str))) or "" in (unique := set(ids)):
+            for i, rid in enumerate(ids):
+                _check_id(f"requests[{i}].id", rid)
+        if len(unique) != len(ids):
+            check_unique(None, "requests", ids)
 
     def __len__(self) -> int:
         return len(self.id)
@@ -214,6 +301,43 @@ class DatacenterInstance:
     job_runtime: dict[str, int] = field(default_factory=dict)
     job_specs: tuple[JobSpec, ...] = ()
     job_timings: tuple[QpuTiming, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            self._check()
+        except InstanceError as exc:
+            if self.file is None:
+                raise
+            raise InstanceError(self.file, exc.field, exc.rule) from None
+
+    def _check(self) -> None:
+        """The rules that join the parts: ids unique, every index names a QPU."""
+        if not self.qpus:
+            _fail("qpus", "must hold at least one entry")
+        if not self.sources:
+            _fail("sources", "must hold at least one entry")
+        for name, items, kind in (("qpus", self.qpus, Qpu), ("sources", self.sources, Source)):
+            for i, item in enumerate(items):
+                if not isinstance(item, kind):
+                    _fail(f"{name}[{i}]", f"must be a {kind.__name__}, got {item!r}")
+            check_unique(None, name, [item.id for item in items])
+        n = len(self.qpus)
+        for i, src in enumerate(self.sources):
+            for j, p in enumerate(src.ports):
+                if p >= n:
+                    _fail(f"sources[{i}].ports[{j}]",
+                          f"names QPU index {p}, but the instance has {n} QPUs")
+            if len(src.ports) < min(2, n):
+                _fail(f"sources[{i}].ports", "a switch must reach at least two QPUs")
+        _fail("t_max", time_rule(self.t_max))
+        if not isinstance(self.requests, Requests):
+            _fail("requests", f"must be Requests, got {type(self.requests).__name__}")
+        if len(self.requests):
+            hi = int(self.requests.b.max())
+            if hi >= n:
+                i = int(np.flatnonzero(self.requests.b >= n)[0])
+                _fail(f"requests[{i}].qpu_b",
+                      f"names QPU index {hi}, but the instance has {n} QPUs")
 
     @property
     def n_qpus(self) -> int:

@@ -41,11 +41,11 @@ import pandas as pd
 
 from qdcopt.datacenter.demand.jobs import jobs_from_document
 from qdcopt.datacenter.demand.schedule import EdsResult
-from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
+from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source, prefixed
 from qdcopt.datacenter.storage import window_for_qpus
 from qdcopt.errors import InstanceError
-from qdcopt.fields import Section, check_unique, read_document
-from qdcopt.timebase import parse_duration
+from qdcopt.fields import Section, check_file, check_unique, read_document
+from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, parse_duration
 
 TOP_FIELDS = {"kind", "name", "description", "hardware", "t_max", "min_fidelity", "qpus",
               "sources", "requests", "requests_csv", "jobs", "circuit_defaults", "job_buffer"}
@@ -133,11 +133,17 @@ def _qpus(doc: Section) -> tuple[Qpu, ...]:
         if item.raw("comm_qubits", "unlimited") == "unlimited":
             comm = None
         else:
-            comm = item.integer("comm_qubits", minimum=1)
+            # The upper limit is the data class's rule (shared with instances built in code).
+            comm = item.integer("comm_qubits", minimum=1, maximum=None)
         t1 = item.duration("t1", None, positive=True)
         t2 = item.duration("t2", None, positive=True)
-        out.append(Qpu(id=item.string("id"), data_qubits=item.integer("data_qubits", minimum=1),
-                       comm_qubits=comm, t1=t1, t2=t2))
+        fields = {"id": item.string("id"),
+                  "data_qubits": item.integer("data_qubits", minimum=1, maximum=None),
+                  "comm_qubits": comm, "t1": t1, "t2": t2}
+        try:
+            out.append(Qpu(**fields))
+        except InstanceError as exc:
+            raise prefixed(exc, item.file, item.path) from None
     check_unique(doc.file, doc.where("qpus"), [q.id for q in out])
     return tuple(out)
 
@@ -160,10 +166,13 @@ def _sources(doc: Section, qindex: dict[str, int]) -> tuple[Source, ...]:
         t_double = item.duration("t_double", parse_duration(DEFAULT_T_DOUBLE))
         if t_double < t_single:
             raise item.error("t_double", "must be at least t_single (both lines move)")
-        out.append(Source(id=item.string("id"), period=item.rate("rate"),
-                          start=item.duration("start", 0), t_single=t_single,
-                          t_double=t_double,
-                          ports=tuple(sorted(qindex[p] for p in ports_ids))))
+        fields = {"id": item.string("id"), "period": item.rate("rate"),
+                  "start": item.duration("start", 0), "t_single": t_single,
+                  "t_double": t_double, "ports": tuple(sorted(qindex[p] for p in ports_ids))}
+        try:
+            out.append(Source(**fields))
+        except InstanceError as exc:
+            raise prefixed(exc, item.file, item.path) from None
     check_unique(doc.file, doc.where("sources"), [s.id for s in out])
     return tuple(out)
 
@@ -214,14 +223,15 @@ def read_requests_csv(path: str | Path, qindex: dict[str, int]) -> Requests:
     Integer time columns are read exactly; decimal ones are rounded to the nearest tick.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InstanceError(path, "", "requests file does not exist")
+    check_file(path, "requests file")
     try:
         frame = pd.read_csv(path, dtype={"id": str, "job": str, "qpu_a": str, "qpu_b": str},
                             keep_default_na=False)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
             ValueError) as exc:
-        raise InstanceError(path, "", f"is not a readable CSV table ({exc})") from None
+        # pandas' parser messages may end in a newline; the report is one line
+        detail = " ".join(str(exc).split())
+        raise InstanceError(path, "", f"is not a readable CSV table ({detail})") from None
     time_cols = [c for c in frame.columns if c in _CSV_TIME_SCALE]
     for col in ("id", "qpu_a", "qpu_b"):
         if col not in frame.columns:
@@ -269,16 +279,23 @@ def _csv_times(path: Path, column: pd.Series, name: str, scale: int) -> np.ndarr
     if len(bad):
         i = int(bad[0])
         raise InstanceError(path, f"row {i + 2}.{name}",
-                            f"must be a finite number, got {column.iat[i]!r}")
+                            f"must be a finite number, got {_cell(column.iat[i])!r}")
+    # Check signs and the range before scaling: an int64 column times the unit's scale
+    # would wrap around silently, a float one would cast to garbage.
+    values = numeric.to_numpy()
+    limit = MAX_TICKS // scale
+    for test, rule in ((values < 0, "must not be negative"),
+                       (values > limit, f"must be at most {limit:g} here ({MAX_TIME_TEXT}, the "
+                        "longest time qdcopt represents)")):
+        bad = np.flatnonzero(test)
+        if len(bad):
+            i = int(bad[0])
+            raise InstanceError(path, f"row {i + 2}.{name}",
+                                f"{rule}, got {_cell(column.iat[i])!r}")
     if pd.api.types.is_integer_dtype(numeric):
         ticks = numeric.to_numpy(dtype=np.int64) * scale
     else:
         ticks = np.rint(numeric.to_numpy(dtype=float) * scale).astype(np.int64)
-    neg = np.flatnonzero(ticks < 0)
-    if len(neg):
-        i = int(neg[0])
-        raise InstanceError(path, f"row {i + 2}.{name}",
-                            f"must not be negative, got {column.iat[i]!r}")
     return ticks
 
 
@@ -312,3 +329,8 @@ def extract_eds(path: str | Path) -> EdsResult:
         hw = Section(hw_path, "", read_document(hw_path))
     buffer = doc.raw("job_buffer", False) is True
     return jobs_from_document(doc, _qpus(hw), path, buffer=buffer)[0]
+
+
+def _cell(value: object) -> object:
+    """A CSV cell as a plain Python value (numpy scalars print as ``np.float64(...)``)."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -29,6 +29,7 @@ A7-EARLY               an accepted job starts before its arrival (its ``start`` 
 A7-PARTIAL-JOB         an accepted job lacks a delivery, or a rejected job has one
 A7-EXCLUSIVE           two accepted jobs use one QPU at overlapping times
 A7-REASON              a rejected job's reason is not a known code
+A7-HORIZON             a job decision runs its job beyond 1000 s (the longest time represented)
 =====================  ==========================================================
 
 Rule 7 applies to *job-level plans* (plans with a job table, see

@@ -51,8 +51,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from qdcopt.fields import Section, check_unique, read_document
-from qdcopt.timebase import TICKS_PER_SECOND
+import numpy as np
+
+from qdcopt.errors import InstanceError
+from qdcopt.fields import Section, check_unique, count_rule, read_document
+from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, TICKS_PER_SECOND
 
 TOP_FIELDS = {"kind", "name", "description", "physics", "nodes", "links", "requests"}
 PHYSICS_FIELDS = {"swap_success", "swap_latency", "classical_speed", "attenuation_length",
@@ -70,6 +73,55 @@ DEFAULT_ATTENUATION_LENGTH_KM = 20.0
 DEFAULT_MEMORIES = 5
 DEFAULT_GENERATION_TIME_S = 50e-6
 DEFAULT_GENERATION_SUCCESS = 0.33
+MAX_SECONDS = MAX_TICKS / TICKS_PER_SECOND
+MIN_LINK_SUCCESS = 1e-300
+"""Smallest success probability of one link attempt that the rate models represent."""
+MAX_WEIGHT = 1e9
+"""Largest request weight: larger objective coefficients break HiGHS's column generation."""
+
+
+# Each data class checks its own rules when it is built, so instances built in code (the
+# Waxman generator, a user's script) obey the rules of loaded files; a broken rule raises
+# InstanceError naming the field, and the loader re-raises it with the file and the path.
+def _fail(field: str, rule: str) -> None:
+    raise InstanceError(None, field, rule)
+
+
+def _real(field: str, value: object, *, low: float | None = None, high: float | None = None,
+          low_open: bool = False) -> None:
+    """A finite real number within ``[low, high]`` (``(low, high]`` if ``low_open``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        _fail(field, f"must be a number, got {value!r}")
+    if not math.isfinite(value):
+        _fail(field, f"must be a finite number, got {value!r}")
+    if low is not None and (value < low or (low_open and value == low)):
+        _fail(field, f"must be {'>' if low_open else '≥'} {low:g}, got {value:g}")
+    if high is not None and value > high:
+        _fail(field, f"must be ≤ {high:g}, got {value:g}")
+
+
+def _duration(field: str, value: object, *, positive: bool) -> None:
+    """A time in seconds, at most 1000 s like every time qdcopt reads."""
+    _real(field, value, low=0.0, low_open=positive)
+    if value > MAX_SECONDS:  # type: ignore[operator]
+        _fail(field, f"must be at most {MAX_TIME_TEXT} (the longest time qdcopt represents), "
+                     f"got {value:g} s")
+
+
+def _index(field: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        _fail(field, f"must be a node index, got {value!r}")
+
+
+def _name(field: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        _fail(field, f"must be a non-empty string, got {value!r}")
+
+
+def _prefixed(exc: InstanceError, section: Section) -> InstanceError:
+    """A data class's field-level error placed in the file at ``section``."""
+    return InstanceError(section.file, section.where(exc.field) if exc.field else section.path,
+                         exc.rule)
 
 
 @dataclass(frozen=True)
@@ -93,6 +145,13 @@ class Physics:
     classical_speed: float = DEFAULT_CLASSICAL_SPEED_KM_S
     attenuation_length: float = DEFAULT_ATTENUATION_LENGTH_KM
     optical_bsm_success: float = DEFAULT_SWAP_SUCCESS / 2
+
+    def __post_init__(self) -> None:
+        _duration("swap_latency", self.swap_latency, positive=False)
+        _real("classical_speed", self.classical_speed, low=0.0, low_open=True)
+        _real("attenuation_length", self.attenuation_length, low=0.0, low_open=True)
+        _real("optical_bsm_success", self.optical_bsm_success, low=0.0, high=1.0,
+              low_open=True)
 
 
 @dataclass(frozen=True)
@@ -123,6 +182,17 @@ class Node:
     generation_success: float
     swap_success: float
 
+    def __post_init__(self) -> None:
+        _name("id", self.id)
+        _real("x", self.x)
+        _real("y", self.y)
+        rule = count_rule(self.memories)
+        if rule is not None:
+            _fail("memories", rule)
+        _duration("generation_time", self.generation_time, positive=True)
+        _real("generation_success", self.generation_success, low=0.0, high=1.0, low_open=True)
+        _real("swap_success", self.swap_success, low=0.0, high=1.0, low_open=True)
+
 
 @dataclass(frozen=True)
 class Link:
@@ -144,6 +214,17 @@ class Link:
     length: float
     rate: float | None = None
 
+    def __post_init__(self) -> None:
+        _index("u", self.u)
+        _index("v", self.v)
+        if self.u == self.v:
+            _fail("v", f"a link must join two different nodes, got index {self.u} twice")
+        if self.u > self.v:
+            _fail("v", f"ends must be stored low index first, got u={self.u} > v={self.v}")
+        _real("length", self.length, low=0.0)
+        if self.rate is not None:
+            _real("rate", self.rate, low=0.0, low_open=True)
+
 
 @dataclass(frozen=True)
 class Request:
@@ -163,6 +244,14 @@ class Request:
     source: int
     destination: int
     weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        _name("id", self.id)
+        _index("source", self.source)
+        _index("destination", self.destination)
+        if self.source == self.destination:
+            _fail("destination", "a request must join two different nodes")
+        _real("weight", self.weight, low=0.0, high=MAX_WEIGHT, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -192,6 +281,71 @@ class NetworkInstance:
     physics: Physics = field(default_factory=Physics)
     file: str = ""
     description: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            self._check()
+        except InstanceError as exc:
+            if not self.file:
+                raise
+            raise InstanceError(self.file, exc.field, exc.rule) from None
+
+    def _check(self) -> None:
+        """The rules that join the parts: ids unique, every index names a node."""
+        if not self.nodes:
+            _fail("nodes", "must hold at least one entry")
+        for name, items, kind in (("nodes", self.nodes, Node), ("links", self.links, Link),
+                                  ("requests", self.requests, Request)):
+            for i, item in enumerate(items):
+                if not isinstance(item, kind):
+                    _fail(f"{name}[{i}]", f"must be a {kind.__name__}, got {item!r}")
+        if not isinstance(self.physics, Physics):
+            _fail("physics", f"must be a Physics, got {self.physics!r}")
+        check_unique(None, "nodes", [node.id for node in self.nodes])
+        check_unique(None, "requests", [r.id for r in self.requests])
+        n = len(self.nodes)
+        seen: dict[tuple[int, int], int] = {}
+        for i, link in enumerate(self.links):
+            if link.v >= n:
+                _fail(f"links[{i}].v", f"names node index {link.v}, but there are {n} nodes")
+            if (link.u, link.v) in seen:
+                _fail(f"links[{i}].v", f"duplicate link {self.nodes[link.u].id}–"
+                      f"{self.nodes[link.v].id} (first at links[{seen[link.u, link.v]}])")
+            seen[link.u, link.v] = i
+        for i, r in enumerate(self.requests):
+            for name in ("source", "destination"):
+                if getattr(r, name) >= n:
+                    _fail(f"requests[{i}].{name}",
+                          f"names node index {getattr(r, name)}, but there are {n} nodes")
+        self._check_link_success()
+
+    def _check_link_success(self) -> None:
+        """Every link's attempt succeeds with a probability in [1e-300, 1].
+
+        Below 1e-300 the costs 1/p of the LPs and the validator overflow to infinity (a
+        link of 14 000 km at L0 = 20 km never delivers anyway); above 1 an explicit rate
+        asks for more pairs than the ends can attempt.
+        """
+        cap = node_capacity(self)
+        p = link_success(self, cap)
+        for i, link in enumerate(self.links):
+            if link.rate is not None:
+                most = min(cap[link.u], cap[link.v])
+                if p[i] > 1.0:
+                    _fail(f"links[{i}].rate", f"must be at most {most:g} pairs/s (the ends "
+                          f"attempt min(memories / generation_time) = {most:g} times/s), "
+                          f"got {link.rate:g}")
+                if not p[i] >= MIN_LINK_SUCCESS:
+                    _fail(f"links[{i}].rate", f"must be at least {most * MIN_LINK_SUCCESS:g} "
+                          f"pairs/s (success probability ≥ {MIN_LINK_SUCCESS:g}), "
+                          f"got {link.rate:g}")
+            elif not p[i] >= MIN_LINK_SUCCESS:
+                nu, nv = self.nodes[link.u], self.nodes[link.v]
+                ph = self.physics
+                gain = nu.generation_success * nv.generation_success * ph.optical_bsm_success
+                longest = ph.attenuation_length * math.log(gain / MIN_LINK_SUCCESS)
+                _fail(f"links[{i}].length", f"must be at most {longest:g} km (a pair crosses it "
+                      f"with probability ≥ {MIN_LINK_SUCCESS:g}), got {link.length:g}")
 
     @property
     def n(self) -> int:
@@ -233,7 +387,8 @@ def _physics(doc: Section) -> tuple[Physics, dict[str, Any]]:
     ph = doc.table("physics", None)
     ph.reject_unknown(PHYSICS_FIELDS)
     q = ph.number("swap_success", DEFAULT_SWAP_SUCCESS, low=0.0, high=1.0, low_open=True)
-    physics = Physics(
+    physics = _built(
+        ph, Physics,
         swap_latency=(ph.duration("swap_latency") / TICKS_PER_SECOND
                       if ph.has("swap_latency") else DEFAULT_SWAP_LATENCY_S),
         classical_speed=ph.number("classical_speed", DEFAULT_CLASSICAL_SPEED_KM_S, low=0.0,
@@ -258,7 +413,8 @@ def _nodes(doc: Section, defaults: dict[str, Any]) -> tuple[Node, ...]:
     out = []
     for item in doc.tables("nodes", nonempty=True):
         item.reject_unknown(NODE_FIELDS)
-        out.append(Node(
+        out.append(_built(
+            item, Node,
             id=item.string("id"),
             x=item.number("x", 0.0),
             y=item.number("y", 0.0),
@@ -298,8 +454,11 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
         else:
             na, nb = nodes[a], nodes[b]
             length = math.hypot(na.x - nb.x, na.y - nb.y)
+            if not math.isfinite(length):
+                raise item.error("length", "required: the nodes' positions are too far apart "
+                                 "to compute a finite distance")
         rate = item.number("rate", None, low=0.0, low_open=True) if item.has("rate") else None
-        out.append(Link(u=key[0], v=key[1], length=length, rate=rate))
+        out.append(_built(item, Link, u=key[0], v=key[1], length=length, rate=rate))
     return tuple(out)
 
 
@@ -315,10 +474,19 @@ def _requests(doc: Section, index: dict[str, int]) -> tuple[Request, ...]:
             ends.append(index[node_id])
         if ends[0] == ends[1]:
             raise item.error("destination", "a request must join two different nodes")
-        out.append(Request(id=item.string("id"), source=ends[0], destination=ends[1],
-                           weight=item.number("weight", 1.0, low=0.0, low_open=True)))
+        out.append(_built(item, Request, id=item.string("id"), source=ends[0],
+                          destination=ends[1],
+                          weight=item.number("weight", 1.0, low=0.0, low_open=True)))
     check_unique(doc.file, doc.where("requests"), [r.id for r in out])
     return tuple(out)
+
+
+def _built(section: Section, kind: type, **fields: Any) -> Any:
+    """``kind(**fields)``, its rule errors placed in the file at ``section``."""
+    try:
+        return kind(**fields)
+    except InstanceError as exc:
+        raise _prefixed(exc, section) from None
 
 
 def load_network(path: str | Path, document: dict[str, Any] | None = None) -> NetworkInstance:
@@ -396,3 +564,55 @@ def to_document(instance: NetworkInstance) -> dict[str, Any]:
     if instance.description:
         document["description"] = instance.description
     return document
+
+
+# -- data-level physics: what the instance's own checks need ------------------------------
+def node_capacity(instance: NetworkInstance) -> np.ndarray:
+    """Attempts per second each node can make: ``memories / generation_time``.
+
+    Parameters
+    ----------
+    instance
+        The network.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``C_u`` per node.
+    """
+    return np.array([n.memories / n.generation_time for n in instance.nodes], dtype=float)
+
+
+def pair_transmission(length_km: np.ndarray | float, attenuation_length_km: float) -> np.ndarray:
+    """Probability that both photons of an attempt reach the middle station: ``exp(-d/L0)``."""
+    return np.exp(-np.asarray(length_km, dtype=float) / attenuation_length_km)
+
+
+def link_success(instance: NetworkInstance, capacity: np.ndarray | None = None) -> np.ndarray:
+    """Success probability of one generation attempt on each link.
+
+    Parameters
+    ----------
+    instance
+        The network.
+    capacity
+        Node capacities (computed when not given).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``p_gen(u) · p_gen(v) · exp(-d/L0) · p_obsm`` per link, or ``rate / min(C_u, C_v)``
+        for links with an explicit rate.
+    """
+    cap = node_capacity(instance) if capacity is None else capacity
+    out = np.empty(len(instance.links))
+    ph = instance.physics
+    for i, link in enumerate(instance.links):
+        if link.rate is not None:
+            out[i] = link.rate / min(cap[link.u], cap[link.v])
+        else:
+            nu, nv = instance.nodes[link.u], instance.nodes[link.v]
+            out[i] = (nu.generation_success * nv.generation_success
+                      * float(pair_transmission(link.length, ph.attenuation_length))
+                      * ph.optical_bsm_success)
+    return out

@@ -31,7 +31,11 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.instance import (  # data-level physics lives with the data
+    NetworkInstance,
+    link_success,
+    node_capacity,
+)
 
 PUBLISHED = "published"
 STEADY_STATE = "steady_state"
@@ -102,57 +106,6 @@ class LinkModel:
     def n(self) -> int:
         """Number of nodes."""
         return len(self.node_capacity)
-
-
-def node_capacity(instance: NetworkInstance) -> np.ndarray:
-    """Attempts per second each node can make: ``memories / generation_time``.
-
-    Parameters
-    ----------
-    instance
-        The network.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``C_u`` per node.
-    """
-    return np.array([n.memories / n.generation_time for n in instance.nodes], dtype=float)
-
-
-def pair_transmission(length_km: np.ndarray | float, attenuation_length_km: float) -> np.ndarray:
-    """Probability that both photons of an attempt reach the middle station: ``exp(-d/L0)``."""
-    return np.exp(-np.asarray(length_km, dtype=float) / attenuation_length_km)
-
-
-def link_success(instance: NetworkInstance, capacity: np.ndarray | None = None) -> np.ndarray:
-    """Success probability of one generation attempt on each link.
-
-    Parameters
-    ----------
-    instance
-        The network.
-    capacity
-        Node capacities (computed when not given).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``p_gen(u) · p_gen(v) · exp(-d/L0) · p_obsm`` per link, or ``rate / min(C_u, C_v)``
-        for links with an explicit rate.
-    """
-    cap = node_capacity(instance) if capacity is None else capacity
-    out = np.empty(len(instance.links))
-    ph = instance.physics
-    for i, link in enumerate(instance.links):
-        if link.rate is not None:
-            out[i] = link.rate / min(cap[link.u], cap[link.v])
-        else:
-            nu, nv = instance.nodes[link.u], instance.nodes[link.v]
-            out[i] = (nu.generation_success * nv.generation_success
-                      * float(pair_transmission(link.length, ph.attenuation_length))
-                      * ph.optical_bsm_success)
-    return out
 
 
 def fibre_distances(instance: NetworkInstance) -> np.ndarray:

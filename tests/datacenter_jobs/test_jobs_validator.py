@@ -85,6 +85,8 @@ BROKEN = {
                                              ("ghz6", True, (0, 1, 2), 0),
                                              ("ghz2", True, (3,), 0), ("ghz10", False, (), 0)])),
     "A7-REASON": (INST, lambda: _edit(BASE, lambda t: _set(t, "ghz10", reason="bored"))),
+    # ghz2 has no requests: started 1 fs before the 1000 s limit, only its end is wrong
+    "A7-HORIZON": (INST, lambda: _edit(BASE, lambda t: _set(t, "ghz2", start=10**18 - 1))),
 }
 
 

@@ -37,6 +37,7 @@ from qiskit.circuit import ControlledGate, Instruction
 from qiskit.circuit.random import random_circuit
 
 from qdcopt.errors import InstanceError
+from qdcopt.fields import check_file
 
 # Operation kinds of a FlatCircuit.  Two-qubit kinds are the largest so that a single
 # comparison (``kind >= K_CTRL``) tells two-qubit operations from the rest.
@@ -374,8 +375,7 @@ def load_qasm(path: str | Path) -> QuantumCircuit:
         (``bad.qasm: line 5: …``) whenever the parser reports one.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InstanceError(path, "", "QASM file does not exist")
+    check_file(path, "QASM file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -27,6 +27,7 @@ from qdcopt.datacenter.demand.jobs import job_flat
 from qdcopt.datacenter.demand.schedule import EdsResult, JobEds, extract_job
 from qdcopt.datacenter.instance import DatacenterInstance, JobSpec, QpuTiming, Requests
 from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.timebase import MAX_TICKS
 
 
 @lru_cache(maxsize=8192)
@@ -143,7 +144,14 @@ def derive(instance: DatacenterInstance, decisions: list[JobDecision],
     eds: dict[str, JobEds] = {}
     for job, d in decided.items():
         if d.qpus:
-            eds[job] = job_eds(instance, index[job], d.qpus, d.start)
+            one = job_eds(instance, index[job], d.qpus, d.start)
+            end = int(d.start) + int(one.runtime)
+            if end > MAX_TICKS:  # its requests would be needed beyond what ticks represent
+                problems.append(("A7-HORIZON", f"job {job!r} would run until tick {end}, beyond "
+                                 f"{MAX_TICKS} (1000 s, the longest time qdcopt represents)",
+                                 {"job": job, "end": end}))
+                continue
+            eds[job] = one
     req = instance.requests
     keep = np.array([j not in eds for j in req.job.tolist()], dtype=bool)
     if eds:

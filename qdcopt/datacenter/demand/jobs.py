@@ -101,6 +101,8 @@ _SIZE_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "qasm": ((), ()),
 }
 _ALL_SIZE_FIELDS = {"qubits", "bits", "depth", "reps", "max_operands"}
+SEED_MAX = 2**64 - 1
+"""Largest circuit and placement seed (the random generators take unsigned 64-bit seeds)."""
 
 
 def _boolean(sec: Section, name: str, default: bool) -> bool:
@@ -159,14 +161,15 @@ def read_jobs(doc: Section, qpus: tuple[Qpu, ...], path: str | Path) -> list[Job
     d_proto = _choice(defaults, "protocol", "cat", PROTOCOLS)
     d_reuse = _boolean(defaults, "reuse", False)
     d_timing = _choice(defaults, "timing", "layers", TIMINGS)
-    d_seed = defaults.integer("seed", 0, minimum=0)
+    # seeds are not counts: any unsigned 64-bit integer (qiskit's generators take no more)
+    d_seed = defaults.integer("seed", 0, minimum=0, maximum=SEED_MAX)
     classical = defaults.duration("classical", 0)
     qindex = {q.id: i for i, q in enumerate(qpus)}
     out: list[JobSpec] = []
     for i, sec in enumerate(doc.tables("jobs", nonempty=True)):
         sec.reject_unknown(JOB_FIELDS)
         job_id = sec.string("id", f"job{i}")
-        seed = sec.integer("seed", d_seed, minimum=0)
+        seed = sec.integer("seed", d_seed, minimum=0, maximum=SEED_MAX)
         circuit = _circuit_spec(sec, path, seed)
         qpu_idx: tuple[int, ...] | None = None
         n_qpus: int | None = None
@@ -222,6 +225,8 @@ def _circuit_spec(sec: Section, path: Path, seed: int) -> CircuitSpec:
     if "max_operands" in sizes and sizes["max_operands"] > 4:
         raise sec.error("max_operands", f"must be 1 to 4, got {sizes['max_operands']}")
     file = path.parent / sec.string("qasm") if name == "qasm" else None
+    if file is not None and file.is_dir():
+        raise sec.error("qasm", f"{sec.string('qasm')!r} is a directory, expected a QASM file")
     if file is not None and not file.is_file():
         raise sec.error("qasm", f"file {sec.string('qasm')!r} does not exist (paths are "
                         "relative to the instance file)")
@@ -242,11 +247,21 @@ def job_flat(job: JobSpec, file: str | None = None) -> FlatCircuit:
         When the circuit cannot be built, naming the job.
     """
     try:
-        return _cached_flat(job.circuit)
+        flat = _cached_flat(job.circuit)
     except InstanceError:
         raise  # a QASM file's own message already names the file and the line
     except (CircuitError, ValueError) as exc:
         raise InstanceError(file, job.where, str(exc)) from None
+    if flat.n_qubits == 0:
+        # Caught here, not in the placement, so that the message names the job and its file.
+        qasm = job.circuit.file
+        if qasm is None:
+            raise InstanceError(file, job.where,
+                                f"the circuit of job {job.id!r} has no qubits (nothing to place)")
+        raise InstanceError(file if file is not None else qasm, f"{job.where}.qasm",
+                            f"file {str(qasm)!r} of job {job.id!r} declares no qubits "
+                            "(nothing to place)")
+    return flat
 
 
 def fits_datacenter(job: JobSpec, n_qubits: int, capacities: list[int]) -> bool:
@@ -290,8 +305,11 @@ def extract_jobs(jobs: list[JobSpec], qpus: tuple[Qpu, ...], timings: list[QpuTi
             continue
         chosen, start = _allocate(job, flat.n_qubits, caps, free_at, file)
         where = place(flat, chosen, [caps[i] for i in chosen], job.placement, seed=job.seed)
-        eds = distribute(flat, where, [timings[i] for i in chosen], job.options, job=job.id,
-                         start=start)
+        try:
+            eds = distribute(flat, where, [timings[i] for i in chosen], job.options,
+                             job=job.id, start=start)
+        except ValueError as exc:  # a job running beyond the longest time qdcopt represents
+            raise InstanceError(file, job.where, str(exc)) from None
         for i in chosen:
             free_at[i] = start + eds.runtime
         done.append(eds)

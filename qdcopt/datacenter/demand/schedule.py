@@ -77,6 +77,7 @@ from qdcopt.datacenter.demand.circuits import (
 )
 from qdcopt.datacenter.demand.placement import Placement, place
 from qdcopt.datacenter.instance import EdsOptions, QpuTiming, Requests
+from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, seconds
 
 REQUESTS_PER_GATE = {"cat": 1, "teleport": 2}
 """Bell pairs one non-local gate consumes without reuse."""
@@ -345,6 +346,7 @@ def distribute(flat: FlatCircuit, placement: Placement, timings: Sequence[QpuTim
             close(q)
 
     distributed_depth = max(lv, default=0)
+    _check_horizon(job, start, rec_l, rec_d, rt, req_t, distributed_depth)
     lengths = np.zeros(distributed_depth, dtype=np.int64)
     if rec_l:
         np.maximum.at(lengths, np.asarray(rec_l, dtype=np.int64),
@@ -363,6 +365,25 @@ def distribute(flat: FlatCircuit, placement: Placement, timings: Sequence[QpuTim
         runtime_layers=int(lengths.sum()), runtime_asap=max(rt, default=0),
         two_qubit_gates=placement.two_qubit_gates, non_local_gates=non_local,
         requests_saved=saved)
+
+
+def _check_horizon(job: str, start: int, rec_l: list[int], rec_d: list[int], rt: list[int],
+                   req_t: list[int], depth: int) -> None:
+    """Refuse a job that would run beyond :data:`~qdcopt.timebase.MAX_TICKS`.
+
+    Checked in Python integers before numpy sums the layer lengths, which would wrap
+    around int64 silently (long gate durations on a deep circuit).  The sum of all
+    durations bounds both timings, so the exact layer sum is needed only past the limit.
+    """
+    longest = start + max(max(rt, default=0), max(req_t, default=0))
+    if start + sum(rec_d) > MAX_TICKS:
+        lengths = [0] * depth
+        for layer, d in zip(rec_l, rec_d, strict=True):
+            lengths[layer] = max(lengths[layer], d)
+        longest = max(longest, start + sum(lengths))
+    if longest > MAX_TICKS:
+        raise ValueError(f"job {job!r} would run until {seconds(longest):.15g} s, beyond "
+                         f"{MAX_TIME_TEXT} (the longest time qdcopt represents)")
 
 
 def extract_job(flat: FlatCircuit, qpus: Sequence[int], capacities: Sequence[int],

@@ -27,7 +27,7 @@ from qdcopt.datacenter.demand.placement import allocate_qpus
 from qdcopt.datacenter.demand.schedule import JobEds
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.timebase import parse_duration
+from qdcopt.timebase import MAX_TICKS, parse_duration
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,6 +222,8 @@ def job_candidates(instance: DatacenterInstance, *, max_qpu_sets: int = 4,
         for s in sets:
             for k in range(max_delays):
                 start = spec.start + k * d
+                if start + base[s].runtime > MAX_TICKS:
+                    break  # later starts would end beyond the longest time qdcopt represents
                 seen.add((s, start))
                 mine.append(_candidate(instance, j, s, start, k))
         for s in sets:
