@@ -404,9 +404,11 @@ def solve_hyperflow(instance: NetworkInstance, *, variant: str = "published",
             stats["maxmin_level"] = float(z)
             lp.fix_z_at_least(z * (1.0 - PHASE_SLACK))
     cols = lp.columns()
-    if status != "optimal" and settled is not None:
-        # a run stopped early may hold no feasible point: keep the last solved master,
-        # a feasible flow (columns added since are zero in it)
+    if status != "optimal" and lp.h.getInfo().primal_solution_status != 2:
+        # a run stopped early may hold no feasible point: keep the last solved LP, a
+        # feasible flow (columns added since are zero in it), else no flow at all
+        if settled is None:
+            settled = np.zeros(0)
         cols = np.concatenate([settled, np.zeros(len(cols) - len(settled))])
     best = float(np.dot(lp.weights, cols[lp.col_y0:lp.col_z]))
     if clean and status == "optimal":

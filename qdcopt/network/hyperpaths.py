@@ -334,9 +334,11 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
             stats["maxmin_level"] = z
             master.h.changeColBounds(0, z * (1.0 - PHASE_SLACK), highspy.kHighsInf)
     values = master.values()
-    if status != "optimal" and settled is not None:
+    if status != "optimal" and master.h.getInfo().primal_solution_status != 2:
         # a run stopped early may hold no feasible point: keep the last solved master
-        # (trees added since carry no rate in it)
+        # (trees added since carry no rate in it), else no tree at all
+        if settled is None:
+            settled = np.zeros(0)
         values = np.concatenate([settled, np.zeros(len(values) - len(settled))])
     trees = []
     states: set[tuple[int, int]] = set()
