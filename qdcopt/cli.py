@@ -306,7 +306,10 @@ def export_cmd(
         plan, _ = solve(inst, method, **_parse_options(option, None, None, None))
     report = validate(inst, plan)
     if not report.ok:
-        _print_report(report, "plan")
+        if as_json:
+            print(json.dumps({"files": [], "report": report.to_dict()}, indent=2))
+        else:
+            _print_report(report, "plan")
         err.print("[bold red]refusing to export an invalid plan[/]")
         raise _Exit(1)
     fam = family_of(inst)
@@ -428,6 +431,10 @@ def study_cmd(
     from qdcopt.studies import STUDIES, run_study
 
     if name == "list":
+        if as_json:
+            print(json.dumps({"studies": {k: text for k, (_, text) in STUDIES.items()}},
+                             indent=2))
+            return
         for key, (_, text) in STUDIES.items():
             out.print(f"{key:10s} {text}")
         return
