@@ -143,22 +143,28 @@ def new_highs(verbose: bool = False) -> Any:
     return h
 
 
-def _watch(h: Any) -> None:
-    """Let the interrupt flag (Ctrl-C) stop ``h``'s solves at HiGHS's next check."""
-    if getattr(h, "_qdcopt_watched", False):
-        return
+def _watch(h: Any) -> threading.Event:
+    """Let the interrupt flag (Ctrl-C) or the returned event (a watchdog) stop ``h``'s
+    solves at HiGHS's next check."""
+    cancel = getattr(h, "_qdcopt_cancel", None)
+    if cancel is not None:
+        return cancel
+    cancel = threading.Event()
+    requested = interrupt.requested
 
     def check(event: Any) -> None:
-        if interrupt.requested():
+        if requested() or cancel.is_set():
             event.interrupt()
 
     # the callbacks are Python code run in the solving thread: a pending SIGINT handler
-    # runs inside them, so the flag is seen while HiGHS holds the main thread
-    h.HandleUserInterrupt = True
+    # runs inside them, so the flag is seen while HiGHS holds the main thread.  One
+    # handler for both causes: HiGHS calls it at every check (some 10⁵ times in a
+    # 10-second LP), at a cost of a few percent of the solve.
     h.cbSimplexInterrupt += check
     h.cbIpmInterrupt += check
     h.cbMipInterrupt += check
-    h._qdcopt_watched = True
+    h._qdcopt_cancel = cancel
+    return cancel
 
 
 def run_highs_object(h: Any, *, verbose: bool = False, watchdog: float | None = None,
@@ -180,15 +186,11 @@ def run_highs_object(h: Any, *, verbose: bool = False, watchdog: float | None = 
     Status
         ``interrupted`` when a Ctrl-C stopped the run (the interrupt flag is then set).
     """
-    _watch(h)
-    fired = threading.Event()
+    cancel = _watch(h)
+    cancel.clear()
     timer = None
     if watchdog is not None:
-        def cancel() -> None:
-            fired.set()
-            h.cancelSolve()
-
-        timer = threading.Timer(watchdog, cancel)
+        timer = threading.Timer(watchdog, cancel.set)
         timer.daemon = True
         timer.start()
     try:
@@ -197,7 +199,7 @@ def run_highs_object(h: Any, *, verbose: bool = False, watchdog: float | None = 
     finally:
         if timer is not None:
             timer.cancel()
-    return model_status(h, watchdog_fired=fired.is_set())
+    return model_status(h, watchdog_fired=cancel.is_set())
 
 
 def model_status(h: Any, *, watchdog_fired: bool = False) -> Status:
