@@ -104,13 +104,17 @@ def solver_output(verbose: bool = False) -> Iterator[None]:
                 if sys.stdout is not None:
                     sys.stdout.flush()
             _flush_c_stdout()
+            saved = None
+            try:
+                target = os.dup(2) if verbose else os.open(os.devnull, os.O_WRONLY)
+            except OSError:  # no stderr: nowhere to send the log
+                target = os.open(os.devnull, os.O_WRONLY)
             try:
                 saved = os.dup(1)
-                target = os.dup(2) if verbose else os.open(os.devnull, os.O_WRONLY)
+                os.dup2(target, 1)
             except OSError:  # no stdout to protect
                 saved = None
-            if saved is not None:
-                os.dup2(target, 1)
+            finally:
                 os.close(target)
             _saved_fd = saved
         _redirect_depth += 1

@@ -44,15 +44,20 @@ def _on_sigint(signum: int, frame: Any) -> None:
 def catch_sigint() -> Iterator[None]:
     """Within the block, the first SIGINT sets the flag instead of raising.
 
-    The flag is cleared on entry; the previous handler is restored on exit.  Outside the
-    main thread (where handlers cannot be installed) the block runs unchanged.
+    The flag is cleared on entry and on exit (read :func:`requested` inside the block);
+    the previous handler is restored on exit.  Outside the main thread (where handlers
+    cannot be installed) the block runs unchanged.
     """
     clear()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        try:
+            yield
+        finally:
+            clear()
         return
     previous = signal.signal(signal.SIGINT, _on_sigint)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        clear()
