@@ -11,11 +11,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+from qdcopt import interrupt
 from qdcopt.errors import InstanceError
 from qdcopt.families import family, family_of, known_kinds
 from qdcopt.fields import read_document
 from qdcopt.report import Report
-from qdcopt.solvers.highs import SolveInfo
+from qdcopt.status import SolveInfo, Status
 from qdcopt.tables import read_folder, write_folder
 
 GRAPH_SUFFIXES = (".gml", ".graphml")
@@ -101,7 +102,8 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
     -------
     (plan, SolveInfo)
         The plan and what the method believes about it; judge the plan with
-        :func:`validate`.
+        :func:`validate`.  Under :func:`qdcopt.interrupt.catch_sigint`, a Ctrl-C stops the
+        method early: the plan is its best so far and the status ``interrupted``.
 
     Raises
     ------
@@ -122,7 +124,13 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
         options = spec.check(options)
     else:
         _check_switches(name, fn, options)
-    return fn(instance, **options)
+    plan, info = fn(instance, **options)
+    if interrupt.requested() and info.status != Status.INTERRUPTED:
+        # a Ctrl-C caught by qdcopt.interrupt.catch_sigint ended the run early (or came
+        # while a method that does not check it finished): its plan is the best so far
+        info = info.with_(status=Status.INTERRUPTED,
+                          extra={**info.extra, "status_when_stopped": str(info.status)})
+    return plan, info
 
 
 def _check_switches(name: str, fn: Any, options: dict[str, Any]) -> None:

@@ -1,15 +1,18 @@
 """The ``qdcopt`` command.
 
-Exit codes: 0 ok · 1 a plan failed validation or a cross-check failed · 2 bad input.
-``--json`` on each command prints a machine-readable summary on stdout.
+Exit codes: 0 ok · 1 a plan failed validation or a cross-check failed · 2 bad input ·
+130 interrupted (Ctrl-C; ``solve`` and ``compare`` keep and report the work done).
+``--json`` on each command prints a machine-readable summary on stdout, and nothing else.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
-import shutil
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -20,23 +23,39 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperCommand
 
+from qdcopt import __version__, interrupt
 from qdcopt.api import claim_mismatch, load_instance, load_plan, save_plan, solve, validate
 from qdcopt.compare import run_comparison
 from qdcopt.errors import CrossCheckError, InstanceError
 from qdcopt.families import family_of
 from qdcopt.report import Report
+from qdcopt.solvers.highs import DEFAULT_TIME_LIMIT, solver_output
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan entanglement distribution in quantum datacenters and networks.")
-# wide enough for the comparison table when stdout is a file or a pipe
-out = Console(highlight=False, width=max(160, shutil.get_terminal_size((160, 24)).columns))
-err = Console(stderr=True, highlight=False)
+
+INTERRUPTED = 130
+"""Exit code after a Ctrl-C (128 + SIGINT), as shells use."""
+
+
+def _console(stderr: bool) -> Console:
+    """A console for stdout or stderr; off a terminal, lines are never wrapped (a file or
+    a pipe gets each line whole, however long)."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream is not None and stream.isatty():
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=100_000)
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 OptionOpt = Annotated[list[str] | None, typer.Option(
     "--option", "-o", help="Method option NAME=VALUE (repeatable); VALUE is read as JSON "
     "when it parses, else as text.")]
-TimeOpt = Annotated[float | None, typer.Option(help="Time limit per solve, seconds.")]
+TimeOpt = Annotated[float | None, typer.Option(
+    help=f"Time limit per solve, seconds (default {DEFAULT_TIME_LIMIT:g}).")]
 ThreadsOpt = Annotated[int | None, typer.Option(help="Solver threads.")]
 SeedOpt = Annotated[int | None, typer.Option(help="Random seed.")]
 RequestsOpt = Annotated[str | None, typer.Option(
@@ -57,6 +76,21 @@ def _load(path: Path, requests: str | None, random_requests: int | None,
     if random_requests is not None:
         graph.update(random_requests=random_requests, seed=0 if seed is None else seed)
     return load_instance(path, **graph)
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", help="Show the solver's log (on stderr, never on stdout).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"qdcopt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    pass
 
 
 class _Exit(Exception):
@@ -149,7 +183,7 @@ def _print_report(report: Report, title: str) -> None:
     out.print(f"{title}: {status}, objective {report.objective:g}")
     for key, value in report.metrics.items():
         if isinstance(value, dict):
-            if len(value) <= 8:
+            if 0 < len(value) <= 8:
                 out.print(f"  {key}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in value.items()))
         else:
             out.print(f"  {key}: {_fmt(value)}")
@@ -173,20 +207,33 @@ def solve_cmd(
     seed: SeedOpt = None,
     requests: RequestsOpt = None,
     random_requests: RandomRequestsOpt = None,
+    verbose: VerboseOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Solve INSTANCE with one method, validate the plan, optionally save it."""
+    """Solve INSTANCE with one method, validate the plan, optionally save it.
+
+    Ctrl-C stops the method: its best plan so far is validated, saved (with --out) and
+    reported with status interrupted, and the exit code is 130.
+    """
     inst = _load(instance, requests, random_requests, seed)
     opts = _parse_options(option, time_limit, threads, seed)
-    plan, info = solve(inst, method, **opts)
-    report = validate(inst, plan)
-    mismatch = claim_mismatch(report, info)
-    if out_dir is not None:
-        save_plan(plan, out_dir, info, report)
+    if verbose:
+        opts["verbose"] = True
+    with interrupt.catch_sigint():
+        plan, info = solve(inst, method, **opts)
+        stopped = interrupt.requested()
+        report = validate(inst, plan)
+        mismatch = claim_mismatch(report, info)
+        if out_dir is not None:
+            save_plan(plan, out_dir, info, report)
+    if stopped:
+        err.print("[bold yellow]interrupted:[/] kept the best plan found so far"
+                  + (f", written to {out_dir}" if out_dir is not None else ""))
     if as_json:
         print(json.dumps({"instance": str(instance), "solve_info": info.to_dict(),
                           "report": report.to_dict(), "cross_check": mismatch,
-                          "plan_dir": str(out_dir) if out_dir else None}, indent=2))
+                          "plan_dir": str(out_dir) if out_dir else None,
+                          "interrupted": stopped}, indent=2))
     else:
         out.print(f"{info.method}: status {info.status}, {info.time_s:.3f} s"
                   + ("" if math.isnan(info.bound) else f", bound {info.bound:g}"))
@@ -195,6 +242,8 @@ def solve_cmd(
             out.print(f"plan written to {out_dir}")
     if mismatch:
         err.print(f"[bold red]cross-check failed:[/] {mismatch}")
+    if stopped:
+        raise _Exit(INTERRUPTED)
     if not report.ok or mismatch:
         raise _Exit(1)
 
@@ -247,6 +296,9 @@ def validate_cmd(
                           "report": report.to_dict(), "cross_check": mismatch}, indent=2))
     else:
         _print_report(report, f"plan {plan_dir}")
+    if mismatch:
+        err.print(f"[bold red]cross-check failed:[/] the plan's recorded objective differs "
+                  f"from the validated one: {mismatch}", soft_wrap=True)
     if not report.ok or mismatch:
         raise _Exit(1)
 
@@ -265,18 +317,25 @@ def compare_cmd(
     seed: SeedOpt = None,
     requests: RequestsOpt = None,
     random_requests: RandomRequestsOpt = None,
+    verbose: VerboseOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run several methods on INSTANCE, validate each, print and write one table."""
+    """Run several methods on INSTANCE, validate each, print and write one table.
+
+    Ctrl-C stops the method running and skips the rest: the table holds the methods run
+    so far and the exit code is 130.
+    """
     inst = _load(instance, requests, random_requests, seed)
     opts = _parse_options(option, time_limit, threads, seed)
+    if verbose:
+        opts["verbose"] = True
     names = [m.strip() for m in methods.split(",")] if methods else None
     fam = family_of(inst)
     for m in names or []:
         if fam.method_name(m) not in fam.methods:
             raise ValueError(f"unknown method {m!r} (known: {', '.join(fam.methods)})")
     folder = out_dir or Path("results") / "compare" / inst.name
-    with err.status("solving…") as status:
+    with interrupt.catch_sigint(), err.status("solving…") as status:
         result = run_comparison(inst, names, {"*": opts}, plans_dir=folder / "plans",
                                 progress=lambda m: status.update(f"solving with {m}…"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -285,12 +344,16 @@ def compare_cmd(
     if as_json:
         print(json.dumps({"instance": str(instance), "table": json.loads(
             result.table.to_json(orient="records")), "problems": list(result.problems),
-            "table_csv": str(table_path)}, indent=2))
+            "table_csv": str(table_path), "interrupted": result.interrupted}, indent=2))
     else:
         _print_table(inst.name, result.table)
         out.print(f"table written to {table_path}; plans under {folder / 'plans'}")
     for p in result.problems:
         err.print(f"[bold red]cross-check failed:[/] {p}", soft_wrap=True)
+    if result.interrupted:
+        err.print(f"[bold yellow]interrupted:[/] stopped after {len(result.table)} "
+                  f"method(s); the table holds them")
+        raise _Exit(INTERRUPTED)
     if result.problems:
         raise _Exit(1)
 
@@ -336,7 +399,10 @@ def export_cmd(
         plan, _ = solve(inst, method, **_parse_options(option, None, None, seed))
     report = validate(inst, plan)
     if not report.ok:
-        _print_report(report, "plan")
+        if as_json:
+            print(json.dumps({"files": [], "report": report.to_dict()}, indent=2))
+        else:
+            _print_report(report, "plan")
         err.print("[bold red]refusing to export an invalid plan[/]")
         raise _Exit(1)
     fam = family_of(inst)
@@ -355,7 +421,7 @@ def export_cmd(
 @app.command("eds")
 @_guard
 def eds_cmd(
-    instance: Annotated[Path, typer.Argument(help="Family-A instance with [[jobs]].")],
+    instance: Annotated[Path, typer.Argument(help="Family-A instance with \\[\\[jobs]].")],
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Write requests.csv and jobs.csv here.")] = None,
     as_json: JsonOpt = False,
@@ -380,28 +446,64 @@ def eds_cmd(
         out.print(requests.head(10).to_string(index=False))
 
 
-@app.command("bench")
+def benchmarks_folder() -> Path | None:
+    """The project's ``benchmarks/`` folder: beside the package in a source tree, else
+    in the current folder; ``None`` when neither exists."""
+    for folder in (Path(__file__).resolve().parent.parent / "benchmarks",
+                   Path.cwd() / "benchmarks"):
+        if folder.is_dir():
+            return folder
+    return None
+
+
+@app.command("bench", context_settings={"allow_interspersed_args": False})
 @_guard
 def bench_cmd(
     suite: Annotated[str, typer.Argument(help="Suite: the script benchmarks/bench_SUITE.py.")],
     args: Annotated[list[str] | None, typer.Argument(
-        help="Arguments passed to the script.")] = None,
+        help="Arguments passed to the script (after --json, if given).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Run a benchmark script from benchmarks/ (it prints its own figures)."""
+    """Run a benchmark script from the project's benchmarks/ (it prints its own figures).
+
+    With --json, the figures the script prints are returned as the lines of one JSON
+    object with the suite, its arguments, its exit code and its time.
+    """
     import runpy
 
-    folder = Path("benchmarks")
-    script = folder / f"bench_{suite}.py"
-    if not script.is_file():
-        known = sorted(p.stem.removeprefix("bench_") for p in folder.glob("bench_*.py"))
-        raise ValueError(f"no benchmark suite {suite!r} in {folder}/ (known: "
-                         f"{', '.join(known) or 'none; run from the project folder'})")
+    if args and "--json" in args:  # the scripts take no --json: it is this command's
+        args = [a for a in args if a != "--json"]
+        as_json = True
+    folder = benchmarks_folder()
+    script = folder / f"bench_{suite}.py" if folder is not None else None
+    if script is None or not script.is_file():
+        known = sorted(p.stem.removeprefix("bench_") for p in folder.glob("bench_*.py")) \
+            if folder is not None else []
+        where = f"in {folder}/" if folder is not None else "(no benchmarks/ folder found)"
+        raise ValueError(f"no benchmark suite {suite!r} {where} (known: "
+                         f"{', '.join(known) or 'none'})")
     old = sys.argv
     sys.argv = [str(script), *(args or [])]
+    code = 0
+    printed = io.StringIO()
+    t0 = time.perf_counter()
     try:
-        runpy.run_path(str(script), run_name="__main__")
+        if as_json:
+            with solver_output(False), contextlib.redirect_stdout(printed):
+                try:
+                    runpy.run_path(str(script), run_name="__main__")
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else (exc.code is not None)
+        else:
+            runpy.run_path(str(script), run_name="__main__")
     finally:
         sys.argv = old
+    if as_json:
+        print(json.dumps({"suite": suite, "script": str(script), "args": list(args or []),
+                          "exit_code": int(code), "time_s": round(time.perf_counter() - t0, 3),
+                          "lines": printed.getvalue().splitlines()}, indent=2))
+        if code:
+            raise _Exit(int(code))
 
 
 @app.command("study")
@@ -422,6 +524,10 @@ def study_cmd(
     from qdcopt.studies import STUDIES, run_study
 
     if name == "list":
+        if as_json:
+            print(json.dumps({"studies": {k: text for k, (_, text) in STUDIES.items()}},
+                             indent=2))
+            return
         for key, (_, text) in STUDIES.items():
             out.print(f"{key:10s} {text}")
         return

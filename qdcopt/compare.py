@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from qdcopt import interrupt
 from qdcopt.api import claim_mismatch, save_plan, solve, validate
 from qdcopt.families import family_of
 from qdcopt.params import shared_options
@@ -38,6 +39,9 @@ class Comparison:
         Method → plan, solve information and validation report.
     problems
         Cross-check failures (empty when all is well).
+    interrupted
+        Whether a Ctrl-C (:mod:`qdcopt.interrupt`) stopped the comparison: the table
+        holds the methods run until then, the last one with status ``interrupted``.
     """
 
     table: pd.DataFrame
@@ -45,6 +49,7 @@ class Comparison:
     infos: dict[str, SolveInfo] = field(default_factory=dict)
     reports: dict[str, Report] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    interrupted: bool = False
 
 
 def run_comparison(instance: Any, methods: Iterable[str] | None = None,
@@ -101,10 +106,12 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
             problems.append(mismatch)
         if plans_dir is not None:
             save_plan(plan, Path(plans_dir) / name, info, report)
+        if interrupt.requested():
+            break
     problems.extend(_bound_checks(fam.sense, fam.exact_methods, plans, infos, reports))
-    table = _table(fam.sense, names, plans, infos, reports)
+    table = _table(fam.sense, [m for m in names if m in infos], plans, infos, reports)
     return Comparison(table=table, plans=plans, infos=infos, reports=reports,
-                      problems=tuple(problems))
+                      problems=tuple(problems), interrupted=interrupt.requested())
 
 
 def compare(instance: Any, methods: Iterable[str] | None = None, **options: Any) -> pd.DataFrame:

@@ -3,15 +3,16 @@
 A family's plan turns itself into named DataFrames (``to_tables``) and back
 (``from_tables``); this module writes and reads such a folder.  Writing goes to a
 temporary sibling folder first and is moved into place at the end, so an interrupted
-or failed write never leaves a half-written plan behind.
+or failed write never leaves a half-written plan behind (and the next write to the same
+place removes what a killed one left).
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,8 @@ def write_folder(folder: str | Path, family: str, tables: Mapping[str, pd.DataFr
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    _remove_stale(folder)
+    tmp = _new_temporary(folder)
     try:
         files = {}
         for name, frame in tables.items():
@@ -58,7 +60,7 @@ def write_folder(folder: str | Path, family: str, tables: Mapping[str, pd.DataFr
                     **dict(meta)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
+            old = folder.with_name(f".{folder.name}.{_TMP}-{os.getpid()}-old")
             if old.exists():
                 shutil.rmtree(old)
             os.replace(folder, old)
@@ -70,6 +72,45 @@ def write_folder(folder: str | Path, family: str, tables: Mapping[str, pd.DataFr
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
+
+
+_TMP = "partial"
+"""Marker in the names of the hidden folders a write uses: ``.<name>.partial-<pid>-<n>``."""
+
+
+def _new_temporary(folder: Path) -> Path:
+    """A new hidden sibling of ``folder``, made with the mode any new folder gets (the
+    umask applies), not the owner-only mode of :func:`tempfile.mkdtemp`."""
+    for n in range(10_000):
+        tmp = folder.with_name(f".{folder.name}.{_TMP}-{os.getpid()}-{n}")
+        try:
+            tmp.mkdir()
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary name beside {folder}")
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove the hidden folders left beside ``folder`` by a write whose process was
+    killed (its process no longer exists)."""
+    for path in folder.parent.glob(f".{glob.escape(folder.name)}.{_TMP}-*"):
+        try:
+            pid = int(path.name[len(folder.name) + len(_TMP) + 3:].split("-")[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def read_folder(folder: str | Path) -> tuple[str, dict[str, pd.DataFrame], dict[str, Any]]:

@@ -65,7 +65,8 @@ class MilpParams(MethodParams):
                           choices=("auto", "pyomo", "arrays"))
     formulation: str = option("slot", "model formulation", choices=("slot",))
     warm_start: bool = option(True, "start from the best heuristic plan")
-    lexicographic: bool = option(True, "with penalty null, run the fewest-changes phase")
+    lexicographic: bool = option(False, "after the most requests, also find the fewest switch "
+                                 "changes (a second solve)")
     split_blocks: bool = option(True, "solve independent time blocks as separate models")
     anneal: bool = option(True, "anneal a one-source block's run sequence before its model")
 

@@ -15,14 +15,13 @@ look at the clock), and the best incumbent and dual bound are read back either w
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from qdcopt.solvers.highs import SolverOptions
+from qdcopt.solvers.highs import SolverOptions, new_highs, run_highs_object
 
 INF = math.inf
 
@@ -161,7 +160,7 @@ def build_highs(spec: LinearSpec, options: SolverOptions, *, presolve: bool = Tr
     """A ``highspy.Highs`` object holding ``spec`` (integrality dropped with ``relax``)."""
     import highspy
 
-    h = highspy.Highs()
+    h = new_highs(options.verbose)
     for key, value in options.highs_options().items():
         if key == "solver" and value == "choose":
             continue
@@ -218,18 +217,8 @@ def run_highs(h: Any, spec: LinearSpec, time_limit: float | None, *,
         idx, val = start
         h.setSolution(len(idx), np.asarray(idx, dtype=np.int32),
                       np.asarray(val, dtype=np.float64))
-    timer = None
-    if time_limit is not None:
-        h.HandleUserInterrupt = True
-        timer = threading.Timer(time_limit + grace, h.cancelSolve)
-        timer.daemon = True
-        timer.start()
-    try:
-        h.solve()
-    finally:
-        if timer is not None:
-            timer.cancel()
-    status = _status(h.modelStatusToString(h.getModelStatus()))
+    status = run_highs_object(h, verbose=bool(h.getOptionValue("output_flag")),
+                              watchdog=None if time_limit is None else time_limit + grace)
     info = h.getInfo()
     sol = h.getSolution()
     has_sol = bool(sol.value_valid) and (relax or info.primal_solution_status == 2)
@@ -275,19 +264,6 @@ def solve_arrays(spec: LinearSpec, options: SolverOptions, *,
     res = run_highs(h, spec, options.time_limit, start=start, relax=relax, grace=grace)
     return SpecResult(res.status, res.x, res.objective, res.bound, time.perf_counter() - t0,
                       res.nodes)
-
-
-def _status(text: str) -> str:
-    text = text.lower()
-    if text == "optimal":
-        return "optimal"
-    if "time limit" in text:
-        return "time_limit"
-    if "interrupt" in text:
-        return "interrupted"
-    if "infeasible" in text:
-        return "infeasible"
-    return text.replace(" ", "_")
 
 
 def to_pyomo(spec: LinearSpec) -> tuple[Any, list[Any]]:

@@ -43,6 +43,7 @@ import time
 import numba
 import numpy as np
 
+from qdcopt import interrupt
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.switch.data import BlockData, SwitchCosts
 
@@ -526,7 +527,7 @@ def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
     rounds = 0
     speed = 1.0
     current_cycle = 0
-    while best_value < goal:
+    while best_value < goal and not interrupt.requested():
         elapsed = time.perf_counter() - started
         if time_limit is not None and elapsed >= time_limit:
             break
@@ -682,13 +683,13 @@ def _search_windows(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
             per_window_moves = max(1_000, int(moves) // (WINDOW_PASSES * per_pass))
     n_window = 0
     sweep = 0
-    while value < goal:
+    while value < goal and not interrupt.requested():
         if per_window_time is None and sweep >= WINDOW_PASSES:
             break
         if time_limit is not None and time.perf_counter() - started >= time_limit:
             break
         i1 = (width // 2) * (sweep % 2)
-        while i1 < len(s) and value < goal:
+        while i1 < len(s) and value < goal and not interrupt.requested():
             if time_limit is not None and time.perf_counter() - started >= time_limit:
                 break
             i2 = min(len(s) - 1, i1 + width - 1)

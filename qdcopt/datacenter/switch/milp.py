@@ -3,8 +3,8 @@
 Public methods (signature ``fn(instance, **options) -> (DatacenterPlan, SolveInfo)``):
 
 ``milp``        the slot formulation per independent block, warm-started from the best
-                heuristic plan, objective lexicographic (accepted requests, then fewest
-                switch changes) or weighted with ``penalty``.
+                heuristic plan, objective accepted requests (then, asked for with
+                ``lexicographic``, fewest switch changes) or weighted with ``penalty``.
 ``milp-lp``     the LP relaxation of the same model: a proven bound fast, and the
                 best heuristic plan as its plan.
 
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from qdcopt import interrupt
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.switch.anneal import anneal_block
@@ -43,7 +44,7 @@ from qdcopt.solvers.arrays import (
     solve_arrays,
     solve_pyomo_spec,
 )
-from qdcopt.solvers.highs import SolveInfo, SolverOptions
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status
 
 EXCLUDED_WARM_STARTS = ("greedy-retry",)
 """Heuristics never used as warm start (they change the demand by delaying jobs)."""
@@ -121,6 +122,8 @@ def best_heuristic(instance: DatacenterInstance, exclude: tuple[str, ...] = ()
             continue
         if getattr(fn, "__module__", "") == __name__:
             continue
+        if best is not None and interrupt.requested():
+            break
         t0 = time.perf_counter()
         try:
             plan, _ = fn(instance)
@@ -171,7 +174,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
                 mip_gap: float = 1e-6, threads: int = 1, seed: int = 0,
                 penalty: float | None = None, builder: str = "auto",
                 formulation: str = "slot", warm_start: bool = True,
-                lexicographic: bool = True, split_blocks: bool = True,
+                lexicographic: bool = False, split_blocks: bool = True,
                 anneal: bool = True, verbose: bool = False,
                 **_: Any) -> tuple[DatacenterPlan, SolveInfo]:
     """Solve switch assignment with the slot MILP.
@@ -187,8 +190,8 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     threads, seed
         HiGHS threads and random seed.
     penalty
-        ``None`` (default): lexicographic — most accepted requests, then fewest switch
-        changes.  A number: maximise accepted − penalty × changes in one solve.
+        ``None`` (default): most accepted requests (then, with ``lexicographic``, fewest
+        switch changes).  A number: maximise accepted − penalty × changes in one solve.
     builder
         ``"pyomo"``, ``"arrays"`` (highspy from sparse arrays) or ``"auto"`` (pyomo for
         small models).
@@ -197,7 +200,9 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     warm_start
         Start from the best heuristic plan (also returned when it is better).
     lexicographic
-        With ``penalty=None``, run the second phase (fewest changes at the best count).
+        With ``penalty=None``, ask for the secondary objective: a second phase finds the
+        fewest switch changes at the best count.  Without it the method stops as soon as
+        its plan meets the proven bound (a warm start that does so needs no model).
     split_blocks
         Solve independent time blocks as separate models.
     anneal
@@ -211,7 +216,11 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     -------
     (DatacenterPlan, SolveInfo)
         ``objective``: requests served by the plan; ``bound``: proven upper bound on the
-        requests any plan can serve; ``extra``: reconfigurations, blocks, model sizes.
+        requests any plan can serve; ``extra``: reconfigurations, blocks, model sizes,
+        and ``phase_times``: seconds spent in the heuristics (warm start), the run-sequence
+        search, building the models, solving them (``solve``), the fewest-changes phase
+        and assembling and validating the plan.  A Ctrl-C (:mod:`qdcopt.interrupt`) ends
+        the run with the best plan so far: the blocks not yet solved keep the warm start.
     """
     from qdcopt.datacenter.validate import validate
 
@@ -225,8 +234,12 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     deadline = None if time_limit is None else t0 + float(time_limit) - reserve
     data = preprocess(instance, split_blocks=split_blocks)
     warm, warm_name, heur_times = (None, "", {})
+    phase_s = dict.fromkeys(("heuristics", "anneal", "build", "solve", "fewest_changes",
+                             "assembly"), 0.0)
+    tp = time.perf_counter()
     if warm_start:
         warm, warm_name, heur_times = best_heuristic(instance)
+    phase_s["heuristics"] = time.perf_counter() - tp
     model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
     cap = instance.comm_capacity()
     pen = 0.0 if penalty is None else float(penalty)
@@ -256,7 +269,8 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         block = data.blocks[b]
         ev_bound = quick[b]
         mine = warm_blocks[b]
-        late = deadline is not None and time.perf_counter() >= deadline
+        stopped = interrupt.requested()
+        late = stopped or (deadline is not None and time.perf_counter() >= deadline)
         n_cols_block = delivery_columns(block)
         too_large = n_cols_block > MAX_DELIVERY_COLUMNS
         # the block's share of the time left; a large model whose building alone would
@@ -271,9 +285,11 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
             share = None
             if block_left is not None:
                 share = block_left if no_time or too_large else ANNEAL_SHARE * block_left
+            ta = time.perf_counter()
             better = anneal_block(instance, block, data.costs[0], mine, share,
                                   moves=ANNEAL_MOVES * len(block.requests), seed=seed,
                                   target=ev_bound)
+            phase_s["anneal"] += time.perf_counter() - ta
             annealed += len(better) - len(mine)
             mine = better
         # The start is optimal in the block when it meets the solver-free bound (for the
@@ -288,7 +304,8 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
                 statuses.append("optimal")
             else:
                 skipped += 1
-                statuses.append("time_limit" if late else "too_large")
+                statuses.append("interrupted" if stopped else
+                                "time_limit" if late else "too_large")
             bound += ev_bound
             remaining_size -= sizes[b]
             per_block[b] = mine
@@ -331,8 +348,12 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
             res = _solve_block(spec, opts, block_builder, start,
                                ts + budget if budget is not None else None, cap_bound, demand)
         n_changes_max = len(block.requests)
-        if (lexi and res.status == "optimal" and res.x is not None and idx.changes):
+        phase_s["solve"] += time.perf_counter() - ts
+        if (lexi and res.status == "optimal" and res.x is not None and idx.changes
+                and not interrupt.requested()):
+            t2 = time.perf_counter()
             res2 = _second_phase(spec, idx, res, block_builder, opts, deadline, budget, ts)
+            phase_s["fewest_changes"] += time.perf_counter() - t2
             if res2 is not None:
                 res = SpecResult(res.status, res2.x, res.objective, res.bound, res.time_s,
                                  res.nodes + res2.nodes)
@@ -344,6 +365,8 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         laid = layout_block(block, idx, res.x, data.costs, {}) if res.x is not None else []
         # the block keeps the warm start's deliveries where the model found nothing better
         per_block[b] = laid if len(laid) >= len(mine) else mine
+    phase_s["build"] = build_s
+    tp = time.perf_counter()
     deliveries = [d for part in per_block for d in part]
     reasons = {int(r): str(why) for r, why in
                zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}
@@ -371,6 +394,9 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         status = "feasible"
     if not data.exact and status == "optimal" and value < bound:
         status = "feasible"
+    if status != "optimal" and interrupt.requested():
+        status = Status.INTERRUPTED
+    phase_s["assembly"] = time.perf_counter() - tp
     info = SolveInfo(
         method="milp", status=status, objective=float(value), bound=float(bound),
         time_s=time.perf_counter() - t0,
@@ -379,7 +405,8 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
                "nodes": nodes, "build_s": round(build_s, 4), "solve_s": round(solve_s, 4),
                "plan_from": source, "warm_start": warm_name, "dropped": dropped,
                "blocks_too_large": skipped, "blocks_settled_by_start": settled,
-               "annealed_gain": annealed,
+               "annealed_gain": annealed, "lexicographic": lexi,
+               "phase_times": {k: round(v, 4) for k, v in phase_s.items()},
                "unservable": len(data.unservable), "exact_costs": data.exact,
                "heuristic_s": {k: round(v, 4) for k, v in heur_times.items()},
                "block_status": dict(zip(*np.unique(statuses, return_counts=True),
@@ -627,7 +654,8 @@ def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
                 improved = False
                 for a in range(0, max(1, n_slots - window + step), step):
                     left = deadline - time.perf_counter()
-                    if left < 0.2 or (target is not None and sign * (cur - target) >= -1e-6):
+                    if left < 0.2 or interrupt.requested() or (
+                            target is not None and sign * (cur - target) >= -1e-6):
                         return x, solved
                     if checked.get((window, a), -1) >= stamp[a:a + window].max(initial=0):
                         continue

@@ -26,6 +26,7 @@ from typing import Any
 import highspy
 import numpy as np
 
+from qdcopt import interrupt
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.hypergraph import (
     full_swap_count,
@@ -39,24 +40,13 @@ from qdcopt.network.lp.hypergraph import (
 )
 from qdcopt.network.lp.pricing import PRICE_TOL, derivation, extend_prices, positive_swaps
 from qdcopt.network.physics import LinkModel, link_model, swap_gain
-from qdcopt.solvers.highs import SolverOptions
+from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
 
 SUM = "sum"
 MAXMIN = "maxmin"
 OBJECTIVES = (SUM, MAXMIN)
 # Relative slack when a first-phase optimum is kept as a bound in the next phase.
 PHASE_SLACK = 1e-9
-
-_STATUS = {
-    highspy.HighsModelStatus.kOptimal: "optimal",
-    highspy.HighsModelStatus.kTimeLimit: "time_limit",
-    highspy.HighsModelStatus.kIterationLimit: "iteration_limit",
-    highspy.HighsModelStatus.kInfeasible: "infeasible",
-    highspy.HighsModelStatus.kUnbounded: "unbounded",
-    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible_or_unbounded",
-    highspy.HighsModelStatus.kModelEmpty: "optimal",
-}
-
 
 @dataclass(frozen=True)
 class HyperflowSolution:
@@ -140,7 +130,7 @@ class HyperflowLP:
         self.weights = np.array([r.weight for r in instance.requests], dtype=float)
         self.solve_s = 0.0
         self.runs = 0
-        self.h = highspy.Highs()
+        self.h = new_highs(options.verbose)
         self._pass_base()
 
     # -- building ------------------------------------------------------------------------
@@ -244,12 +234,12 @@ class HyperflowLP:
             h.setOptionValue("time_limit",
                              h.getRunTime() + max(0.01, deadline - time.perf_counter()))
         start = time.perf_counter()
-        h.run()
+        status = run_highs_object(h, verbose=self.options.verbose)
         self.run_times.append(time.perf_counter() - start)
         self.solve_s += self.run_times[-1]
         self.runs += 1
         h.setOptionValue("solver", self.resolve)
-        return _STATUS.get(h.getModelStatus(), str(h.getModelStatus()))
+        return status
 
     def objective_value(self) -> float:
         """Current objective value."""
@@ -372,6 +362,7 @@ def solve_hyperflow(instance: NetworkInstance, *, variant: str = "published",
     phases.append(("sum", None))
     status = "optimal"
     certified = True
+    settled: np.ndarray | None = None
     for phase, _ in phases:
         if phase == "maxmin":
             lp.set_costs(np.zeros(lp.R), 1.0)
@@ -381,9 +372,14 @@ def solve_hyperflow(instance: NetworkInstance, *, variant: str = "published",
         if "pruned_objective" not in stats:
             stats["pruned_objective"] = lp.objective_value() if status == "optimal" else math.nan
         phase_certified = not pricing and full
+        if status == "optimal":
+            settled = lp.columns()
         while pricing and status == "optimal":
             if deadline is not None and time.perf_counter() > deadline:
                 status = "time_limit"
+                break
+            if interrupt.requested():
+                status = Status.INTERRUPTED
                 break
             if stats["rounds"] >= max_rounds:
                 break
@@ -398,6 +394,8 @@ def solve_hyperflow(instance: NetworkInstance, *, variant: str = "published",
                 phase_certified = True
                 break
             status = lp.run(deadline)
+            if status == "optimal":
+                settled = lp.columns()
         certified = certified and phase_certified and status == "optimal"
         if status != "optimal":
             break
@@ -406,6 +404,12 @@ def solve_hyperflow(instance: NetworkInstance, *, variant: str = "published",
             stats["maxmin_level"] = float(z)
             lp.fix_z_at_least(z * (1.0 - PHASE_SLACK))
     cols = lp.columns()
+    if status != "optimal" and lp.h.getInfo().primal_solution_status != 2:
+        # a run stopped early may hold no feasible point: keep the last solved LP, a
+        # feasible flow (columns added since are zero in it), else no flow at all
+        if settled is None:
+            settled = np.zeros(0)
+        cols = np.concatenate([settled, np.zeros(len(cols) - len(settled))])
     best = float(np.dot(lp.weights, cols[lp.col_y0:lp.col_z]))
     if clean and status == "optimal":
         cols = _clean(lp, best, deadline, cols)

@@ -32,6 +32,7 @@ from typing import Any
 import highspy
 import numpy as np
 
+from qdcopt import interrupt
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.hypergraph import full_swap_count, state_count
 from qdcopt.network.lp.pricing import PRICE_TOL, cheapest_derivations
@@ -45,7 +46,7 @@ from qdcopt.network.physics import (
     tree_need,
 )
 from qdcopt.network.trees import _build
-from qdcopt.solvers.highs import SolverOptions
+from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
 
 MAXMIN = "maxmin"
 PHASE_SLACK = 1e-10
@@ -137,8 +138,8 @@ class TreeMaster:
         self.z_cost = 0.0
         self.solve_s = 0.0
         self.runs = 0
-        h = self.h = highspy.Highs()
-        h.setOptionValue("output_flag", bool(options.verbose))
+        self.verbose = bool(options.verbose)
+        h = self.h = new_highs(self.verbose)
         h.setOptionValue("threads", int(options.threads))
         h.setOptionValue("random_seed", int(options.seed))
         # The master is tiny (one row per node) but its tree columns span many orders of
@@ -193,20 +194,14 @@ class TreeMaster:
             h.setOptionValue("time_limit",
                              h.getRunTime() + max(0.01, deadline - time.perf_counter()))
         t = time.perf_counter()
-        h.run()
-        status = h.getModelStatus()
-        if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
+        status = run_highs_object(h, verbose=self.verbose)
+        if status not in (Status.OPTIMAL, Status.TIME_LIMIT, Status.INTERRUPTED):
             # A warm start can stall numerically; a cold start from scratch is robust.
             h.clearSolver()
-            h.run()
-            status = h.getModelStatus()
+            status = run_highs_object(h, verbose=self.verbose)
         self.solve_s += time.perf_counter() - t
         self.runs += 1
-        if status == highspy.HighsModelStatus.kOptimal:
-            return "optimal"
-        if status == highspy.HighsModelStatus.kTimeLimit:
-            return "time_limit"
-        return h.modelStatusToString(status)
+        return status
 
     def values(self) -> np.ndarray:
         """Column values (``z`` first, then the trees)."""
@@ -311,6 +306,7 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
     pricing_s = 0.0
     status = "optimal"
     certified = True
+    settled: np.ndarray | None = None
     phases = ["maxmin", "sum"] if objective == MAXMIN else ["sum"]
     for phase in phases:
         if phase == "maxmin":
@@ -318,10 +314,15 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
         else:
             master.set_phase(master.weights, 0.0)
         status = master.run(deadline)
+        if status == "optimal":
+            settled = master.values()
         phase_ok = False
         while status == "optimal" and stats["rounds"] < max_rounds:
             if deadline is not None and time.perf_counter() > deadline:
                 status = "time_limit"
+                break
+            if interrupt.requested():
+                status = Status.INTERRUPTED
                 break
             tp = time.perf_counter()
             positive, added = master.price(per_request)
@@ -331,6 +332,8 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
                 phase_ok = True
                 break
             status = master.run(deadline)
+            if status == "optimal":
+                settled = master.values()
         certified = certified and phase_ok
         if status != "optimal":
             break
@@ -339,6 +342,12 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
             stats["maxmin_level"] = z
             master.h.changeColBounds(0, z * (1.0 - PHASE_SLACK), highspy.kHighsInf)
     values = master.values()
+    if status != "optimal" and master.h.getInfo().primal_solution_status != 2:
+        # a run stopped early may hold no feasible point: keep the last solved master
+        # (trees added since carry no rate in it), else no tree at all
+        if settled is None:
+            settled = np.zeros(0)
+        values = np.concatenate([settled, np.zeros(len(values) - len(settled))])
     trees = []
     states: set[tuple[int, int]] = set()
     swaps: set[tuple[int, int, int]] = set()

@@ -1,0 +1,125 @@
+"""What a method reports about its own run: its status and :class:`SolveInfo`.
+
+Statuses are plain strings in files and JSON; :class:`Status` names the ones qdcopt's
+methods use, so that code compares against a name rather than a spelling.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+MAXIMIZE = "max"
+MINIMIZE = "min"
+
+
+class Status(StrEnum):
+    """Status of a method's run (its value is what plans, tables and JSON hold)."""
+
+    OPTIMAL = "optimal"
+    """The plan is proven optimal."""
+    TIME_LIMIT = "time_limit"
+    """The time limit ended the run; the plan is the best found."""
+    FEASIBLE = "feasible"
+    """A plan was found, its optimality not proven."""
+    INFEASIBLE = "infeasible"
+    """The model has no solution."""
+    UNBOUNDED = "unbounded"
+    """The model's objective is unbounded."""
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    """The solver stopped knowing only that one of the two holds."""
+    ITERATION_LIMIT = "iteration_limit"
+    """An iteration limit ended the run."""
+    HEURISTIC = "heuristic"
+    """A heuristic made the plan; nothing is proven about it."""
+    BOUND = "bound"
+    """The run's purpose is the bound; the plan is a heuristic's."""
+    INTERRUPTED = "interrupted"
+    """The user interrupted the run (Ctrl-C); the plan is the best found until then."""
+
+
+@dataclass(frozen=True)
+class SolveInfo:
+    """What a method reports about its own run (never a judgement of the plan).
+
+    Attributes
+    ----------
+    method
+        Name of the method.
+    status
+        One of :class:`Status` (``"optimal"``, ``"time_limit"``, ``"interrupted"``...).
+    objective
+        The objective value the method claims for its plan (``nan`` if none).
+    bound
+        A proven bound on the optimum (upper bound when maximising), ``nan`` if unknown.
+    time_s
+        Wall-clock seconds the method took.
+    sense
+        ``"max"`` or ``"min"``.
+    extra
+        Anything else worth keeping (model size, rounds, restriction/relaxation bounds...).
+    """
+
+    method: str
+    status: str
+    objective: float = math.nan
+    bound: float = math.nan
+    time_s: float = 0.0
+    sense: str = MAXIMIZE
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between claimed objective and bound (``nan`` if either is unknown)."""
+        return relative_gap(self.objective, self.bound, self.sense)
+
+    def with_(self, **changes: Any) -> SolveInfo:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary."""
+        return {
+            "method": self.method,
+            "status": str(self.status),
+            "objective": _json_float(self.objective),
+            "bound": _json_float(self.bound),
+            "gap": _json_float(self.gap),
+            "time_s": round(self.time_s, 6),
+            "sense": self.sense,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SolveInfo:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            method=str(data.get("method", "")),
+            status=str(data.get("status", "")),
+            objective=_float_or_nan(data.get("objective")),
+            bound=_float_or_nan(data.get("bound")),
+            time_s=float(data.get("time_s", 0.0)),
+            sense=str(data.get("sense", MAXIMIZE)),
+            extra=dict(data.get("extra", {})),
+        )
+
+
+def relative_gap(value: float, bound: float, sense: str = MAXIMIZE) -> float:
+    """Relative gap ``|bound - value| / max(1, |bound|)`` with the sign that makes it ≥ 0.
+
+    Returns ``nan`` when either number is unknown.
+    """
+    if value is None or bound is None or math.isnan(value) or math.isnan(bound):
+        return math.nan
+    diff = bound - value if sense == MAXIMIZE else value - bound
+    return max(0.0, diff) / max(1.0, abs(bound))
+
+
+def _json_float(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
+
+
+def _float_or_nan(x: Any) -> float:
+    return math.nan if x is None else float(x)
