@@ -135,7 +135,8 @@ def schedule_decisions(instance: DatacenterInstance, decisions: list[JobDecision
     mask = np.array([j in accepted for j in req.job.tolist()], dtype=bool)
     sub = DatacenterInstance(name=derived.name, qpus=derived.qpus, sources=derived.sources,
                              t_max=derived.t_max, requests=subset(req, mask),
-                             min_fidelity=derived.min_fidelity, file=derived.file)
+                             min_fidelity=derived.min_fidelity, file=derived.file,
+                             transit_moves=derived.transit_moves)
     plan, _ = scheduler_by_name(scheduler)(sub, **options)
     plan, ejected = enforce_all_or_nothing(plan, sub)
     reason = {d.job: (d.reason or "not-selected") for d in decisions if not d.accepted}
