@@ -227,7 +227,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     warm, warm_name, heur_times = (None, "", {})
     if warm_start:
         warm, warm_name, heur_times = best_heuristic(instance)
-    model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    model_costs = tuple(c if c.exact else c.relaxed() for c in data.costs)
     cap = instance.comm_capacity()
     pen = 0.0 if penalty is None else float(penalty)
     bound = 0
@@ -542,7 +542,7 @@ def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
     t0 = time.perf_counter()
     data = preprocess(instance)
     warm, warm_name, _ = best_heuristic(instance)
-    model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    model_costs = tuple(c if c.exact else c.relaxed() for c in data.costs)
     cap = instance.comm_capacity()
     bound = 0
     for block in data.blocks:
