@@ -4,8 +4,8 @@
   :class:`DatacenterPlan` with the switch timeline every source needs: the initial state
   is the first pair served, and between two deliveries to different pairs the switch
   changes directly, or — with transit moves — through one intermediate pair when that is
-  the only change that fits (two single-line moves replacing a slower double one).  A delivery whose change
-  cannot fit is dropped (it never happens for solutions of an exact model).
+  the only change that fits (two single-line moves replacing a slower double one).  A
+  delivery whose change cannot fit is dropped (it never happens for solutions of an exact model).
 * :func:`layout_block` places the counts of one block's solution on events: inside a
   slot every event is equivalent, so the runs of the slot's path (or walk) are laid out
   as early as the previous delivery allows.

@@ -157,7 +157,7 @@ def test_the_rule_costs_requests_that_transit_moves_would_serve() -> None:
         plan, _ = switch_milp(inst, time_limit=30, builder="arrays", warm_start=False)
         assert validate(inst, plan).objective == paper
         free = replace(inst, transit_moves=True)
-        t_plan, t_info = switch_milp(free, time_limit=30, builder="arrays", warm_start=False)
+        t_plan, _ = switch_milp(free, time_limit=30, builder="arrays", warm_start=False)
         t_rep = validate(free, t_plan)
         assert not t_rep.violations and t_rep.objective >= paper
         if t_rep.objective > paper:
