@@ -401,9 +401,10 @@ def _changes(mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> 
 
 
 def _annealable(block: BlockData, costs: tuple, cap: np.ndarray) -> bool:
-    """Whether the run-sequence search applies: one source with exact (subadditive)
-    costs, and no QPU with fewer communication qubits than the block has requests."""
-    return (block.n_events.shape[0] == 1 and len(costs) == 1 and costs[0].subadditive
+    """Whether the run-sequence search applies: one source with exact costs (subadditive,
+    or the paper's rule), and no QPU with fewer communication qubits than the block has
+    requests."""
+    return (block.n_events.shape[0] == 1 and len(costs) == 1 and costs[0].exact
             and not _memory_binds(block, cap))
 
 
