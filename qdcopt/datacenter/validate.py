@@ -460,6 +460,43 @@ def _check_switches(instance: DatacenterInstance, plan: DatacenterPlan, d_req: n
     return n_single, n_double
 
 
+def net_change_breaks(instance: DatacenterInstance, requests: np.ndarray,
+                      sources: np.ndarray, events: np.ndarray) -> list[str]:
+    """Requests whose delivery comes too soon after the same source's previous one by the
+    paper's rule (what ``A4-NET-CHANGE`` reports); empty with transit moves.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    requests, sources, events
+        The deliveries: request ids, source ids and event indices.
+
+    Returns
+    -------
+    list of str
+        The request ids of the deliveries that break the rule.
+    """
+    if instance.transit_moves or len(requests) == 0:
+        return []
+    index = instance.requests.index()
+    sidx = instance.source_index()
+    req = instance.requests
+    out: list[str] = []
+    rows = sorted((sidx[s], instance.sources[sidx[s]].event_time(int(k)), index[r])
+                  for r, s, k in zip(requests.tolist(), sources.tolist(), events.tolist(),
+                                     strict=True) if r in index and s in sidx)
+    prev: tuple[int, int, tuple[int, int]] | None = None
+    for si, t, i in rows:
+        pair = _pair_key(int(req.a[i]), int(req.b[i]))
+        if prev is not None and prev[0] == si and pair != prev[2] and t > prev[1]:
+            need = instance.sources[si].reconfiguration_time(prev[2], pair)
+            if t < prev[1] + 1 + need:
+                out.append(str(req.id[i]))
+        prev = (si, t, pair)
+    return out
+
+
 def _check_net_changes(instance: DatacenterInstance, source: Source, mine: np.ndarray,
                        d_req: np.ndarray, d_time: np.ndarray, out: _Collector) -> None:
     """The paper's rule: consecutive deliveries of one switch are at least the net change
