@@ -14,7 +14,8 @@ change leaves ``c`` dead events.  Counts ``x[g, σ, j]`` say how many requests o
 ``node``       y ≤ z,  Σ_p y ≥ z,  f ≤ y,  l ≤ y,  Σ f = z,  Σ l = z
 ``degree``     Σ_q arc[p,q] + l[p] = y[p],  Σ_q arc[q,p] + f[p] = y[p]
 ``order``      o[q] ≥ o[p] + 1 − |P|·(1 − arc[p,q])             (no sub-tours)
-``visits``     walks only: y ≤ k[p] ≤ U·y,  k[p] ≤ Σ_{g∈p} x  (runs of p, each serving);
+``visits``     walks only: y ≤ k[p] ≤ U·y,  k[p] ≤ Σ_{g∈p} x  (runs of p, each serving;
+               a one-node slot: y ≤ Σ x);
                ``degree`` then counts k[p] in place of y[p], arcs are integer
 ``connect``    walks only: φ ≤ (|P|−1)·arc,  Σ_in φ − Σ_out φ ≥ y[p] − |P|·f[p]
 ``consecutive`` v[i,j] ≥ z[i] + z[j] − 1 − Σ_{i<m<j} z[m]
@@ -134,6 +135,12 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
             col = int(spec.add_vars("y", [(s, j, p)], 0.0, 1.0, True)[0])
             idx.y[(s, j, p)] = idx.f[(s, j, p)] = idx.l[(s, j, p)] = idx.z[(s, j)] = col
             cap_cols[(s, j)] = []
+            if cst.walks:
+                # a used slot delivers: an empty one between two changes would be a
+                # transit move (harmless only when the costs are subadditive)
+                spec.row_block("visits")
+                xs = groups_of[p]
+                spec.add_row([*xs, col], [1.0] * len(xs) + [-1.0], 0.0, INF)
         else:
             ycols = spec.add_vars("y", [(s, j, p) for p in nodes], 0.0, 1.0, True)
             fcols = spec.add_vars("f", [(s, j, p) for p in nodes], 0.0, 1.0, True)
