@@ -193,7 +193,8 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         ``"pyomo"``, ``"arrays"`` (highspy from sparse arrays) or ``"auto"`` (pyomo for
         small models).
     formulation
-        ``"slot"`` (the only one; exact when the switching costs are subadditive).
+        ``"slot"`` (the only one; exact when the switching costs are subadditive, and
+        by the paper's switching rule with any costs, where slots hold walks).
     warm_start
         Start from the best heuristic plan (also returned when it is better).
     lexicographic
