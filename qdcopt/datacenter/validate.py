@@ -512,11 +512,11 @@ def _check_net_changes(instance: DatacenterInstance, source: Source, mine: np.nd
             need = source.reconfiguration_time(prev_pair, pair)
             if t < prev_t + 1 + need:
                 out.add("A4-NET-CHANGE", f"request {req.id[i]!r} served at tick {t} by "
-                        f"{source.id!r}, {t - prev_t} ticks after a delivery to "
-                        f"{_name(instance, prev_pair)}: the change to "
-                        f"{_name(instance, pair)} needs {need} ticks after the tick of that "
-                        "delivery", request=req.id[i], source=source.id, t_delivery=t,
-                        previous=prev_t, required=need)
+                        f"{source.id!r}: the net change from {_name(instance, prev_pair)} "
+                        f"(delivered at tick {prev_t}) to {_name(instance, pair)} takes "
+                        f"{need} ticks, so the earliest delivery is at tick "
+                        f"{prev_t + 1 + need}", request=req.id[i], source=source.id,
+                        t_delivery=t, previous=prev_t, required=need)
         prev_t, prev_pair = t, pair
 
 
