@@ -544,7 +544,9 @@ def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
     rounds = 0
     speed = 1.0
     current_cycle = 0
-    while best_value < goal:
+    # without requests there is nothing to aim a move at (by the paper's rule a window
+    # without requests may still start below its goal: its empty runs count EMPTY_RUN)
+    while best_value < goal and len(lo) > 0:
         elapsed = time.perf_counter() - started
         if time_limit is not None and elapsed >= time_limit:
             break

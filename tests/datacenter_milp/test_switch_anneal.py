@@ -267,3 +267,15 @@ def test_the_search_keeps_the_paper_rule(window: int) -> None:
         rep = validate(inst, plan)
         assert dropped == 0 and not rep.violations, rep.violations[:3]
         assert rep.objective == len(found) >= len(parts[b])
+
+
+def test_a_window_without_requests_is_left_as_it_is() -> None:
+    # by the paper's rule a window whose runs serve nothing starts below its goal of 0;
+    # with no request to aim a move at, the search must return it unchanged
+    dead = np.array([[0, 10], [10, 0]], dtype=np.int64)
+    empty = np.empty(0, dtype=np.int64)
+    schedule = _Schedule(TEMP_FROM, TEMP_TO, 6, 0.0, 1)
+    s, pr, found, start = _search(np.array([0, 20]), np.array([0, 1]), dead, 40,
+                                  np.zeros(3, dtype=np.int64), empty, empty, 0, None, 1_000,
+                                  0, schedule, 2, True)
+    assert s.tolist() == [0, 20] and pr.tolist() == [0, 1] and found == start < 0
