@@ -286,6 +286,12 @@ class DatacenterInstance:
         another start; empty when the requests were given directly.
     job_timings
         Gate and measurement durations of every QPU, used for that re-extraction.
+    transit_moves
+        Whether a switch may pass through a pair it does not serve, so that a change
+        between two deliveries costs the fastest sequence of moves (two single-line moves
+        can replace a double one).  ``False`` (the paper's rule): between deliveries to
+        pairs ``p`` and ``q`` of one source the switch needs the duration of the net
+        change, ``t_single`` or ``t_double``, whatever moves are made in between.
     """
 
     family: ClassVar[str] = "datacenter"
@@ -301,6 +307,7 @@ class DatacenterInstance:
     job_runtime: dict[str, int] = field(default_factory=dict)
     job_specs: tuple[JobSpec, ...] = ()
     job_timings: tuple[QpuTiming, ...] = ()
+    transit_moves: bool = False
 
     def __post_init__(self) -> None:
         try:

@@ -7,6 +7,7 @@ string with a unit)::
     name = "tiny"
     hardware = "hardware/paper000_5qpu_1ghz.toml"   # optional: inherit qpus/sources/storage
     t_max = "1 us"                 # or min_fidelity = 0.8 with t1/t2 on every QPU
+    transit_moves = false          # optional: a switch may pass through pairs it never serves
 
     [[qpus]]
     id = "A"
@@ -48,8 +49,10 @@ from qdcopt.fields import Section, check_file, check_unique, read_document
 from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, parse_duration
 
 TOP_FIELDS = {"kind", "name", "description", "hardware", "t_max", "min_fidelity", "qpus",
-              "sources", "requests", "requests_csv", "jobs", "circuit_defaults", "job_buffer"}
-HARDWARE_FIELDS = {"kind", "name", "description", "t_max", "min_fidelity", "qpus", "sources"}
+              "sources", "requests", "requests_csv", "jobs", "circuit_defaults", "job_buffer",
+              "transit_moves"}
+HARDWARE_FIELDS = {"kind", "name", "description", "t_max", "min_fidelity", "qpus", "sources",
+                   "transit_moves"}
 QPU_FIELDS = {"id", "data_qubits", "comm_qubits", "t1", "t2", "gate_1q", "gate_2q"}
 SOURCE_FIELDS = {"id", "rate", "start", "t_single", "t_double", "ports"}
 REQUEST_FIELDS = {"id", "job", "qpu_a", "qpu_b", "t_need"}
@@ -95,6 +98,7 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
     sources = _sources(hw, qindex)
     storage = doc if (doc.has("t_max") or doc.has("min_fidelity")) else hw
     t_max, fmin = _storage(storage, qpus)
+    transit = _transit_moves(doc if doc.has("transit_moves") else hw)
     name = doc.string("name", path.stem)
     description = doc.string("description", "")
     job_runtime: dict[str, int] = {}
@@ -121,7 +125,14 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
     return DatacenterInstance(name=name, qpus=qpus, sources=sources, t_max=t_max,
                               requests=requests, min_fidelity=fmin, file=str(path),
                               description=description, job_runtime=job_runtime,
-                              job_specs=specs, job_timings=timings)
+                              job_specs=specs, job_timings=timings, transit_moves=transit)
+
+
+def _transit_moves(doc: Section) -> bool:
+    value = doc.raw("transit_moves", False)
+    if not isinstance(value, bool):
+        raise doc.error("transit_moves", f"must be true or false, got {value!r}")
+    return value
 
 
 def _qpus(doc: Section) -> tuple[Qpu, ...]:

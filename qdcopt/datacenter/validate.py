@@ -19,6 +19,7 @@ A4-DURATION            a reconfiguration lasts other than t_single (one line) / 
 A4-FROM-STATE          a reconfiguration starts from a pair other than the switch's state
 A4-OVERLAP             a reconfiguration starts before the previous one ended
 A4-NO-CHANGE           a reconfiguration leaves the pair as it was
+A4-NET-CHANGE          a delivery follows the switch's previous one sooner than their net change
 A5-LATE                the pair is delivered after its need time
 A5-STORAGE             the pair waits longer than t_max
 A6-MEMORY              a QPU holds more stored pairs than it has communication qubits
@@ -41,6 +42,14 @@ A delivered pair occupies one communication qubit at each of its QPUs over the c
 interval [t_delivery, t_need]: a pair consumed at t and one delivered at t both count
 at instant t.  A reconfiguration occupies the half-open interval [start, end).
 
+Between two consecutive deliveries of one source to pairs ``p`` and ``q`` the switch needs
+the duration of the *net* change (paper 000): a delivery at tick ``t`` may follow one at
+``t0`` only if ``t ≥ t0 + 1 + d``, ``d`` = ``t_single`` when the pairs share one QPU and
+``t_double`` when they share none, whatever moves the timeline makes in between
+(``A4-NET-CHANGE``).  An instance with ``transit_moves = true`` drops this rule: there a
+switch may pass through pairs it does not serve, and only rules 3 and 4 on the timeline
+apply.
+
 The objective is the number of accepted (delivered) requests; the reconfiguration
 count and the other figures come with it in the metrics.
 """
@@ -52,7 +61,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.instance import DatacenterInstance, Source
 from qdcopt.datacenter.plan import JOB_REASONS, REASONS, DatacenterPlan
 from qdcopt.datacenter.storage import fidelity_at_use
 from qdcopt.report import Report, Violation
@@ -427,6 +436,7 @@ def _check_switches(instance: DatacenterInstance, plan: DatacenterPlan, d_req: n
         times = d_time[mine]
         pos = np.searchsorted(np.array(starts, dtype=np.int64), times, side="right") - 1
         end_arr = np.array(ends, dtype=np.int64)
+        served: list[int] = []  # deliveries the timeline supports (rule 3 holds)
         for j, t, p in zip(mine.tolist(), times.tolist(), pos.tolist(), strict=True):
             i = int(d_req[j])
             want = _pair_key(int(req.a[i]), int(req.b[i]))
@@ -443,7 +453,72 @@ def _check_switches(instance: DatacenterInstance, plan: DatacenterPlan, d_req: n
                         f"{_name(instance, want)} but at tick {t} the switch of {source.id!r} "
                         f"connects {_name(instance, have)}", request=req.id[i],
                         source=source.id, t_delivery=t)
+                continue
+            served.append(j)
+        if not instance.transit_moves:
+            _check_net_changes(instance, source, np.array(served, dtype=np.int64), d_req,
+                               d_time, out)
     return n_single, n_double
+
+
+def net_change_breaks(instance: DatacenterInstance, requests: np.ndarray,
+                      sources: np.ndarray, events: np.ndarray) -> list[str]:
+    """Requests whose delivery comes too soon after the same source's previous one by the
+    paper's rule (what ``A4-NET-CHANGE`` reports); empty with transit moves.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    requests, sources, events
+        The deliveries: request ids, source ids and event indices.
+
+    Returns
+    -------
+    list of str
+        The request ids of the deliveries that break the rule.
+    """
+    if instance.transit_moves or len(requests) == 0:
+        return []
+    index = instance.requests.index()
+    sidx = instance.source_index()
+    req = instance.requests
+    out: list[str] = []
+    rows = sorted((sidx[s], instance.sources[sidx[s]].event_time(int(k)), index[r])
+                  for r, s, k in zip(requests.tolist(), sources.tolist(), events.tolist(),
+                                     strict=True) if r in index and s in sidx)
+    prev: tuple[int, int, tuple[int, int]] | None = None
+    for si, t, i in rows:
+        pair = _pair_key(int(req.a[i]), int(req.b[i]))
+        if prev is not None and prev[0] == si and pair != prev[2] and t > prev[1]:
+            need = instance.sources[si].reconfiguration_time(prev[2], pair)
+            if t < prev[1] + 1 + need:
+                out.append(str(req.id[i]))
+        prev = (si, t, pair)
+    return out
+
+
+def _check_net_changes(instance: DatacenterInstance, source: Source, mine: np.ndarray,
+                       d_req: np.ndarray, d_time: np.ndarray, out: _Collector) -> None:
+    """The paper's rule: consecutive deliveries of one switch are at least the net change
+    apart, whatever reconfigurations the timeline makes between them."""
+    req = instance.requests
+    order = mine[np.argsort(d_time[mine], kind="stable")]
+    prev_t, prev_pair = None, None
+    for j in order.tolist():
+        i = int(d_req[j])
+        t = int(d_time[j])
+        pair = _pair_key(int(req.a[i]), int(req.b[i]))
+        if prev_pair is not None and pair != prev_pair and t > prev_t:
+            need = source.reconfiguration_time(prev_pair, pair)
+            if t < prev_t + 1 + need:
+                out.add("A4-NET-CHANGE", f"request {req.id[i]!r} served at tick {t} by "
+                        f"{source.id!r}: the net change from {_name(instance, prev_pair)} "
+                        f"(delivered at tick {prev_t}) to {_name(instance, pair)} takes "
+                        f"{need} ticks, so the earliest delivery is at tick "
+                        f"{prev_t + 1 + need}", request=req.id[i], source=source.id,
+                        t_delivery=t, previous=prev_t, required=need)
+        prev_t, prev_pair = t, pair
 
 
 def _name(instance: DatacenterInstance, pair: tuple[int, int] | None) -> str:

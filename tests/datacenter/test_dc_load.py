@@ -44,6 +44,15 @@ def test_bad_file_names_file_field_and_rule(name):
     assert str(exc).startswith(exc.file)
 
 
+def test_transit_moves_is_off_unless_asked(tmp_path):
+    text = (DATA / "bad_transit_moves.toml").read_text()
+    for line, want in (("", False), ("transit_moves = true", True),
+                       ("transit_moves = false", False)):
+        path = tmp_path / "inst.toml"
+        path.write_text(text.replace('transit_moves = "yes"', line))
+        assert qdcopt.load_instance(path).transit_moves is want
+
+
 @pytest.mark.parametrize("name", ["bad_negative_comm_qubits.toml", "bad_malformed.json",
                                   "bad_requests_csv_unknown_qpu.toml"])
 def test_cli_bad_input_exit_2_one_line_no_traceback(name):

@@ -50,6 +50,23 @@ LOOSE = _instance(None)
 TIGHT = _instance(1)
 
 
+def _net_instance(transit: bool = False) -> DatacenterInstance:
+    """Four QPUs; r3 joins C-D, disjoint from r1 and r2's A-B."""
+    qpus = (Qpu("A", 4), Qpu("B", 4), Qpu("C", 4), Qpu("D", 4))
+    sources = (Source("S", NS, 0, 2 * NS, 10 * NS, (0, 1, 2, 3)),
+               Source("T", NS, 0, 2 * NS, 10 * NS, (0, 1)))
+    req = Requests.from_columns(["r1", "r2", "r3"], ["j", "j", "j"], [0, 0, 2], [1, 1, 3],
+                                [5 * NS, 6 * NS, 10 * NS])
+    return DatacenterInstance("net", qpus, sources, 3 * NS, req, transit_moves=transit)
+
+
+NET = _net_instance()
+# A-B -> B-C -> C-D: two one-line moves (4 ns) where the net change A-B -> C-D moves both
+# lines (10 ns): r3 @10 comes 5 ns after r2 @5, valid only with transit moves.
+TRANSIT = dict(move=(6, 8), target=("B", "C"), events=(4, 5, 10),
+               extra_reconf=[("S", 8, 10, "B", "C", "C", "D")])
+
+
 def codes(instance, plan):
     return validate(instance, plan).codes()
 
@@ -87,6 +104,7 @@ BROKEN = {
     "A4-OVERLAP": (LOOSE, dict(target=("B", "C"), events=(4, 5, 9),
                                extra_reconf=[("S", 7, 9, "B", "C", "A", "C")])),
     "A4-NO-CHANGE": (LOOSE, dict(extra_reconf=[("S", 9, 9, "A", "C", "A", "C")])),
+    "A4-NET-CHANGE": (NET, TRANSIT),
     "A5-LATE": (LOOSE, dict(events=(6, 5, 9), move=(7, 9))),
     "A5-STORAGE": (LOOSE, dict(events=(1, 5, 8))),
     "A6-MEMORY": (TIGHT, dict(events=(4, 5, 9), move=(7, 9))),
@@ -98,6 +116,22 @@ def test_each_rule_is_caught_alone(code):
     instance, changes = BROKEN[code]
     found = codes(instance, _plan(**changes))
     assert found == {code}
+
+
+def test_transit_moves_allow_what_the_paper_rule_refuses():
+    paper = validate(NET, _plan(**TRANSIT))
+    assert paper.codes() == {"A4-NET-CHANGE"}
+    (v,) = paper.violations
+    assert v.event["required"] == 10 * NS and v.event["t_delivery"] == 10 * NS
+    transit = validate(_net_instance(transit=True), _plan(**TRANSIT))
+    assert transit.ok, transit.violations
+    assert transit.objective == 3 and transit.metrics["reconfigurations_single"] == 2
+    # one direct double move and r3 at 5 + 1 + 10 = 16 ns meets the switch rules (then
+    # only r3's need time at 10 ns is broken); one tick earlier does not
+    assert codes(NET, _plan(events=(4, 5, 15), move=(6, 16), target=("C", "D"))) >= {
+        "A3-RECONFIGURING"}
+    late = validate(NET, _plan(events=(4, 5, 16), move=(6, 16), target=("C", "D")))
+    assert late.codes() == {"A5-LATE"}
 
 
 def test_every_rule_has_a_breaking_test():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from plan_checks import NS, generated_instances, irregular_instances, plan_tables
@@ -21,7 +23,9 @@ def _same_plans(inst):
         fast, info = method(inst, compiled=True, **options)
         slow, slow_info = method(inst, compiled=False, **options)
         assert plan_tables(fast) == plan_tables(slow), (method.__name__, options)
-        assert validate(inst, fast).objective == info.objective == len(fast.delivery_request)
+        rep = validate(inst, fast)  # by the instance's switching rule
+        assert rep.ok, (method.__name__, rep.violations[:3])
+        assert rep.objective == info.objective == len(fast.delivery_request)
         assert (info.method, info.status) == (slow_info.method, slow_info.status)
         assert info.extra == slow_info.extra
 
@@ -38,6 +42,16 @@ def test_compiled_dispatch_equals_the_reference_engine(inst):
                            max_t_max=10, jobs=("j0",)))
 def test_compiled_dispatch_equals_the_reference_on_irregular_sources(inst):
     _same_plans(inst)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(irregular_instances(max_qpus=5, max_sources=2, periods=(NS, 2 * NS),
+                           min_requests=0, max_requests=40, horizon=40, max_start=3,
+                           max_t_max=10, jobs=("j0",)))
+def test_compiled_dispatch_equals_the_reference_with_transit_moves(inst):
+    # the engines keep moves towards pairs never served only when the instance allows
+    # transit moves; the plans must still agree (and validate) under that rule
+    _same_plans(replace(inst, transit_moves=True))
 
 
 def test_large_instances_take_the_compiled_loop_by_default():

@@ -4,7 +4,10 @@ Tiny seeded instances (≤ 7 requests, windows of a few events): every assignmen
 requests to (source, event) is enumerated, turned into a plan with every switch change
 that can fit between consecutive deliveries (direct, or through one intermediate pair),
 and the plan is scored by the validator.  The MILP must reach the best score, claim
-exactly its validated objective, and claim a bound that is not below it.
+exactly its validated objective, and claim a bound that is not below it.  The validator
+applies the paper's switching rule (these instances do not allow transit moves), so a
+plan changing through an intermediate pair it does not serve scores nothing; the search
+written from that rule alone is ``test_paper_rule_bruteforce.py``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
@@ -74,16 +76,28 @@ def test_memory_window_reuse() -> None:
 
 
 def test_double_line_switching_binds() -> None:
-    # After serving A-B at 1 ns, a disjoint pair C-D needs 4 ns (two single moves through
-    # A-C, faster than the 10 ns double move): first usable event 6 ns.
+    # The paper's rule: after serving A-B at 1 ns, a disjoint pair C-D needs the 10 ns
+    # double move whatever the switch does in between: first usable event 12 ns.
     shared = make([("A", "B", 3 * NS), ("A", "C", 5 * NS)], t_max=2 * NS)
-    disjoint = make([("A", "B", 3 * NS), ("C", "D", 5 * NS)], t_max=2 * NS)
-    later = make([("A", "B", 3 * NS), ("C", "D", 6 * NS)], t_max=2 * NS)
+    disjoint = make([("A", "B", 3 * NS), ("C", "D", 6 * NS)], t_max=2 * NS)
+    late = make([("A", "B", 3 * NS), ("C", "D", 12 * NS)], t_max=2 * NS)
     assert solve(shared)[2].objective == 2
     _, info, rep = solve(disjoint)
     assert rep.objective == 1 and info.bound == 1
-    _, info, rep = solve(later)
+    _, info, rep = solve(late)
+    assert rep.objective == 2 and rep.metrics["reconfigurations_double"] == 1
+    # a served pair sharing a QPU with each bridges them with two one-line moves
+    bridged = make([("A", "B", 3 * NS), ("B", "C", 6 * NS), ("C", "D", 9 * NS)], t_max=2 * NS)
+    _, info, rep = solve(bridged)
+    assert rep.objective == 3 and rep.metrics["reconfigurations_single"] == 2
+    # With transit moves the switch may pass through A-C without serving it: C-D needs
+    # 4 ns (two single moves, faster than the 10 ns double move), first usable event 6 ns.
+    transit = replace(disjoint, transit_moves=True)
+    _, info, rep = solve(transit)
     assert rep.objective == 2 and rep.metrics["reconfigurations_single"] == 2
+    _, info, rep = solve(replace(make([("A", "B", 3 * NS), ("C", "D", 5 * NS)], t_max=2 * NS),
+                                 transit_moves=True))
+    assert rep.objective == 1 and info.bound == 1
     # with a fast double move the direct change is used
     _plan, info, rep = solve(make([("A", "B", 3 * NS), ("C", "D", 6 * NS)], t_max=2 * NS,
                                  t_double=3 * NS))

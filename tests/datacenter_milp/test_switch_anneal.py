@@ -246,3 +246,36 @@ def test_a_model_that_could_not_be_built_in_time_is_skipped(monkeypatch) -> None
     assert not rep.violations and info.objective == rep.objective >= start.n_accepted
     assert info.extra["columns"] == 0
     assert info.status == "time_limit" and info.bound >= rep.objective
+
+
+@pytest.mark.parametrize("window", [0, 40])
+def test_the_search_keeps_the_paper_rule(window: int) -> None:
+    # 1 GHz, 2 ns / 10 ns: the net-change costs are not subadditive, so a run serving
+    # nothing between two others would be a transit move; the search refuses such
+    # sequences and removes runs left empty, so its plan needs no transit moves (with
+    # the runs' value blind to the rule, the windowed search's plan here has 4
+    # deliveries that only transit moves could make)
+    inst = random_instance(300, seed=2, load=1.0, n_qpus=6)
+    data = preprocess(inst)
+    assert data.costs[0].walks and not inst.transit_moves
+    start, _, _ = best_heuristic(inst)
+    parts = block_deliveries(data, start)
+    for b, block in enumerate(data.blocks):
+        found = anneal_block(inst, block, data.costs[0], parts[b], None, moves=20_000,
+                             seed=1, window=window)
+        plan, dropped = plan_from_deliveries(inst, "search", found)
+        rep = validate(inst, plan)
+        assert dropped == 0 and not rep.violations, rep.violations[:3]
+        assert rep.objective == len(found) >= len(parts[b])
+
+
+def test_a_window_without_requests_is_left_as_it_is() -> None:
+    # by the paper's rule a window whose runs serve nothing starts below its goal of 0;
+    # with no request to aim a move at, the search must return it unchanged
+    dead = np.array([[0, 10], [10, 0]], dtype=np.int64)
+    empty = np.empty(0, dtype=np.int64)
+    schedule = _Schedule(TEMP_FROM, TEMP_TO, 6, 0.0, 1)
+    s, pr, found, start = _search(np.array([0, 20]), np.array([0, 1]), dead, 40,
+                                  np.zeros(3, dtype=np.int64), empty, empty, 0, None, 1_000,
+                                  0, schedule, 2, True)
+    assert s.tolist() == [0, 20] and pr.tolist() == [0, 1] and found == start < 0

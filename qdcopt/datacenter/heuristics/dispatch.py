@@ -13,6 +13,12 @@ waiting jumps to the next release or the next time a communication qubit frees u
 
 Reconfigurations are placed just in time (they end at the event that uses the new
 pair) and never start before the tick after the source's last delivery.
+
+By the paper's switching rule (an instance without ``transit_moves``) the time between
+two deliveries is that of the *net* change between their pairs.  A policy may switch
+towards a pair and then, at the event, prefer another one: the move towards the pair it
+never served is then withdrawn, and the switch changes directly from the last pair it
+served, timed by that net change.
 """
 
 from __future__ import annotations
@@ -78,6 +84,11 @@ class Dispatcher:
         self.state: list[Pair | None] = [None] * len(srcs)
         self.last_time: list[int | None] = [None] * len(srcs)
         self.ready = [0] * len(srcs)
+        self.transit = instance.transit_moves
+        # per source: (reconfiguration index, state and ready before it) of a move whose
+        # pair has not been served yet; withdrawn moves are left out of the plan
+        self.unserved_move: list[tuple[int, Pair | None, int] | None] = [None] * len(srcs)
+        self.withdrawn: set[int] = set()
         self.initial: dict[str, tuple[str, str] | None] = {s.id: None for s in srcs}
         self.rc: dict[str, list] = {k: [] for k in ("source", "start", "end", "from_a",
                                                      "from_b", "to_a", "to_b")}
@@ -105,10 +116,19 @@ class Dispatcher:
         """Earliest event time ≥ ``now`` at which source ``s`` could serve ``pair`` after
         reconfiguring to it."""
         src = self.inst.sources[s]
-        dur = src.reconfiguration_time(self.state[s], pair)
+        state, ready = self._served_state(s)
+        dur = src.reconfiguration_time(state, pair)
         last = self.last_time[s]
-        begin = max(self.ready[s], last + 1 if last is not None else self.ready[s])
+        begin = max(ready, last + 1 if last is not None else ready)
         return self.event_at_or_after(s, max(now, begin + dur))
+
+    def _served_state(self, s: int) -> tuple[Pair | None, int]:
+        """State and ready time that time the next change of source ``s``: the current
+        ones, or by the paper's rule those before a move whose pair was never served."""
+        move = self.unserved_move[s]
+        if self.transit or move is None:
+            return self.state[s], self.ready[s]
+        return move[1], move[2]
 
     def reconfiguration_time(self, s: int, pair: Pair) -> int:
         """Duration of a move of source ``s``'s switch to ``pair``."""
@@ -212,6 +232,7 @@ class Dispatcher:
         if self.state[s] is None:
             self.initial[src.id] = (self.qname[p[0]], self.qname[p[1]])
             self.state[s] = p
+        self.unserved_move[s] = None
         self.d_req.append(self.ids[i])
         self.d_src.append(src.id)
         self.d_evt.append(src.first_event_at_or_after(now))
@@ -222,8 +243,16 @@ class Dispatcher:
     def switch(self, s: int, p: Pair, at: int) -> None:
         """Record a reconfiguration of source ``s`` to ``p`` that ends at ``at``."""
         src = self.inst.sources[s]
+        move = self.unserved_move[s]
+        if not self.transit and move is not None:
+            self.withdrawn.add(move[0])
+            self.state[s], self.ready[s] = move[1], move[2]
+            self.unserved_move[s] = None
         old = self.state[s]
+        if old == p:  # back to the pair served last: nothing moves
+            return
         dur = src.reconfiguration_time(old, p)
+        self.unserved_move[s] = (len(self.rc["source"]), old, self.ready[s])
         self.rc["source"].append(src.id)
         self.rc["start"].append(at - dur)
         self.rc["end"].append(at)
@@ -269,6 +298,9 @@ class Dispatcher:
         for i in self.release_order[self.next_release:]:
             self.rej_req.append(self.ids[i])
             self.rej_reason.append("no-event")
+        if self.withdrawn:
+            keep = [j for j in range(len(self.rc["source"])) if j not in self.withdrawn]
+            self.rc = {k: [v[j] for j in keep] for k, v in self.rc.items()}
         return DatacenterPlan.build(method, initial=self.initial, reconf=self.rc,
                                     deliveries=(self.d_req, self.d_src, self.d_evt),
                                     rejected=(self.rej_req, self.rej_reason))

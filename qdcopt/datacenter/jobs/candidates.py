@@ -27,6 +27,7 @@ from qdcopt.datacenter.demand.placement import allocate_qpus
 from qdcopt.datacenter.demand.schedule import JobEds
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.validate import net_change_breaks
 from qdcopt.timebase import MAX_TICKS, parse_duration
 
 
@@ -266,8 +267,11 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
     """Eject every job with a rejected request (Phases F-G).
 
     Its deliveries become rejections (reason ``job-ejected``) and its shifts are
-    dropped; the switch timeline is then rebuilt for the deliveries that stay
-    (:func:`serving_timeline`), so no move is left for an ejected job.
+    dropped.  By the paper's switching rule a removed delivery may have stood between two
+    disjoint pairs (a bridge): a job with a delivery that then comes too soon after the
+    previous one (``A4-NET-CHANGE``) is ejected too, until none is left.  The switch
+    timeline is then rebuilt for the deliveries that stay (:func:`serving_timeline`), so
+    no move is left for an ejected job.
 
     Returns
     -------
@@ -286,8 +290,17 @@ def enforce_all_or_nothing(plan: DatacenterPlan, derived: DatacenterInstance,
     failed = set(ordered)
     if not failed:
         return serving_timeline(plan, derived), ordered
-    keep = np.array([job_of[r] not in failed for r in plan.delivery_request.tolist()],
-                    dtype=bool)
+    while True:
+        keep = np.array([job_of[r] not in failed for r in plan.delivery_request.tolist()],
+                        dtype=bool)
+        broken = net_change_breaks(derived, plan.delivery_request[keep],
+                                   plan.delivery_source[keep], plan.delivery_event[keep])
+        more = sorted({job_of[r] for r in broken} - failed,
+                      key=lambda j: (min(need[r] for r in broken if job_of[r] == j), j))
+        if not more:
+            break
+        ordered += more
+        failed |= set(more)
     rc = plan.reconfigurations
     rej_req = plan.rejected_request.tolist() + plan.delivery_request[~keep].tolist()
     rej_why = plan.rejected_reason.tolist() + ["job-ejected"] * int((~keep).sum())

@@ -134,7 +134,8 @@ def schedule_decisions(instance: DatacenterInstance, decisions: list[JobDecision
     mask = np.array([j in accepted for j in req.job.tolist()], dtype=bool)
     sub = DatacenterInstance(name=derived.name, qpus=derived.qpus, sources=derived.sources,
                              t_max=derived.t_max, requests=subset(req, mask),
-                             min_fidelity=derived.min_fidelity, file=derived.file)
+                             min_fidelity=derived.min_fidelity, file=derived.file,
+                             transit_moves=derived.transit_moves)
     if retry is None:
         plan, _ = scheduler_by_name(scheduler)(sub, **options)
     else:

@@ -59,6 +59,12 @@ DEAD_WEIGHT = 0.0
 CYCLES = 1
 """Cooling cycles of one search."""
 
+EMPTY_RUN = -(1 << 40)
+"""Value of a pair with a run that serves nothing, by the paper's rule (the change into
+and out of such a run would be a transit move): no move is accepted into it."""
+
+_NOT_SAVED = -(1 << 62)
+
 WINDOW_FROM = 3_000
 """Blocks with more requests than this are searched window by window."""
 
@@ -158,25 +164,32 @@ def _serve_run(t, b, ptr, end, lo, hi, event_of):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record):  # pragma: no cover
-    """Requests of pair ``p`` served first-in first-out in its runs."""
+def _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record,
+                strict_below=0):  # pragma: no cover - compiled
+    """Requests of pair ``p`` served first-in first-out in its runs; :data:`EMPTY_RUN`
+    when ``p < strict_below`` and one of its runs serves nothing (the paper's rule
+    counts a change between deliveries, so a run must deliver to stand between two)."""
     ptr = offset[p]
     total = 0
     for i in range(n_runs):
         if pr[i] == p:
             ptr, count = _serve_run(s[i], _run_end(s, pr, n_runs, i, dead, last), ptr,
                                     offset[p + 1], lo, hi, no_record)
+            if count == 0 and p < strict_below:
+                return EMPTY_RUN
             total += count
     return total
 
 
 @numba.njit(cache=True)
-def _pair_values(s, pr, n_runs, dead, last, offset, lo, hi):  # pragma: no cover - compiled
-    """Requests served per pair."""
+def _pair_values(s, pr, n_runs, dead, last, offset, lo, hi,
+                 strict_below=0):  # pragma: no cover - compiled
+    """Requests served per pair (see :func:`_pair_value`)."""
     values = np.zeros(len(offset) - 1, dtype=np.int64)
     no_record = np.empty(0, dtype=np.int64)
     for p in range(len(values)):
-        values[p] = _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record)
+        values[p] = _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record,
+                                strict_below)
     return values
 
 
@@ -264,7 +277,7 @@ def _dead_total(pr, n_runs, dead):  # pragma: no cover - compiled
 @numba.njit(cache=True)
 def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dead, last,
                   offset, lo, hi, iterations, temp_from, temp_to, seed, max_step,
-                  dead_weight, n_real):  # pragma: no cover - compiled
+                  dead_weight, n_real, strict_below=0):  # pragma: no cover - compiled
     """Run ``iterations`` moves from the current sequence ``(s, pr, n_runs)``.
 
     Pairs from ``n_real`` on are *pinned* runs standing for fixed runs outside a window
@@ -276,7 +289,9 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
     the search prefer, among equal counts, sequences with room to spare).  ``value``
     holds the served requests per pair of the current sequence and is updated in
     place, as are the current and the best sequences (best by served requests, then
-    fewer dead events).  Returns ``(n_runs, best_n, best_value)``.
+    fewer dead events).  With ``strict_below`` (the paper's rule), a pair below it with
+    a run that serves nothing is worth :data:`EMPTY_RUN`, so no such sequence is
+    accepted.  Returns ``(n_runs, best_n, best_value)``.
     """
     np.random.seed(seed)
     n_pairs = len(offset) - 1
@@ -417,9 +432,10 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
                     if touched[m] == p:
                         seen = True
                 if seen:
-                    saved[k] = -1
+                    saved[k] = _NOT_SAVED
                     continue
-                v = _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record)
+                v = _pair_value(p, s, pr, n_runs, dead, last, offset, lo, hi, no_record,
+                                strict_below)
                 saved[k] = value[p]
                 delta += v - value[p]
                 value[p] = v
@@ -448,7 +464,7 @@ def anneal_kernel(s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dea
             pr[k] = save_pr[k]
         if ok:
             for k in range(n_t):
-                if saved[k] >= 0:
+                if saved[k] != _NOT_SAVED:
                     value[touched[k]] = saved[k]
     return n_runs, best_n, best_value
 
@@ -500,12 +516,14 @@ class _Schedule:
 def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
             offset: np.ndarray, lo: np.ndarray, hi: np.ndarray, goal: int,
             time_limit: float | None, moves: int | None, seed: int, schedule: _Schedule,
-            n_real: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+            n_real: int, strict: bool = False) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Anneal the run sequence ``(s0, p0)`` on the clock or on a move budget.
 
     Returns the best sequence found (starts, pairs), the requests it serves and the
-    requests ``(s0, p0)`` served.
+    requests ``(s0, p0)`` served (with ``strict``, the paper's rule: a sequence with a
+    run of a real pair serving nothing is worth less than any without).
     """
+    strict_below = n_real if strict else 0
     started = time.perf_counter()
     cap = max(64, 4 * len(lo) + 2 * len(s0) + 8)
     s = np.zeros(cap, dtype=np.int64)
@@ -513,7 +531,7 @@ def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
     s[:len(s0)] = s0
     pr[:len(p0)] = p0
     n_runs = len(s0)
-    value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
+    value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi, strict_below)
     best_s, best_pr = s.copy(), pr.copy()
     best_n, best_value = n_runs, int(value.sum())
     start_value = best_value
@@ -527,7 +545,9 @@ def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
     rounds = 0
     speed = 1.0
     current_cycle = 0
-    while best_value < goal and not interrupt.requested():
+    # without requests there is nothing to aim a move at (by the paper's rule a window
+    # without requests may still start below its goal: its empty runs count EMPTY_RUN)
+    while best_value < goal and len(lo) > 0 and not interrupt.requested():
         elapsed = time.perf_counter() - started
         if time_limit is not None and elapsed >= time_limit:
             break
@@ -558,7 +578,7 @@ def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
             n_runs = best_n
             s[:n_runs] = best_s[:n_runs]
             pr[:n_runs] = best_pr[:n_runs]
-            value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi)
+            value = _pair_values(s, pr, n_runs, dead, last, offset, lo, hi, strict_below)
         f0 = min(1.0, f0 * cycles - cycle)
         f1 = min(1.0, f1 * cycles - cycle)
         t0 = temp_from * (temp_to / temp_from) ** f0
@@ -567,7 +587,7 @@ def _search(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
         n_runs, best_n, best_value = anneal_kernel(
             s, pr, n_runs, value, best_s, best_pr, best_n, best_value, dead, last, offset,
             lo, hi, chunk, t0, t1, seed * 1_000_003 + rounds, schedule.max_step,
-            schedule.dead_weight, n_real)
+            schedule.dead_weight, n_real, strict_below)
         speed = chunk / max(1e-6, time.perf_counter() - tc)
         rounds += 1
     return best_s[:best_n].copy(), best_pr[:best_n].copy(), int(best_value), start_value
@@ -654,7 +674,8 @@ def _splice(s: np.ndarray, pr: np.ndarray, i1: int, i2: int, win: _Window,
 def _search_windows(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
                     offset: np.ndarray, lo: np.ndarray, hi: np.ndarray, goal: int,
                     time_limit: float | None, moves: int | None, seed: int,
-                    schedule: _Schedule, window: int) -> tuple[np.ndarray, np.ndarray, int]:
+                    schedule: _Schedule, window: int, strict: bool = False,
+                    ) -> tuple[np.ndarray, np.ndarray, int]:
     """Anneal a long sequence window by window, the rest of it fixed.
 
     A move's cost grows with the sequence's length, so a long block is searched in
@@ -700,7 +721,10 @@ def _search_windows(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
             ws, wp, found, before = _search(win.s, win.pr, win.dead, win.last, win.offset,
                                             win.lo, win.hi, len(win.lo), budget,
                                             per_window_moves, seed * 7_919 + n_window,
-                                            schedule, n_pairs)
+                                            schedule, n_pairs, strict)
+            if strict:  # the window's start as a count (it may hold runs serving nothing)
+                before = int(_pair_values(win.s, win.pr, len(win.s), win.dead, win.last,
+                                          win.offset, win.lo, win.hi).sum())
             n_window += 1
             step = i2 - i1 + 1
             if found > before:
@@ -718,6 +742,39 @@ def _search_windows(s0: np.ndarray, p0: np.ndarray, dead: np.ndarray, last: int,
     return s, pr, value
 
 
+def drop_empty_runs(s: np.ndarray, pr: np.ndarray, dead: np.ndarray, last: int,
+                    offset: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The run sequence without runs that serve nothing (first-in first-out).
+
+    By the paper's rule the time between two deliveries is that of the net change, so a
+    run without a delivery cannot stand between two runs; removing it gives its events
+    to its neighbours (merged when they serve the same pair), and a neighbour left
+    without events goes too, until every run serves.
+    """
+    s, pr = [int(v) for v in s], [int(v) for v in pr]
+    event_of = np.empty(len(lo), dtype=np.int64)
+    while len(s) > 1:
+        sa, pa = np.array(s, dtype=np.int64), np.array(pr, dtype=np.int64)
+        _mark_events(sa, pa, len(s), dead, last, offset, lo, hi, event_of)
+        run = np.searchsorted(sa, event_of[event_of >= 0], side="right") - 1
+        served = np.bincount(run, minlength=len(s))
+        ends = [_run_end(sa, pa, len(s), i, dead, last) for i in range(len(s))]
+        bad = [i for i in range(len(s)) if served[i] == 0 or ends[i] < s[i]]
+        if not bad:
+            break
+        i = bad[0]
+        if i == 0:
+            first = s[0]
+            del s[0], pr[0]
+            s[0] = first
+        elif i + 1 < len(s) and pr[i - 1] == pr[i + 1]:
+            del s[i:i + 2], pr[i:i + 2]
+        else:
+            del s[i], pr[i]
+    return np.array(s, dtype=np.int64), np.array(pr, dtype=np.int64)
+
+
 def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCosts,
                  deliveries: list[tuple[int, int, int]], time_limit: float | None, *,
                  moves: int | None = None, seed: int = 0, target: int | None = None,
@@ -733,7 +790,8 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
     block
         The block.
     cost
-        The source's switching costs (subadditive, so that the run value is exact).
+        The source's switching costs: subadditive, or by the paper's rule (``walks``),
+        where every run must serve, so that the run value is exact.
     deliveries
         A valid plan's deliveries ``(request position, 0, event index)`` in the block.
     time_limit
@@ -790,11 +848,17 @@ def anneal_block(instance: DatacenterInstance, block: BlockData, cost: SwitchCos
     if window:
         best_s, best_pr, best_value = _search_windows(
             s0, p0, dead, last, offset, lo, hi, goal, time_limit, moves, seed, schedule,
-            window)
+            window, cost.walks)
     else:
         best_s, best_pr, best_value, _ = _search(
             s0, p0, dead, last, offset, lo, hi, goal, time_limit, moves, seed, schedule,
-            len(offset) - 1)
+            len(offset) - 1, cost.walks)
+    if cost.walks:
+        # the paper's rule: a run serving nothing would be a transit move; runs left
+        # empty (by the start, or outside the windows searched) are removed
+        best_s, best_pr = drop_empty_runs(best_s, best_pr, dead, last, offset, lo, hi)
+        best_value = int(_pair_values(best_s, best_pr, len(best_s), dead, last, offset, lo,
+                                      hi).sum())
     best_n = len(best_s)
     # the start's runs serve at least its deliveries (first-in first-out is optimal)
     if best_value <= len(deliveries):

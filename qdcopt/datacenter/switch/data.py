@@ -4,12 +4,14 @@ Everything the formulation needs is derived here from a :class:`DatacenterInstan
 in integer arithmetic (see ``models/switch.md`` for the reasoning):
 
 * **Switching costs.**  A change between two pairs that share a QPU moves one output line
-  (``t_single``), a change between disjoint pairs moves both (``t_double``), but a change
-  may also go through an intermediate pair without serving it (two single moves replace
-  a double one when ``2 t_single < t_double``).  The shortest change is ``d_shared`` /
-  ``d_disjoint``; after serving at tick ``e`` with the old pair, the new pair can serve at
-  ``e' ≥ e + d + 1``, i.e. ``delta = ceil((d + 1) / period)`` events later, which leaves
-  ``c = delta − 1`` *dead* events in between.
+  (``t_single``), a change between disjoint pairs moves both (``t_double``).  By the
+  paper's rule (the default) that is the time needed between two deliveries, whatever
+  moves are made in between; an instance with ``transit_moves`` lets a change go through
+  an intermediate pair without serving it (two single moves replace a double one when
+  ``2 t_single < t_double``).  The change is ``d_shared`` / ``d_disjoint``; after serving
+  at tick ``e`` with the old pair, the new pair can serve at ``e' ≥ e + d + 1``, i.e.
+  ``delta = ceil((d + 1) / period)`` events later, which leaves ``c = delta − 1`` *dead*
+  events in between.
 * **Slots.**  The time axis is cut at every window start ``t_need − t_max`` and just after
   every need time (``t_need + 1``).  Inside a slot every event can serve exactly the same
   requests and every stored pair is still needed at every event, so which event of a
@@ -40,14 +42,20 @@ class SwitchCosts:
     Attributes
     ----------
     d_shared, d_disjoint
-        Shortest change (ticks) between pairs sharing one QPU / disjoint pairs, through
-        intermediate pairs when that is faster.
+        Change (ticks) between pairs sharing one QPU / disjoint pairs: the net change by
+        the paper's rule, the shortest chain of moves with transit moves.
     c_shared, c_disjoint
         Events that must stay unused between the last delivery of the old pair and the
         first of the new one.
     subadditive
-        Whether ``c`` obeys the triangle inequality over every three pairs; then passing
-        through a pair without serving it never saves events and the slot model is exact.
+        Whether ``c`` obeys the triangle inequality over every three pairs; then serving
+        (or, with transit moves, passing through) a pair on the way never saves events and
+        one run per pair and slot suffices (the slot model's paths).
+    walks
+        Whether the slot model must let a pair be served in several runs of one slot: by
+        the paper's rule with ``c_disjoint > 2 c_shared``, serving a pair that shares a
+        QPU with each of two disjoint pairs between them is quicker than changing
+        directly.
     """
 
     d_shared: int
@@ -55,6 +63,12 @@ class SwitchCosts:
     c_shared: int
     c_disjoint: int
     subadditive: bool
+    walks: bool = False
+
+    @property
+    def exact(self) -> bool:
+        """Whether the slot model with these costs is exact (paths or walks)."""
+        return self.subadditive or self.walks
 
     def dead(self, p: tuple[int, int], q: tuple[int, int]) -> int:
         """Dead events between a delivery to pair ``p`` and one to pair ``q``."""
@@ -74,23 +88,28 @@ class SwitchCosts:
         return SwitchCosts(self.d_shared, self.d_disjoint, cs, cd, True)
 
 
-def switch_costs(source: Source) -> SwitchCosts:
-    """Shortest changes of ``source``'s switch.
+def switch_costs(source: Source, transit_moves: bool = False) -> SwitchCosts:
+    """Changes of ``source``'s switch between two deliveries.
 
-    Between pairs sharing a QPU the direct change takes ``t_single``; going through a
-    pair disjoint from both (needs five ports) takes ``2 t_double``.  Between disjoint
-    pairs the direct change takes ``t_double``; going through a pair that shares one QPU
-    with each takes ``2 t_single``.  Longer detours are never shorter than these.
+    By the paper's rule (``transit_moves=False``) a change between pairs sharing a QPU
+    takes ``t_single`` and one between disjoint pairs ``t_double``, whatever moves are
+    made in between.  With transit moves a change may pass through pairs it does not
+    serve: between sharing pairs, through a pair disjoint from both (needs five ports),
+    ``2 t_double``; between disjoint pairs, through a pair that shares one QPU with each,
+    ``2 t_single``; longer detours are never shorter than these.
     """
     m = len(source.ports)
     ts, td = source.t_single, source.t_double
-    d_sh = min(ts, 2 * td) if m >= 5 else ts
-    d_dj = min(td, 2 * ts)
+    if transit_moves:
+        d_sh = min(ts, 2 * td) if m >= 5 else ts
+        d_dj = min(td, 2 * ts)
+    else:
+        d_sh, d_dj = ts, td
     per = source.period
     c_sh = _ceil_div(d_sh + 1, per) - 1
     c_dj = _ceil_div(d_dj + 1, per) - 1
     ok = c_dj <= 2 * c_sh and (m < 5 or c_sh <= 2 * c_dj)
-    return SwitchCosts(d_sh, d_dj, c_sh, c_dj, ok)
+    return SwitchCosts(d_sh, d_dj, c_sh, c_dj, ok, walks=not transit_moves and not ok)
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,7 +187,7 @@ class SwitchData:
     @property
     def exact(self) -> bool:
         """Whether the slot formulation is exact for every source."""
-        return all(c.subadditive for c in self.costs)
+        return all(c.exact for c in self.costs)
 
 
 def _windows(instance: DatacenterInstance) -> tuple[np.ndarray, np.ndarray]:
@@ -204,7 +223,7 @@ def preprocess(instance: DatacenterInstance, *, split_blocks: bool = True) -> Sw
     SwitchData
     """
     req = instance.requests
-    costs = tuple(switch_costs(s) for s in instance.sources)
+    costs = tuple(switch_costs(s, instance.transit_moves) for s in instance.sources)
     reach, usable = _windows(instance)
     servable = usable.any(axis=0)
     bad = np.flatnonzero(~servable)

@@ -196,7 +196,8 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         ``"pyomo"``, ``"arrays"`` (highspy from sparse arrays) or ``"auto"`` (pyomo for
         small models).
     formulation
-        ``"slot"`` (the only one; exact when the switching costs are subadditive).
+        ``"slot"`` (the only one; exact when the switching costs are subadditive, and
+        by the paper's switching rule with any costs, where slots hold walks).
     warm_start
         Start from the best heuristic plan (also returned when it is better).
     lexicographic
@@ -240,7 +241,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     if warm_start:
         warm, warm_name, heur_times = best_heuristic(instance)
     phase_s["heuristics"] = time.perf_counter() - tp
-    model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    model_costs = tuple(c if c.exact else c.relaxed() for c in data.costs)
     cap = instance.comm_capacity()
     pen = 0.0 if penalty is None else float(penalty)
     bound = 0
@@ -428,9 +429,10 @@ def _changes(mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> 
 
 
 def _annealable(block: BlockData, costs: tuple, cap: np.ndarray) -> bool:
-    """Whether the run-sequence search applies: one source with exact (subadditive)
-    costs, and no QPU with fewer communication qubits than the block has requests."""
-    return (block.n_events.shape[0] == 1 and len(costs) == 1 and costs[0].subadditive
+    """Whether the run-sequence search applies: one source with exact costs (subadditive,
+    or the paper's rule), and no QPU with fewer communication qubits than the block has
+    requests."""
+    return (block.n_events.shape[0] == 1 and len(costs) == 1 and costs[0].exact
             and not _memory_binds(block, cap))
 
 
@@ -569,7 +571,7 @@ def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
     t0 = time.perf_counter()
     data = preprocess(instance)
     warm, warm_name, _ = best_heuristic(instance)
-    model_costs = tuple(c if c.subadditive else c.relaxed() for c in data.costs)
+    model_costs = tuple(c if c.exact else c.relaxed() for c in data.costs)
     cap = instance.comm_capacity()
     bound = 0
     for block in data.blocks:

@@ -14,6 +14,10 @@ change leaves ``c`` dead events.  Counts ``x[g, σ, j]`` say how many requests o
 ``node``       y ≤ z,  Σ_p y ≥ z,  f ≤ y,  l ≤ y,  Σ f = z,  Σ l = z
 ``degree``     Σ_q arc[p,q] + l[p] = y[p],  Σ_q arc[q,p] + f[p] = y[p]
 ``order``      o[q] ≥ o[p] + 1 − |P|·(1 − arc[p,q])             (no sub-tours)
+``visits``     walks only: y ≤ k[p] ≤ U·y,  k[p] ≤ Σ_{g∈p} x  (runs of p, each serving;
+               a one-node slot: y ≤ Σ x);
+               ``degree`` then counts k[p] in place of y[p], arcs are integer
+``connect``    walks only: φ ≤ (|P|−1)·arc,  Σ_in φ − Σ_out φ ≥ y[p] − |P|·f[p]
 ``consecutive`` v[i,j] ≥ z[i] + z[j] − 1 − Σ_{i<m<j} z[m]
 ``boundary``   b⁻[i,j] + b⁺[i,j] + N_{ij} ≥ cost of the change from l[·,i] to f[·,j]
 ``keep``       cont[p] ≤ l[p,i],  cont[p] ≤ f[p,j],  Σ cont ≤ v
@@ -50,6 +54,9 @@ class SlotIndex:
     b: dict[tuple[int, int, int], tuple[int, int]] = field(default_factory=dict)
     skipped: dict[tuple[int, int, int], tuple[list[int], int]] = field(default_factory=dict)
     order: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (σ, j, p) → col
+    # walks (paper rule, costs not subadditive): runs of a pair in a slot, connecting flow
+    visits: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (σ, j, p) → col
+    flow: dict[tuple[int, int, int, int], int] = field(default_factory=dict)  # (σ,j,p,q)
 
 
 def _pair_relation(pairs: np.ndarray) -> np.ndarray:
@@ -128,6 +135,12 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
             col = int(spec.add_vars("y", [(s, j, p)], 0.0, 1.0, True)[0])
             idx.y[(s, j, p)] = idx.f[(s, j, p)] = idx.l[(s, j, p)] = idx.z[(s, j)] = col
             cap_cols[(s, j)] = []
+            if cst.walks:
+                # a used slot delivers: an empty one between two changes would be a
+                # transit move (harmless only when the costs are subadditive)
+                spec.row_block("visits")
+                xs = groups_of[p]
+                spec.add_row([*xs, col], [1.0] * len(xs) + [-1.0], 0.0, INF)
         else:
             ycols = spec.add_vars("y", [(s, j, p) for p in nodes], 0.0, 1.0, True)
             fcols = spec.add_vars("f", [(s, j, p) for p in nodes], 0.0, 1.0, True)
@@ -148,7 +161,27 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
             spec.add_row([*fcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
             spec.add_row([*lcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
             arc_keys = [(s, j, p, q) for p in nodes for q in nodes if p != q]
-            acols = spec.add_vars("arc", arc_keys, 0.0, 1.0, True, cost=-penalty)
+            if cst.walks:
+                # a pair may be served in several runs of the slot: integer visits, each
+                # with at least one delivery, and arcs counting the changes between runs
+                most = {p: min(n, int(sum(spec.col_ub[c] for c in groups_of[p])))
+                        for p in nodes}
+                arc_ub = [float(min(most[k[2]], most[k[3]])) for k in arc_keys]
+                acols = spec.add_vars("arc", arc_keys, 0.0, arc_ub, True, cost=-penalty)
+                kcols = spec.add_vars("visits", [(s, j, p) for p in nodes], 0.0,
+                                      [float(most[p]) for p in nodes], True)
+                visits = dict(zip(nodes, kcols.tolist(), strict=True))
+                idx.visits.update({(s, j, p): c for p, c in visits.items()})
+                spec.row_block("visits")
+                for p, kc in visits.items():
+                    yc = idx.y[(s, j, p)]
+                    spec.add_row([kc, yc], [1.0, -1.0], 0.0, INF)
+                    spec.add_row([kc, yc], [1.0, -float(most[p])], -INF, 0.0)
+                    xs = groups_of[p]
+                    spec.add_row([*xs, kc], [1.0] * len(xs) + [-1.0], 0.0, INF)
+            else:
+                acols = spec.add_vars("arc", arc_keys, 0.0, 1.0, True, cost=-penalty)
+                visits = {p: idx.y[(s, j, p)] for p in nodes}
             cap_cols[(s, j)] = []
             for key, ac in zip(arc_keys, acols.tolist(), strict=True):
                 idx.arc[key] = ac
@@ -161,11 +194,28 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
             for p in nodes:
                 outs = [idx.arc[(s, j, p, q)] for q in nodes if q != p]
                 ins = [idx.arc[(s, j, q, p)] for q in nodes if q != p]
-                spec.add_row([*outs, idx.l[s, j, p], idx.y[s, j, p]],
+                spec.add_row([*outs, idx.l[s, j, p], visits[p]],
                              [1.0] * len(outs) + [1.0, -1.0], 0.0, 0.0)
-                spec.add_row([*ins, idx.f[s, j, p], idx.y[s, j, p]],
+                spec.add_row([*ins, idx.f[s, j, p], visits[p]],
                              [1.0] * len(ins) + [1.0, -1.0], 0.0, 0.0)
-            if len(nodes) >= 3:
+            if len(nodes) >= 3 and cst.walks:
+                # balanced degrees make a walk once it is connected: a flow from the
+                # first node reaches every visited node (single-commodity flow)
+                k = len(nodes)
+                fl = spec.add_vars("flow", arc_keys, 0.0, float(k - 1), False)
+                flow = dict(zip(arc_keys, fl.tolist(), strict=True))
+                spec.row_block("connect")
+                for key, fc in flow.items():
+                    spec.add_row([fc, idx.arc[key]], [1.0, -float(k - 1)], -INF, 0.0)
+                for p in nodes:
+                    ins = [flow[(s, j, q, p)] for q in nodes if q != p]
+                    outs = [flow[(s, j, p, q)] for q in nodes if q != p]
+                    spec.add_row([*ins, *outs, idx.y[s, j, p], idx.f[s, j, p]],
+                                 [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0, float(k)],
+                                 0.0, INF)
+                    for key in [(s, j, p, q) for q in nodes if q != p]:
+                        idx.flow[key] = flow[key]
+            elif len(nodes) >= 3:
                 k = len(nodes)
                 ocols = spec.add_vars("o", [(s, j, p) for p in nodes], 0.0, float(k - 1), False)
                 opos = dict(zip(nodes, ocols.tolist(), strict=True))
@@ -311,7 +361,7 @@ def column_slots(spec: LinearSpec) -> tuple[np.ndarray, np.ndarray]:
         if name == "x":
             a = np.array([k[2] for k in keys])
             lo[c], hi[c] = a, a
-        elif name in ("y", "f", "l", "o", "arc", "z"):
+        elif name in ("y", "f", "l", "o", "arc", "z", "visits", "flow"):
             a = np.array([k[1] for k in keys])
             lo[c], hi[c] = a, a
         else:  # v, cont, b: between slots i and j

@@ -3,12 +3,12 @@
 * :func:`plan_from_deliveries` turns a list of (request, source, event) deliveries into a
   :class:`DatacenterPlan` with the switch timeline every source needs: the initial state
   is the first pair served, and between two deliveries to different pairs the switch
-  changes directly, or through one intermediate pair when that is the only change that
-  fits (two single-line moves replacing a slower double one).  A delivery whose change
-  cannot fit is dropped (it never happens for solutions of an exact model).
+  changes directly, or — with transit moves — through one intermediate pair when that is
+  the only change that fits (two single-line moves replacing a slower double one).  A
+  delivery whose change cannot fit is dropped (it never happens for solutions of an exact model).
 * :func:`layout_block` places the counts of one block's solution on events: inside a
-  slot every event is equivalent, so the runs of the slot's path are laid out as early
-  as the previous delivery allows.
+  slot every event is equivalent, so the runs of the slot's path (or walk) are laid out
+  as early as the previous delivery allows.
 * :func:`block_deliveries` splits a valid plan's deliveries by independent block;
   :func:`complete_start` turns a block's deliveries into a complete feasible point of the
   block's model, :func:`start_from_plan` into a partial MIP start that HiGHS completes.
@@ -42,6 +42,8 @@ def change_chain(instance: DatacenterInstance, si: int, p: Pair, q: Pair,
     direct = src.reconfiguration_time(p, q)
     if direct <= room:
         return [(p, q, direct)]
+    if not instance.transit_moves:
+        return None  # the paper's rule: the net change is the direct one
     ports = list(src.ports)
     if _shared(p, q) == 0:
         mid = (min(p[0], q[0]), max(p[0], q[0]))
@@ -166,21 +168,26 @@ def layout_block(block: BlockData, idx: SlotIndex, x: np.ndarray,
         order = _path(idx, x, s, j, set(runs))
         k0 = int(block.first_event[s, j])
         k_end = k0 + int(block.n_events[s, j]) - 1
+        # a pair's deliveries in the order its groups are served; with a walk the pair's
+        # first run takes all but one delivery per later run
+        todo = {p: [g for g, cnt in need for _ in range(cnt)] for p, need in runs.items()}
+        later = {p: order.count(p) - 1 for p in runs}
         for p in order:
-            need = runs.get(p)
-            if not need:
+            if not todo.get(p):
                 continue
+            take = max(1, len(todo[p]) - later[p]) if later[p] >= 0 else len(todo[p])
+            later[p] -= 1
+            batch, todo[p] = todo[p][:take], todo[p][take:]
             prev = last.get(s)
             k = k0 if prev is None else max(k0, prev[0] + costs[s].gap(prev[1], pairs_t[p]))
-            for g, cnt in need:
+            for g in batch:
                 members = block.group_members[g]
-                for _ in range(cnt):
-                    if k > k_end or pointer[g] >= len(members):
-                        break
-                    out.append((int(members[pointer[g]]), s, k))
-                    pointer[g] += 1
-                    last[s] = (k, pairs_t[p])
-                    k += 1
+                if k > k_end or pointer[g] >= len(members):
+                    continue
+                out.append((int(members[pointer[g]]), s, k))
+                pointer[g] += 1
+                last[s] = (k, pairs_t[p])
+                k += 1
     return out
 
 
@@ -191,6 +198,8 @@ def _path(idx: SlotIndex, x: np.ndarray, s: int, j: int, used: set[int]) -> list
         return list(nodes)
     on = [p for p in nodes if x[idx.y[(s, j, p)]] > 0.5]
     first = [p for p in on if x[idx.f[(s, j, p)]] > 0.5]
+    if first and (s, j, first[0]) in idx.visits:
+        return _walk(idx, x, s, j, on, first[0], used)
     order: list[int] = []
     seen: set[int] = set()
     cur = first[0] if first else None
@@ -203,6 +212,28 @@ def _path(idx: SlotIndex, x: np.ndarray, s: int, j: int, used: set[int]) -> list
     order.extend(p for p in sorted(on) if p not in seen)
     order.extend(p for p in sorted(used) if p not in order)
     return order
+
+
+def _walk(idx: SlotIndex, x: np.ndarray, s: int, j: int, on: list[int], first: int,
+          used: set[int]) -> list[int]:
+    """Runs of slot ``j`` of source ``s`` in walk order: an Eulerian trail of the arc
+    counts from the first node (Hierholzer), a pair once per run."""
+    adj: dict[int, list[int]] = {p: [] for p in on}
+    for p in on:
+        for q in on:
+            if q != p:
+                adj[p].extend([q] * round(x[idx.arc[(s, j, p, q)]]))
+    stack, trail = [first], []
+    while stack:
+        v = stack[-1]
+        if adj.get(v):
+            stack.append(adj[v].pop())
+        else:
+            trail.append(stack.pop())
+    trail.reverse()
+    trail.extend(p for p in sorted(on) if p not in trail)
+    trail.extend(p for p in sorted(used) if p not in trail)
+    return trail
 
 
 def start_from_plan(data: SwitchData, b: int, idx: SlotIndex,
@@ -270,13 +301,28 @@ def complete_start(data: SwitchData, b: int, idx: SlotIndex, spec_n_cols: int,
     for (s, j), evs in runs.items():
         evs.sort()
         order: list[int] = []
-        for _, p in evs:
-            if p not in order:
-                order.append(p)
-        lastp = evs[-1][1]
-        if lastp != order[0] and order[-1] != lastp:
-            order.remove(lastp)
-            order.append(lastp)
+        if (s, j, evs[0][1]) in idx.visits:
+            # a walk: the plan's runs as they are, a flow unit from the first run to
+            # the first run of every other pair along the walk
+            order = [p for i, (_, p) in enumerate(evs) if i == 0 or evs[i - 1][1] != p]
+            seen = {order[0]}
+            todo = len(set(order)) - 1
+            for p in set(order):
+                x[idx.visits[(s, j, p)]] = float(order.count(p))
+            for p, q in itertools.pairwise(order):
+                if (s, j, p, q) in idx.flow:
+                    x[idx.flow[(s, j, p, q)]] += float(todo)
+                if q not in seen:
+                    seen.add(q)
+                    todo -= 1
+        else:
+            for _, p in evs:
+                if p not in order:
+                    order.append(p)
+            lastp = evs[-1][1]
+            if lastp != order[0] and order[-1] != lastp:
+                order.remove(lastp)
+                order.append(lastp)
         path[(s, j)] = order
         x[idx.z[(s, j)]] = 1.0
         for pos, p in enumerate(order):
@@ -287,7 +333,7 @@ def complete_start(data: SwitchData, b: int, idx: SlotIndex, spec_n_cols: int,
         x[idx.l[(s, j, order[-1])]] = 1.0
         dead = 0
         for p, q in itertools.pairwise(order):
-            x[idx.arc[(s, j, p, q)]] = 1.0
+            x[idx.arc[(s, j, p, q)]] += 1.0
             dead += costs[s].dead(pairs_t[p], pairs_t[q])
         used[(s, j)] = len(evs) + dead
     # changes between slots, in time order so that each slot's start is known first

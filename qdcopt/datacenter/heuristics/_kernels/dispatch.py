@@ -106,7 +106,8 @@ def dispatch_arrays(instance: DatacenterInstance, policy: int = EDF, *, alpha: f
         int(policy), req.order().astype(np.int64), req.a.astype(np.int64),
         req.b.astype(np.int64), req.t_need.astype(np.int64), int(instance.t_max), cap,
         grid["ports"], grid["start"], grid["period"], grid["t_single"], grid["t_double"],
-        float(alpha), float(beta), float(gamma), float(delta), int(breadth))
+        float(alpha), float(beta), float(gamma), float(delta), int(breadth),
+        bool(instance.transit_moves))
     keys = ("d_request", "d_source", "d_event", "rej_request", "rej_reason", "rc_source",
             "rc_start", "rc_end", "rc_from", "rc_to", "init")
     return dict(zip(keys, out, strict=True))
@@ -352,7 +353,7 @@ def _stranded(state, until, keys, p_off, p_len, rk_dead, stack):  # pragma: no c
 @numba.njit(cache=True)
 def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s_period,
                      t_single, t_double, alpha, beta, gamma, delta,
-                     breadth):  # pragma: no cover - compiled
+                     breadth, transit):  # pragma: no cover - compiled
     n = len(qa)
     n_q = len(cap)
     n_s = len(s_start)
@@ -432,6 +433,11 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
     has_last = np.zeros(n_s, dtype=np.bool_)
     last_time = np.zeros(n_s, dtype=np.int64)
     ready = np.zeros(n_s, dtype=np.int64)
+    # Dispatcher.unserved_move: a move whose pair was not served yet (index, state and
+    # ready before it); withdrawn moves get source −1 and are left out at the end
+    pend_idx = np.full(n_s, -1, dtype=np.int64)
+    pend_state = np.full(n_s, -1, dtype=np.int64)
+    pend_ready = np.zeros(n_s, dtype=np.int64)
     d_pos = np.empty(n_r, dtype=np.int64)
     d_src = np.empty(n_r, dtype=np.int64)
     d_evt = np.empty(n_r, dtype=np.int64)
@@ -480,6 +486,12 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
 
         # -- the policy: action, pair, time ------------------------------------------------
         state = st[s]
+        # Dispatcher._served_state: what times the next change
+        eff_state = state
+        eff_ready = ready[s]
+        if not transit and pend_idx[s] >= 0:
+            eff_state = pend_state[s]
+            eff_ready = pend_ready[s]
         action = _DONE
         a_pair = -1
         a_at = 0
@@ -556,8 +568,8 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 action = _SERVE
                 a_pair = p
                 break
-            at = _ready_event(_reconf_time(state, p, n_q, t_single[s], t_double[s]), now,
-                              ready[s], has_last[s], last_time[s], s_start[s], s_period[s])
+            at = _ready_event(_reconf_time(eff_state, p, n_q, t_single[s], t_double[s]), now,
+                              eff_ready, has_last[s], last_time[s], s_start[s], s_period[s])
             if at > d:
                 continue
             own = _top(state, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has,
@@ -602,8 +614,9 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                     at = now
                     kind = _SERVE
                 else:
-                    at = _ready_event(_reconf_time(state, p, n_q, t_single[s], t_double[s]),
-                                      now, ready[s], has_last[s], last_time[s], s_start[s],
+                    at = _ready_event(_reconf_time(eff_state, p, n_q, t_single[s],
+                                                   t_double[s]),
+                                      now, eff_ready, has_last[s], last_time[s], s_start[s],
                                       period)
                     if at > dl:
                         continue
@@ -674,6 +687,7 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             d_src[n_del] = s
             d_evt[n_del] = first_event_index(now, s_start[s], s_period[s])
             n_del += 1
+            pend_idx[s] = -1
             has_last[s] = True
             last_time[s] = now
             for q in (pa[p], pb[p]):
@@ -689,15 +703,25 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 rc_end = grown(rc_end)
                 rc_from = grown(rc_from)
                 rc_to = grown(rc_to)
-            dur = _reconf_time(state, a_pair, n_q, t_single[s], t_double[s])
-            rc_src[n_rc] = s
-            rc_start[n_rc] = a_at - dur
-            rc_end[n_rc] = a_at
-            rc_from[n_rc] = state
-            rc_to[n_rc] = a_pair
-            n_rc += 1
-            st[s] = a_pair
-            ready[s] = a_at
+            if not transit and pend_idx[s] >= 0:
+                rc_src[pend_idx[s]] = -1
+                st[s] = pend_state[s]
+                ready[s] = pend_ready[s]
+                pend_idx[s] = -1
+                state = st[s]
+            if state != a_pair:
+                dur = _reconf_time(state, a_pair, n_q, t_single[s], t_double[s])
+                pend_idx[s] = n_rc
+                pend_state[s] = state
+                pend_ready[s] = ready[s]
+                rc_src[n_rc] = s
+                rc_start[n_rc] = a_at - dur
+                rc_end[n_rc] = a_at
+                rc_from[n_rc] = state
+                rc_to[n_rc] = a_pair
+                n_rc += 1
+                st[s] = a_pair
+                ready[s] = a_at
             q_time[s] = a_at
             q_on[s] = True
         elif action == _WAIT:
@@ -716,5 +740,7 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
         rej_code[cnt[_N_REJ]] = 2
         cnt[_N_REJ] += 1
     n_rej = cnt[_N_REJ]
+    kept = rc_src[:n_rc] >= 0
     return (d_pos[:n_del], d_src[:n_del], d_evt[:n_del], rej_pos[:n_rej], rej_code[:n_rej],
-            rc_src[:n_rc], rc_start[:n_rc], rc_end[:n_rc], rc_from[:n_rc], rc_to[:n_rc], init)
+            rc_src[:n_rc][kept], rc_start[:n_rc][kept], rc_end[:n_rc][kept],
+            rc_from[:n_rc][kept], rc_to[:n_rc][kept], init)
