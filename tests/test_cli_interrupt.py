@@ -37,7 +37,10 @@ def _write_instance(folder: Path, n: int = 2000, comm: int = 4) -> Path:
     qpus = "".join(f'[[qpus]]\nid = "{q}"\ndata_qubits = 100\ncomm_qubits = {comm}\n'
                    for q in ids)
     path = folder / "big.toml"
+    # transit moves keep the slot model small enough to be built and handed to HiGHS
+    # within seconds, so that the signal lands inside a HiGHS solve
     path.write_text(f'kind = "datacenter"\nname = "big"\nt_max = "100 ns"\n'
+                    f'transit_moves = true\n'
                     f'requests_csv = "requests.csv"\n{qpus}'
                     f'[[sources]]\nid = "S0"\nrate = "1 GHz"\n')
     return path
