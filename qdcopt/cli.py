@@ -365,7 +365,7 @@ def study_cmd(
     except KeyboardInterrupt:
         st = study_status(name, out_dir, **kw)
         err.print(f"interrupted: {st.done} of {st.total} tasks of {name} are kept in "
-                  f"{st.store}; the same command continues from there")
+                  f"{st.store}; the same command continues from there", soft_wrap=True)
         raise _Exit(130) from None
     st = result.status
     if as_json:
