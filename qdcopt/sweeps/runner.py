@@ -17,6 +17,7 @@ import contextlib
 import logging
 import math
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -139,23 +140,27 @@ def run_sweep(sweep: Sweep, out_dir: Path, *, workers: int | None = None,
             if todo:
                 groups = [todo[i:i + sweep.group] for i in range(0, len(todo), sweep.group)]
                 sink = _Sink(store, version, counts, progress)
-                if workers == 0 and scheduler is None:
-                    for group in groups:
-                        sink(_run_group(sweep.function, dict(sweep.settings), group))
-                else:
-                    _run_dask(sweep, groups, sink, workers, scheduler)
+                try:
+                    if workers == 0 and scheduler is None:
+                        for group in groups:
+                            sink(_run_group(sweep.function, dict(sweep.settings), group))
+                    else:
+                        _run_dask(sweep, groups, sink, workers, scheduler)
+                finally:
+                    sink.close()
                 executed = sink.executed
         finally:
             progress.close()
         records = store.read(version)
         status = _status(sweep, store, records)
         files: tuple[Path, ...] = ()
-        if status.done == status.total and sweep.write is not None:
-            import pandas as pd
+        if status.done == status.total:
+            store.compact(version, records)
+            if sweep.write is not None:
+                import pandas as pd
 
-            frame = pd.DataFrame([records[t.key].row for t in sweep.tasks])
-            files = tuple(sweep.write(frame, out_dir))
-            store.compact(version)
+                frame = pd.DataFrame([records[t.key].row for t in sweep.tasks])
+                files = tuple(sweep.write(frame, out_dir))
     return SweepResult(status, executed, files, time.perf_counter() - t0)
 
 
@@ -166,21 +171,57 @@ class _Counts:
 
 
 class _Sink:
-    """Appends each finished group's records to the store and reports progress."""
+    """Appends finished records to the store and reports progress.
 
-    def __init__(self, store: Store, version: str, counts: _Counts, progress: Progress) -> None:
+    A record that comes back after a quiet spell (no write for ``interval`` seconds) is
+    written at once; records that come back in quick succession are gathered and written
+    together by a background thread at most ``interval`` seconds later, so that thousands
+    of short tasks do not cost one file each.
+    """
+
+    def __init__(self, store: Store, version: str, counts: _Counts, progress: Progress,
+                 interval: float = 0.5) -> None:
         self.store, self.version, self.counts, self.progress = store, version, counts, progress
+        self.interval = interval
         self.executed = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._last = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
 
     def __call__(self, records: list[dict[str, Any]]) -> None:
-        self.store.append(self.version, records)
+        with self._lock:
+            self._buffer.extend(records)
         self.executed += len(records)
         for rec in records:
             if rec["_status"] == "done":
                 self.counts.done += 1
             else:
                 self.counts.failed += 1
+        if time.monotonic() - self._last >= self.interval:
+            self.flush()
         self.progress.update(self.counts.done + self.counts.failed, self.counts.failed)
+
+    def flush(self) -> None:
+        """Write what is buffered."""
+        with self._write_lock:
+            with self._lock:
+                records, self._buffer = self._buffer, []
+            self.store.append(self.version, records)
+            self._last = time.monotonic()
+
+    def close(self) -> None:
+        """Stop the background writer and write what is left."""
+        self._stop.set()
+        self._thread.join()
+        self.flush()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.flush()
 
 
 def _status(sweep: Sweep, store: Store, records: Mapping[str, Record]) -> SweepStatus:
@@ -259,17 +300,20 @@ def _run_dask(sweep: Sweep, groups: list[list[Task]],
         by_key = {f.key: g for f, g in zip(futures, groups, strict=True)}
         for batch in as_completed(futures).batches():
             records: list[dict[str, Any]] = []
+            ok = [f for f in batch if f.status == "finished"]
+            for part in client.gather(ok) if ok else []:
+                records.extend(part)
             for fut in batch:
                 if fut.status == "finished":
-                    records.extend(fut.result())
-                else:  # e.g. KilledWorker: the task took down its worker too often
-                    try:
-                        fut.result()
-                        error = f"task ended as {fut.status}"
-                    except Exception as exc:
-                        error = f"{type(exc).__name__}: {exc}"
-                    records.extend({"_task": t.key, "_status": "failed", "_error": error,
-                                    "_seconds": math.nan} for t in by_key[fut.key])
+                    continue
+                try:  # e.g. KilledWorker: the task took down its worker too often
+                    fut.result()
+                    error = f"task ended as {fut.status}"
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                records.extend({"_task": t.key, "_status": "failed", "_error": error,
+                                "_seconds": math.nan} for t in by_key[fut.key])
+            for fut in batch:
                 fut.release()
             sink(records)
     finally:

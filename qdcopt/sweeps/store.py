@@ -77,12 +77,16 @@ class Store:
             pq.write_table(table, tmp)
             os.replace(tmp, folder / name)
 
-    def read(self, version: str) -> dict[str, Record]:
-        """Every task's record under ``version``: done beats failed, the first done wins."""
+    def read(self, version: str, *, meta_only: bool = False) -> dict[str, Record]:
+        """Every task's record under ``version``: done beats failed, the first done wins.
+
+        ``meta_only`` reads the meta columns alone (rows come back empty).
+        """
         out: dict[str, Record] = {}
+        columns = list(META) if meta_only else None
         for path in self._files(version):
             try:
-                rows = pq.read_table(path).to_pylist()
+                rows = pq.ParquetFile(path).read(columns=columns).to_pylist()
             except (OSError, pa.ArrowInvalid):
                 continue  # not a whole file: its rows do not count
             for rec in rows:
@@ -105,16 +109,21 @@ class Store:
         for folder in sorted(self.root.glob("v*")):
             if folder.is_dir():
                 version = folder.name[1:]
-                found[version] = sum(r.status == "done" for r in self.read(version).values())
+                found[version] = sum(r.status == "done"
+                                     for r in self.read(version, meta_only=True).values())
         return found
 
-    def compact(self, version: str) -> None:
-        """Rewrite a version's files as one (the records :meth:`read` resolves to)."""
+    def compact(self, version: str, resolved: dict[str, Record] | None = None) -> None:
+        """Rewrite a version's files as one (the records :meth:`read` resolves to).
+
+        ``resolved`` is what :meth:`read` just returned, if at hand.
+        """
         files = self._files(version)
         if len(files) <= 1:
             return
+        resolved = self.read(version) if resolved is None else resolved
         records = [{"_task": r.key, "_status": r.status, "_error": r.error,
-                    "_seconds": r.seconds, **r.row} for r in self.read(version).values()]
+                    "_seconds": r.seconds, **r.row} for r in resolved.values()]
         try:
             table = pa.Table.from_pylist(records)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
