@@ -2,9 +2,10 @@
 
 Part 1 runs a sweep of ``--tasks`` trivial tasks (each returns one small row) through
 :func:`qdcopt.sweeps.run_sweep` into a fresh store, in this process and on a local Dask
-cluster of ``--overhead-workers`` workers, one task per Dask task and grouped by
-``--group``; the overhead per task is the whole wall time (cluster start and stop, store
-writes, the final read) divided by the number of tasks.
+cluster of ``--overhead-workers`` workers (with the runner grouping short tasks on its
+own, and with groups of ``--group`` declared by the sweep); the overhead per task is the
+whole wall time (cluster start and stop, store writes, the final read) divided by the
+number of tasks.
 
 Part 2 runs ``qdcopt study STUDY`` (``--study``, ``--repetitions``, ``--quick``) once per
 worker count in ``--workers`` into fresh folders, prints each wall time and the speed-up
@@ -42,9 +43,10 @@ def overhead(n: int, workers: int, group: int) -> None:
     """Print the runner's wall time per task on ``n`` trivial tasks."""
     tasks = tuple(Task.make("trivial", {"x": x}, seed=derive_seed(0, x)) for x in range(n))
     for label, w, g in (("in this process", 0, 1),
-                        (f"local cluster, {workers} workers, one task each", workers, 1),
-                        (f"local cluster, {workers} workers, groups of {group}", workers,
-                         group)):
+                        (f"local cluster, {workers} workers, runner's own grouping", workers,
+                         1),
+                        (f"local cluster, {workers} workers, declared groups of {group}",
+                         workers, group)):
         sweep = Sweep("trivial", tasks, trivial, {"n": n}, None, group=g)
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()

@@ -35,10 +35,11 @@ global generator, the task order or the worker; ``settings`` holds everything th
 the rows (it is hashed, with the package version, into the code version: a change starts
 a new series in the store) and nothing that only selects tasks (e.g. the number of
 repetitions, so that asking for more later reuses the finished ones); ``quick=True`` gives
-a version that runs in seconds for tests; ``group`` > 1 sends that many consecutive tasks
-to a worker at once (tasks that share a costly set-up, cached per process with
-``functools.lru_cache``, or tasks of a few milliseconds).  A task that raises is recorded
-as failed with its error and the study's files are written only once every task is done.
+a version that runs in seconds for tests; ``group`` > 1 sends at least that many
+consecutive tasks to a worker together (tasks that share a costly set-up, cached per
+process with ``functools.lru_cache``); tasks of a few milliseconds are grouped by the
+runner itself.  A task that raises is recorded as failed with its error, and the study's
+files are written only once every task is done.
 
 Running: ``qdcopt study NAME [--workers N | --scheduler ADDRESS] [--retry-failed]
 [--status]``, or :func:`run_sweep` (``workers=0`` runs in this process, for tests).

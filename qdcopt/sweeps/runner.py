@@ -20,6 +20,7 @@ import os
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,14 +139,13 @@ def run_sweep(sweep: Sweep, out_dir: Path, *, workers: int | None = None,
         executed = 0
         try:
             if todo:
-                groups = [todo[i:i + sweep.group] for i in range(0, len(todo), sweep.group)]
                 sink = _Sink(store, version, counts, progress)
                 try:
                     if workers == 0 and scheduler is None:
-                        for group in groups:
-                            sink(_run_group(sweep.function, dict(sweep.settings), group))
+                        for task in todo:
+                            sink(_run_group(sweep.function, dict(sweep.settings), [task]))
                     else:
-                        _run_dask(sweep, groups, sink, workers, scheduler)
+                        _run_dask(sweep, todo, sink, workers, scheduler)
                 finally:
                     sink.close()
                 executed = sink.executed
@@ -272,7 +272,11 @@ def _run_group(function: TaskFunction, settings: dict[str, Any],
     return out
 
 
-def _run_dask(sweep: Sweep, groups: list[list[Task]],
+GROUP_SECONDS = 0.25
+"""Tasks shorter than this are sent to a worker in groups that last about this long."""
+
+
+def _run_dask(sweep: Sweep, tasks: list[Task],
               sink: Callable[[list[dict[str, Any]]], None],
               workers: int | None, scheduler: str | None) -> None:
     from distributed import Client, LocalCluster, as_completed
@@ -292,13 +296,28 @@ def _run_dask(sweep: Sweep, groups: list[list[Task]],
         # a terminal's Ctrl-C goes to its whole process group; keep the workers out of it
         # so that only this process hears it and stops the run cleanly
         client.register_plugin(_OwnProcessGroup(), name="qdcopt-own-process-group")
-    futures = []
+    queue = deque(tasks)
+    settings = dict(sweep.settings)
+    by_key: dict[str, list[Task]] = {}
+    done = as_completed()
+    # a few groups in flight per worker keep every worker busy without a round trip in
+    # between, and leave the rest unsubmitted, so that a stop cancels little
+    window = 3 * max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
+    ran, spent = 0, 0.0
+
+    def submit() -> None:
+        mean = spent / ran if ran else math.inf
+        size = max(sweep.group, min(1000, int(GROUP_SECONDS / mean)) if mean > 0 else 1000)
+        group = [queue.popleft() for _ in range(min(size, len(queue)))]
+        fut = client.submit(_run_group, sweep.function, settings, group, pure=False)
+        by_key[fut.key] = group
+        done.add(fut)
+
     try:
-        settings = dict(sweep.settings)
-        futures = client.map(_run_group, [sweep.function] * len(groups),
-                             [settings] * len(groups), groups, pure=False)
-        by_key = {f.key: g for f, g in zip(futures, groups, strict=True)}
-        for batch in as_completed(futures).batches():
+        for _ in range(window):
+            if queue:
+                submit()
+        for batch in done.batches():
             records: list[dict[str, Any]] = []
             ok = [f for f in batch if f.status == "finished"]
             for part in client.gather(ok) if ok else []:
@@ -314,12 +333,17 @@ def _run_dask(sweep: Sweep, groups: list[list[Task]],
                 records.extend({"_task": t.key, "_status": "failed", "_error": error,
                                 "_seconds": math.nan} for t in by_key[fut.key])
             for fut in batch:
+                by_key.pop(fut.key, None)
                 fut.release()
+            timed = [r["_seconds"] for r in records if math.isfinite(r["_seconds"])]
+            ran, spent = ran + len(timed), spent + sum(timed)
             sink(records)
+            for _ in batch:
+                if queue:
+                    submit()
     finally:
-        for fut in futures:
-            if not fut.done():
-                fut.cancel()
+        for fut in list(done.futures):
+            fut.cancel()
         client.close()
         if cluster is not None:
             cluster.close()

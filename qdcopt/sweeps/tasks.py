@@ -130,8 +130,9 @@ class Sweep:
         ``write(frame, out_dir) -> files``: the study's CSV and PNG files from the table
         of every task's row, in task order.
     group
-        Tasks sent to a worker at once (for tasks that share a costly set-up, or that are
-        too short for one scheduling round trip each).
+        Consecutive tasks sent to a worker together, at least (for tasks that share a
+        costly set-up cached per process); the runner also groups tasks shorter than a
+        scheduling round trip on its own, from the run times it sees.
     """
 
     study: str
