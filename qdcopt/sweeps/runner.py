@@ -142,8 +142,9 @@ def run_sweep(sweep: Sweep, out_dir: Path, *, workers: int | None = None,
                 sink = _Sink(store, version, counts, progress)
                 try:
                     if workers == 0 and scheduler is None:
+                        settings = dict(sweep.settings)
                         for task in todo:
-                            sink(_run_group(sweep.function, dict(sweep.settings), [task]))
+                            sink(_in_thread(_run_group, sweep.function, settings, [task]))
                     else:
                         _run_dask(sweep, todo, sink, workers, scheduler)
                 finally:
@@ -248,6 +249,30 @@ def _clean(value: Any) -> Any:
         return value
     raise TypeError(f"a row cell must be str, int, float, bool or None, got "
                     f"{type(value).__name__} {value!r}")
+
+
+def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a helper thread, so that Ctrl-C reaches this thread alone.
+
+    Only the main thread hears KeyboardInterrupt; a solver interface that catches it
+    (pyomo's HiGHS interface cancels its solve and reports a result) would otherwise store
+    a cut-short solve as a finished row.  On Ctrl-C the helper's result is dropped.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="qdcopt-task")
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _run_group(function: TaskFunction, settings: dict[str, Any],
