@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +28,18 @@ def _square(task: Task, settings: Mapping[str, Any]) -> dict[str, Any]:
     if x == 3 and Path(settings["flag"]).exists():
         raise RuntimeError("x = 3 is broken")
     return {"x": x, "y": x * x * int(settings["scale"]), "seed": task.seed}
+
+
+def _interrupting(task: Task, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Presses Ctrl-C on x = 2, then behaves like a solver interface that catches it."""
+    x = int(task["x"])
+    if x == 2:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            return {"x": -1}  # a cut-short result, as if it were finished
+    return {"x": x}
 
 
 def _write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -72,6 +87,16 @@ def test_stopped_study_resumes_without_redoing_tasks_and_equals_a_whole_run(tmp_
     again = run_sweep(sweep, tmp_path / "cut", workers=0)  # nothing left: files from the store
     assert again.executed == 0 and again.complete
     assert (tmp_path / "cut" / "fig3_eds.csv").read_text() == cut_csv
+
+
+def test_ctrl_c_stops_the_run_and_no_cut_short_row_is_stored(tmp_path):
+    tasks = tuple(Task.make("stop", {"x": x}) for x in range(5))
+    sweep = Sweep("stop", tasks, _interrupting, {}, _write)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep, tmp_path, workers=0)
+    rows = Store(store_path(tmp_path, "stop")).read(sweep.version)
+    assert sorted(rows) == ["x=0/rep=0", "x=1/rep=0"]
+    assert all(r.row["x"] >= 0 for r in rows.values())
 
 
 def test_failing_task_is_recorded_the_rest_complete_and_retry_reruns_only_it(tmp_path):
