@@ -327,7 +327,7 @@ def _run_dask(sweep: Sweep, tasks: list[Task],
     done = as_completed()
     # a few groups in flight per worker keep every worker busy without a round trip in
     # between, and leave the rest unsubmitted, so that a stop cancels little
-    window = 3 * max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
+    window = 3 * max(1, sum(client.nthreads().values()))
     ran, spent = 0, 0.0
 
     def submit() -> None:
