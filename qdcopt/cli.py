@@ -339,6 +339,8 @@ def study_cmd(
     folder as it comes back, so a run stopped (Ctrl-C, kill) continues where it stopped
     when run again.  Progress goes to stderr.
     """
+    from rich.markup import escape
+
     from qdcopt.studies import STUDIES, run_study, study_status
     from qdcopt.sweeps import make_progress
 
@@ -376,7 +378,7 @@ def study_cmd(
         for f in result.files:
             out.print(f"wrote {f}")
     for key, error in st.failed[:20]:
-        err.print(f"[bold red]failed:[/] {key}: {error}", soft_wrap=True, markup=True)
+        err.print(f"[bold red]failed:[/] {escape(key)}: {escape(error)}", soft_wrap=True)
     if st.failed:
         more = f" (and {len(st.failed) - 20} more)" if len(st.failed) > 20 else ""
         err.print(f"{len(st.failed)} tasks failed{more}; no files written; "
