@@ -92,8 +92,13 @@ def test_stopped_study_resumes_without_redoing_tasks_and_equals_a_whole_run(tmp_
 def test_ctrl_c_stops_the_run_and_no_cut_short_row_is_stored(tmp_path):
     tasks = tuple(Task.make("stop", {"x": x}) for x in range(5))
     sweep = Sweep("stop", tasks, _interrupting, {}, _write)
-    with pytest.raises(KeyboardInterrupt):
-        run_sweep(sweep, tmp_path, workers=0)
+    # a process started in the background of a shell ignores SIGINT: hear it here anyway
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(sweep, tmp_path, workers=0)
+    finally:
+        signal.signal(signal.SIGINT, old)
     rows = Store(store_path(tmp_path, "stop")).read(sweep.version)
     assert sorted(rows) == ["x=0/rep=0", "x=1/rep=0"]
     assert all(r.row["x"] >= 0 for r in rows.values())
