@@ -514,14 +514,30 @@ def study_cmd(
         "results"),
     seed: SeedOpt = None,
     quick: Annotated[bool, typer.Option(help="A small, fast version of the study.")] = False,
-    repetitions: Annotated[str | None, typer.Option(
-        help="Only repetitions START:STOP (e.g. 0:10), to run parts side by side.")] = None,
-    join: Annotated[str | None, typer.Option(
-        help="Comma-separated CSV files of parts to join instead of running.")] = None,
+    repetitions: Annotated[int | None, typer.Option(
+        help="Seeded repetitions per point (studies that repeat, e.g. fig5); raising it "
+        "later runs only the new ones.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes of the local cluster (default: one per core; 0: run in "
+        "this process).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Address of an existing Dask scheduler, e.g. tcp://host:8786.")] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Rerun the tasks that failed.")] = False,
+    status: Annotated[bool, typer.Option(
+        "--status", help="Only say how many tasks are done.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Regenerate the CSV and PNG files of one paper figure or table."""
-    from qdcopt.studies import STUDIES, run_study
+    """Regenerate the CSV and PNG files of one paper figure or table.
+
+    Tasks run on a local Dask cluster; each row is kept in a store under the output
+    folder as it comes back, so a run stopped (Ctrl-C, kill) continues where it stopped
+    when run again.  Progress goes to stderr.
+    """
+    from rich.markup import escape
+
+    from qdcopt.studies import STUDIES, run_study, study_status
+    from qdcopt.sweeps import make_progress
 
     if name == "list":
         if as_json:
@@ -531,21 +547,42 @@ def study_cmd(
         for key, (_, text) in STUDIES.items():
             out.print(f"{key:10s} {text}")
         return
-    reps = None
-    if repetitions is not None:
-        lo, sep, hi = repetitions.partition(":")
-        if not (sep and lo.isdigit() and hi.isdigit() and int(lo) < int(hi)):
-            raise ValueError(f"--repetitions must be START:STOP with START < STOP, "
-                             f"got {repetitions!r}")
-        reps = range(int(lo), int(hi))
-    parts = [Path(f.strip()) for f in join.split(",") if f.strip()] if join else None
-    files = run_study(name, out_dir, seed=0 if seed is None else seed, quick=quick,
-                      progress=lambda msg: err.print(msg), repetitions=reps, join=parts)
+    kw = {"seed": 0 if seed is None else seed, "quick": quick, "repetitions": repetitions}
+    if workers is not None and scheduler is not None:
+        raise ValueError("--workers and --scheduler exclude each other")
+    if status:
+        st = study_status(name, out_dir, **kw)
+        if as_json:
+            print(json.dumps(st.to_dict(), indent=2))
+        else:
+            out.print(f"{name}: {st.done} of {st.total} tasks done, {len(st.failed)} failed, "
+                      f"{st.pending} pending (version {st.version}, store {st.store})")
+            for version, n in st.other_versions.items():
+                out.print(f"  another version {version}: {n} tasks done (not used)")
+        return
+    try:
+        result = run_study(name, out_dir, workers=workers, scheduler=scheduler,
+                           retry_failed=retry_failed, progress=make_progress(), **kw)
+    except KeyboardInterrupt:
+        st = study_status(name, out_dir, **kw)
+        err.print(f"interrupted: {st.done} of {st.total} tasks of {name} are kept in "
+                  f"{st.store}; the same command continues from there", soft_wrap=True)
+        raise _Exit(130) from None
+    st = result.status
     if as_json:
-        print(json.dumps({"study": name, "files": [str(f) for f in files]}, indent=2))
+        print(json.dumps(result.to_dict(), indent=2))
     else:
-        for f in files:
+        out.print(f"{name}: {result.executed} tasks run, {st.done} of {st.total} done "
+                  f"in {result.seconds:.1f} s")
+        for f in result.files:
             out.print(f"wrote {f}")
+    for key, error in st.failed[:20]:
+        err.print(f"[bold red]failed:[/] {escape(key)}: {escape(error)}", soft_wrap=True)
+    if st.failed:
+        more = f" (and {len(st.failed) - 20} more)" if len(st.failed) > 20 else ""
+        err.print(f"{len(st.failed)} tasks failed{more}; no files written; "
+                  f"--retry-failed reruns them")
+        raise _Exit(1)
 
 
 def main() -> None:

@@ -94,23 +94,24 @@ def test_on_off_option_with_another_value_exits_2():
     assert res.exit_code == 0, res.output
 
 
-def test_study_parts_join_back_and_bad_part_options_exit_2(tmp_path):
-    from qdcopt.studies.fig5_jobs import run
-
-    whole = pd.read_csv(run(tmp_path / "whole", quick=True)[0])
-    parts = []
-    for k, jobs in enumerate(([2], [3])):  # two parts, as two runs side by side would give
-        path = tmp_path / f"part{k}.csv"
-        whole[whole.jobs.isin(jobs)].to_csv(path, index=False)
-        parts.append(str(path))
-    res = runner.invoke(app, ["study", "fig5", "--join", ",".join(parts),
-                              "--out", str(tmp_path / "joined")])
+def test_study_status_json_and_bad_study_options_exit_2(tmp_path):
+    out = str(tmp_path / "fig5")
+    res = runner.invoke(app, ["study", "fig5", "--quick", "--workers", "0", "--out", out,
+                              "--json"])
     assert res.exit_code == 0, res.output
-    joined = pd.read_csv(tmp_path / "joined" / "fig5_jobs_summary.csv")
-    expect = pd.read_csv(tmp_path / "whole" / "fig5_jobs_summary.csv")
-    pd.testing.assert_frame_equal(joined, expect)
-    for args in (["fig5", "--repetitions", "3:1"], ["fig3", "--repetitions", "0:2"],
-                 ["fig5", "--join", str(tmp_path / "missing.csv")]):
+    data = json.loads(res.stdout)  # progress goes to stderr, stdout holds the JSON alone
+    assert data["done"] == data["total"] == data["executed"] == 8 and data["failed"] == []
+    assert {Path(f).name for f in data["files"]} == {"fig5_jobs.csv", "fig5_jobs_summary.csv",
+                                                    "fig5_jobs.png"}
+    res = runner.invoke(app, ["study", "fig5", "--quick", "--out", out, "--status", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["done"] == 8
+    res = runner.invoke(app, ["study", "fig5", "--quick", "--repetitions", "2", "--out", out,
+                              "--status"])
+    assert "8 of 16 tasks done" in res.stdout  # a second repetition: eight more tasks
+    for args in (["fig5", "--repetitions", "0"], ["fig3", "--repetitions", "2"],
+                 ["fig9"], ["fig5", "--workers", "-1"],
+                 ["fig5", "--workers", "1", "--scheduler", "tcp://127.0.0.1:1"]):
         res = runner.invoke(app, ["study", *args, "--out", str(tmp_path / "x")])
         assert res.exit_code == 2, (args, res.output)
         assert "Traceback" not in res.output

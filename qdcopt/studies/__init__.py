@@ -1,16 +1,20 @@
 """Studies: one module per paper figure or table, each regenerating its files in results/.
 
-Every study module has ``run(out_dir, *, seed=0, quick=False) -> list[Path]``; ``quick``
-runs a small version (for tests), the default the full one.  Studies sit above the
-families: they may import the API and any family; nothing but the command line imports them.
+Every study module declares its tasks as plain data and runs through the sweep runner
+(:mod:`qdcopt.sweeps`, whose docstring says what a module provides): ``sweep(*, seed=0,
+quick=False, ...) -> Sweep``, a pure ``run_task(task, settings) -> row`` and
+``write(frame, out_dir) -> files``; ``quick`` gives a small version (for tests).
+Studies sit above the families: they may import the API and any family; nothing but the
+command line imports them.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
+
+from qdcopt.sweeps import Progress, Sweep, SweepResult, SweepStatus, run_sweep, sweep_status
 
 STUDIES: dict[str, tuple[str, str]] = {
     "fig3": ("qdcopt.studies.fig3_eds",
@@ -22,41 +26,50 @@ STUDIES: dict[str, tuple[str, str]] = {
 }
 
 
-def run_study(name: str, out_dir: str | Path, *, seed: int = 0, quick: bool = False,
-              progress: Callable[[str], None] | None = None,
-              repetitions: range | None = None,
-              join: list[Path] | None = None) -> list[Path]:
-    """Run study ``name`` and return the files it wrote.
+def study_sweep(name: str, *, seed: int = 0, quick: bool = False,
+                repetitions: int | None = None) -> Sweep:
+    """The tasks of study ``name``.
 
     Parameters
     ----------
     repetitions
-        Only these repetitions (studies with repeated runs, e.g. ``fig5``), so that parts
-        can run side by side.
-    join
-        Instead of running, join the CSV files of parts into the study's files.
+        Seeded repetitions per point, for studies that repeat (e.g. ``fig5``); default
+        the study's own.
 
     Raises
     ------
     ValueError
-        For an unknown study name, or an option the study does not take.
+        For an unknown study name, or repetitions for a study without them.
     """
     if name not in STUDIES:
         raise ValueError(f"unknown study {name!r} (known: {', '.join(STUDIES)})")
     module = import_module(STUDIES[name][0])
-    if join is not None:
-        if not hasattr(module, "join"):
-            raise ValueError(f"study {name!r} has no parts to join")
-        missing = [str(f) for f in join if not Path(f).is_file()]
-        if missing:
-            raise ValueError(f"--join: no such file: {', '.join(missing)}")
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        return module.join([Path(f) for f in join], Path(out_dir))
     extra = {}
     if repetitions is not None:
-        if "repetitions" not in inspect.signature(module.run).parameters:
-            raise ValueError(f"study {name!r} has no repetitions to split")
+        if "repetitions" not in inspect.signature(module.sweep).parameters:
+            raise ValueError(f"study {name!r} has no repetitions")
+        if repetitions < 1:
+            raise ValueError(f"--repetitions must be a positive integer, got {repetitions}")
         extra["repetitions"] = repetitions
-    if progress:
-        progress(f"running study {name}: {STUDIES[name][1]}")
-    return module.run(Path(out_dir), seed=seed, quick=quick, **extra)
+    return module.sweep(seed=seed, quick=quick, **extra)
+
+
+def run_study(name: str, out_dir: str | Path, *, seed: int = 0, quick: bool = False,
+              repetitions: int | None = None, workers: int | None = None,
+              scheduler: str | None = None, retry_failed: bool = False,
+              max_tasks: int | None = None, progress: Progress | None = None) -> SweepResult:
+    """Run the pending tasks of study ``name``; its files are written once all are done.
+
+    See :func:`qdcopt.sweeps.run_sweep` for ``workers`` (0: in this process),
+    ``scheduler``, ``retry_failed``, ``max_tasks`` and ``progress``.
+    """
+    sweep = study_sweep(name, seed=seed, quick=quick, repetitions=repetitions)
+    return run_sweep(sweep, Path(out_dir), workers=workers, scheduler=scheduler,
+                     retry_failed=retry_failed, max_tasks=max_tasks, progress=progress)
+
+
+def study_status(name: str, out_dir: str | Path, *, seed: int = 0, quick: bool = False,
+                 repetitions: int | None = None) -> SweepStatus:
+    """How many tasks of study ``name`` are done in the store under ``out_dir``."""
+    sweep = study_sweep(name, seed=seed, quick=quick, repetitions=repetitions)
+    return sweep_status(sweep, Path(out_dir))

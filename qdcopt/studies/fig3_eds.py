@@ -14,20 +14,27 @@ timing and under as-soon-as-possible timing.  ``fig3_eds.png`` draws, for each p
 the layer-timing runtime (lines, left axis) and the distributed depth (bars, right axis)
 as the paper does.
 
-Run ``python -m qdcopt.studies.fig3_eds [OUT_DIR] [--quick]`` (default ``results/``).
+Run ``qdcopt study fig3`` (one task per depth, configuration and placement on a local
+Dask cluster), or ``python -m qdcopt.studies.fig3_eds [OUT_DIR] [--quick]`` (default
+``results/``; in this process).
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
 from qdcopt.datacenter.demand.placement import PLACEMENTS, interaction_graph, place
 from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute
+from qdcopt.sweeps import Sweep, Task
 
+NAME = "fig3"
 CONFIGS: tuple[tuple[int, int], ...] = ((1, 1000), (2, 500), (5, 200), (10, 100), (20, 50))
 """(QPUs, qubits per QPU) of paper 000."""
 DEPTHS: tuple[int, ...] = (10, 50, 100, 200, 300, 400, 500)
@@ -36,64 +43,81 @@ QUICK_CONFIGS: tuple[tuple[int, int], ...] = ((1, 100), (2, 50), (5, 20), (10, 1
 QUICK_DEPTHS: tuple[int, ...] = (5, 10, 20)
 
 
-def run(out_dir: Path, *, seed: int = 0, depths: tuple[int, ...] | None = None,
-        quick: bool = False) -> list[Path]:
-    """Regenerate ``fig3_eds.csv`` and ``fig3_eds.png``.
+def sweep(*, seed: int = 0, quick: bool = False, depths: tuple[int, ...] | None = None
+          ) -> Sweep:
+    """One task per (depth, QPU configuration, placement).
 
     Parameters
     ----------
-    out_dir
-        Output folder (created if missing).
     seed
-        Seed of the random circuits and of the partition heuristic.
-    depths
-        Circuit depths (default :data:`DEPTHS`, or :data:`QUICK_DEPTHS` when quick).
+        Seed of the random circuits and of the partition heuristic (every task uses it:
+        the circuit of one depth is the same for all configurations, as in the paper).
     quick
         A 100-qubit version on the same QPU counts (for tests; seconds).
+    depths
+        Circuit depths (default :data:`DEPTHS`, or :data:`QUICK_DEPTHS` when quick).
+    """
+    configs = QUICK_CONFIGS if quick else CONFIGS
+    depths = depths or (QUICK_DEPTHS if quick else DEPTHS)
+    tasks = tuple(Task.make(NAME, {"depth": d, "qpus": n, "qubits_per_qpu": per},
+                            method=m, seed=seed)
+                  for d in depths for n, per in configs for m in PLACEMENTS)
+    return Sweep(NAME, tasks, run_task, {"seed": seed, "qubits": configs[0][1]}, write)
+
+
+def run(out_dir: Path, *, seed: int = 0, depths: tuple[int, ...] | None = None,
+        quick: bool = False, workers: int | None = None) -> list[Path]:
+    """Regenerate ``fig3_eds.csv`` and ``fig3_eds.png`` (see :func:`sweep`).
+
+    ``workers`` as in :func:`qdcopt.sweeps.run_sweep` (0: in this process).
 
     Returns
     -------
     list[Path]
-        The CSV and the PNG.
+        The CSV and the PNG (empty if a task failed).
     """
+    from qdcopt.sweeps import run_sweep
+
+    return list(run_sweep(sweep(seed=seed, quick=quick, depths=depths), Path(out_dir),
+                          workers=workers).files)
+
+
+@lru_cache(maxsize=2)
+def _circuit(qubits: int, depth: int, seed: int) -> tuple[Any, Any]:
+    # every configuration of one depth shares the circuit: build it once per process
+    flat = flatten(random_job_circuit(qubits, depth, seed=seed))
+    return flat, interaction_graph(flat)
+
+
+def run_task(task: Task, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """One row: the circuit of ``task["depth"]`` on one configuration and placement."""
+    flat, graph = _circuit(int(settings["qubits"]), int(task["depth"]), task.seed)
+    n_qpus, per_qpu = int(task["qpus"]), int(task["qubits_per_qpu"])
+    qpus = list(range(n_qpus))
+    timings = [QpuTiming()] * n_qpus
+    where = place(flat, qpus, [per_qpu] * n_qpus, task.method, seed=task.seed, graph=graph)
+    eds = distribute(flat, where, timings, EdsOptions())
+    with_reuse = distribute(flat, where, timings, EdsOptions(reuse=True))
+    return {
+        "depth": task["depth"], "qpus": n_qpus, "qubits_per_qpu": per_qpu,
+        "placement": task.method, "two_qubit_gates": eds.two_qubit_gates,
+        "non_local_gates": eds.non_local_gates, "requests": eds.n_requests,
+        "requests_with_reuse": with_reuse.n_requests,
+        "reduced_depth": eds.depth, "distributed_depth": eds.distributed_depth,
+        "runtime_us": eds.runtime_layers / 1e9,
+        "runtime_asap_us": eds.runtime_asap / 1e9,
+    }
+
+
+def write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """``fig3_eds.csv`` and ``fig3_eds.png`` from the rows of every task."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    configs = QUICK_CONFIGS if quick else CONFIGS
-    qubits = configs[0][1]
-    depths = depths or (QUICK_DEPTHS if quick else DEPTHS)
-    frame = pd.DataFrame(sweep(qubits, depths, configs, seed=seed))
     csv = out_dir / "fig3_eds.csv"
     frame.to_csv(csv, index=False)
     png = out_dir / "fig3_eds.png"
     plot(frame, png)
     return [csv, png]
-
-
-def sweep(qubits: int, depths: tuple[int, ...], configs: tuple[tuple[int, int], ...], *,
-          seed: int = 0) -> list[dict[str, object]]:
-    """One row per (depth, QPU configuration, placement); see the module docstring."""
-    rows: list[dict[str, object]] = []
-    plain, reuse = EdsOptions(), EdsOptions(reuse=True)
-    for depth in depths:
-        flat = flatten(random_job_circuit(qubits, depth, seed=seed))
-        graph = interaction_graph(flat)
-        for n_qpus, per_qpu in configs:
-            qpus = list(range(n_qpus))
-            timings = [QpuTiming()] * n_qpus
-            for method in PLACEMENTS:
-                where = place(flat, qpus, [per_qpu] * n_qpus, method, seed=seed, graph=graph)
-                eds = distribute(flat, where, timings, plain)
-                with_reuse = distribute(flat, where, timings, reuse)
-                rows.append({
-                    "depth": depth, "qpus": n_qpus, "qubits_per_qpu": per_qpu,
-                    "placement": method, "two_qubit_gates": eds.two_qubit_gates,
-                    "non_local_gates": eds.non_local_gates, "requests": eds.n_requests,
-                    "requests_with_reuse": with_reuse.n_requests,
-                    "reduced_depth": eds.depth, "distributed_depth": eds.distributed_depth,
-                    "runtime_us": eds.runtime_layers / 1e9,
-                    "runtime_asap_us": eds.runtime_asap / 1e9,
-                })
-    return rows
 
 
 def plot(frame: pd.DataFrame, path: Path) -> None:
@@ -146,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     quick = "--quick" in args
     rest = [a for a in args if a != "--quick"]
-    for path in run(Path(rest[0]) if rest else Path("results"), quick=quick):
+    for path in run(Path(rest[0]) if rest else Path("results"), quick=quick, workers=0):
         print(path)
 
 

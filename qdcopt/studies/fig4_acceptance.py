@@ -12,15 +12,18 @@ is validated and its validated acceptance ratio recorded, with the MILP's proven
 bound on the ratio beside it, so the figure shows where optimal scheduling changes the
 paper's conclusions and how tight the certificate is.
 
-Outputs: ``fig4_acceptance.csv`` and ``fig4_acceptance.png`` in the output folder.
+One task per point and method (``qdcopt study fig4`` runs them on a local Dask cluster);
+outputs: ``fig4_acceptance.csv`` and ``fig4_acceptance.png`` in the output folder.
 """
 
 from __future__ import annotations
 
 import math
-import sys
+from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,8 +33,10 @@ from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
 from qdcopt.datacenter.demand.schedule import QpuTiming, extract_job
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.presets import FIG4_T_MAX, QUBITS_PER_QPU, RATES
+from qdcopt.sweeps import Sweep, Task
 from qdcopt.timebase import parse_duration, parse_rate
 
+NAME = "fig4"
 HEURISTICS = ("greedy", "edf", "scoring")
 EXACT = "milp"
 
@@ -59,78 +64,87 @@ def instance_for(n_qpus: int, requests: Requests, rate: str, t_max: str) -> Data
                               parse_duration(t_max), requests)
 
 
-def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float | None = None,
-        rates: tuple[str, ...] | None = None, counts: tuple[int, ...] | None = None,
-        ) -> list[Path]:
-    """Regenerate ``fig4_acceptance.csv`` and ``.png``.
+def sweep(*, seed: int = 0, quick: bool = False, time_limit: float | None = None) -> Sweep:
+    """One task per (QPU count, source rate, t_max, method).
 
     Parameters
     ----------
-    out_dir
-        Output folder.
     seed
-        Seed of the random circuit.
+        Seed of the random circuit (every task uses it: one job for the whole figure).
     quick
         A 100-qubit depth-20 job on 2 and 5 QPUs and three windows (for tests).
     time_limit
         MILP time limit per point (default 15 s, 5 s when quick).
-    rates, counts
-        Restrict the sweep to these source rates (``"1ghz"``, ``"1mhz"``) or QPU counts,
-        e.g. to run parts in parallel and join them with :func:`join`.
     """
+    if quick:
+        qubits, depth, counts, windows = 100, 20, (2, 5), ("10 ns", "100 ns", "1 us")
+    else:
+        qubits, depth, counts, windows = 1000, 200, (2, 5, 10, 20), FIG4_T_MAX
+    limit = time_limit if time_limit is not None else (5.0 if quick else 15.0)
+    methods = list(HEURISTICS)
+    if EXACT in qdcopt.methods("datacenter"):
+        methods.append(EXACT)
+    tasks = tuple(Task.make(NAME, {"qpus": n, "rate": rate, "t_max": t_max}, method=m,
+                            seed=seed)
+                  for n in counts for rate in RATES for t_max in windows for m in methods)
+    settings = {"seed": seed, "qubits": qubits, "depth": depth, "time_limit": limit}
+    return Sweep(NAME, tasks, run_task, settings, write)
+
+
+def run(out_dir: Path, *, seed: int = 0, quick: bool = False, time_limit: float | None = None,
+        workers: int | None = None) -> list[Path]:
+    """Regenerate ``fig4_acceptance.csv`` and ``.png`` (see :func:`sweep`).
+
+    ``workers`` as in :func:`qdcopt.sweeps.run_sweep` (0: in this process).
+    """
+    from qdcopt.sweeps import run_sweep
+
+    return list(run_sweep(sweep(seed=seed, quick=quick, time_limit=time_limit),
+                          Path(out_dir), workers=workers).files)
+
+
+@lru_cache(maxsize=2)
+def _requests(n_qpus: int, qubits: int, depth: int, seed: int) -> tuple[Requests, int]:
+    # every window, rate and method of one QPU count shares the demand: once per process
+    return job_requests(n_qpus, qubits, depth, seed)
+
+
+def run_task(task: Task, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """One row: one method on one (QPU count, rate, t_max), its plan validated.
+
+    Raises
+    ------
+    CrossCheckError
+        If the plan breaks a rule of the validator.
+    """
+    n, rate, t_max = int(task["qpus"]), str(task["rate"]), str(task["t_max"])
+    req, runtime = _requests(n, int(settings["qubits"]), int(settings["depth"]), task.seed)
+    inst = replace(instance_for(n, req, rate, t_max), job_runtime={"J1": runtime})
+    method = task.method
+    opts = {"time_limit": float(settings["time_limit"])} if method == EXACT else {}
+    plan, info = qdcopt.solve(inst, method, **opts)
+    report = qdcopt.validate(inst, plan)
+    if not report.ok:
+        raise qdcopt.CrossCheckError(
+            f"{method} plan invalid at {inst.name}: {sorted(report.codes())}")
+    total = len(req)
+    return {
+        "qpus": n, "rate": rate, "t_max": t_max,
+        "t_max_s": parse_duration(t_max) / 1e15, "method": method,
+        "requests": total, "accepted": int(report.objective),
+        "acceptance_ratio": report.objective / total if total else 1.0,
+        "bound_ratio": (info.bound / total if total and not math.isnan(info.bound)
+                        else math.nan),
+        "status": info.status, "time_s": round(info.time_s, 3),
+        "reconfigurations": report.metrics["reconfigurations"],
+        "peak_stored_pairs": report.metrics["peak_stored_pairs_max"],
+    }
+
+
+def write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """``fig4_acceptance.csv`` and ``.png`` from the rows of every task."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if quick:
-        qubits, depth, counts_default, windows = 100, 20, (2, 5), ("10 ns", "100 ns", "1 us")
-    else:
-        qubits, depth, counts_default, windows = 1000, 200, (2, 5, 10, 20), FIG4_T_MAX
-    limit = time_limit if time_limit is not None else (5.0 if quick else 15.0)
-    counts = tuple(counts) if counts is not None else counts_default
-    methods = list(HEURISTICS)
-    exact = EXACT in qdcopt.methods("datacenter")
-    if exact:
-        methods.append(EXACT)
-    rows = []
-    for n in counts:
-        req, runtime = job_requests(n, qubits, depth, seed)
-        for rate in rates or tuple(RATES):
-            for t_max in windows:
-                print(f"fig4: {n} QPUs, {RATES[rate]}, t_max {t_max}, {len(req)} requests",
-                      file=sys.stderr, flush=True)
-                inst = instance_for(n, req, rate, t_max)
-                inst = replace(inst, job_runtime={"J1": runtime})
-                for method in methods:
-                    opts = {"time_limit": limit} if method == EXACT else {}
-                    plan, info = qdcopt.solve(inst, method, **opts)
-                    report = qdcopt.validate(inst, plan)
-                    if not report.ok:
-                        raise qdcopt.CrossCheckError(
-                            f"{method} plan invalid at {inst.name}: {sorted(report.codes())}")
-                    total = len(req)
-                    rows.append({
-                        "qpus": n, "rate": rate, "t_max": t_max,
-                        "t_max_s": parse_duration(t_max) / 1e15, "method": method,
-                        "requests": total, "accepted": int(report.objective),
-                        "acceptance_ratio": report.objective / total if total else 1.0,
-                        "bound_ratio": (info.bound / total if total and not math.isnan(info.bound)
-                                        else math.nan),
-                        "status": info.status, "time_s": round(info.time_s, 3),
-                        "reconfigurations": report.metrics["reconfigurations"],
-                        "peak_stored_pairs": report.metrics["peak_stored_pairs_max"],
-                    })
-    return _write(pd.DataFrame(rows), out_dir)
-
-
-def join(parts: list[Path], out_dir: Path) -> list[Path]:
-    """Join the CSV files of partial runs into the study's CSV and PNG."""
-    frame = pd.concat([pd.read_csv(p) for p in parts], ignore_index=True)
-    order = {r: i for i, r in enumerate(RATES)}
-    frame = frame.sort_values(["qpus", "rate", "t_max_s"], key=lambda c: c.map(order)
-                              if c.name == "rate" else c, kind="stable")
-    return _write(frame.reset_index(drop=True), Path(out_dir))
-
-
-def _write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
     csv = out_dir / "fig4_acceptance.csv"
     frame.to_csv(csv, index=False)
     png = out_dir / "fig4_acceptance.png"

@@ -15,10 +15,12 @@ accepted job, completion time the mean end of the accepted jobs (all arrive at 0
 The paper averages 100 repetitions per point, and so does the full run
 (:data:`REPETITIONS`, seeded).  One repetition (all fifteen values of J, four methods,
 the MILP limited to 30 s per instance) takes about 2.5 minutes of one core here, so the
-full run takes about four hours; parts can run side by side (``repetitions=``) and be
-joined with :func:`join`, and a run cut off keeps the rows of every finished J in
-``fig5_jobs.partial.csv``.  The CSV's ``repetitions`` column says how many repetitions
-a table holds.  ``quick=True`` runs J = 2, 3 on depth-20 circuits, once.
+full run takes about four hours of one core: ``qdcopt study fig5`` runs its tasks (one
+per J, repetition and method) on every core, keeps each row in the study's store as it
+comes back, and continues where it stopped when run again; ``--repetitions N`` asks for
+N repetitions (raising N later runs only the new ones).  The CSV's ``repetitions`` column
+says how many repetitions a table holds.  ``quick=True`` runs J = 2, 3 on depth-20
+circuits, once.
 
 The ``bound_requests`` column is the MILP's bound over its candidate set (placements and
 starts it was offered), not a bound over every job-level plan.
@@ -29,7 +31,10 @@ Outputs: ``fig5_jobs.csv`` (one row per J, method and repetition),
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -37,6 +42,9 @@ from qdcopt.datacenter.jobs.buffers import random_buffer
 from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
 from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate
+from qdcopt.sweeps import Sweep, Task
+
+NAME = "fig5"
 
 REPETITIONS = 100
 """Seeded repetitions per point in the full run (as in the paper)."""
@@ -52,71 +60,85 @@ METHODS = {
 }
 
 
-def run(out_dir: Path, *, seed: int = 0, quick: bool = False,
-        repetitions: range | None = None) -> list[Path]:
-    """Regenerate ``fig5_jobs.csv``, ``fig5_jobs_summary.csv`` and ``fig5_jobs.png``.
+def sweep(*, seed: int = 0, quick: bool = False, repetitions: int | None = None) -> Sweep:
+    """One task per (J, repetition, method); the four methods of a J and repetition share
+    their random instance (paired comparison) and go to a worker together.
 
     Parameters
     ----------
-    out_dir
-        Output folder (created if missing).
     seed
-        Base seed; repetition ``r`` uses seed ``seed * 1000 + r``.
+        Base seed; repetition ``r`` uses seed ``seed * 1000 + r`` for every J.
     quick
-        A seconds-long version for tests.
+        A seconds-long version for tests (J = 2, 3 on depth-20 circuits, once).
     repetitions
-        Which repetitions to run (default all :data:`REPETITIONS`), so that parts can run
-        in parallel and be joined with :func:`join`.
+        Seeded repetitions per J (default :data:`REPETITIONS`, 1 when quick).  Rows do not
+        depend on it: raising it later runs only the new repetitions.
+    """
+    jobs = (2, 3) if quick else JOBS
+    reps = repetitions if repetitions is not None else (1 if quick else REPETITIONS)
+    depth = 20 if quick else 500
+    tasks = tuple(Task.make(NAME, {"jobs": n}, method=m, repetition=r, seed=seed * 1000 + r)
+                  for n in jobs for r in range(reps) for m in METHODS)
+    settings = {"seed": seed, "depth": depth, "time_limit": 30.0}
+    return Sweep(NAME, tasks, run_task, settings, write, group=len(METHODS))
+
+
+def run(out_dir: Path, *, seed: int = 0, quick: bool = False,
+        repetitions: int | None = None, workers: int | None = None) -> list[Path]:
+    """Regenerate ``fig5_jobs.csv``, ``fig5_jobs_summary.csv`` and ``fig5_jobs.png``.
+
+    See :func:`sweep`; ``workers`` as in :func:`qdcopt.sweeps.run_sweep` (0: in this
+    process).
 
     Returns
     -------
     list[Path]
-        The files written.
+        The files written (empty if a task failed).
+    """
+    from qdcopt.sweeps import run_sweep
+
+    return list(run_sweep(sweep(seed=seed, quick=quick, repetitions=repetitions),
+                          Path(out_dir), workers=workers).files)
+
+
+@lru_cache(maxsize=2)
+def _instance(n_jobs: int, depth: int, seed: int) -> Any:
+    # the methods of one J and repetition share the instance: build it once per process
+    return random_buffer(n_jobs, qubits=10, depth=depth, n_qpus=30, data_qubits=5,
+                         comm_qubits=5, t_max="1 ms", seed=seed)
+
+
+def run_task(task: Task, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """One row: one method on the J jobs of one repetition, its plan validated."""
+    n_jobs, depth = int(task["jobs"]), int(settings["depth"])
+    inst = _instance(n_jobs, depth, task.seed)
+    opts = {"time_limit": float(settings["time_limit"])} if task.method == "select-milp" else {}
+    plan, info = METHODS[task.method](inst, **opts)
+    report = validate(inst, plan)
+    m = report.metrics
+    return {
+        "jobs": n_jobs, "repetition": task.repetition, "method": task.method,
+        "valid": report.ok, "jobs_accepted": m["jobs_accepted"],
+        "requests": m["requests"], "accepted_requests": int(report.objective),
+        "total_execution_time_s": m["job_makespan_s"],
+        "mean_completion_time_s": m["job_completion_mean_s"],
+        # select-milp's bound holds over its candidates only
+        "bound_requests": info.extra.get("bound_over_candidates", info.bound),
+        "time_s": round(info.time_s, 3), "depth": depth,
+    }
+
+
+def write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """The study's three files from the rows of every task.
+
+    The ``repetitions`` column (repetitions per J in this table) is added here, before
+    ``depth``, since a row does not depend on how many repetitions the table holds.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = (2, 3) if quick else JOBS
-    reps = 1 if quick else REPETITIONS
-    which = range(reps) if repetitions is None else repetitions
-    depth = 20 if quick else 500
-    rows = []
-    for n_jobs in jobs:
-        for rep in which:
-            inst = random_buffer(n_jobs, qubits=10, depth=depth, n_qpus=30, data_qubits=5,
-                                 comm_qubits=5, t_max="1 ms", seed=seed * 1000 + rep)
-            for name, fn in METHODS.items():
-                opts = {"time_limit": 30.0} if name == "select-milp" else {}
-                plan, info = fn(inst, **opts)
-                report = validate(inst, plan)
-                m = report.metrics
-                rows.append({
-                    "jobs": n_jobs, "repetition": rep, "method": name,
-                    "valid": report.ok, "jobs_accepted": m["jobs_accepted"],
-                    "requests": m["requests"], "accepted_requests": int(report.objective),
-                    "total_execution_time_s": m["job_makespan_s"],
-                    "mean_completion_time_s": m["job_completion_mean_s"],
-                    # select-milp's bound holds over its candidates only
-                    "bound_requests": info.extra.get("bound_over_candidates", info.bound),
-                    "time_s": round(info.time_s, 3),
-                    "repetitions": reps, "depth": depth,
-                })
-        # keep what is done: a run cut off later still leaves the rows of every J so far
-        pd.DataFrame(rows).to_csv(out_dir / "fig5_jobs.partial.csv", index=False)
-    files = _write(pd.DataFrame(rows), out_dir)
-    (out_dir / "fig5_jobs.partial.csv").unlink(missing_ok=True)
-    return files
-
-
-def join(parts: list[Path], out_dir: Path) -> list[Path]:
-    """Join the ``fig5_jobs.csv`` files of partial runs into the study's files."""
-    frame = pd.concat([pd.read_csv(p) for p in parts], ignore_index=True)
-    frame = frame.sort_values(["jobs", "repetition"], kind="stable").reset_index(drop=True)
-    return _write(frame, Path(out_dir))
-
-
-def _write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
     reps = frame["repetition"].nunique()
-    frame = frame.assign(repetitions=reps)
+    frame = frame.drop(columns="repetitions", errors="ignore")
+    frame.insert(frame.columns.get_loc("depth"), "repetitions", reps)
     csv = out_dir / "fig5_jobs.csv"
     frame.to_csv(csv, index=False)
     summary = (frame.groupby(["jobs", "method"], sort=False)

@@ -11,7 +11,7 @@ from qdcopt.studies import fig3_eds
 
 
 def test_fig3_quick_writes_csv_and_png(tmp_path):
-    files = fig3_eds.run(tmp_path, quick=True)
+    files = fig3_eds.run(tmp_path, quick=True, workers=0)
     assert [f.name for f in files] == ["fig3_eds.csv", "fig3_eds.png"]
     assert all(f.stat().st_size > 0 for f in files)
     frame = pd.read_csv(files[0])
@@ -24,7 +24,7 @@ def test_fig3_quick_writes_csv_and_png(tmp_path):
     assert (frame.requests_with_reuse <= frame.requests).all()
     assert (frame.runtime_asap_us <= frame.runtime_us).all()
     # same seed, same numbers
-    again = pd.read_csv(fig3_eds.run(tmp_path / "again", quick=True)[0])
+    again = pd.read_csv(fig3_eds.run(tmp_path / "again", quick=True, workers=0)[0])
     assert again.equals(frame)
 
 

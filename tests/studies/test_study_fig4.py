@@ -8,7 +8,7 @@ from qdcopt.studies import run_study
 
 
 def test_fig4_quick(tmp_path):
-    files = run_study("fig4", tmp_path, seed=0, quick=True)
+    files = run_study("fig4", tmp_path, seed=0, quick=True, workers=0).files
     assert {f.name for f in files} == {"fig4_acceptance.csv", "fig4_acceptance.png"}
     frame = pd.read_csv(tmp_path / "fig4_acceptance.csv")
     assert set(frame.method) == {"greedy", "edf", "scoring", "milp"}
