@@ -11,6 +11,7 @@ from qdcopt.network.export import export_plan
 from qdcopt.network.instance import NetworkInstance, load_graph_file, load_network
 from qdcopt.network.methods import METHODS
 from qdcopt.network.plan import NetworkPlan, plan_from_tables
+from qdcopt.network.runtime import simulate
 from qdcopt.network.validate import validate_plan
 from qdcopt.network.waxman import waxman_instance
 
@@ -24,6 +25,7 @@ FAMILY = Family(
     exact_methods=("lp",),
     sense="max",
     export=export_plan,
+    simulate=simulate,
 )
 
 __all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "load_graph_file", "load_network",

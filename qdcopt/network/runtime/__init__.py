@@ -8,7 +8,11 @@ family's ``simulate`` hook: it makes the plan with a method first.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from qdcopt.network.instance import NetworkInstance
@@ -77,21 +81,64 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
 
 
 def simulate(instance: NetworkInstance, *, method: str = "lp", plan: NetworkPlan | None = None,
-             seeds: int = 10, seed: int = 0, method_options: dict[str, Any] | None = None,
-             **options: Any) -> SimulationResult:
-    """Plan ``instance`` with ``method`` (unless ``plan`` is given) and execute the plan.
+             policy: str = "scoring", duration: float = 100.0, seeds: int = 10, seed: int = 0,
+             method_options: dict[str, Any] | None = None, **options: Any,
+             ) -> SimulationResult:
+    """The family's ``simulate`` hook: plan with ``method`` (unless ``plan`` is given) and
+    execute the plan.
 
-    ``options`` are :class:`RuntimeConfig` fields (``policy``, ``duration``,
-    ``early_discard``, …).
+    Parameters
+    ----------
+    instance
+        The network.
+    method
+        Family-B method that makes the plan.
+    plan
+        A plan to execute instead (e.g. read from a plan folder).
+    policy, duration
+        See :class:`RuntimeConfig`.
+    seeds, seed
+        Runs and the first seed.
+    method_options
+        Options of the method.
+    **options
+        Further :class:`RuntimeConfig` fields (``early_discard``, ``discard_factor``, …).
+
+    Returns
+    -------
+    SimulationResult
     """
-    from qdcopt.network.methods import METHODS
-
-    config = RuntimeConfig.from_options(**options)
+    config = RuntimeConfig.from_options(policy=policy, duration=duration, **options)
     if plan is None:
+        from qdcopt.network.methods import METHODS
+
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
-        plan, _ = METHODS[method](instance, **(method_options or {}))
+        from qdcopt.api import solve
+
+        with _stdout_to_stderr():
+            plan, _ = solve(instance, method, **(method_options or {}))
+    elif plan.family != "network":
+        raise ValueError(f"a {plan.family} plan cannot run on a network instance")
     return simulate_plan(instance, plan, config, seeds=seeds, seed=seed)
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send C-level stdout to stderr (a solver banner must not break ``--json`` output)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded interpreters)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 __all__ = ["POLICIES", "POLICY_HELP", "RunStats", "RuntimeConfig", "SimulationResult",

@@ -8,7 +8,9 @@ Model (every formula and default in ``models/runtime.md``):
   from one exponential draw, ``K = ⌈E / −ln(1 − p_l)⌉``, and the success comes ``K``
   attempt periods later (``waits="exponential"`` draws ``E / g`` instead).  A generator
   attempts only while both its end nodes have a free memory; a heralded pair takes one
-  memory at each end.
+  memory at each end.  When a node's last memory is taken, its generators stop (their
+  pending successes are cancelled); when a memory frees they start again, the first
+  attempt one attempt period later.
 * **Swaps.** A node swaps two ready pairs of one tree that meet at it (which ones: the
   policy).  The swap takes the swap latency; its two memories at the node are then
   free; it succeeds with ``q_w``; the outcome reaches the product's two ends after the
@@ -164,7 +166,7 @@ class Execution:
         self.ts = ph.swap_latency
         self.inv_speed = 1.0 / ph.classical_speed
         self.dist = np.where(np.isfinite(model.classical_distance), model.classical_distance,
-                             0.0)
+                             0.0).tolist()
         self.q = model.swap_success.tolist()
         self.op = dephasing_factor(config.dephasing_rate, self.ts)
         self.kappa = 2.0 * config.depolarizing_rate
@@ -177,12 +179,15 @@ class Execution:
         self.policy = config.policy
         self.next_id = 0
         nreq = len(instance.requests)
-        self.stats = RunStats(duration=config.duration, delivered=np.zeros(nreq, np.int64),
-                              fidelity_sum=np.zeros(nreq), latencies=[[] for _ in range(nreq)],
-                              fidelities=[[] for _ in range(nreq)],
-                              expired=np.zeros(nreq, np.int64), memory_area=np.zeros(nreq),
-                              total_memories=int(sum(self.mem)),
-                              peak_memory=np.zeros(n, np.int64))
+        # counters are plain lists while running (numpy scalars are slow one at a time)
+        self.stats = RunStats(duration=config.duration, delivered=[0] * nreq,
+                              fidelity_sum=[0.0] * nreq, latencies=[[] for _ in range(nreq)],
+                              fidelities=[[] for _ in range(nreq)], expired=[0] * nreq,
+                              memory_area=[0.0] * nreq, total_memories=int(sum(self.mem)),
+                              peak_memory=[0] * n)
+        self.tree_request = [t.request for t in trees]
+        # the GEM is read only by the policies that consult it
+        self.use_gem = config.policy in (C.SCORING, C.CENTRALIZED)
         self.tracing = config.trace
         self.last_delivery = [0.0] * len(trees)
         self.used = 0
@@ -200,8 +205,8 @@ class Execution:
         st.total_memory_area += self.used * (now - self.last_change)
         self.last_change = now
         self.used += delta
-        req = self.trees[tree].request
-        st.memory_area[req] += self.tree_used[tree] * (now - self.tree_last[tree])
+        area = self.tree_used[tree] * (now - self.tree_last[tree])
+        st.memory_area[self.tree_request[tree]] += area
         self.tree_last[tree] = now
         self.tree_used[tree] += delta
 
@@ -227,7 +232,8 @@ class Execution:
             self._log("free", node, tree)
         if self.free[node] == 1:
             for g in self.gens_at[node]:
-                self._start(g)
+                if g.event is None:
+                    self._start(g)
 
     def cutoff(self, tree: int, i: int, j: int) -> float:
         """Cut-off age of a pair of ``tree`` spanning ``[i, j]``."""
@@ -264,7 +270,8 @@ class Execution:
         self.next_id += 1
         if self.tracing:
             self._log("herald", pair.id, g.tree, pos, pos + 1, g.a, g.b)
-        self.gem.publish(pair.id, (g.tree, pos, pos + 1), now, now, g.a)
+        if self.use_gem:
+            self.gem.publish(pair.id, (g.tree, pos, pos + 1), now, now, g.a)
         self._start(g)
         self._settle(pair)
 
@@ -308,7 +315,8 @@ class Execution:
         self.last_delivery[k] = now
         if self.tracing:
             self._log("deliver", pair.id, k, pair.i, pair.j, f)
-        self.gem.retire(pair.id, now, t.route[0])
+        if self.use_gem:
+            self.gem.retire(pair.id, now, t.route[0])
         self._release(t.route[0], k)
         self._release(t.route[-1], k)
 
@@ -317,7 +325,8 @@ class Execution:
         self.stats.expired[t.request] += 1
         if self.tracing:
             self._log("discard", pair.id, pair.tree, pair.i, pair.j, why)
-        self.gem.retire(pair.id, self.sim.now, t.route[pair.i])
+        if self.use_gem:
+            self.gem.retire(pair.id, self.sim.now, t.route[pair.i])
         self._release(t.route[pair.i], pair.tree)
         self._release(t.route[pair.j], pair.tree)
 
@@ -345,14 +354,17 @@ class Execution:
         w = self.w_now(a) * self.w_now(b) * self.op * self.op
         ok = self.swap_draw.random() < self.q[x]
         self.stats.swaps += 1
-        self.gem.retire(a.id, now, x)
-        self.gem.retire(b.id, now, x)
+        if self.use_gem:
+            self.gem.retire(a.id, now, x)
+            self.gem.retire(b.id, now, x)
         sim.after(self.ts, self._swapped, x, k)
-        delay = self.ts + max(self.dist[x, u], self.dist[x, v]) * self.inv_speed
+        dx = self.dist[x]
+        delay = self.ts + max(dx[u], dx[v]) * self.inv_speed
         if ok:
             prod = Pair(self.next_id, k, a.i, b.j, min(a.birth, b.birth), w, now)
             self.next_id += 1
-            self.gem.publish(prod.id, (k, a.i, b.j), prod.birth, now + self.ts, x)
+            if self.use_gem:
+                self.gem.publish(prod.id, (k, a.i, b.j), prod.birth, now + self.ts, x)
             if self.tracing:
                 self._log("swap", a.id, b.id, prod.id, k, a.i, m, b.j, fidelity(w))
             sim.after(delay, self._settle, prod)
@@ -382,7 +394,7 @@ class Execution:
             if lefts and rights and (k, m) not in self.pending:
                 self.pending.add((k, m))
                 x = t.route[m]
-                one_way = self.dist[x, self.center] * self.inv_speed
+                one_way = self.dist[x][self.center] * self.inv_speed
                 self.sim.after(2 * one_way, self._central_reply, k, m, self.sim.now + one_way)
             return
         while lefts and rights:
@@ -431,7 +443,19 @@ class Execution:
         if cands:
             a, b = min(cands, key=_KEYS[C.OLDEST])
             self._swap(k, m, a, b)
-        self._decide(k, m)
+            self._decide(k, m)
+            return
+        if not (lefts and rights):
+            return
+        # The centre had not yet heard of the node's pairs: ask again so that the query
+        # arrives once it has (re-asking at once would loop without time passing).
+        x = self.trees[k].route[m]
+        one_way = self.dist[x][c] * self.inv_speed
+        known = [gem.records[p.id] for p in (*lefts, *rights) if p.id in gem.records]
+        arrive = max((r.created + gem.delay[r.origin, c] for r in known), default=seen_at)
+        self.pending.add((k, m))
+        self.sim.at(max(self.sim.now, arrive - one_way) + 2 * one_way, self._central_reply, k,
+                    m, max(self.sim.now + one_way, arrive))
 
     # -- scoring (Algorithm 2 as derived in models/runtime.md) ----------------------------
     def _remaining(self, k: int, seg: tuple[int, int], x: int) -> float:
@@ -455,8 +479,8 @@ class Execution:
         hi = max(ra, rb)
         factor = MAX_OF_TWO_EXPONENTIALS if min(ra, rb) > 0 else 1.0
         w = t.route[m]
-        extra = self.ts + max(self.dist[w, t.route[seg[0]]], self.dist[w, t.route[seg[1]]]
-                              ) * self.inv_speed
+        dw = self.dist[w]
+        extra = self.ts + max(dw[t.route[seg[0]]], dw[t.route[seg[1]]]) * self.inv_speed
         return (factor * hi + extra) / self.q[w]
 
     def score(self, k: int, m: int, a: Pair, b: Pair) -> float:
@@ -525,6 +549,11 @@ class Execution:
         st.events = self.sim.events_run
         for k in range(len(self.trees)):
             self._account(k, 0)
+        st.delivered = np.array(st.delivered, dtype=np.int64)
+        st.fidelity_sum = np.array(st.fidelity_sum, dtype=float)
+        st.expired = np.array(st.expired, dtype=np.int64)
+        st.memory_area = np.array(st.memory_area, dtype=float)
+        st.peak_memory = np.array(st.peak_memory, dtype=np.int64)
         return st
 
 

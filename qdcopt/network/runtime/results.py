@@ -55,6 +55,7 @@ class SimulationResult:
              memory: list[float]) -> dict[str, Any]:
         d = self.config.duration
         ci = mean_ci([x / d for x in delivered])
+        low = max(0.0, ci.low) if math.isfinite(ci.low) else ci.low  # a rate is never < 0
         lat_means = [np.mean(x) for x in latencies] if latencies else []
         return {
             "request": name,
@@ -62,7 +63,7 @@ class SimulationResult:
             "method": self.method,
             "promised_rate": promised,
             "delivered_rate": ci.mean,
-            "delivered_rate_low": ci.low,
+            "delivered_rate_low": low,
             "delivered_rate_high": ci.high,
             "delivered_over_promised": (ci.mean / promised) if promised > 0 else math.nan,
             "delivered_pairs": int(sum(delivered)),
@@ -79,7 +80,8 @@ class SimulationResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per request and a ``total`` row.
 
-        Rates are means over seeds with a 95 % Student-t interval; latencies are the
+        Rates are means over seeds with a 95 % Student-t interval (its low end clipped at
+        0); latencies are the
         times between consecutive deliveries of a tree (the quantity of eq. 1): the mean
         of the per-seed means and the p95 over all seeds; fidelity is the mean over every
         delivered pair; discarded pairs are cut-off discards per run; memory occupancy is
