@@ -73,7 +73,7 @@ class Simulator:
     ['a', 'b']
     """
 
-    __slots__ = ("_heap", "_seq", "events_run", "now", "trace")
+    __slots__ = ("_heap", "_seq", "_stop", "events_run", "now", "trace")
 
     def __init__(self, trace: TraceHook | None = None) -> None:
         self.now = 0.0
@@ -81,6 +81,7 @@ class Simulator:
         self._seq = 0
         self.events_run = 0
         self.trace = trace
+        self._stop = False
 
     def at(self, time: float, fn: Callable[..., Any], *args: Any) -> Event:
         """Schedule ``fn(*args)`` at absolute ``time`` (not before now).
@@ -107,6 +108,10 @@ class Simulator:
         if event is not None:
             event.cancelled = True
 
+    def stop(self) -> None:
+        """Make the current :meth:`run` return after the event that is running."""
+        self._stop = True
+
     def pending(self) -> int:
         """Events in the heap, cancelled ones included."""
         return len(self._heap)
@@ -129,6 +134,9 @@ class Simulator:
         max_events
             Stop after this many events (a guard for tests).
 
+        A callback may call :meth:`stop` to end the run after it (the clock then stays at
+        that event's time).
+
         Returns
         -------
         int
@@ -139,7 +147,8 @@ class Simulator:
         trace = self.trace
         count = 0
         limit = math.inf if max_events is None else max_events
-        while heap and count < limit:
+        self._stop = False
+        while heap and count < limit and not self._stop:
             time, _, event = heap[0]
             if time > until:
                 break
@@ -151,7 +160,7 @@ class Simulator:
                 trace(time, event)
             event.fn(*event.args)
             count += 1
-        if math.isfinite(until) and until > self.now and (count < limit):
+        if math.isfinite(until) and until > self.now and count < limit and not self._stop:
             self.now = until
         self.events_run += count
         return count

@@ -128,3 +128,15 @@ def test_mean_ci_hand_computed():
 def test_quantile():
     assert quantile(range(101), 0.95) == pytest.approx(95.0)
     assert math.isnan(quantile([], 0.95))
+
+
+def test_stop_ends_the_run_after_the_current_event():
+    sim = Simulator()
+    out: list[float] = []
+    sim.at(1.0, out.append, 1.0)
+    sim.at(2.0, sim.stop)
+    sim.at(3.0, out.append, 3.0)
+    assert sim.run(until=10.0) == 2
+    assert sim.now == 2.0 and out == [1.0]
+    sim.run(until=10.0)
+    assert out == [1.0, 3.0] and sim.now == 10.0

@@ -261,8 +261,10 @@ def test_planned_swap_scores_positive_and_bad_options_are_refused():
 
 
 # -- properties on random small networks ------------------------------------------------
-def _replay_checks(inst: NetworkInstance, run, trees) -> None:
+def _replay_checks(inst: NetworkInstance, run, trees, predist_pairs: int = 0) -> None:
     mem = [n.memories for n in inst.nodes]
+    stock: dict[tuple[int, int], int] = {}
+    where: dict[int, tuple[int, int]] = {}
     occ = [0] * inst.n
     used: set[int] = set()
     made: dict[int, float] = {}  # pair -> fidelity when made
@@ -271,6 +273,8 @@ def _replay_checks(inst: NetworkInstance, run, trees) -> None:
         kind = row[1]
         if kind == "herald":
             pid, a, b = row[2], row[6], row[7]
+            if row[3] >= len(trees):  # pre-distribution keeps a memory free for requests
+                assert occ[a] <= mem[a] - 2 and occ[b] <= mem[b] - 2
             for node in (a, b):
                 occ[node] += 1
                 assert occ[node] <= mem[node], "memory over-used"
@@ -290,6 +294,13 @@ def _replay_checks(inst: NetworkInstance, run, trees) -> None:
             if prod >= 0:
                 assert row[9] <= min(ready_f[a], ready_f[b]) + 1e-12, "fidelity rose"
                 made[prod] = row[9]
+        elif kind == "stock":
+            key = (row[4], row[5])
+            stock[key] = stock.get(key, 0) + 1
+            where[row[2]] = key
+            assert stock[key] <= predist_pairs
+        elif kind == "relabel":
+            stock[where[row[2]]] -= 1
         elif kind in ("deliver", "discard"):
             pid = row[2]
             assert pid not in used, "pair used twice"
@@ -298,15 +309,52 @@ def _replay_checks(inst: NetworkInstance, run, trees) -> None:
                 assert row[6] <= made[pid] + 1e-12, "fidelity rose"
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(5, 9), seed=st.integers(0, 10_000), policy=st.sampled_from(POLICIES),
-       early=st.booleans(), memories=st.integers(1, 4))
-def test_invariants_on_random_small_networks(n, seed, policy, early, memories):
+       early=st.booleans(), memories=st.integers(1, 4),
+       predist=st.sampled_from(["none", "batch", "continuous"]))
+def test_invariants_on_random_small_networks(n, seed, policy, early, memories, predist):
     inst = waxman_instance(n, density=0.4, requests=2, seed=seed, memories=memories)
     plan = plan_from_trees(inst, iterative_trees(inst), method="iterative",
                            variant="published", rate_model=LATENCY)
     trees = exec_trees(inst, plan, link_model(inst))
-    cfg = RuntimeConfig(policy=policy, early_discard=early, duration=0.05, trace=True)
+    cfg = RuntimeConfig(policy=policy, early_discard=early, duration=0.05, trace=True,
+                        predistribution=predist, predist_pairs=2, predist_warmup=0.05)
     run = run_once(inst, plan, cfg, seed=seed)
-    _replay_checks(inst, run, trees)
+    _replay_checks(inst, run, trees, predist_pairs=2)
     assert (run.peak_memory <= np.array([nd.memories for nd in inst.nodes])).all()
+
+
+# -- pre-distribution --------------------------------------------------------------------
+def _path8():
+    inst = path_instance(8, memories=4, link_rate=300.0)
+    return inst, balanced_plan(inst, 100.0)
+
+
+def test_one_time_batch_is_made_before_requests_start():
+    inst, plan = _path8()
+    n_req = len(exec_trees(inst, plan, link_model(inst)))
+    # pairs v0–v4 and v4–v8 (the plan's two halves), one each: v4 keeps two of its four
+    # memories free, as the lower priority requires
+    cfg = RuntimeConfig(policy="swap_asap", duration=1.0, trace=True, predistribution="batch",
+                        predist_links=2, predist_pairs=1)
+    run = run_once(inst, plan, cfg, seed=0)
+    stocked = {(r[4], r[5]) for r in run.trace if r[1] == "stock"}
+    assert stocked == {(0, 4), (4, 8)}
+    assert run.predistributed == 2  # the batch completes, then no more
+    assert 0 < run.start < cfg.predist_warmup
+    assert all(r[0] >= run.start for r in run.trace if r[1] == "herald" and r[3] < n_req)
+    assert all(r[0] <= run.start for r in run.trace if r[1] == "herald" and r[3] >= n_req)
+    assert 0 < run.predist_used <= run.predistributed
+    assert run.delivered.sum() > 0
+
+
+def test_continuous_replenishment_refills_the_stock():
+    inst, plan = _path8()
+    cfg = RuntimeConfig(policy="swap_asap", duration=2.0, trace=True,
+                        predistribution="continuous", predist_links=2, predist_pairs=1)
+    run = run_once(inst, plan, cfg, seed=0)
+    trees = exec_trees(inst, plan, link_model(inst))
+    _replay_checks(inst, run, trees, predist_pairs=1)
+    assert run.predistributed > 2  # refilled after pairs were taken
+    assert run.predist_used >= run.predistributed - 2

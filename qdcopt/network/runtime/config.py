@@ -32,6 +32,7 @@ POLICY_HELP = {
     CENTRALIZED: "baseline: oldest-first, every decision queries the GEM at the central node",
 }
 WAITS = ("geometric", "exponential")
+PREDISTRIBUTION = ("none", "batch", "continuous")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,18 @@ class RuntimeConfig:
     poll_fraction
         Scoring waits at most this fraction of the root cut-off before re-evaluating
         candidates none of which scored positive.
+    predistribution
+        ``"none"``; ``"batch"``: before requests start, make ``predist_pairs`` pairs for
+        each of ``predist_links`` node pairs (one-time); ``"continuous"``: keep each
+        stock at ``predist_pairs``, refilling whenever it falls below (§IV-C).  Both
+        generate at lower priority (only while both ends keep a memory free for
+        requests).
+    predist_links
+        Node pairs chosen for pre-distribution (the plan's most used intermediate pairs).
+    predist_pairs
+        Batch size per node pair, or the stock kept per node pair.
+    predist_warmup
+        Longest the one-time batch may take, seconds; requests start then at the latest.
     trace
         Keep the full event trace (for tests; costs memory).
     """
@@ -88,11 +101,18 @@ class RuntimeConfig:
     gem_latency_scale: float = 1.0
     score_weights: tuple[float, float, float] = (1.0, 1.0, 0.5)
     poll_fraction: float = 0.1
+    predistribution: str = "none"
+    predist_links: int = 5
+    predist_pairs: int = 2
+    predist_warmup: float = 10.0
     trace: bool = False
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
             raise ValueError(f"unknown policy {self.policy!r} (known: {', '.join(POLICIES)})")
+        if self.predistribution not in PREDISTRIBUTION:
+            raise ValueError(f"predistribution must be one of {', '.join(PREDISTRIBUTION)}, "
+                             f"got {self.predistribution!r}")
         if self.waits not in WAITS:
             raise ValueError(f"waits must be one of {', '.join(WAITS)}, got {self.waits!r}")
         checks = {
@@ -104,11 +124,15 @@ class RuntimeConfig:
             "discard_factor": 0 < self.discard_factor <= 1,
             "gem_latency_scale": self.gem_latency_scale >= 0,
             "poll_fraction": self.poll_fraction > 0,
+            "predist_links": self.predist_links >= 1,
+            "predist_pairs": self.predist_pairs >= 1,
+            "predist_warmup": self.predist_warmup > 0,
         }
         rules = {"duration": "> 0", "link_fidelity": "in [0.25, 1]",
                  "depolarizing_rate": "≥ 0", "dephasing_rate": "≥ 0", "cutoff_factor": "> 0",
                  "discard_factor": "in (0, 1]", "gem_latency_scale": "≥ 0",
-                 "poll_fraction": "> 0"}
+                 "poll_fraction": "> 0", "predist_links": "≥ 1", "predist_pairs": "≥ 1",
+                 "predist_warmup": "> 0"}
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(f"runtime option {name} must be {rules[name]}, "
@@ -135,5 +159,6 @@ class RuntimeConfig:
 
     @property
     def label(self) -> str:
-        """Policy name with its discard mode, e.g. ``oldest+discard``."""
-        return self.policy + ("+discard" if self.early_discard else "")
+        """Policy name with its discard and pre-distribution modes, e.g. ``oldest+discard``."""
+        pd = "" if self.predistribution == "none" else f"+{self.predistribution}"
+        return self.policy + ("+discard" if self.early_discard else "") + pd

@@ -40,7 +40,7 @@ from qdcopt.network.runtime import config as C
 from qdcopt.network.runtime.config import RuntimeConfig
 from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, werner
 from qdcopt.network.runtime.gem import GEM
-from qdcopt.network.runtime.routes import ExecTree, Leaf, central_node
+from qdcopt.network.runtime.routes import ExecTree, Leaf, central_node, predistribution_trees
 
 
 class Pair:
@@ -64,10 +64,11 @@ class Pair:
 class _Gen:
     """A leaf's link generator."""
 
-    __slots__ = ("a", "b", "event", "lam", "leaf", "period", "rate", "tree")
+    __slots__ = ("a", "b", "event", "lam", "leaf", "low", "period", "rate", "tree")
 
-    def __init__(self, tree: int, leaf: Leaf) -> None:
+    def __init__(self, tree: int, leaf: Leaf, low: bool = False) -> None:
         self.tree = tree
+        self.low = low  # pre-distribution: lower priority than requests
         self.leaf = leaf
         self.a = leaf.a
         self.b = leaf.b
@@ -102,6 +103,10 @@ class RunStats:
         Largest number of memories in use at each node.
     events
         Events the loop ran.
+    predistributed, predist_used
+        Pre-distributed pairs made, and those taken into a request's tree.
+    start
+        When requests started (after a one-time pre-distribution batch; else 0).
     trace
         The event trace when asked for.
     """
@@ -120,6 +125,9 @@ class RunStats:
     total_memories: int = 0
     peak_memory: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     events: int = 0
+    predistributed: int = 0
+    predist_used: int = 0
+    start: float = 0.0
     trace: list[tuple] = field(default_factory=list)
 
 
@@ -142,6 +150,10 @@ class Execution:
                  config: RuntimeConfig, seed: int) -> None:
         self.instance = instance
         self.cfg = config
+        self.n_requests_trees = len(trees)
+        self.predist = config.predistribution
+        if self.predist != "none":
+            trees = list(trees) + predistribution_trees(list(trees), config.predist_links)
         self.trees = trees
         self.sim = Simulator()
         streams = Streams(seed)
@@ -154,7 +166,7 @@ class Execution:
         self.gens: list[_Gen] = []
         for k, t in enumerate(trees):
             for leaf in t.leaves:
-                g = _Gen(k, leaf)
+                g = _Gen(k, leaf, low=k >= self.n_requests_trees)
                 self.gens.append(g)
                 self.gens_at[g.a].append(g)
                 self.gens_at[g.b].append(g)
@@ -194,6 +206,12 @@ class Execution:
         self.tree_used = [0] * len(trees)
         self.last_change = 0.0
         self.tree_last = [0.0] * len(trees)
+        # pre-distribution: stock per node pair, whether each tree still generates
+        self.requests_on = self.predist != "batch" or len(trees) == self.n_requests_trees
+        self.want = [True] * len(trees)
+        self.made = [0] * len(trees)
+        self.stock: dict[tuple[int, int], list[Pair]] = {}
+        self.pos_of = [{node: i for i, node in enumerate(t.route)} for t in trees]
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _log(self, *row: object) -> None:
@@ -205,8 +223,9 @@ class Execution:
         st.total_memory_area += self.used * (now - self.last_change)
         self.last_change = now
         self.used += delta
-        area = self.tree_used[tree] * (now - self.tree_last[tree])
-        st.memory_area[self.tree_request[tree]] += area
+        req = self.tree_request[tree]
+        if req >= 0:
+            st.memory_area[req] += self.tree_used[tree] * (now - self.tree_last[tree])
         self.tree_last[tree] = now
         self.tree_used[tree] += delta
 
@@ -230,7 +249,8 @@ class Execution:
         self._account(tree, -1)
         if self.tracing:
             self._log("free", node, tree)
-        if self.free[node] == 1:
+        free = self.free[node]
+        if free <= 2:  # 1: requests may attempt again; 2: pre-distribution too
             for g in self.gens_at[node]:
                 if g.event is None:
                     self._start(g)
@@ -254,6 +274,12 @@ class Execution:
     def _start(self, g: _Gen) -> None:
         if g.event is not None or self.free[g.a] == 0 or self.free[g.b] == 0:
             return
+        if g.low:
+            # pre-distribution only uses surplus: a memory stays free for requests
+            if not self.want[g.tree] or self.free[g.a] < 2 or self.free[g.b] < 2:
+                return
+        elif not self.requests_on:
+            return
         e = self.link_draw.exponential()
         # geometric attempts by inversion of the same draw: K = ceil(E / -ln(1 - p))
         wait = e / g.rate if self.exponential else max(1.0, math.ceil(e / g.lam)) * g.period
@@ -261,6 +287,8 @@ class Execution:
 
     def _herald(self, g: _Gen) -> None:
         g.event = None
+        if g.low and (not self.want[g.tree] or self.free[g.a] < 2 or self.free[g.b] < 2):
+            return  # the surplus went while this attempt ran: wait for it to come back
         self._take(g.a, g.tree)
         self._take(g.b, g.tree)
         self.stats.generated += 1
@@ -295,6 +323,9 @@ class Execution:
         pair.expiry = self.sim.at(pair.birth + limit, self._expire, pair)
         if self.tracing:
             self._log("ready", pair.id, k, pair.i, pair.j, fidelity(self.w_now(pair)))
+        if self.stock and k < self.n_requests_trees:
+            self._draw_stock(k, pair.j, right=True)
+            self._draw_stock(k, pair.i, right=False)
         self._decide(k, pair.i)
         self._decide(k, pair.j)
 
@@ -303,6 +334,9 @@ class Execution:
         t = self.trees[k]
         if age > self.root_cutoff[k]:
             self._discard(pair, "late")
+            return
+        if k >= self.n_requests_trees:
+            self._store(pair)
             return
         now = self.sim.now
         f = fidelity(self.w_now(pair))
@@ -322,7 +356,8 @@ class Execution:
 
     def _discard(self, pair: Pair, why: str) -> None:
         t = self.trees[pair.tree]
-        self.stats.expired[t.request] += 1
+        if t.request >= 0:
+            self.stats.expired[t.request] += 1
         if self.tracing:
             self._log("discard", pair.id, pair.tree, pair.i, pair.j, why)
         if self.use_gem:
@@ -381,6 +416,107 @@ class Execution:
     def _failed(self, k: int, u: int, v: int) -> None:
         self._release(u, k)
         self._release(v, k)
+
+    # -- pre-distribution (§IV-C) ---------------------------------------------------------
+    def _store(self, pair: Pair) -> None:
+        """A pre-distribution tree made its pair: keep it in stock for any request."""
+        k = pair.tree
+        t = self.trees[k]
+        key = (min(t.route[0], t.route[-1]), max(t.route[0], t.route[-1]))
+        self.stock.setdefault(key, []).append(pair)
+        self.stats.predistributed += 1
+        self.made[k] += 1
+        if self.tracing:
+            self._log("stock", pair.id, k, key[0], key[1], fidelity(self.w_now(pair)))
+        self._update_want(k, key)
+        for r in range(self.n_requests_trees):
+            pos = self.pos_of[r]
+            if key[0] in pos and key[1] in pos:
+                p, q = sorted((pos[key[0]], pos[key[1]]))
+                if self.left[r][p] or self.right[r][q]:
+                    if self._relabel(key, r, p, q):
+                        self._decide(r, p)
+                        self._decide(r, q)
+                    if key not in self.stock:
+                        break
+
+    def _update_want(self, k: int, key: tuple[int, int]) -> None:
+        if self.predist == "batch":
+            want = self.made[k] < self.cfg.predist_pairs
+            if not want and self.want[k] and not self.requests_on and not any(
+                    self.want[j] for j in range(self.n_requests_trees, len(self.trees))
+                    if j != k):
+                self.sim.stop()  # the one-time batch is complete: requests may start
+        else:
+            want = len(self.stock.get(key, ())) < self.cfg.predist_pairs
+        was = self.want[k]
+        self.want[k] = want
+        if want and not was:
+            for g in self.gens:
+                if g.tree == k and g.event is None:
+                    self._start(g)
+
+    def _draw_stock(self, k: int, p: int, right: bool) -> None:
+        """Take a stocked pair from ``route[p]`` to another node of the route, if one helps
+        a pair of tree ``k`` ending (``right``) or starting at ``p``."""
+        here = self.trees[k].route[p]
+        pos = self.pos_of[k]
+        for key in list(self.stock):
+            if here not in key:
+                continue
+            other = key[1] if key[0] == here else key[0]
+            q = pos.get(other)
+            if q is None or (right and q <= p) or (not right and q >= p):
+                continue
+            lo, hi = (p, q) if right else (q, p)
+            if self._relabel(key, k, lo, hi):
+                return
+
+    def _relabel(self, key: tuple[int, int], k: int, i: int, j: int) -> bool:
+        """Give a stocked pair to tree ``k`` as its segment ``[i, j]``."""
+        t = self.trees[k]
+        if self.policy == C.FIXED and t.segments.get((i, j), (-1,))[0] < 0 and (
+                (i, j) != (0, t.hops)):
+            return False  # the fixed tree could never swap it
+        if self.policy == C.CONNECTIONLESS and i != 0:
+            return False
+        if any(p.j == j for p in self.right[k][i]):
+            return False  # the tree already holds such a pair
+        pair = self.stock[key].pop(0)
+        if not self.stock[key]:
+            del self.stock[key]
+        old = pair.tree
+        for _ in range(2):
+            self._account(old, -1)
+            self._account(k, 1)
+        now = self.sim.now
+        if self.use_gem:
+            self.gem.retire(pair.id, now, t.route[i])
+            self.gem.publish(pair.id, (k, i, j), now, now, t.route[i])
+        # A cached pair joins the request's execution now: its age restarts (cut-offs
+        # bound waiting inside an execution); its fidelity keeps every loss so far.
+        pair.tree, pair.i, pair.j, pair.birth = k, i, j, now
+        self.stats.predist_used += 1
+        self._update_want(old, key)
+        if self.tracing:
+            self._log("relabel", pair.id, k, i, j)
+        self._settle(pair)
+        return True
+
+    def _begin_requests(self) -> None:
+        """Requests start: counters restart so that rates cover ``duration`` from now."""
+        now = self.sim.now
+        self.requests_on = True
+        st = self.stats
+        st.start = now
+        self.last_change = now
+        st.total_memory_area = 0.0
+        st.memory_area = [0.0] * len(st.memory_area)
+        self.tree_last = [now] * len(self.trees)
+        self.last_delivery = [now] * len(self.trees)
+        for g in self.gens:
+            if not g.low and g.event is None:
+                self._start(g)
 
     # -- decisions -----------------------------------------------------------------------
     def _decide(self, k: int, m: int) -> None:
@@ -544,7 +680,10 @@ class Execution:
         """Execute for ``config.duration`` seconds and return the measurements."""
         for g in self.gens:
             self._start(g)
-        self.sim.run(until=self.cfg.duration)
+        if not self.requests_on:  # one-time pre-distribution batch first
+            self.sim.run(until=self.cfg.predist_warmup)
+            self._begin_requests()
+        self.sim.run(until=self.stats.start + self.cfg.duration)
         st = self.stats
         st.events = self.sim.events_run
         for k in range(len(self.trees)):

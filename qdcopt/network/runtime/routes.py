@@ -206,3 +206,70 @@ def central_node(model: LinkModel) -> int:
     """The node with the least total fibre distance to all others (ties: lowest index)."""
     d = np.where(np.isfinite(model.classical_distance), model.classical_distance, 1e18)
     return int(np.argmin(d.sum(axis=1)))
+
+
+PREDISTRIBUTED = -1  # request index of a pre-distribution tree
+
+
+def predistribution_trees(trees: list[ExecTree], count: int) -> list[ExecTree]:
+    """Trees that make pairs for the ``count`` most used intermediate node pairs of a plan.
+
+    A node pair is scored by the expected generation time a stocked pair saves, summed
+    over the plan: ``Σ rate(tree) · T(segment)`` over the trees that make it as an
+    intermediate pair (a swap node other than the root), ``T`` its eq.-1 latency — the
+    benefit of paper 003's pre-distribution greedy (reduction in expected latency); the
+    best ``count`` are kept (ties: smaller node indices first).  Each gets the subtree of the highest-rate tree
+    that makes it, with the same leaf rates, as a tree of its own whose request is
+    :data:`PREDISTRIBUTED`.
+
+    Parameters
+    ----------
+    trees
+        The plan's trees.
+    count
+        Node pairs to pre-distribute.
+
+    Returns
+    -------
+    list of ExecTree
+        Indexed after ``trees``.
+    """
+    weight: dict[tuple[int, int], float] = {}
+    source: dict[tuple[int, int], tuple[float, int, tuple[int, int]]] = {}
+    for k, t in enumerate(trees):
+        for (i, j), (m, _, lat) in t.segments.items():
+            if m < 0 or (i, j) == (0, t.hops):
+                continue
+            key = (min(t.route[i], t.route[j]), max(t.route[i], t.route[j]))
+            weight[key] = weight.get(key, 0.0) + t.rate * lat
+            if key not in source or t.rate > source[key][0]:
+                source[key] = (t.rate, k, (i, j))
+    chosen = sorted(weight, key=lambda key: (-weight[key], key))[:count]
+    out = []
+    for key in chosen:
+        _, k, (i, j) = source[key]
+        out.append(_subtree(trees[k], i, j, len(trees) + len(out)))
+    return out
+
+
+def _subtree(t: ExecTree, i: int, j: int, index: int) -> ExecTree:
+    """The part of ``t`` that makes segment ``[i, j]``, as a tree of its own."""
+    def inside(seg: tuple[int, int]) -> bool:
+        return i <= seg[0] and seg[1] <= j
+
+    def shift(seg: tuple[int, int]) -> tuple[int, int]:
+        return (seg[0] - i, seg[1] - i)
+
+    base = t.segments[(i, j)][1]
+    segments = {shift(s): (m - i if m >= 0 else -1, d - base, lat)
+                for s, (m, d, lat) in t.segments.items() if inside(s)}
+    children = {shift(s): (shift(a), shift(b)) for s, (a, b) in t.children.items()
+                if inside(s)}
+    sibling = {shift(s): (m - i, shift(o)) for s, (m, o) in t.sibling.items()
+               if inside(s) and s != (i, j)}
+    leaves = tuple(Leaf(pos=lf.pos - i, link=lf.link, a=lf.a, b=lf.b, rate=lf.rate,
+                        success=lf.success) for lf in t.leaves if i <= lf.pos < j)
+    depth = max(d for _, d, _ in segments.values())
+    return ExecTree(index=index, request=PREDISTRIBUTED, rate=0.0, route=t.route[i:j + 1],
+                    leaves=leaves, segments=segments, children=children, sibling=sibling,
+                    latency=t.segments[(i, j)][2], depth=depth)
