@@ -212,15 +212,15 @@ PREDISTRIBUTED = -1  # request index of a pre-distribution tree
 
 
 def predistribution_trees(trees: list[ExecTree], count: int) -> list[ExecTree]:
-    """Trees that make pairs for the ``count`` most used intermediate node pairs of a plan.
+    """Trees that make pairs for the ``count`` most useful intermediate node pairs of a plan.
 
     A node pair is scored by the expected generation time a stocked pair saves, summed
     over the plan: ``Σ rate(tree) · T(segment)`` over the trees that make it as an
     intermediate pair (a swap node other than the root), ``T`` its eq.-1 latency — the
     benefit of paper 003's pre-distribution greedy (reduction in expected latency); the
-    best ``count`` are kept (ties: smaller node indices first).  Each gets the subtree of the highest-rate tree
-    that makes it, with the same leaf rates, as a tree of its own whose request is
-    :data:`PREDISTRIBUTED`.
+    best ``count`` are kept (ties: smaller node indices first).  Each gets the subtree of
+    the highest-rate tree that makes it, with the same leaf rates, as a tree of its own
+    whose request is :data:`PREDISTRIBUTED`.
 
     Parameters
     ----------
