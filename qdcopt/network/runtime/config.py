@@ -73,6 +73,11 @@ class RuntimeConfig:
     poll_fraction
         Scoring waits at most this fraction of the root cut-off before re-evaluating
         candidates none of which scored positive.
+    leaf_buffer
+        Link pairs a leaf may have waiting (heralded, not yet swapped, delivered or
+        discarded) before it stops attempting; 0 = no limit.  With no limit a fast link
+        fills its nodes' memories with pairs its slower partner can never meet (the
+        partner then finds no memory) and only cut-offs break the deadlock.
     predistribution
         ``"none"``; ``"batch"``: before requests start, make ``predist_pairs`` pairs for
         each of ``predist_links`` node pairs (one-time); ``"continuous"``: keep each
@@ -101,6 +106,7 @@ class RuntimeConfig:
     gem_latency_scale: float = 1.0
     score_weights: tuple[float, float, float] = (1.0, 1.0, 0.5)
     poll_fraction: float = 0.1
+    leaf_buffer: int = 1
     predistribution: str = "none"
     predist_links: int = 5
     predist_pairs: int = 2
@@ -124,6 +130,7 @@ class RuntimeConfig:
             "discard_factor": 0 < self.discard_factor <= 1,
             "gem_latency_scale": self.gem_latency_scale >= 0,
             "poll_fraction": self.poll_fraction > 0,
+            "leaf_buffer": self.leaf_buffer >= 0,
             "predist_links": self.predist_links >= 1,
             "predist_pairs": self.predist_pairs >= 1,
             "predist_warmup": self.predist_warmup > 0,
@@ -131,7 +138,8 @@ class RuntimeConfig:
         rules = {"duration": "> 0", "link_fidelity": "in [0.25, 1]",
                  "depolarizing_rate": "≥ 0", "dephasing_rate": "≥ 0", "cutoff_factor": "> 0",
                  "discard_factor": "in (0, 1]", "gem_latency_scale": "≥ 0",
-                 "poll_fraction": "> 0", "predist_links": "≥ 1", "predist_pairs": "≥ 1",
+                 "poll_fraction": "> 0", "leaf_buffer": "≥ 0",
+                 "predist_links": "≥ 1", "predist_pairs": "≥ 1",
                  "predist_warmup": "> 0"}
         for name, ok in checks.items():
             if not ok:

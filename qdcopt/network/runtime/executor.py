@@ -46,7 +46,7 @@ from qdcopt.network.runtime.routes import ExecTree, Leaf, central_node, predistr
 class Pair:
     """A Bell pair held for one tree, spanning route positions ``i < j``."""
 
-    __slots__ = ("birth", "expiry", "i", "id", "j", "ready_at", "t_ref", "tree", "w")
+    __slots__ = ("birth", "expiry", "gen", "i", "id", "j", "ready_at", "t_ref", "tree", "w")
 
     def __init__(self, pid: int, tree: int, i: int, j: int, birth: float, w: float,
                  t_ref: float) -> None:
@@ -59,12 +59,13 @@ class Pair:
         self.t_ref = t_ref
         self.ready_at = math.inf
         self.expiry = None
+        self.gen: _Gen | None = None  # the leaf that made it, while it waits as a link pair
 
 
 class _Gen:
     """A leaf's link generator."""
 
-    __slots__ = ("a", "b", "event", "lam", "leaf", "low", "period", "rate", "tree")
+    __slots__ = ("a", "b", "event", "lam", "leaf", "low", "period", "rate", "tree", "waiting")
 
     def __init__(self, tree: int, leaf: Leaf, low: bool = False) -> None:
         self.tree = tree
@@ -76,6 +77,7 @@ class _Gen:
         self.period = leaf.success / leaf.rate  # seconds per attempt
         self.lam = -math.log1p(-leaf.success) if leaf.success < 1 else math.inf
         self.event = None
+        self.waiting = 0  # its link pairs not yet swapped, delivered or discarded
 
 
 @dataclass
@@ -184,6 +186,7 @@ class Execution:
         self.kappa = 2.0 * config.depolarizing_rate
         self.w0 = werner(config.link_fidelity)
         self.exponential = config.waits == "exponential"
+        self.leaf_buffer = config.leaf_buffer
         self.gem = GEM.from_distances(model.classical_distance, ph.classical_speed,
                                       config.gem_latency_scale)
         self.center = central_node(model)
@@ -274,6 +277,8 @@ class Execution:
     def _start(self, g: _Gen) -> None:
         if g.event is not None or self.free[g.a] == 0 or self.free[g.b] == 0:
             return
+        if self.leaf_buffer and g.waiting >= self.leaf_buffer:
+            return  # the leaf's pairs have not been used yet: more would only fill memory
         if g.low:
             # pre-distribution only uses surplus: a memory stays free for requests
             if not self.want[g.tree] or self.free[g.a] < 2 or self.free[g.b] < 2:
@@ -295,6 +300,8 @@ class Execution:
         now = self.sim.now
         pos = g.leaf.pos
         pair = Pair(self.next_id, g.tree, pos, pos + 1, now, self.w0, now)
+        pair.gen = g
+        g.waiting += 1
         self.next_id += 1
         if self.tracing:
             self._log("herald", pair.id, g.tree, pos, pos + 1, g.a, g.b)
@@ -353,6 +360,16 @@ class Execution:
             self.gem.retire(pair.id, now, t.route[0])
         self._release(t.route[0], k)
         self._release(t.route[-1], k)
+        self._used(pair)
+
+    def _used(self, pair: Pair) -> None:
+        """A link pair stops waiting: its leaf may make the next one."""
+        g = pair.gen
+        if g is not None:
+            pair.gen = None
+            g.waiting -= 1
+            if g.event is None:
+                self._start(g)
 
     def _discard(self, pair: Pair, why: str) -> None:
         t = self.trees[pair.tree]
@@ -364,6 +381,7 @@ class Execution:
             self.gem.retire(pair.id, self.sim.now, t.route[pair.i])
         self._release(t.route[pair.i], pair.tree)
         self._release(t.route[pair.j], pair.tree)
+        self._used(pair)
 
     def _expire(self, pair: Pair) -> None:
         pair.expiry = None
@@ -380,6 +398,8 @@ class Execution:
         for p in (a, b):
             p.expiry.cancelled = True
             p.expiry = None
+            if p.gen is not None:
+                self._used(p)
         self.right[k][a.i].remove(a)
         self.left[k][m].remove(a)
         self.right[k][m].remove(b)
