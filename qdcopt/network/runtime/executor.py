@@ -253,7 +253,8 @@ class Execution:
         if self.tracing:
             self._log("free", node, tree)
         free = self.free[node]
-        if free <= 2:  # 1: requests may attempt again; 2: pre-distribution too
+        # 1: requests may attempt again; 2: pre-distribution too
+        if free == 1 or (free == 2 and self.predist != "none"):
             for g in self.gens_at[node]:
                 if g.event is None:
                     self._start(g)
