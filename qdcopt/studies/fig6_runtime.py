@@ -110,7 +110,11 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 95 % interval over repetitions of rate and fidelity per point and policy."""
+    """Mean and 95 % interval over repetitions of rate and fidelity per point and policy.
+
+    Repetitions are different networks, so the intervals include the spread between
+    networks (wide for few repetitions); the rate's low end is clipped at 0.
+    """
     from qdcopt.engine import mean_ci
 
     out = []
@@ -118,7 +122,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
         rate = mean_ci(g["delivered_rate"])
         fid = mean_ci(g["fidelity_mean"])
         out.append({"sweep": sweep, "x": x, "label": label, "delivered_rate": rate.mean,
-                    "rate_low": rate.low, "rate_high": rate.high,
+                    "rate_low": max(0.0, rate.low), "rate_high": rate.high,
                     "promised_rate": float(g["promised_rate"].mean()),
                     "fidelity_mean": fid.mean, "fidelity_low": fid.low,
                     "fidelity_high": fid.high, "repetitions": len(g)})
