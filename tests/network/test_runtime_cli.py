@@ -100,3 +100,15 @@ def test_compare_simulate_adds_delivered_rates(tmp_path):
     assert [r["method"] for r in rows] == ["lp", "iterative"]
     assert all(r["delivered_rate"] > 0 and r["delivered_low"] <= r["delivered_rate"]
                for r in rows)
+
+
+def test_simulate_a_saved_plan_folder(tmp_path):
+    inst = str(_instance(tmp_path))
+    plan_dir = tmp_path / "plan"
+    assert runner.invoke(app, ["solve", inst, "-m", "greedy", "--out", str(plan_dir)]
+                         ).exit_code == 0
+    res = runner.invoke(app, ["simulate", inst, "--plan", str(plan_dir), "--duration", "1",
+                              "--seeds", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["method"] == "greedy" and data["requests"][-1]["delivered_pairs"] > 0

@@ -535,6 +535,8 @@ class Execution:
         st.memory_area = [0.0] * len(st.memory_area)
         self.tree_last = [now] * len(self.trees)
         self.last_delivery = [now] * len(self.trees)
+        for k in range(self.n_requests_trees, len(self.trees)):
+            self.want[k] = False  # one-time: an unfinished batch is not continued
         for g in self.gens:
             if not g.low and g.event is None:
                 self._start(g)
