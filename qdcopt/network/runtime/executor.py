@@ -665,10 +665,15 @@ class Execution:
         benefit = self.q[x] * (j - i) / t.hops * fresh
         loss = 0.0
         planned = t.segments.get((i, j))
-        if planned is None or planned[0] != m:
+        # an input the plan does not have (made by an earlier adaptive swap) can only go
+        # on adaptively: there is no planned swap left to lose
+        intact = (a.i, a.j) in t.segments and (b.i, b.j) in t.segments
+        if intact and (planned is None or planned[0] != m):
             for p in (a, b):
+                # the plan swaps p with its sibling at one of p's ends (here or at the
+                # other end); any other swap of p gives that up
                 sib = t.sibling.get((p.i, p.j))
-                if sib is None or sib[0] != m:
+                if sib is None:
                     continue
                 tau = p.birth + self.cutoff(k, p.i, p.j) - now
                 rem = self._remaining(k, sib[1], x)
