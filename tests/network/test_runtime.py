@@ -358,3 +358,33 @@ def test_continuous_replenishment_refills_the_stock():
     _replay_checks(inst, run, trees, predist_pairs=1)
     assert run.predistributed > 2  # refilled after pairs were taken
     assert run.predist_used >= run.predistributed - 2
+
+
+def test_score_terms_hand_computed():
+    from qdcopt.network.runtime.executor import Execution, Pair
+
+    inst = path_instance(4, memories=3, q=0.5)
+    plan = balanced_plan(inst, 100.0)
+    model = link_model(inst)
+    trees = exec_trees(inst, plan, model)
+    ex = Execution(inst, model, trees, RuntimeConfig(policy="scoring", gem_latency_scale=0.0),
+                   seed=0)
+
+    def pair(pid: int, i: int, j: int) -> Pair:
+        return Pair(pid, 0, i, j, birth=0.0, w=1.0, t_ref=0.0)
+
+    # the plan's swap at v1: B = q · 2/4 · (1 − 0), no loss, no memory in use
+    assert ex.score(0, 1, pair(1, 0, 1), pair(2, 1, 2)) == pytest.approx(0.5 * 2 / 4)
+    # v2 joining [1,2] and [2,3] gives up both planned swaps: their partners [0,1] and
+    # [3,4] are links (1/g = 0.01 s away) and the inputs have c0 · 0.5² to live
+    tau = 2.0 * trees[0].latency * 0.25
+    loss = 1 - math.exp(-tau / 0.01)
+    assert ex.score(0, 2, pair(3, 1, 2), pair(4, 2, 3)) == pytest.approx(0.25 - loss)
+    # ... and when the GEM already holds [0,1], the planned swap is there to be made
+    ex.gem.publish(9, (0, 0, 1), 0.0, 0.0, 0)
+    assert ex.score(0, 2, pair(3, 1, 2), pair(4, 2, 3)) == pytest.approx(0.25 - 1.0)
+    # an input off the plan ([1,3]) has no planned swap left to lose
+    assert ex.score(0, 3, pair(5, 1, 3), pair(6, 3, 4)) == pytest.approx(0.5 * 3 / 4)
+    # memory relief: two of v1's three memories in use
+    ex.free[1] = 1
+    assert ex.score(0, 1, pair(1, 0, 1), pair(2, 1, 2)) == pytest.approx(0.25 + 0.5 * 2 / 3)
