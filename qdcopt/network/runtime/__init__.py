@@ -114,10 +114,8 @@ def simulate(instance: NetworkInstance, *, method: str = "lp", plan: NetworkPlan
 
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
-        from qdcopt.api import solve
-
         with _stdout_to_stderr():
-            plan, _ = solve(instance, method, **(method_options or {}))
+            plan, _ = METHODS[method](instance, **(method_options or {}))
     elif plan.family != "network":
         raise ValueError(f"a {plan.family} plan cannot run on a network instance")
     return simulate_plan(instance, plan, config, seeds=seeds, seed=seed)
