@@ -182,3 +182,36 @@ def _table(sense: str, names: list[str], plans: dict[str, Any], infos: dict[str,
                 row[key] = value
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def add_simulation(result: Comparison, instance: Any, **options: Any) -> Comparison:
+    """Execute each method's valid plan in the family's simulation and add its delivered
+    total rate (mean and 95 % interval over seeds) beside the promised objective.
+
+    ``options`` go to the family's ``simulate`` hook (``policy``, ``duration``, ``seeds``,
+    ``seed``, …).
+
+    Raises
+    ------
+    ValueError
+        When the family has no simulation.
+    """
+    fam = family_of(instance)
+    if fam.simulate is None:
+        raise ValueError(f"{fam.name} instances have no simulation")
+    extra: dict[str, list[float]] = {"delivered_rate": [], "delivered_low": [],
+                                     "delivered_high": [], "delivered_fidelity": []}
+    for method in result.table["method"]:
+        if not result.reports[method].ok:
+            for col in extra.values():
+                col.append(math.nan)
+            continue
+        frame = fam.simulate(instance, plan=result.plans[method], **options).to_frame()
+        total = frame[frame["request"] == "total"].iloc[0]
+        extra["delivered_rate"].append(float(total["delivered_rate"]))
+        extra["delivered_low"].append(float(total["delivered_rate_low"]))
+        extra["delivered_high"].append(float(total["delivered_rate_high"]))
+        extra["delivered_fidelity"].append(float(total["fidelity_mean"]))
+    table = result.table.assign(**extra)
+    return Comparison(table=table, plans=result.plans, infos=result.infos,
+                      reports=result.reports, problems=result.problems)

@@ -54,6 +54,12 @@ class Family:
         Optional ``more_methods(instance) -> tuple[str, ...]``: methods ``compare`` runs
         besides ``compare_methods`` when they apply to that instance (for example job
         selection when the instance holds circuits).
+    simulate
+        Optional ``simulate(instance, *, method, plan, policy, duration, seeds, seed,
+        **options) -> result``: execute a plan (``plan``, or the one ``method`` makes) in
+        the seeded event engine for ``seeds`` runs of ``duration`` seconds; the result
+        has ``to_frame()`` (one row per request and a ``total`` row, delivered rate with
+        its interval beside the promised one) and ``to_dict()`` (JSON-ready).
     specs
         Method name → :class:`~qdcopt.params.MethodSpec` (function, parameter class,
         summary), through which :func:`qdcopt.api.solve` checks a method's options.
@@ -72,6 +78,7 @@ class Family:
     sense: str = "max"
     export: Callable[[Any, Any, Path], list[Path]] | None = None
     more_methods: Callable[[Any], tuple[str, ...]] | None = None
+    simulate: Callable[..., Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     specs: Mapping[str, MethodSpec] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)

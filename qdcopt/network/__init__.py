@@ -14,6 +14,7 @@ from qdcopt.network.graphs import load_graph_file, network_instance_from_graph
 from qdcopt.network.instance import NetworkInstance, load_network
 from qdcopt.network.methods import ALIASES, METHODS, SPECS
 from qdcopt.network.plan import NetworkPlan, plan_from_tables
+from qdcopt.network.runtime import simulate
 from qdcopt.network.validate import validate_plan
 from qdcopt.network.waxman import waxman_instance
 
@@ -29,6 +30,7 @@ FAMILY = Family(
     export=export_plan,
     specs=SPECS,
     aliases=ALIASES,
+    simulate=simulate,
 )
 
 __all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "load_graph_file", "load_network",

@@ -23,6 +23,8 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 000 Fig. 4: acceptance ratio vs t_max, heuristics vs MILP plan and bound"),
     "fig5": ("qdcopt.studies.fig5_jobs",
              "paper 000 Fig. 5: execution and completion time vs number of jobs"),
+    "fig6": ("qdcopt.studies.fig6_runtime",
+             "paper 003 Figs. 6 and 9: delivered rate and fidelity of executed plans per policy"),
 }
 
 

@@ -1,0 +1,172 @@
+"""Settings of a swapping-runtime run: the policy, the noise model, the cut-offs, the GEM.
+
+Every default is stated in ``models/runtime.md`` with its source (paper 003 §VI where the
+paper gives one, a stated choice otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+FIXED = "fixed"
+SWAP_ASAP = "swap_asap"
+OLDEST = "oldest"
+YOUNGEST = "youngest"
+LONGEST_HOP = "longest_hop"
+SHORTEST_HOP = "shortest_hop"
+SCORING = "scoring"
+CONNECTIONLESS = "connectionless"
+CENTRALIZED = "centralized"
+POLICIES = (FIXED, SWAP_ASAP, OLDEST, YOUNGEST, LONGEST_HOP, SHORTEST_HOP, SCORING,
+            CONNECTIONLESS, CENTRALIZED)
+POLICY_HELP = {
+    FIXED: "the plan's swapping trees, swap order as planned",
+    SWAP_ASAP: "any two adjacent pairs swap as soon as both are ready (first ready first)",
+    OLDEST: "adjacent pairs swap at once; the oldest pairs first",
+    YOUNGEST: "adjacent pairs swap at once; the freshest pairs first",
+    LONGEST_HOP: "adjacent pairs swap at once; pairs spanning the most hops first",
+    SHORTEST_HOP: "adjacent pairs swap at once; pairs spanning the fewest hops first",
+    SCORING: "the swap of highest positive score (benefit − opportunity loss + memory relief)",
+    CONNECTIONLESS: "baseline: hop by hop from the source, no swapping tree",
+    CENTRALIZED: "baseline: oldest-first, every decision queries the GEM at the central node",
+}
+WAITS = ("geometric", "exponential")
+PREDISTRIBUTION = ("none", "batch", "continuous")
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """How a plan is executed.
+
+    Attributes
+    ----------
+    policy
+        One of :data:`POLICIES`.
+    early_discard
+        Depth-aware cut-offs (stricter near the leaves); without it every pair has the
+        root cut-off.
+    duration
+        Simulated seconds.
+    waits
+        ``"geometric"``: attempts to the next success are geometric (the physical
+        model); ``"exponential"``: waits are exponential with the same mean (the
+        assumption behind eq. 1; used by the eq.-1 check).
+    link_fidelity
+        Fidelity of a freshly heralded link pair (Werner state).
+    depolarizing_rate
+        Depolarising rate of a stored qubit, 1/s (paper 003 §VI: 0.01).
+    dephasing_rate
+        Dephasing rate during an operation, 1/s (paper 003 §VI: 1000), applied to both
+        qubits of a swap for the swap latency.
+    cutoff_factor
+        Root cut-off = ``cutoff_factor`` × the tree's expected generation latency
+        (paper 003 §VI: 2).
+    discard_factor
+        Early discard: a pair at tree depth ``d`` is discarded past
+        ``root cut-off · discard_factor^d``.
+    gem_latency_scale
+        GEM updates reach a node after ``scale ×`` the fibre signalling delay from the
+        node where the change happened; 0 = an ideal, instantly consistent GEM.
+    score_weights
+        Weights of immediate benefit, opportunity loss and memory relief (scoring).
+    poll_fraction
+        Scoring waits at most this fraction of the root cut-off before re-evaluating
+        candidates none of which scored positive.
+    leaf_buffer
+        Link pairs a leaf may have waiting (heralded, not yet swapped, delivered or
+        discarded) before it stops attempting; 0 = no limit.  With no limit a fast link
+        fills its nodes' memories with pairs its slower partner can never meet (the
+        partner then finds no memory) and only cut-offs break the deadlock.
+    predistribution
+        ``"none"``; ``"batch"``: before requests start, make ``predist_pairs`` pairs for
+        each of ``predist_links`` node pairs (one-time); ``"continuous"``: keep each
+        stock at ``predist_pairs``, refilling whenever it falls below (§IV-C).  Both
+        generate at lower priority (only while both ends keep a memory free for
+        requests).
+    predist_links
+        Node pairs chosen for pre-distribution (the plan's most used intermediate pairs).
+    predist_pairs
+        Batch size per node pair, or the stock kept per node pair.
+    predist_warmup
+        Longest the one-time batch may take, seconds; requests start then at the latest.
+    trace
+        Keep the full event trace (for tests; costs memory).
+    """
+
+    policy: str = SCORING
+    early_discard: bool = True
+    duration: float = 100.0
+    waits: str = "geometric"
+    link_fidelity: float = 0.99
+    depolarizing_rate: float = 0.01
+    dephasing_rate: float = 1000.0
+    cutoff_factor: float = 2.0
+    discard_factor: float = 0.5
+    gem_latency_scale: float = 1.0
+    score_weights: tuple[float, float, float] = (1.0, 1.0, 0.5)
+    poll_fraction: float = 0.1
+    leaf_buffer: int = 1
+    predistribution: str = "none"
+    predist_links: int = 5
+    predist_pairs: int = 2
+    predist_warmup: float = 10.0
+    trace: bool = False
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise ValueError(f"unknown policy {self.policy!r} (known: {', '.join(POLICIES)})")
+        if self.predistribution not in PREDISTRIBUTION:
+            raise ValueError(f"predistribution must be one of {', '.join(PREDISTRIBUTION)}, "
+                             f"got {self.predistribution!r}")
+        if self.waits not in WAITS:
+            raise ValueError(f"waits must be one of {', '.join(WAITS)}, got {self.waits!r}")
+        checks = {
+            "duration": self.duration > 0,
+            "link_fidelity": 0.25 <= self.link_fidelity <= 1.0,
+            "depolarizing_rate": self.depolarizing_rate >= 0,
+            "dephasing_rate": self.dephasing_rate >= 0,
+            "cutoff_factor": self.cutoff_factor > 0,
+            "discard_factor": 0 < self.discard_factor <= 1,
+            "gem_latency_scale": self.gem_latency_scale >= 0,
+            "poll_fraction": self.poll_fraction > 0,
+            "leaf_buffer": self.leaf_buffer >= 0,
+            "predist_links": self.predist_links >= 1,
+            "predist_pairs": self.predist_pairs >= 1,
+            "predist_warmup": self.predist_warmup > 0,
+        }
+        rules = {"duration": "> 0", "link_fidelity": "in [0.25, 1]",
+                 "depolarizing_rate": "≥ 0", "dephasing_rate": "≥ 0", "cutoff_factor": "> 0",
+                 "discard_factor": "in (0, 1]", "gem_latency_scale": "≥ 0",
+                 "poll_fraction": "> 0", "leaf_buffer": "≥ 0",
+                 "predist_links": "≥ 1", "predist_pairs": "≥ 1",
+                 "predist_warmup": "> 0"}
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"runtime option {name} must be {rules[name]}, "
+                                 f"got {getattr(self, name)!r}")
+        if len(self.score_weights) != 3:
+            raise ValueError("score_weights must be three numbers (benefit, loss, relief)")
+
+    @classmethod
+    def from_options(cls, **options: Any) -> RuntimeConfig:
+        """A config from keyword options; unknown names are refused with a clear message."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ValueError(f"unknown runtime option(s) {', '.join(unknown)} "
+                             f"(known: {', '.join(sorted(known))})")
+        if "score_weights" in options:
+            options = {**options, "score_weights": tuple(float(x) for x in
+                                                         options["score_weights"])}
+        return cls(**options)
+
+    def with_(self, **changes: Any) -> RuntimeConfig:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    @property
+    def label(self) -> str:
+        """Policy name with its discard and pre-distribution modes, e.g. ``oldest+discard``."""
+        pd = "" if self.predistribution == "none" else f"+{self.predistribution}"
+        return self.policy + ("+discard" if self.early_discard else "") + pd

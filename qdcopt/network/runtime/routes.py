@@ -1,0 +1,275 @@
+"""A plan's swapping trees as the runtime executes them: a route and its planned segments.
+
+Every tree of a plan is executed on its own (paper 003 §IV-E: a level-based structure is
+first decomposed into trees).  The in-order leaves of a tree give its route
+``v_0 … v_H`` (``H`` links); every pair the runtime holds for the tree spans a segment
+``[i, j]`` of route positions.  A tree node is the segment of its leaves; the fixed-tree
+policy swaps only the planned triples ``(i, m, j)``; the adaptive policies may join any
+two segments that meet at a position.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.physics import MAX_OF_TWO_EXPONENTIALS, LinkModel
+from qdcopt.network.plan import NetworkPlan, PlanTree
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A link generator of one tree.
+
+    Attributes
+    ----------
+    pos
+        Route position of its left end (the link joins positions ``pos`` and ``pos+1``).
+    link
+        Link index.
+    a, b
+        Node indices at positions ``pos`` and ``pos + 1``.
+    rate
+        Link pairs/s the plan has this leaf draw (``g``).
+    success
+        ``p_link`` of one attempt.
+    """
+
+    pos: int
+    link: int
+    a: int
+    b: int
+    rate: float
+    success: float
+
+
+@dataclass(frozen=True)
+class ExecTree:
+    """One tree of a plan, prepared for execution.
+
+    Attributes
+    ----------
+    index
+        Position of the tree in the plan.
+    request
+        Request index.
+    rate
+        The tree's planned rate, pairs/s.
+    route
+        Node indices ``v_0 … v_H``.
+    leaves
+        One per link of the route.
+    segments
+        Segment ``(i, j)`` → ``(swap position or -1, depth, expected latency by eq. 1)``
+        for every node of the tree.
+    children
+        Segment ``(i, j)`` of a swap node → its children's segments.
+    sibling
+        Segment → ``(the position where its parent swaps, the sibling's segment)``.
+    latency
+        Expected generation latency of the root by eq. 1, seconds.
+    depth
+        Swap levels of the tree.
+    """
+
+    index: int
+    request: int
+    rate: float
+    route: tuple[int, ...]
+    leaves: tuple[Leaf, ...]
+    segments: dict[tuple[int, int], tuple[int, int, float]]
+    children: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]
+    sibling: dict[tuple[int, int], tuple[int, tuple[int, int]]]
+    latency: float
+    depth: int
+
+    @property
+    def hops(self) -> int:
+        """Links on the route."""
+        return len(self.route) - 1
+
+    def segment_depth(self, i: int, j: int) -> int:
+        """Depth of a segment: the tree node's depth when planned, else from its hops.
+
+        An unplanned segment of ``h`` hops sits where a balanced tree would put it:
+        ``round(log2(H / h))`` levels under the root.
+        """
+        known = self.segments.get((i, j))
+        if known is not None:
+            return known[1]
+        return max(0, round(math.log2(self.hops / (j - i))))
+
+
+def _swap_extra(model: LinkModel, instance: NetworkInstance, w: int, u: int, v: int) -> float:
+    d = model.classical_distance
+    return instance.physics.swap_latency + max(d[w, u], d[w, v]) / instance.physics.classical_speed
+
+
+def exec_trees(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel,
+               ) -> list[ExecTree]:
+    """The plan's trees with positive rate as routes with planned segments.
+
+    Parameters
+    ----------
+    instance
+        The network.
+    plan
+        A family-B plan (any method).
+    model
+        The instance's link model.
+
+    Returns
+    -------
+    list of ExecTree
+        Trees whose every leaf draws a positive rate, in plan order.
+
+    Raises
+    ------
+    ValueError
+        When a tree names an unknown node or a leaf that is not a link.
+    """
+    out = []
+    for k, tree in enumerate(plan.trees):
+        built = _exec_tree(instance, model, k, tree)
+        if built is not None:
+            out.append(built)
+    return out
+
+
+def _exec_tree(instance: NetworkInstance, model: LinkModel, k: int, tree: PlanTree,
+               ) -> ExecTree | None:
+    idx = instance.node_index
+    if not tree.nodes or tree.request not in instance.request_index:
+        return None
+    route: list[int] = []
+    leaves: list[Leaf] = []
+    segments: dict[tuple[int, int], tuple[int, int, float]] = {}
+    children: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {}
+    q = model.swap_success
+
+    def walk(i: int, depth: int, start: int, seen: int) -> tuple[int, int, float, int]:
+        """Visit node ``i`` starting its segment at node ``start``; return its segment,
+        eq.-1 latency and subtree depth."""
+        if seen > len(tree.nodes):
+            raise ValueError(f"tree {tree.tree} is not a tree")
+        nd = tree.nodes[i]
+        u, v = idx[nd.u], idx[nd.v]
+        if start not in (u, v):
+            raise ValueError(f"tree {tree.tree}: leaves do not form a route")
+        end = v if start == u else u
+        if nd.is_leaf:
+            if not route:
+                route.append(start)
+            link = instance.find_link(start, end)
+            if link is None:
+                raise ValueError(f"tree {tree.tree}: leaf {nd.u}–{nd.v} is not a link")
+            pos = len(route) - 1
+            route.append(end)
+            leaves.append(Leaf(pos=pos, link=link, a=start, b=end, rate=float(nd.link_rate),
+                               success=float(model.success[link])))
+            lat = math.inf if nd.link_rate <= 0 else 1.0 / nd.link_rate
+            segments[(pos, pos + 1)] = (-1, depth, lat)
+            return pos, pos + 1, lat, 0
+        if not (0 <= nd.left < len(tree.nodes) and 0 <= nd.right < len(tree.nodes)):
+            raise ValueError(f"tree {tree.tree}: node {i} has a missing child")
+        first, second = nd.left, nd.right
+        fn = tree.nodes[first]
+        if start not in (idx[fn.u], idx[fn.v]):
+            first, second = second, first
+        w = idx[nd.swap_at]
+        i0, m, la, da = walk(first, depth + 1, start, seen + 1)
+        m2, j0, lb, db = walk(second, depth + 1, w, seen + 1)
+        if m2 != m or route[j0] != end:
+            raise ValueError(f"tree {tree.tree}: children do not meet at {nd.swap_at}")
+        lat = ((MAX_OF_TWO_EXPONENTIALS * max(la, lb)
+                + _swap_extra(model, instance, w, route[i0], route[j0])) / q[w])
+        segments[(i0, j0)] = (m, depth, lat)
+        children[(i0, j0)] = ((i0, m), (m, j0))
+        return i0, j0, lat, 1 + max(da, db)
+
+    _, _, latency, depth = walk(0, 0, idx[tree.nodes[0].u], 0)
+    if any(leaf.rate <= 0 for leaf in leaves) or not math.isfinite(latency):
+        return None
+    sibling: dict[tuple[int, int], tuple[int, tuple[int, int]]] = {}
+    for (a, b) in children.values():
+        sibling[a] = (a[1], b)
+        sibling[b] = (a[1], a)
+    return ExecTree(index=k, request=instance.request_index[tree.request], rate=tree.rate,
+                    route=tuple(route), leaves=tuple(leaves), segments=segments,
+                    children=children, sibling=sibling, latency=latency, depth=depth)
+
+
+def central_node(model: LinkModel) -> int:
+    """The node with the least total fibre distance to all others (ties: lowest index)."""
+    d = np.where(np.isfinite(model.classical_distance), model.classical_distance, 1e18)
+    return int(np.argmin(d.sum(axis=1)))
+
+
+PREDISTRIBUTED = -1  # request index of a pre-distribution tree
+
+
+def predistribution_trees(trees: list[ExecTree], count: int) -> list[ExecTree]:
+    """Trees that make pairs for the ``count`` most useful intermediate node pairs of a plan.
+
+    A node pair is scored by the expected generation time a stocked pair saves, summed
+    over the plan: ``Σ rate(tree) · T(segment)`` over the trees that make it as an
+    intermediate pair (a swap node other than the root), ``T`` its eq.-1 latency — the
+    benefit of paper 003's pre-distribution greedy (reduction in expected latency); the
+    best ``count`` are kept (ties: smaller node indices first).  Each gets the subtree of
+    the highest-rate tree that makes it, with the same leaf rates, as a tree of its own
+    whose request is :data:`PREDISTRIBUTED`.
+
+    Parameters
+    ----------
+    trees
+        The plan's trees.
+    count
+        Node pairs to pre-distribute.
+
+    Returns
+    -------
+    list of ExecTree
+        Indexed after ``trees``.
+    """
+    weight: dict[tuple[int, int], float] = {}
+    source: dict[tuple[int, int], tuple[float, int, tuple[int, int]]] = {}
+    for k, t in enumerate(trees):
+        for (i, j), (m, _, lat) in t.segments.items():
+            if m < 0 or (i, j) == (0, t.hops):
+                continue
+            key = (min(t.route[i], t.route[j]), max(t.route[i], t.route[j]))
+            weight[key] = weight.get(key, 0.0) + t.rate * lat
+            if key not in source or t.rate > source[key][0]:
+                source[key] = (t.rate, k, (i, j))
+    chosen = sorted(weight, key=lambda key: (-weight[key], key))[:count]
+    out = []
+    for key in chosen:
+        _, k, (i, j) = source[key]
+        out.append(_subtree(trees[k], i, j, len(trees) + len(out)))
+    return out
+
+
+def _subtree(t: ExecTree, i: int, j: int, index: int) -> ExecTree:
+    """The part of ``t`` that makes segment ``[i, j]``, as a tree of its own."""
+    def inside(seg: tuple[int, int]) -> bool:
+        return i <= seg[0] and seg[1] <= j
+
+    def shift(seg: tuple[int, int]) -> tuple[int, int]:
+        return (seg[0] - i, seg[1] - i)
+
+    base = t.segments[(i, j)][1]
+    segments = {shift(s): (m - i if m >= 0 else -1, d - base, lat)
+                for s, (m, d, lat) in t.segments.items() if inside(s)}
+    children = {shift(s): (shift(a), shift(b)) for s, (a, b) in t.children.items()
+                if inside(s)}
+    sibling = {shift(s): (m - i, shift(o)) for s, (m, o) in t.sibling.items()
+               if inside(s) and s != (i, j)}
+    leaves = tuple(Leaf(pos=lf.pos - i, link=lf.link, a=lf.a, b=lf.b, rate=lf.rate,
+                        success=lf.success) for lf in t.leaves if i <= lf.pos < j)
+    depth = max(d for _, d, _ in segments.values())
+    return ExecTree(index=index, request=PREDISTRIBUTED, rate=0.0, route=t.route[i:j + 1],
+                    leaves=leaves, segments=segments, children=children, sibling=sibling,
+                    latency=t.segments[(i, j)][2], depth=depth)

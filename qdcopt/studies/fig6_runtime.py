@@ -1,0 +1,196 @@
+"""Paper 003 Figs. 6 and 9: delivered rate and fidelity of executed plans, per policy.
+
+Setting (paper 003 §VI): Waxman networks over 100 km × 100 km, 5 memories per node,
+q = 0.4, 10 requests, 100 simulated seconds per point; one parameter varied at a time
+(nodes 50–200, swap success 0.2–0.6, edge density 0.05–0.2) with the others at their
+defaults (100 nodes, q = 0.4, density 0.1).  The LP plan is executed under every policy
+(each with early discard) and both baselines; the LP's promised aggregate rate is drawn
+beside the delivered ones.  Fig. 9 plots the mean fidelity of the same runs.
+
+The study is a list of tasks (plain dicts: the point's parameters, the policy and the
+seed) and one pure function :func:`row_of` from a task to a row; :func:`sweep` hands them
+to the sweep runner (:mod:`qdcopt.sweeps`: parallel, resumable), :func:`write` makes the
+files from the stored rows.
+Seeds: repetition ``k`` of a point uses the network of seed ``study seed + k`` and runs
+the simulation with the same seed, so every policy of a repetition sees the same network
+and plan.
+
+Outputs: ``fig6_runtime.csv``, ``fig6_runtime.png`` (rate) and ``fig9_fidelity.png``.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qdcopt.network.runtime.config import CENTRALIZED, CONNECTIONLESS, POLICIES
+from qdcopt.sweeps import Sweep, Task
+
+NAME = "fig6"
+_POINT = ("sweep", "x", "nodes", "swap_success", "density", "requests", "duration",
+          "early_discard", "method")
+
+SWEEPS: dict[str, tuple[float, ...]] = {
+    "nodes": (50, 100, 150, 200),
+    "swap_success": (0.2, 0.3, 0.4, 0.5, 0.6),
+    "density": (0.05, 0.1, 0.15, 0.2),
+}
+DEFAULTS = {"nodes": 100, "swap_success": 0.4, "density": 0.1}
+QUICK_SWEEPS: dict[str, tuple[float, ...]] = {"nodes": (20, 30), "swap_success": (0.3, 0.5),
+                                              "density": (0.15, 0.25)}
+QUICK_DEFAULTS = {"nodes": 20, "swap_success": 0.4, "density": 0.2}
+BASELINES = (CONNECTIONLESS, CENTRALIZED)
+
+
+def tasks(*, seed: int = 0, quick: bool = False, repetitions: int | None = None,
+          policies: tuple[str, ...] = POLICIES, method: str = "lp") -> list[dict[str, Any]]:
+    """Every (point, policy, repetition) of the study as a plain dict.
+
+    Parameters
+    ----------
+    seed
+        Study seed; repetition ``k`` uses ``seed + k``.
+    quick
+        Small networks, 3 s runs, 2 repetitions (for tests).
+    repetitions
+        Repetitions per point (default 10, quick 2).
+    policies
+        Policies to run.
+    method
+        Family-B method whose plan is executed.
+    """
+    sweeps, defaults = (QUICK_SWEEPS, QUICK_DEFAULTS) if quick else (SWEEPS, DEFAULTS)
+    reps = repetitions if repetitions is not None else (2 if quick else 10)
+    out = []
+    for sweep, values in sweeps.items():
+        for x in values:
+            point = {**defaults, sweep: x}
+            for k in range(reps):
+                for policy in policies:
+                    out.append({"sweep": sweep, "x": float(x), "nodes": int(point["nodes"]),
+                                "swap_success": float(point["swap_success"]),
+                                "density": float(point["density"]), "requests": 10,
+                                "duration": 3.0 if quick else 100.0, "policy": policy,
+                                "early_discard": True, "method": method, "seed": seed + k})
+    return out
+
+
+@lru_cache(maxsize=8)
+def _planned(nodes: int, density: float, swap_success: float, requests: int, seed: int,
+             method: str) -> tuple[Any, Any, float]:
+    """Network, plan and promised aggregate rate of one point and repetition (cached: every
+    policy of a repetition executes the same plan)."""
+    from qdcopt.network.methods import METHODS
+    from qdcopt.network.waxman import waxman_instance
+
+    inst = waxman_instance(nodes, density=density, requests=requests, seed=seed,
+                           swap_success=swap_success)
+    plan, _ = METHODS[method](inst)
+    return inst, plan, float(sum(rate for _, rate in plan.requests))
+
+
+def sweep(*, seed: int = 0, quick: bool = False, repetitions: int | None = None) -> Sweep:
+    """The study's tasks for the sweep runner: one per point, policy and repetition."""
+    out = []
+    for t in tasks(seed=seed, quick=quick, repetitions=repetitions):
+        out.append(Task.make(NAME, {k: t[k] for k in _POINT}, method=t["policy"],
+                             repetition=t["seed"] - seed, seed=t["seed"]))
+    settings = {"seed": seed, "quick": quick}
+    # one repetition's policies share a network and plan (cached per process)
+    return Sweep(NAME, tuple(out), run_task, settings, write, group=len(POLICIES))
+
+
+def run_task(task: Task | dict[str, Any], settings: Any = None) -> dict[str, Any]:
+    """Execute one task (a sweep :class:`~qdcopt.sweeps.Task` or a plain dict); its row."""
+    if isinstance(task, Task):
+        task = {**task.params(), "policy": task.method, "seed": task.seed}
+    return row_of(task)
+
+
+def row_of(task: dict[str, Any]) -> dict[str, Any]:
+    """Execute one task; return its row (a pure function of the task)."""
+    import time
+
+    from qdcopt.network.runtime import RuntimeConfig, run_once
+
+    inst, plan, promised = _planned(task["nodes"], task["density"], task["swap_success"],
+                                    task["requests"], task["seed"], task["method"])
+    cfg = RuntimeConfig(policy=task["policy"], early_discard=task["early_discard"],
+                        duration=task["duration"])
+    start = time.process_time()
+    run = run_once(inst, plan, cfg, seed=task["seed"])
+    fids = [f for per in run.fidelities for f in per]
+    lats = [v for per in run.latencies for v in per]
+    return {**task, "label": cfg.label, "promised_rate": promised,
+            "delivered_rate": float(run.delivered.sum()) / task["duration"],
+            "fidelity_mean": sum(fids) / len(fids) if fids else math.nan,
+            "latency_mean_s": sum(lats) / len(lats) if lats else math.nan,
+            "discarded_pairs": int(run.expired.sum()), "link_pairs": run.generated,
+            "events": run.events, "cpu_s": time.process_time() - start}
+
+
+def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95 % interval over repetitions of rate and fidelity per point and policy.
+
+    Repetitions are different networks, so the intervals include the spread between
+    networks (wide for few repetitions); the rate's low end is clipped at 0.
+    """
+    from qdcopt.engine import mean_ci
+
+    out = []
+    for (sweep, x, label), g in rows.groupby(["sweep", "x", "label"], sort=True):
+        rate = mean_ci(g["delivered_rate"])
+        fid = mean_ci(g["fidelity_mean"])
+        out.append({"sweep": sweep, "x": x, "label": label, "delivered_rate": rate.mean,
+                    "rate_low": max(0.0, rate.low), "rate_high": rate.high,
+                    "promised_rate": float(g["promised_rate"].mean()),
+                    "fidelity_mean": fid.mean, "fidelity_low": fid.low,
+                    "fidelity_high": fid.high, "repetitions": len(g)})
+    return pd.DataFrame(out)
+
+
+def plot(summary: pd.DataFrame, path: Path, value: str = "delivered_rate") -> None:
+    """One panel per sweep: ``value`` per policy vs the swept parameter (with the LP's
+    promised rate when plotting rates)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sweeps = list(dict.fromkeys(summary["sweep"]))
+    fig, axes = plt.subplots(1, len(sweeps), figsize=(5 * len(sweeps), 4), squeeze=False)
+    low, high = ("rate_low", "rate_high") if value == "delivered_rate" else (
+        "fidelity_low", "fidelity_high")
+    for ax, sweep in zip(axes[0], sweeps, strict=True):
+        part = summary[summary["sweep"] == sweep]
+        for label, g in part.groupby("label", sort=True):
+            g = g.sort_values("x")
+            ax.errorbar(g["x"], g[value], yerr=[g[value] - g[low], g[high] - g[value]],
+                        marker="o", capsize=2, label=label)
+        if value == "delivered_rate":
+            p = part.groupby("x")["promised_rate"].mean()
+            ax.plot(p.index, p.values, "k--", label="LP promised")
+        ax.set_xlabel(sweep)
+        ax.set_ylabel("delivered pairs/s" if value == "delivered_rate" else "mean fidelity")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """The CSV of every row and both figures."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv = out_dir / "fig6_runtime.csv"
+    rows.to_csv(csv, index=False)
+    summary = summarise(rows)
+    rate_png, fid_png = out_dir / "fig6_runtime.png", out_dir / "fig9_fidelity.png"
+    plot(summary, rate_png, "delivered_rate")
+    plot(summary, fid_png, "fidelity_mean")
+    return [csv, rate_png, fid_png]
