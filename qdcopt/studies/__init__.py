@@ -18,6 +18,8 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 000 Fig. 4: acceptance ratio vs t_max, heuristics vs MILP plan and bound"),
     "fig5": ("qdcopt.studies.fig5_jobs",
              "paper 000 Fig. 5: execution and completion time vs number of jobs"),
+    "modenhub": ("qdcopt.studies.modenhub",
+                 "paper 001 Fig. 3: teleportation success and attempts vs N, with exact values"),
 }
 
 
