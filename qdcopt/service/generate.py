@@ -121,6 +121,6 @@ def random_problem(n_jobs: int, *, seed: int, end_nodes: int | None = None,
                         "period": float(period), "duration": duration,
                         "phase": float(rng.uniform(0, period))})
     longest = max(d["period"] for d in demands)
-    n_slots = int(math.ceil(jobs_per_demand * longest)) + 1
+    n_slots = math.ceil(jobs_per_demand * longest) + 1
     cap = [1] * m + [junction if junction is not None else 2 * m]
     return periodic_problem(n_slots, cap, demands)

@@ -118,7 +118,7 @@ class HubModel:
         cached pair still serves; ``None``: no cut-off."""
         if self.t_cut is None:
             return None
-        return int(math.floor(self.t_cut / self.request_interval + 1e-9))
+        return math.floor(self.t_cut / self.request_interval + 1e-9)
 
     def attempts(self, strategy: str) -> int:
         """Parallel attempts per round of a strategy."""

@@ -55,8 +55,8 @@ def pga_cycles(p_pair: float, packet_size: int, p_packet: float) -> int:
     if not 0 < p_pair <= 1 or packet_size < 1 or not 0 < p_packet < 1:
         raise ValueError("need 0 < p_pair ≤ 1, packet_size ≥ 1 and 0 < p_packet < 1")
     # normal approximation as a start, then exact binomial search around it
-    lo, hi = packet_size, max(packet_size, int(math.ceil(
-        (packet_size + 4 * math.sqrt(packet_size) + 10) / p_pair)))
+    lo, hi = packet_size, max(packet_size, math.ceil(
+        (packet_size + 4 * math.sqrt(packet_size) + 10) / p_pair))
     while binom.sf(packet_size - 1, hi, p_pair) < p_packet:
         hi *= 2
     while lo < hi:
@@ -99,7 +99,7 @@ class StarNetwork:
 
     def resources(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """Resource names (every node's communication qubits) and capacities."""
-        return (self.nodes + (self.junction,), self.comm_qubits + (self.junction_qubits,))
+        return ((*self.nodes, self.junction), (*self.comm_qubits, self.junction_qubits))
 
     def path_use(self, a: str, b: str) -> dict[str, int]:
         """Communication qubits a PGA between end nodes ``a`` and ``b`` holds on each node."""

@@ -87,7 +87,7 @@ def validate_schedule(problem: IntervalProblem, plan: IntervalSchedule,
     on_track = int((per >= p.min_pgas).sum())
     inside = occupancy[:, -lo: -lo + p.n_slots] if p.n_slots else occupancy[:, :0]
     util = inside.sum(axis=1) / np.maximum(p.capacity * max(p.n_slots, 1), 1)
-    metrics = {"on_track": on_track, "demands": p.n_demands, "scheduled": int(len(job)),
+    metrics = {"on_track": on_track, "demands": p.n_demands, "scheduled": len(job),
                "jobs": p.n_jobs, "peak_utilisation": float(util.max(initial=0.0)),
                "mean_utilisation": float(util.mean()) if len(util) else 0.0}
     for code, n in counts.items():

@@ -136,7 +136,7 @@ def test_rule_duplicate():
 
 
 def test_rule_resource_double_booked():
-    problem, plan = _valid()
+    problem, _plan = _valid()
     # shrink the shared resource to capacity 1: a and b overlap on it
     tight = replace(problem, capacity=np.array([1, 1, 1]))
     starts = np.array([0, 3, 1])  # a: [0,2) [3,5); b: [1,2)
