@@ -73,7 +73,8 @@ class Family:
     specs: Mapping[str, MethodSpec] = field(default_factory=dict)
 
 
-_PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network"}
+_PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network",
+             "service": "qdcopt.service"}
 
 
 def family(name: str) -> Family:

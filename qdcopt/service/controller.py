@@ -455,6 +455,23 @@ def summarise(s: _Service) -> ServiceResult:
                                                             strict=True)})
 
 
+def snapshot_problem(config: ServiceConfig) -> IntervalProblem:
+    """The first interval of a busy service: every pair has a demand admitted at time 0
+    (adaptive rates set for its whole expiry), scheduled in interval 0."""
+    s = _Service(config)
+    demands = []
+    for i, cls in enumerate(s.classes):
+        d = Demand(i, cls, 0.0)
+        d.start = 0.0
+        d.admitted = 0.0
+        d.rate = (min(cls.rate, s.max_rate(d)) if cls.rate is not None else adaptive_rate(
+            cls.min_packets, s.p_success[cls.packet_size], d.expires, config.adaptive_target,
+            s.max_rate(d)))
+        demands.append(d)
+    problem, _, _ = s.problem(0, demands, {d.id: 0 for d in demands})
+    return problem
+
+
 def simulate_service(config: ServiceConfig) -> ServiceResult:
     """Run the demand service of ``config`` (see the module text)."""
     return _Service(config).run()

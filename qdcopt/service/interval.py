@@ -191,12 +191,17 @@ def schedule_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, An
     frame = tables.get("pgas")
     if frame is None:
         raise InstanceError(folder, "pgas.csv", "required table is missing")
+    cols = {}
     for col in ("job", "start_slot", "duration_slots"):
         if col not in frame.columns:
             raise InstanceError(Path(folder) / "pgas.csv", col, "required column is missing")
-    return IntervalSchedule(problem, frame["job"].to_numpy(np.int64),
-                            frame["start_slot"].to_numpy(np.int64),
-                            frame["duration_slots"].to_numpy(np.int64),
+        values = pd.to_numeric(frame[col], errors="coerce")
+        if values.isna().any() or not (values == values.round()).all():
+            row = int(np.flatnonzero(values.isna() | (values != values.round()))[0])
+            raise InstanceError(Path(folder) / "pgas.csv", f"row {row + 2}.{col}",
+                                f"must be an integer, got {frame[col].iloc[row]!r}")
+        cols[col] = values.to_numpy(np.int64)
+    return IntervalSchedule(problem, cols["job"], cols["start_slot"], cols["duration_slots"],
                             str(meta.get("method", "")))
 
 

@@ -26,11 +26,7 @@ from qdcopt.service.interval import IntervalProblem, IntervalSchedule
 def validate_schedule(problem: IntervalProblem, plan: IntervalSchedule,
                       max_per_rule: int = 20) -> Report:
     """Check ``plan`` against ``problem`` (see the module text for the rules)."""
-    if plan.problem is not problem and plan.problem.to_dict() != problem.to_dict():
-        problem_used = problem
-    else:
-        problem_used = plan.problem
-    p = problem_used
+    p = problem  # the instance's interval, never the copy a plan carries
     out: list[Violation] = []
     counts: dict[str, int] = {}
 
