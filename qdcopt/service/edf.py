@@ -23,15 +23,48 @@ from qdcopt.highs import SolveInfo
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
 
 
-def edf_starts(problem: IntervalProblem) -> np.ndarray:
-    """Start slot per job (``−1`` for the jobs EDF drops)."""
+COMPILED_FROM = 5000
+"""Jobs from which the compiled loop is used by default (below, its start-up cost
+dominates)."""
+
+
+def edf_starts(problem: IntervalProblem, compiled: bool | None = None) -> np.ndarray:
+    """Start slot per job (``−1`` for the jobs EDF drops).
+
+    Parameters
+    ----------
+    problem
+        The interval.
+    compiled
+        Run the numba loop (:mod:`qdcopt.service.edf_kernel`; same schedule); ``None``:
+        from :data:`COMPILED_FROM` jobs.
+    """
     n = problem.n_jobs
     starts = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return starts
-    release = np.maximum(problem.job_release, problem.demand_start[problem.job_demand])
-    release = np.maximum(release, 0).tolist()
-    deadline = np.minimum(problem.job_deadline, problem.n_slots).tolist()
+    release_arr = np.maximum(np.maximum(problem.job_release,
+                                        problem.demand_start[problem.job_demand]), 0)
+    deadline_arr = np.minimum(problem.job_deadline, problem.n_slots)
+    span = int(max(release_arr.max(), deadline_arr.max(), 0)) + 1
+    fits_int64 = (span * span + span) * n < 2**62 and int(
+        (release_arr + problem.job_duration).max()) * n < 2**62
+    if compiled is None:
+        compiled = n >= COMPILED_FROM
+    if compiled and fits_int64:
+        from qdcopt.service.edf_kernel import edf_kernel
+
+        lens = np.array([len(r) for r in problem.demand_resources], dtype=np.int64)
+        ptr = np.r_[0, np.cumsum(lens)].astype(np.int64)
+        idx = np.array([r for rs in problem.demand_resources for r in rs], dtype=np.int64)
+        use = np.array([u for us in problem.demand_use for u in us], dtype=np.int64)
+        order = np.argsort(release_arr, kind="stable").astype(np.int64)
+        return edf_kernel(release_arr.astype(np.int64), deadline_arr.astype(np.int64),
+                          problem.job_duration.astype(np.int64),
+                          problem.job_demand.astype(np.int64), ptr, idx, use,
+                          problem.capacity.astype(np.int64), order, span)
+    release = release_arr.tolist()
+    deadline = deadline_arr.tolist()
     duration = problem.job_duration.tolist()
     demand = problem.job_demand.tolist()
     res = [list(zip(r, u, strict=True)) for r, u in zip(problem.demand_resources,
@@ -80,8 +113,16 @@ def edf_starts(problem: IntervalProblem) -> np.ndarray:
     return starts
 
 
-def edf(problem: IntervalProblem, **_options: object) -> tuple[IntervalSchedule, SolveInfo]:
+def edf(problem: IntervalProblem, *, compiled: bool | None = None,
+        **_options: object) -> tuple[IntervalSchedule, SolveInfo]:
     """Schedule one interval by earliest deadline first.
+
+    Parameters
+    ----------
+    problem
+        The interval.
+    compiled
+        Use the compiled loop (see :func:`edf_starts`).
 
     Returns
     -------
@@ -89,7 +130,7 @@ def edf(problem: IntervalProblem, **_options: object) -> tuple[IntervalSchedule,
         The schedule and the method's claim (demands on track).
     """
     start = time.perf_counter()
-    schedule = IntervalSchedule.from_starts(problem, edf_starts(problem), "edf")
+    schedule = IntervalSchedule.from_starts(problem, edf_starts(problem, compiled), "edf")
     on_track = int(schedule.on_track().sum())
     return schedule, SolveInfo(method="edf", status="heuristic", objective=float(on_track),
                                time_s=time.perf_counter() - start,

@@ -112,7 +112,6 @@ def random_problem(n_jobs: int, *, seed: int, end_nodes: int | None = None,
     for a, b in pairs:
         per_node[a] += 1
         per_node[b] += 1
-    jobs_per_demand = max(1, n_jobs // n_dem)
     demands = []
     for i, (a, b) in enumerate(pairs):
         share = max(per_node[a], per_node[b])
@@ -120,7 +119,7 @@ def random_problem(n_jobs: int, *, seed: int, end_nodes: int | None = None,
         demands.append({"id": f"d{i}", "resources": [a, b, m], "use": [1, 1, 2],
                         "period": float(period), "duration": duration,
                         "phase": float(rng.uniform(0, period))})
-    longest = max(d["period"] for d in demands)
-    n_slots = math.ceil(jobs_per_demand * longest) + 1
+    per_slot = sum(1.0 / d["period"] for d in demands)
+    n_slots = math.ceil(n_jobs / per_slot) + 1
     cap = [1] * m + [junction if junction is not None else 2 * m]
     return periodic_problem(n_slots, cap, demands)

@@ -14,7 +14,10 @@ from qdcopt.params import MethodParams, option
 
 @dataclass(frozen=True)
 class EdfParams(MethodParams):
-    """Options of ``edf`` (none besides the common ones, which it ignores)."""
+    """Options of ``edf``."""
+
+    compiled: bool | None = option(None, "run the compiled loop (null: from 5 000 PGAs); "
+                                   "same schedule")
 
 
 @dataclass(frozen=True)

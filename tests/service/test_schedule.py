@@ -168,3 +168,11 @@ def test_rule_duration():
     problem, plan = _valid()
     bad = replace(plan, duration=np.r_[plan.duration[0] + 1, plan.duration[1:]])
     assert "D6-DURATION" in _codes(problem, bad)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_edf_gives_the_same_schedule(seed):
+    from qdcopt.service.edf import edf_starts
+
+    problem = random_problem(400, seed=seed, load=1.3, duration=2)
+    assert np.array_equal(edf_starts(problem, compiled=False), edf_starts(problem, compiled=True))
