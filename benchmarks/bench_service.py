@@ -34,7 +34,7 @@ def bench_edf(sizes: list[int]) -> None:
         problem = random_problem(n, seed=1)
         for compiled in (False, True):
             t0 = time.perf_counter()
-            plan, info = edf(problem, compiled=compiled)
+            plan, _info = edf(problem, compiled=compiled)
             dt = time.perf_counter() - t0
             report = validate_schedule(problem, plan)
             print(f"edf{' compiled' if compiled else ''}: {problem.n_jobs} PGAs "

@@ -22,7 +22,6 @@ import numpy as np
 from qdcopt.highs import SolveInfo
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
 
-
 COMPILED_FROM = 5000
 """Jobs from which the compiled loop is used by default (below, its start-up cost
 dominates)."""
