@@ -128,6 +128,16 @@ def cka_classes(network: StarNetwork, *, rate: float | None = 0.001, min_packets
                  for c in network.nodes[:-1])
 
 
+def all_pair_classes(network: StarNetwork, *, rate: float | None = 0.001,
+                     min_packets: int = 10, packet_size: int = 2,
+                     expiry: float = 28_800.0) -> tuple[DemandClass, ...]:
+    """Demands between every two end nodes (PGAs then contend for end-node and junction
+    qubits at once, so EDF is no longer exact)."""
+    nodes = network.nodes
+    return tuple(DemandClass(a, b, min_packets, packet_size, rate, expiry)
+                 for i, a in enumerate(nodes) for b in nodes[i + 1:])
+
+
 @dataclass
 class ServiceResult:
     """What one run of the service produced.

@@ -1,5 +1,8 @@
 """Family-D instance files (``kind = "service"``): a ModEn-Hub study or a demand service.
 
+``[demands] pairs`` is ``"cka"`` (every client with the server, paper 002) or ``"all"``
+(every two end nodes).
+
 A file holds either a ``[hub]`` table (paper 001: the ModEn-Hub Monte Carlo) or the
 tables ``[network]``, ``[demands]`` and ``[controller]`` (paper 002: the demand service
 on a star).  Times are seconds, or text with a unit (``"8 h"``, ``"150 s"``, ``"1 d"``).
@@ -16,7 +19,7 @@ from typing import Any
 
 from qdcopt.errors import InstanceError
 from qdcopt.fields import Section
-from qdcopt.service.controller import ServiceConfig, cka_classes
+from qdcopt.service.controller import ServiceConfig, all_pair_classes, cka_classes
 from qdcopt.service.hub import STRATEGIES, HubModel
 from qdcopt.service.network import LinkModel, StarNetwork
 
@@ -171,11 +174,13 @@ def _load_service(path: Path, top: Section) -> ServiceInstance:
     network = StarNetwork(names, qubits, "junction", net.integer("junction_qubits", 4,
                                                                  minimum=2), link)
     dem = top.table("demands", None)
-    dem.reject_unknown(("min_packets", "packet_size", "rate", "expiry", "p_packet",
+    dem.reject_unknown(("pairs", "min_packets", "packet_size", "rate", "expiry", "p_packet",
                         "renewal_rate", "adaptive_target"))
+    pairs = _choice(dem, "pairs", "cka", ("cka", "all"))
     rate_raw = dem.raw("rate", 0.001)
     rate = None if rate_raw == "adaptive" else dem.number("rate", 0.001, low=0.0, low_open=True)
-    classes = cka_classes(network, rate=rate,
+    make = cka_classes if pairs == "cka" else all_pair_classes
+    classes = make(network, rate=rate,
                           min_packets=dem.integer("min_packets", 10, minimum=1),
                           packet_size=dem.integer("packet_size", 2, minimum=1),
                           expiry=_seconds(dem, "expiry", 28_800.0) or 28_800.0)
