@@ -35,14 +35,18 @@ def interval_of(instance: Any) -> IntervalProblem:
     raise TypeError(f"not a service instance: {type(instance).__name__}")
 
 
-def method_edf(instance: Any, **options: Any) -> tuple[IntervalSchedule, SolveInfo]:
-    """EDF on the instance's interval."""
-    return edf(interval_of(instance), **options)
+def method_edf(instance: Any, *, compiled: bool | None = None,
+               **_common: Any) -> tuple[IntervalSchedule, SolveInfo]:
+    """EDF on the instance's interval (the common solver options do not apply)."""
+    return edf(interval_of(instance), compiled=compiled)
 
 
-def method_milp(instance: Any, **options: Any) -> tuple[IntervalSchedule, SolveInfo]:
+def method_milp(instance: Any, *, warm_start: bool = True, time_limit: float | None = 60.0,
+                threads: int = 1, seed: int = 0, mip_gap: float = 1e-6,
+                verbose: bool = False) -> tuple[IntervalSchedule, SolveInfo]:
     """The interval MILP on the instance's interval."""
-    return milp(interval_of(instance), **options)
+    return milp(interval_of(instance), warm_start=warm_start, time_limit=time_limit,
+                threads=threads, seed=seed, mip_gap=mip_gap, verbose=verbose)
 
 
 SPECS = {spec.name: spec for spec in (
