@@ -25,118 +25,23 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from qdcopt.service.admission import can_reach, utilisation_ok
+from qdcopt.service.config import DAY, ServiceConfig, all_pair_classes, cka_classes
 from qdcopt.service.demands import Demand, DemandClass, adaptive_rate
 from qdcopt.service.edf import edf, edf_starts
 from qdcopt.service.events import EventLoop
-from qdcopt.service.generate import period_windows
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
-from qdcopt.service.network import StarNetwork, packet_probability, pga_cycles, star6
+from qdcopt.service.jobs import IntervalJobs, snapshot_problem
 from qdcopt.service.validate import validate_schedule
 
-DAY = 86_400.0
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    """One run of the demand service.
-
-    Attributes
-    ----------
-    network
-        The star network.
-    classes
-        What each node pair asks for (one class per pair).
-    renewal_rate
-        λ: a pair's next demand comes ``Exponential(λ)`` seconds (mean ``1/λ``) after its
-        previous one closes.
-    p_packet
-        Probability a PGA must make its packet with (sets the PGA duration).
-    interval
-        Target seconds per scheduling interval (rounded down to whole PGA durations).
-    offset
-        Intervals between admission and the first scheduled interval.
-    admission
-        ``"utilisation"`` or ``"schedule"``.
-    utilisation_limit
-        Limit of the utilisation rule.
-    max_pgas
-        PGAs per interval the scheduler may take (utilisation rule; ``None``: no limit).
-    queue
-        ``"fifo"`` or ``"skip"``.
-    scheduler
-        ``"edf"`` or ``"milp"``.
-    milp_time_limit
-        Seconds per interval for the MILP.
-    adaptive_target
-        Probability of minimal service an adaptive rate aims at.
-    reach_target
-        With the schedule-aware rule, also refuse a demand whose rate cannot give minimal
-        service before expiry with at least this probability (``None``: do not).
-    lookahead
-        Intervals the schedule-aware rule checks.
-    days
-        Simulated days.
-    seed
-        Seed of arrivals and PGA outcomes.
-    check
-        Validate every interval schedule (slower; for tests).
-    """
-
-    network: StarNetwork = field(default_factory=star6)
-    classes: tuple[DemandClass, ...] = ()
-    renewal_rate: float = 1.0 / 3600.0
-    p_packet: float = 0.9
-    interval: float = 3600.0
-    offset: int = 1
-    admission: str = "utilisation"
-    utilisation_limit: float = 0.75
-    max_pgas: int | None = 1500
-    queue: str = "fifo"
-    scheduler: str = "edf"
-    milp_time_limit: float = 5.0
-    adaptive_target: float = 0.99
-    reach_target: float | None = None
-    lookahead: int = 2
-    days: float = 360.0
-    seed: int = 0
-    check: bool = False
-
-    def __post_init__(self) -> None:
-        if self.admission not in ("utilisation", "schedule"):
-            raise ValueError(f"admission must be utilisation or schedule, got {self.admission!r}")
-        if self.scheduler not in ("edf", "milp"):
-            raise ValueError(f"scheduler must be edf or milp, got {self.scheduler!r}")
-        if self.queue not in ("fifo", "skip"):
-            raise ValueError(f"queue must be fifo or skip, got {self.queue!r}")
-        if self.renewal_rate <= 0 or self.interval <= 0 or self.days <= 0 or self.offset < 1:
-            raise ValueError("renewal_rate, interval and days must be > 0, offset ≥ 1")
-
-
-def cka_classes(network: StarNetwork, *, rate: float | None = 0.001, min_packets: int = 10,
-                packet_size: int = 2, expiry: float = 28_800.0) -> tuple[DemandClass, ...]:
-    """Client↔server CKA demands of paper 002: every end node but the last (the server)
-    with the last."""
-    server = network.nodes[-1]
-    return tuple(DemandClass(c, server, min_packets, packet_size, rate, expiry)
-                 for c in network.nodes[:-1])
-
-
-def all_pair_classes(network: StarNetwork, *, rate: float | None = 0.001,
-                     min_packets: int = 10, packet_size: int = 2,
-                     expiry: float = 28_800.0) -> tuple[DemandClass, ...]:
-    """Demands between every two end nodes (PGAs then contend for end-node and junction
-    qubits at once, so EDF is no longer exact)."""
-    nodes = network.nodes
-    return tuple(DemandClass(a, b, min_packets, packet_size, rate, expiry)
-                 for i, a in enumerate(nodes) for b in nodes[i + 1:])
-
+__all__ = ["DAY", "ServiceConfig", "ServiceResult", "all_pair_classes", "cka_classes",
+           "simulate_service", "snapshot_problem"]
 
 @dataclass
 class ServiceResult:
@@ -168,35 +73,18 @@ class ServiceResult:
         return {"metrics": self.metrics, "utilisation": self.utilisation}
 
 
-class _Service:
+class _Service(IntervalJobs):
     """The controller's state during one run."""
 
     def __init__(self, cfg: ServiceConfig) -> None:
-        self.cfg = cfg
-        net = cfg.network
-        self.resource_names, caps = net.resources()
-        self.capacity = np.asarray(caps, dtype=np.int64)
-        self.index = {n: i for i, n in enumerate(self.resource_names)}
-        classes = cfg.classes or cka_classes(net)
-        self.classes = classes
-        p_pair = net.link.pair_probability(2)
-        self.cycles = {c.packet_size: pga_cycles(p_pair, c.packet_size, cfg.p_packet)
-                       for c in classes}
-        self.p_success = {k: packet_probability(n, p_pair, k) for k, n in self.cycles.items()}
-        self.slot = min(n * net.link.t_cycle for n in self.cycles.values())
-        self.dur = {k: math.ceil(n * net.link.t_cycle / self.slot - 1e-9)
-                    for k, n in self.cycles.items()}
-        self.n_slots = max(1, math.floor(cfg.interval / self.slot + 1e-9))
-        self.T = self.n_slots * self.slot
-        self.uses = {c.pair: {self.index[k]: v for k, v in net.path_use(c.a, c.b).items()}
-                     for c in classes}
+        super().__init__(cfg)
         self.rng = np.random.default_rng(cfg.seed)
         self.loop = EventLoop()
         self.queue: deque[Demand] = deque()
         self.active: list[Demand] = []
         self.closed: list[Demand] = []
         self.next_id = 0
-        self.busy = np.zeros(len(caps))
+        self.busy = np.zeros(len(self.capacity))
         self.intervals = 0
         self.milp_runs = 0
         self.milp_gain = 0
@@ -204,15 +92,6 @@ class _Service:
         self.horizon = cfg.days * DAY
 
     # -- helpers --------------------------------------------------------------------------
-    def pga_seconds(self, d: Demand) -> float:
-        return self.dur[d.cls.packet_size] * self.slot
-
-    def use(self, d: Demand) -> dict[int, int]:
-        return self.uses[d.cls.pair]
-
-    def max_rate(self, d: Demand) -> float:
-        return 1.0 / self.pga_seconds(d)
-
     def arrive_later(self, cls: DemandClass, now: float) -> None:
         t = now + self.rng.exponential(1.0 / self.cfg.renewal_rate)
         if t <= self.horizon:
@@ -330,75 +209,6 @@ class _Service:
             self.advance(owners, period, problem, starts, state)
         return True
 
-    def problem(self, interval: int, demands: list[Demand], state: dict[int, int]
-                ) -> tuple[IntervalProblem, list[Demand], np.ndarray]:
-        """The PGAs of ``demands`` offered to ``interval`` (global slots
-        ``[a, b) = [interval·n, (interval+1)·n)``), and the period of each.
-
-        A period whose window ends by ``b`` gives a *due* job (window clipped at ``a``;
-        dropped as missed if too short); a period that ends after ``b`` gives an
-        *optional* job, placed now if it fits before ``b`` and otherwise offered again
-        to the next interval.  ``min_pgas`` counts the due jobs.
-        """
-        a = interval * self.n_slots
-        b = a + self.n_slots
-        jd, jr, jdl, jdu, jp, owners, starts, due = [], [], [], [], [], [], [], []
-        for d in demands:
-            if d.outcome is not None or d.start is None or d.start >= (interval + 1) * self.T:
-                continue
-            period = 1.0 / (d.rate * self.slot)
-            phase = d.start / self.slot
-            dur = self.dur[d.cls.packet_size]
-            k = state[d.id]
-            k_to = max(k, math.floor((b - phase) / period) + 2)
-            rel, dl = period_windows(phase, period, k, k_to)
-            idx = len(owners)
-            n_due = 0
-            for off, (r_, dl_) in enumerate(zip(rel.tolist(), dl.tolist(), strict=True)):
-                if r_ >= b:
-                    break
-                lo, hi = max(r_, a), min(dl_, b)
-                if dl_ <= b:
-                    n_due += 1
-                if hi - lo >= dur:
-                    jd.append(idx)
-                    jr.append(lo - a)
-                    jdl.append(hi - a)
-                    jdu.append(dur)
-                    jp.append(k + off)
-            owners.append(d)
-            due.append(n_due)
-            starts.append(math.floor(d.start / self.slot + 1e-9) - a)
-        problem = IntervalProblem(
-            n_slots=self.n_slots, slot_seconds=self.slot, resource_names=self.resource_names,
-            capacity=self.capacity, demand_ids=tuple(str(d.id) for d in owners),
-            demand_resources=tuple(tuple(self.use(d)) for d in owners),
-            demand_use=tuple(tuple(self.use(d).values()) for d in owners),
-            demand_start=np.asarray(starts, dtype=np.int64),
-            min_pgas=np.asarray(due, dtype=np.int64),
-            job_demand=np.asarray(jd, dtype=np.int64), job_release=np.asarray(jr, np.int64),
-            job_deadline=np.asarray(jdl, dtype=np.int64),
-            job_duration=np.asarray(jdu, dtype=np.int64))
-        return problem, owners, np.asarray(jp, dtype=np.int64)
-
-    def advance(self, owners: list[Demand], period: np.ndarray, problem: IntervalProblem,
-                starts: np.ndarray, state: dict[int, int]) -> list[int]:
-        """Move each demand past the periods this interval settled: every due period
-        (placed or missed) and every optional one placed.  Returns the missed counts."""
-        missed = []
-        for i, d in enumerate(owners):
-            mine = np.flatnonzero(problem.job_demand == i)
-            k = state[d.id]
-            n_due = int(problem.min_pgas[i])
-            settled = k + n_due
-            placed = mine[starts[mine] >= 0]
-            if placed.size:
-                settled = max(settled, int(period[placed].max()) + 1)
-            due_jobs = mine[period[mine] < k + n_due]
-            missed.append(n_due - int((starts[due_jobs] >= 0).sum()))
-            state[d.id] = settled
-        return missed
-
     def schedule(self, problem: IntervalProblem) -> IntervalSchedule:
         plan, info = edf(problem)
         if self.cfg.scheduler == "milp" and info.objective < problem.n_demands:
@@ -463,23 +273,6 @@ def summarise(s: _Service) -> ServiceResult:
     return ServiceResult(cfg, frame, metrics,
                          {name: float(u) for name, u in zip(s.resource_names, util,
                                                             strict=True)})
-
-
-def snapshot_problem(config: ServiceConfig) -> IntervalProblem:
-    """The first interval of a busy service: every pair has a demand admitted at time 0
-    (adaptive rates set for its whole expiry), scheduled in interval 0."""
-    s = _Service(config)
-    demands = []
-    for i, cls in enumerate(s.classes):
-        d = Demand(i, cls, 0.0)
-        d.start = 0.0
-        d.admitted = 0.0
-        d.rate = (min(cls.rate, s.max_rate(d)) if cls.rate is not None else adaptive_rate(
-            cls.min_packets, s.p_success[cls.packet_size], d.expires, config.adaptive_target,
-            s.max_rate(d)))
-        demands.append(d)
-    problem, _, _ = s.problem(0, demands, {d.id: 0 for d in demands})
-    return problem
 
 
 def simulate_service(config: ServiceConfig) -> ServiceResult:

@@ -19,7 +19,7 @@ from typing import Any
 
 from qdcopt.errors import InstanceError
 from qdcopt.fields import Section
-from qdcopt.service.controller import ServiceConfig, all_pair_classes, cka_classes
+from qdcopt.service.config import ServiceConfig, all_pair_classes, cka_classes
 from qdcopt.service.hub import STRATEGIES, HubModel
 from qdcopt.service.network import LinkModel, StarNetwork
 

@@ -3,7 +3,7 @@
 * ``edf`` — earliest deadline first (:mod:`qdcopt.service.edf`);
 * ``milp`` — the time-indexed MILP, warm-started from EDF (:mod:`qdcopt.service.pga_milp`).
 
-Both schedule the interval :func:`qdcopt.service.controller.snapshot_problem` builds
+Both schedule the interval :func:`qdcopt.service.jobs.snapshot_problem` builds
 (every pair with a demand admitted at time 0).  ModEn-Hub instances have no schedule to
 solve; they are run with :func:`qdcopt.service.simulate.simulate`.
 """
@@ -12,27 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from qdcopt.errors import InstanceError
 from qdcopt.highs import SolveInfo
 from qdcopt.params import MethodSpec
-from qdcopt.service.controller import snapshot_problem
 from qdcopt.service.edf import edf
-from qdcopt.service.instance import HubInstance, ServiceInstance
-from qdcopt.service.interval import IntervalProblem, IntervalSchedule
+from qdcopt.service.interval import IntervalSchedule
+from qdcopt.service.jobs import interval_of
 from qdcopt.service.options import EdfParams, MilpParams
 from qdcopt.service.pga_milp import milp
-
-
-def interval_of(instance: Any) -> IntervalProblem:
-    """The interval problem a method schedules for ``instance``."""
-    if isinstance(instance, IntervalProblem):
-        return instance
-    if isinstance(instance, HubInstance):
-        raise InstanceError(instance.file, "hub", "a ModEn-Hub instance has no interval "
-                            "schedule to solve; run it with simulate")
-    if isinstance(instance, ServiceInstance):
-        return snapshot_problem(instance.config)
-    raise TypeError(f"not a service instance: {type(instance).__name__}")
 
 
 def method_edf(instance: Any, *, compiled: bool | None = None,
