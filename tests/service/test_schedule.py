@@ -176,3 +176,23 @@ def test_compiled_edf_gives_the_same_schedule(seed):
 
     problem = random_problem(400, seed=seed, load=1.3, duration=2)
     assert np.array_equal(edf_starts(problem, compiled=False), edf_starts(problem, compiled=True))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.5, 1.6), st.integers(1, 3))
+def test_edf_schedules_always_validate(seed, load, duration):
+    """Whatever the load, EDF never breaks a rule, and the compiled loop agrees."""
+    from qdcopt.service.edf import edf_starts
+
+    problem = random_problem(120, seed=seed, load=load, duration=duration)
+    plan, info = edf(problem)
+    report = validate_schedule(problem, plan)
+    assert report.ok, report.violations
+    assert report.objective == info.objective
+    assert np.array_equal(edf_starts(problem, compiled=True), plan_starts(plan, problem))
+
+
+def plan_starts(plan, problem):
+    out = np.full(problem.n_jobs, -1, dtype=np.int64)
+    out[plan.job] = plan.start
+    return out
