@@ -35,6 +35,10 @@ from qdcopt.service.edf import edf_starts
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
 
 
+PRESOLVE_BELOW = 50_000
+"""PGAs from which HiGHS runs without presolve by default."""
+
+
 def _columns(problem: IntervalProblem) -> tuple[np.ndarray, np.ndarray]:
     """Job and start slot of every ``x`` column."""
     release = np.maximum(np.maximum(problem.job_release,
@@ -128,12 +132,14 @@ def _warm_start(model: dict[str, Any], problem: IntervalProblem,
 
 def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: int = 1,
          seed: int = 0, mip_gap: float = 1e-6, verbose: bool = False,
-         warm_start: bool = True, **_: object) -> tuple[IntervalSchedule, SolveInfo]:
+         warm_start: bool = True, presolve: bool | None = None,
+         **_: object) -> tuple[IntervalSchedule, SolveInfo]:
     """Schedule one interval optimally (see the module text).
 
     Returns the best schedule found and a :class:`SolveInfo` whose ``objective`` is the
     number of demands on track and ``bound`` the proven upper bound on it.  If HiGHS
-    stops without a better schedule, the EDF start is returned.
+    stops without a better schedule, the EDF start is returned.  ``presolve``: HiGHS
+    presolve on or off (``None``: on below :data:`PRESOLVE_BELOW` PGAs).
     """
     import highspy
 
@@ -146,6 +152,10 @@ def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: 
     for k, v in opts.highs_options().items():
         if k != "solver":
             h.setOptionValue(k, v)
+    if presolve is None:
+        # large MIPs can sit in a set-up step of presolve that ignores the time limit
+        presolve = problem.n_jobs < PRESOLVE_BELOW
+    h.setOptionValue("presolve", "on" if presolve else "off")
     mat = model["matrix"]
     inf = highspy.kHighsInf
     h.passModel(_lp(model, mat, inf, highspy))
