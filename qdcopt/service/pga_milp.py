@@ -34,7 +34,6 @@ from qdcopt.highs import SolveInfo, SolverOptions
 from qdcopt.service.edf import edf_starts
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
 
-
 PRESOLVE_BELOW = 50_000
 """PGAs from which HiGHS runs without presolve by default."""
 
