@@ -32,3 +32,18 @@ def test_fig4_3_rows_are_seeded():
     a, b = fig4_3.row(task), fig4_3.row(task)
     assert a == b
     assert 0.0 <= a["min_service_share"] <= 1.0
+
+
+def test_modenhub_memory_rows():
+    from qdcopt.studies import modenhub_memory
+
+    tasks = modenhub_memory.tasks(quick=True)
+    assert json.loads(json.dumps(tasks)) == tasks
+    mem = [t for t in tasks if t["part"] == "memory" and t["n_qpus"] == 8]
+    rows = [modenhub_memory.row(t) for t in mem]
+    assert rows == [modenhub_memory.row(t) for t in mem]
+    # a shorter cut-off never serves more hits
+    hits = [r["hit_rate_exact"] for r in rows]  # cut-offs 1, 10, none
+    assert hits[0] < hits[1] < hits[2]
+    k = modenhub_memory.row(next(t for t in tasks if t["part"] == "k" and t["n_qpus"] == 16))
+    assert k["k_min_cache"] <= k["k_min_no_cache"]
