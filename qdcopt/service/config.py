@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qdcopt.service.demands import DemandClass
-from qdcopt.service.network import StarNetwork, star6
+from qdcopt.service.network import GraphNetwork, StarNetwork, star6
 
 DAY = 86_400.0
 
@@ -17,7 +17,7 @@ class ServiceConfig:
     Attributes
     ----------
     network
-        The star network.
+        The network (a star, or any graph of nodes and links).
     classes
         What each node pair asks for (one class per pair).
     renewal_rate
@@ -56,7 +56,7 @@ class ServiceConfig:
         Validate every interval schedule (slower; for tests).
     """
 
-    network: StarNetwork = field(default_factory=star6)
+    network: StarNetwork | GraphNetwork = field(default_factory=star6)
     classes: tuple[DemandClass, ...] = ()
     renewal_rate: float = 1.0 / 3600.0
     p_packet: float = 0.9
@@ -86,8 +86,9 @@ class ServiceConfig:
             raise ValueError("renewal_rate, interval and days must be > 0, offset ≥ 1")
 
 
-def cka_classes(network: StarNetwork, *, rate: float | None = 0.001, min_packets: int = 10,
-                packet_size: int = 2, expiry: float = 28_800.0) -> tuple[DemandClass, ...]:
+def cka_classes(network: StarNetwork | GraphNetwork, *, rate: float | None = 0.001,
+                min_packets: int = 10, packet_size: int = 2,
+                expiry: float = 28_800.0) -> tuple[DemandClass, ...]:
     """Client↔server CKA demands of paper 002: every end node but the last (the server)
     with the last."""
     server = network.nodes[-1]
@@ -95,7 +96,7 @@ def cka_classes(network: StarNetwork, *, rate: float | None = 0.001, min_packets
                  for c in network.nodes[:-1])
 
 
-def all_pair_classes(network: StarNetwork, *, rate: float | None = 0.001,
+def all_pair_classes(network: StarNetwork | GraphNetwork, *, rate: float | None = 0.001,
                      min_packets: int = 10, packet_size: int = 2,
                      expiry: float = 28_800.0) -> tuple[DemandClass, ...]:
     """Demands between every two end nodes (PGAs then contend for end-node and junction

@@ -113,7 +113,7 @@ class _Service(IntervalJobs):
             d.pgas_run += 1
             for r, u in self.use(d).items():
                 self.busy[r] += u * (end - start)
-            if self.rng.random() < self.p_success[d.cls.packet_size]:
+            if self.rng.random() < self.p_success[d.cls.pair]:
                 d.packets += 1
                 if d.packets >= d.cls.min_packets:
                     self.active.remove(d)
@@ -173,7 +173,7 @@ class _Service(IntervalJobs):
                 continue
             d.start = start
             if d.cls.rate is None:
-                d.rate = adaptive_rate(d.cls.min_packets, self.p_success[d.cls.packet_size],
+                d.rate = adaptive_rate(d.cls.min_packets, self.p_success[d.cls.pair],
                                        d.expires - start, cfg.adaptive_target, self.max_rate(d))
             else:
                 d.rate = min(d.cls.rate, self.max_rate(d))
@@ -182,7 +182,7 @@ class _Service(IntervalJobs):
                                     cfg.utilisation_limit, self.T, cfg.max_pgas)
             else:
                 if cfg.reach_target is not None and not can_reach(
-                        d, self.p_success[d.cls.packet_size], cfg.reach_target):
+                        d, self.p_success[d.cls.pair], cfg.reach_target):
                     self.close(d, "rejected", now)
                     continue
                 ok = self.feasible([*self.active, d])

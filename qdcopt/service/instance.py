@@ -1,7 +1,10 @@
 """Family-D instance files (``kind = "service"``): a ModEn-Hub study or a demand service.
 
-``[demands] pairs`` is ``"cka"`` (every client with the server, paper 002) or ``"all"``
-(every two end nodes).
+``[network] kind`` is ``"star"`` (paper 002 Fig. 4.2: ``clients`` around a junction, with
+a server) or ``"graph"`` (``[[network.nodes]]`` with ``id`` and ``comm_qubits``,
+``[[network.links]]`` with ``u``, ``v`` and their own ``p_link``).  ``[demands] pairs`` is
+``"cka"`` (every other node with the last one, the server), ``"all"`` (every two end
+nodes) or a list of ``"a-b"`` pairs.
 
 A file holds either a ``[hub]`` table (paper 001: the ModEn-Hub Monte Carlo) or the
 tables ``[network]``, ``[demands]`` and ``[controller]`` (paper 002: the demand service
@@ -18,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from qdcopt.errors import InstanceError
-from qdcopt.fields import Section
+from qdcopt.fields import Section, check_unique
 from qdcopt.service.config import ServiceConfig, all_pair_classes, cka_classes
+from qdcopt.service.demands import DemandClass
 from qdcopt.service.hub import STRATEGIES, HubModel
-from qdcopt.service.network import LinkModel, StarNetwork
+from qdcopt.service.network import GraphNetwork, LinkModel, StarNetwork
 
 _UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "min": 60.0,
           "h": 3600.0, "d": 86_400.0}
@@ -160,30 +164,74 @@ def _load_hub(path: Path, sec: Section) -> HubInstance:
                        sec.integer("runs", 10, minimum=1))
 
 
-def _load_service(path: Path, top: Section) -> ServiceInstance:
-    net = top.table("network", None)
-    net.reject_unknown(("clients", "client_qubits", "server_qubits", "junction_qubits",
-                        "p_link", "t_cycle", "p_swap"))
-    clients = net.integer("clients", 5, minimum=1)
+def _load_network(path: Path, net: Section) -> StarNetwork | GraphNetwork:
+    kind = _choice(net, "kind", "star", ("star", "graph"))
     link = LinkModel(p_link=net.number("p_link", 1.6e-3, low=0.0, high=1.0, low_open=True),
                      t_cycle=_seconds(net, "t_cycle", 1e-4) or 1e-4,
                      p_swap=net.number("p_swap", 1.0, low=0.0, high=1.0, low_open=True))
-    names = (*tuple(f"client{i + 1}" for i in range(clients)), "server")
-    qubits = ((net.integer("client_qubits", 1, minimum=1),) * clients
-              + (net.integer("server_qubits", 1, minimum=1),))
-    network = StarNetwork(names, qubits, "junction", net.integer("junction_qubits", 4,
-                                                                 minimum=2), link)
+    if kind == "star":
+        net.reject_unknown(("kind", "clients", "client_qubits", "server_qubits",
+                            "junction_qubits", "p_link", "t_cycle", "p_swap"))
+        clients = net.integer("clients", 5, minimum=1)
+        names = (*tuple(f"client{i + 1}" for i in range(clients)), "server")
+        qubits = ((net.integer("client_qubits", 1, minimum=1),) * clients
+                  + (net.integer("server_qubits", 1, minimum=1),))
+        return StarNetwork(names, qubits, "junction",
+                           net.integer("junction_qubits", 4, minimum=2), link)
+    net.reject_unknown(("kind", "nodes", "links", "p_link", "t_cycle", "p_swap"))
+    nodes = net.tables("nodes", nonempty=True)
+    names_list, qubits_list = [], []
+    for node in nodes:
+        node.reject_unknown(("id", "comm_qubits"))
+        names_list.append(node.string("id"))
+        qubits_list.append(node.integer("comm_qubits", 1, minimum=1))
+    check_unique(path, net.where("nodes"), names_list)
+    known = set(names_list)
+    links = []
+    for ln in net.tables("links", nonempty=True):
+        ln.reject_unknown(("u", "v", "p_link"))
+        u, v = ln.string("u"), ln.string("v")
+        for end, name in ((u, "u"), (v, "v")):
+            if end not in known:
+                raise ln.error(name, f"must name a node, got {end!r}")
+        if u == v:
+            raise ln.error("v", f"must differ from u, got {v!r} twice")
+        links.append((u, v, ln.number("p_link", link.p_link, low=0.0, high=1.0,
+                                      low_open=True)))
+    return GraphNetwork(tuple(names_list), tuple(qubits_list), tuple(links), link)
+
+
+def _classes(path: Path, dem: Section, network: StarNetwork | GraphNetwork, **kw: Any
+             ) -> tuple[DemandClass, ...]:
+    raw = dem.raw("pairs", "cka")
+    if raw == "cka":
+        return cka_classes(network, **kw)
+    if raw == "all":
+        return all_pair_classes(network, **kw)
+    if not isinstance(raw, list) or not raw:
+        raise dem.error("pairs", f"must be \"cka\", \"all\" or a list of \"a-b\" pairs, "
+                        f"got {raw!r}")
+    out = []
+    for i, text in enumerate(raw):
+        parts = text.split("-") if isinstance(text, str) else []
+        if len(parts) != 2 or any(p not in network.nodes for p in parts) or parts[0] == parts[1]:
+            raise InstanceError(path, f"{dem.where('pairs')}[{i}]",
+                                f"must be \"a-b\" with two different nodes, got {text!r}")
+        out.append(DemandClass(parts[0], parts[1], **kw))
+    return tuple(out)
+
+
+def _load_service(path: Path, top: Section) -> ServiceInstance:
+    network = _load_network(path, top.table("network", None))
     dem = top.table("demands", None)
     dem.reject_unknown(("pairs", "min_packets", "packet_size", "rate", "expiry", "p_packet",
                         "renewal_rate", "adaptive_target"))
-    pairs = _choice(dem, "pairs", "cka", ("cka", "all"))
     rate_raw = dem.raw("rate", 0.001)
     rate = None if rate_raw == "adaptive" else dem.number("rate", 0.001, low=0.0, low_open=True)
-    make = cka_classes if pairs == "cka" else all_pair_classes
-    classes = make(network, rate=rate,
-                          min_packets=dem.integer("min_packets", 10, minimum=1),
-                          packet_size=dem.integer("packet_size", 2, minimum=1),
-                          expiry=_seconds(dem, "expiry", 28_800.0) or 28_800.0)
+    classes = _classes(path, dem, network, rate=rate,
+                       min_packets=dem.integer("min_packets", 10, minimum=1),
+                       packet_size=dem.integer("packet_size", 2, minimum=1),
+                       expiry=_seconds(dem, "expiry", 28_800.0) or 28_800.0)
     ctl = top.table("controller", None)
     ctl.reject_unknown(("interval", "offset", "admission", "utilisation_limit", "max_pgas",
                         "queue", "scheduler", "milp_time_limit", "lookahead", "days", "seed",

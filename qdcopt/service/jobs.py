@@ -33,12 +33,15 @@ class IntervalJobs:
         self.index = {n: i for i, n in enumerate(self.resource_names)}
         classes = cfg.classes or cka_classes(net)
         self.classes = classes
-        p_pair = net.link.pair_probability(2)
-        self.cycles = {c.packet_size: pga_cycles(p_pair, c.packet_size, cfg.p_packet)
+        # per pair: attempt cycles of a PGA, its success, its length in slots
+        p_pair = {c.pair: net.pair_probability(c.a, c.b) for c in classes}
+        self.cycles = {c.pair: pga_cycles(p_pair[c.pair], c.packet_size, cfg.p_packet)
                        for c in classes}
-        self.p_success = {k: packet_probability(n, p_pair, k) for k, n in self.cycles.items()}
-        self.slot = min(n * net.link.t_cycle for n in self.cycles.values())
-        self.dur = {k: math.ceil(n * net.link.t_cycle / self.slot - 1e-9)
+        self.p_success = {c.pair: packet_probability(self.cycles[c.pair], p_pair[c.pair],
+                                                     c.packet_size) for c in classes}
+        t_cycle = net.link.t_cycle
+        self.slot = min(n * t_cycle for n in self.cycles.values())
+        self.dur = {k: math.ceil(n * t_cycle / self.slot - 1e-9)
                     for k, n in self.cycles.items()}
         self.n_slots = max(1, math.floor(cfg.interval / self.slot + 1e-9))
         self.T = self.n_slots * self.slot
@@ -47,7 +50,7 @@ class IntervalJobs:
 
     def pga_seconds(self, d: Demand) -> float:
         """``E`` of the demand's PGAs (whole slots)."""
-        return self.dur[d.cls.packet_size] * self.slot
+        return self.dur[d.cls.pair] * self.slot
 
     def use(self, d: Demand) -> dict[int, int]:
         """Resource index → units a PGA of the demand holds."""
@@ -75,7 +78,7 @@ class IntervalJobs:
                 continue
             period = 1.0 / (d.rate * self.slot)
             phase = d.start / self.slot
-            dur = self.dur[d.cls.packet_size]
+            dur = self.dur[d.cls.pair]
             k = state[d.id]
             k_to = max(k, math.floor((b - phase) / period) + 2)
             rel, dl = period_windows(phase, period, k, k_to)
@@ -138,7 +141,7 @@ def snapshot_problem(config: ServiceConfig) -> IntervalProblem:
         d.start = 0.0
         d.admitted = 0.0
         d.rate = (min(cls.rate, s.max_rate(d)) if cls.rate is not None else adaptive_rate(
-            cls.min_packets, s.p_success[cls.packet_size], d.expires, config.adaptive_target,
+            cls.min_packets, s.p_success[cls.pair], d.expires, config.adaptive_target,
             s.max_rate(d)))
         demands.append(d)
     problem, _, _ = s.problem(0, demands, {d.id: 0 for d in demands})

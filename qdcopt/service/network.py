@@ -20,6 +20,7 @@ the simulation uses.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -104,6 +105,70 @@ class StarNetwork:
     def path_use(self, a: str, b: str) -> dict[str, int]:
         """Communication qubits a PGA between end nodes ``a`` and ``b`` holds on each node."""
         return {a: 1, b: 1, self.junction: 2}
+
+    def pair_probability(self, a: str, b: str) -> float:
+        """End-to-end pair per cycle between end nodes ``a`` and ``b`` (two links)."""
+        return self.link.pair_probability(2)
+
+
+@dataclass(frozen=True)
+class GraphNetwork:
+    """Nodes joined by elementary links; a PGA holds the qubits of a shortest path.
+
+    A PGA between ``a`` and ``b`` holds one communication qubit of each end and two of
+    every node between them (one per link), for the whole PGA.  Its per-cycle success is
+    the product of the herald probabilities of the path's links and of ``p_swap`` per
+    inner node.  Paths are shortest by number of links (ties: fewest-lossy first, then by
+    node order), fixed per pair.
+
+    Attributes
+    ----------
+    nodes
+        Node names.
+    comm_qubits
+        Communication qubits of each node.
+    links
+        ``(u, v, p_link)`` per elementary link.
+    link
+        ``t_cycle`` and ``p_swap`` (its ``p_link`` is unused: each link has its own).
+    """
+
+    nodes: tuple[str, ...]
+    comm_qubits: tuple[int, ...]
+    links: tuple[tuple[str, str, float], ...]
+    link: LinkModel = LinkModel()
+
+    def resources(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """Resource names (every node's communication qubits) and capacities."""
+        return self.nodes, self.comm_qubits
+
+    def path(self, a: str, b: str) -> list[str]:
+        """The fixed path of pair ``a``–``b`` (``ValueError`` if there is none)."""
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(self.nodes)
+        for u, v, p in self.links:
+            # fewest links first; among those, the most likely (−log p breaks ties)
+            g.add_edge(u, v, weight=1.0 - 1e-6 * math.log(p) / (1 + len(self.links)))
+        try:
+            return nx.shortest_path(g, a, b, weight="weight")
+        except nx.NetworkXNoPath:
+            raise ValueError(f"no path between {a} and {b}") from None
+
+    def path_use(self, a: str, b: str) -> dict[str, int]:
+        """Communication qubits a PGA between ``a`` and ``b`` holds on each node."""
+        path = self.path(a, b)
+        return {n: (1 if i in (0, len(path) - 1) else 2) for i, n in enumerate(path)}
+
+    def pair_probability(self, a: str, b: str) -> float:
+        """End-to-end pair per cycle along the pair's path."""
+        path = self.path(a, b)
+        p = {frozenset((u, v)): q for u, v, q in self.links}
+        out = self.link.p_swap ** max(len(path) - 2, 0)
+        for u, v in itertools.pairwise(path):
+            out *= p[frozenset((u, v))]
+        return out
 
 
 def star6(link: LinkModel | None = None) -> StarNetwork:

@@ -132,3 +132,43 @@ def test_schedule_aware_admission_keeps_every_admitted_demand_on_track():
     u = simulate_service(ServiceConfig(network=net, classes=cka_classes(net, rate=0.001),
                                        renewal_rate=8 / 3600, days=20, seed=2))
     assert u.metrics["queue_time_mean"] > r.metrics["queue_time_mean"]
+
+
+LINE = ROOT / "instances" / "service" / "line3.toml"
+
+
+def test_graph_network_paths_and_durations():
+    from qdcopt.service.jobs import IntervalJobs
+
+    inst = qdcopt.load_instance(LINE)
+    jobs = IntervalJobs(inst.config)
+    net = inst.config.network
+    assert net.path("a", "c") == ["a", "b", "c"]
+    assert net.path_use("a", "c") == {"a": 1, "b": 2, "c": 1}
+    assert net.pair_probability("a", "c") == pytest.approx(0.3 * 0.3 * 0.9)
+    assert net.pair_probability("a", "b") == pytest.approx(0.3)
+    # the two-link PGA lasts several one-link PGAs; each makes its packet w.p. ≥ 0.9
+    assert jobs.dur["a-b"] == 1 and jobs.dur["a-c"] > 1
+    assert min(jobs.p_success.values()) >= 0.9
+
+
+def test_graph_network_service_validates_and_milp_helps():
+    inst = qdcopt.load_instance(LINE)
+    e_plan, _ = qdcopt.solve(inst, "edf")
+    m_plan, info = qdcopt.solve(inst, "milp")
+    assert qdcopt.validate(inst, m_plan).objective >= qdcopt.validate(inst, e_plan).objective
+    assert info.status == "optimal"
+    r = simulate(inst, days=2, policy="milp", check=True)
+    assert r.metrics["invalid_schedules"] == 0
+    assert r.metrics["milp_runs"] > 0 and r.metrics["milp_gain"] >= 0
+
+
+def test_graph_network_bad_link(tmp_path):
+    path = _write(tmp_path, LINE.read_text().replace('v = "c"', 'v = "x"'))
+    with pytest.raises(InstanceError) as err:
+        qdcopt.load_instance(path)
+    assert err.value.field == "network.links[1].v"
+    path = _write(tmp_path, LINE.read_text().replace('"a-c"', '"a-z"'))
+    with pytest.raises(InstanceError) as err:
+        qdcopt.load_instance(path)
+    assert err.value.field == "demands.pairs[0]"
