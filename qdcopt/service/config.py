@@ -26,7 +26,7 @@ class ServiceConfig:
     p_packet
         Probability a PGA must make its packet with (sets the PGA duration).
     interval
-        Target seconds per scheduling interval (rounded down to whole PGA durations).
+        Target seconds per scheduling interval (rounded down to whole slots).
     offset
         Intervals between admission and the first scheduled interval.
     admission

@@ -2,7 +2,7 @@
 stochastic PGAs.
 
 A central controller works in scheduling intervals of ``n_slots`` slots, a slot being
-one PGA duration ``E``.  At the start of interval ``i`` it
+the shortest PGA duration ``E``.  At the start of interval ``i`` it
 
 1. takes the FIFO queue of registered demands and admits them by the admission rule
    (:mod:`qdcopt.service.admission`); ``queue = "fifo"`` stops at the first demand that

@@ -1,10 +1,11 @@
 """PGAs of admitted demands, interval by interval: the jobs a scheduler places.
 
-:class:`IntervalJobs` holds what follows from a service's configuration alone — the PGA
-duration ``E`` from the link model (:mod:`qdcopt.service.network`), the slot (one ``E``),
-the interval of ``n_slots`` slots, each pair's resources — and turns admitted demands
-into :class:`~qdcopt.service.interval.IntervalProblem` s.  A demand of rate ``R`` asks for
-one PGA per period ``P = 1/(R E)`` slots within the period's window (implicit deadlines);
+:class:`IntervalJobs` holds what follows from a service's configuration alone — each
+pair's PGA duration and success from the link model (:mod:`qdcopt.service.network`), the
+slot (the shortest PGA duration), the interval of ``n_slots`` slots, each pair's
+resources — and turns admitted demands into
+:class:`~qdcopt.service.interval.IntervalProblem` s.  A demand of rate ``R`` asks for one
+PGA per period ``1/R`` (``1/(R·slot)`` slots) within the period's window (implicit deadlines);
 see :meth:`IntervalJobs.problem` for how periods meet interval boundaries.
 """
 
