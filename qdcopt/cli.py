@@ -388,32 +388,44 @@ def _print_table(name: str, table: Any) -> None:
 @_guard
 def simulate_cmd(
     instance: Annotated[Path, typer.Argument(help="Instance file.")],
-    method: Annotated[str, typer.Option("--method", "-m",
-                                        help="Method whose plan is executed.")] = "lp",
+    method: Annotated[str | None, typer.Option(
+        "--method", "-m", help="Family B: method whose plan is executed (default lp).")] = None,
     plan_dir: Annotated[Path | None, typer.Option(
-        "--plan", help="Execute this plan folder instead of solving.")] = None,
-    policy: Annotated[str, typer.Option(help="Run-time policy (family-specific).")] = "scoring",
-    duration: Annotated[float, typer.Option(help="Simulated seconds per run.")] = 100.0,
-    seeds: Annotated[int, typer.Option(help="Runs, with seeds SEED, SEED+1, ….")] = 10,
+        "--plan", help="Family B: execute this plan folder instead of solving.")] = None,
+    policy: Annotated[str | None, typer.Option(help=(
+        "Run-time policy: family B scoring (default), fixed, oldest, …; family D the "
+        "interval scheduler, edf (default) or milp."))] = None,
+    duration: Annotated[float | None, typer.Option(
+        help="Family B: simulated seconds per run (default 100).")] = None,
+    days: Annotated[float | None, typer.Option(
+        help="Family D demand service: simulated days.")] = None,
+    admission: Annotated[str | None, typer.Option(
+        help="Family D demand service: admission rule (utilisation or schedule).")] = None,
+    seeds: Annotated[int | None, typer.Option(
+        help="Runs, with seeds SEED, SEED+1, … (default 10).")] = None,
     seed: SeedOpt = None,
     option: OptionOpt = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Write simulate.csv (and simulate.json) here.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Execute a plan of INSTANCE in the seeded event engine: delivered vs promised."""
+    """Run INSTANCE over time in the seeded event engine: what is delivered, beside what
+    was planned or is expected exactly."""
     inst = load_instance(instance)
     fam = family_of(inst)
     if fam.simulate is None:
         raise ValueError(f"{fam.name} instances have no simulation")
-    if seeds < 1 or duration <= 0:
-        raise ValueError("--seeds must be at least 1 and --duration positive")
-    plan = None
+    if (seeds is not None and seeds < 1) or (duration is not None and not duration > 0) or (
+            days is not None and not days > 0):
+        raise ValueError("--seeds must be at least 1, --duration and --days positive")
+    given = {"method": method, "policy": policy, "duration": duration, "days": days,
+             "admission": admission, "seeds": seeds}
+    # only what the user gave: each family has its own defaults and refuses the rest
+    opts = {k: v for k, v in given.items() if v is not None}
     if plan_dir is not None:
-        plan, _ = load_plan(plan_dir)
+        opts["plan"], _ = load_plan(plan_dir)
     with err.status("simulating…"):
-        result = fam.simulate(inst, method=method, plan=plan, policy=policy,
-                              duration=duration, seeds=seeds, seed=0 if seed is None else seed,
+        result = fam.simulate(inst, seed=0 if seed is None else seed, **opts,
                               **_parse_options(option, None, None, None))
     frame = result.to_frame()
     files = []
@@ -425,7 +437,8 @@ def simulate_cmd(
     if as_json:
         print(json.dumps({**result.to_dict(), "files": [str(f) for f in files]}, indent=2))
         return
-    t = Table(title=f"simulate {inst.name}: {policy}, {seeds} × {duration:g} s")
+    t = Table(title=f"simulate {inst.name}: " + ", ".join(
+        f"{k} {v}" for k, v in given.items() if v is not None))
     short = {"promised_rate": "promised/s", "delivered_rate": "delivered/s",
              "delivered_rate_low": "ci low", "delivered_rate_high": "ci high",
              "delivered_over_promised": "deliv/prom", "delivered_pairs": "pairs",

@@ -88,7 +88,8 @@ class Family:
         return self.aliases.get(name, name)
 
 
-_PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network"}
+_PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network",
+             "service": "qdcopt.service"}
 
 
 def family(name: str) -> Family:

@@ -25,6 +25,12 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 000 Fig. 5: execution and completion time vs number of jobs"),
     "fig6": ("qdcopt.studies.fig6_runtime",
              "paper 003 Figs. 6 and 9: delivered rate and fidelity of executed plans per policy"),
+    "modenhub": ("qdcopt.studies.modenhub",
+                 "paper 001 Fig. 3: teleportation success and attempts vs N, with exact values"),
+    "modenhub_memory": ("qdcopt.studies.modenhub_memory",
+                        "ModEn-Hub beyond paper 001: cache cut-off, fidelity, smallest K(N)"),
+    "fig4_3": ("qdcopt.studies.fig4_3",
+               "paper 002 Fig. 4.3: minimal-service share and queue time vs renewal rate"),
 }
 
 

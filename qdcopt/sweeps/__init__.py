@@ -48,7 +48,14 @@ Running: ``qdcopt study NAME [--workers N | --scheduler ADDRESS] [--retry-failed
 from qdcopt.sweeps.progress import Progress, make_progress, track
 from qdcopt.sweeps.runner import SweepResult, SweepStatus, run_sweep, sweep_status
 from qdcopt.sweeps.store import Store, store_path
-from qdcopt.sweeps.tasks import Sweep, Task, code_version, derive_seed
+from qdcopt.sweeps.tasks import (
+    Sweep,
+    Task,
+    code_version,
+    derive_seed,
+    task_dict,
+    tasks_from_dicts,
+)
 
 __all__ = [
     "Progress",
@@ -63,5 +70,7 @@ __all__ = [
     "run_sweep",
     "store_path",
     "sweep_status",
+    "task_dict",
+    "tasks_from_dicts",
     "track",
 ]

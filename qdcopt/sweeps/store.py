@@ -50,6 +50,16 @@ def store_path(out_dir: Path, study: str) -> Path:
     return Path(out_dir) / STORE_DIR / study
 
 
+def _table(records: list[dict[str, Any]]) -> pa.Table:
+    """One table of records whose rows may hold different columns (a study whose tasks
+    return rows of several kinds): the union of the columns, missing cells null.
+
+    ``pa.Table.from_pylist`` alone takes its columns from the first record only.
+    """
+    names = list(dict.fromkeys(k for r in records for k in r))
+    return pa.Table.from_pylist([{k: r.get(k) for k in names} for r in records])
+
+
 class Store:
     """The Parquet dataset of one study (see the module docstring)."""
 
@@ -67,10 +77,10 @@ class Store:
         folder = self.series(version)
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            tables = [pa.Table.from_pylist(records)]
+            tables = [_table(records)]
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
             # rows whose cells disagree in type cannot share columns: one file each
-            tables = [pa.Table.from_pylist([r]) for r in records]
+            tables = [_table([r]) for r in records]
         for table in tables:
             name = f"part-{time.time_ns():020d}-{os.getpid()}-{next(_counter):06d}.parquet"
             tmp = folder / f".{name}.tmp"
@@ -125,7 +135,7 @@ class Store:
         records = [{"_task": r.key, "_status": r.status, "_error": r.error,
                     "_seconds": r.seconds, **r.row} for r in resolved.values()]
         try:
-            table = pa.Table.from_pylist(records)
+            table = _table(records)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
             return  # keep the parts: they are read the same way
         folder = self.series(version)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,25 @@ class Task:
     def params(self) -> dict[str, Scalar]:
         """The point's parameters as a dictionary."""
         return dict(self.point)
+
+
+def tasks_from_dicts(study: str, tasks: Iterable[Mapping[str, Scalar | None]],
+                     ) -> tuple[Task, ...]:
+    """Tasks of a study that lists its tasks as plain dictionaries.
+
+    Every entry but ``seed`` (the task's seed) and ``study`` becomes a point parameter, in
+    the dictionary's order; :func:`task_dict` gives the dictionary back.
+    """
+    out = []
+    for entry in tasks:
+        point = {k: v for k, v in entry.items() if k not in ("seed", "study")}
+        out.append(Task.make(study, point, seed=int(entry.get("seed", 0))))
+    return tuple(out)
+
+
+def task_dict(task: Task) -> dict[str, Scalar | None]:
+    """The plain dictionary a task of :func:`tasks_from_dicts` was made from."""
+    return {**task.params(), "study": task.study, "seed": task.seed}
 
 
 def derive_seed(study_seed: int, *key: Scalar) -> int:

@@ -1,0 +1,263 @@
+"""Family-D instance files (``kind = "service"``): a ModEn-Hub study or a demand service.
+
+``[network] kind`` is ``"star"`` (paper 002 Fig. 4.2: ``clients`` around a junction, with
+a server) or ``"graph"`` (``[[network.nodes]]`` with ``id`` and ``comm_qubits``,
+``[[network.links]]`` with ``u``, ``v`` and their own ``p_link``).  ``[demands] pairs`` is
+``"cka"`` (every other node with the last one, the server), ``"all"`` (every two end
+nodes) or a list of ``"a-b"`` pairs.
+
+A file holds either a ``[hub]`` table (paper 001: the ModEn-Hub Monte Carlo) or the
+tables ``[network]``, ``[demands]`` and ``[controller]`` (paper 002: the demand service
+on a star).  Times are seconds, or text with a unit (``"8 h"``, ``"150 s"``, ``"1 d"``).
+Every field is checked at load; a bad one is reported as ``file: field: rule``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from qdcopt.errors import InstanceError
+from qdcopt.fields import Section, check_unique
+from qdcopt.service.config import ServiceConfig, all_pair_classes, cka_classes
+from qdcopt.service.demands import DemandClass
+from qdcopt.service.hub import STRATEGIES, HubModel
+from qdcopt.service.network import GraphNetwork, LinkModel, StarNetwork
+
+_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "min": 60.0,
+          "h": 3600.0, "d": 86_400.0}
+
+
+def _seconds(sec: Section, name: str, default: float | None, *, positive: bool = True,
+             nullable: bool = False) -> float | None:
+    value = sec.raw(name, default)
+    if value is None:
+        if nullable:
+            return None
+        raise sec.error(name, "must be a time (seconds, or text such as '8 h')")
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*([a-zµ]+)?\s*", value)
+        if not m or (m.group(2) or "s") not in _UNITS:
+            raise sec.error(name, f"must be a time with a unit among "
+                            f"{', '.join(_UNITS)}, got {value!r}")
+        try:
+            seconds = float(m.group(1)) * _UNITS[m.group(2) or "s"]
+        except ValueError:
+            raise sec.error(name, f"must be a time, got {value!r}") from None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise sec.error(name, f"must be a time (seconds, or text such as '8 h'), got {value!r}")
+    if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
+        raise sec.error(name, f"must be a {'positive' if positive else 'non-negative'} "
+                        f"finite time, got {value!r}")
+    return seconds
+
+
+def _choice(sec: Section, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = sec.string(name, default)
+    if value not in choices:
+        raise sec.error(name, f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class HubInstance:
+    """A ModEn-Hub study: the sizes and strategies to run, and the model of each point.
+
+    Attributes
+    ----------
+    file
+        Where it was read from.
+    name
+        The instance's name.
+    sizes
+        Network sizes N.
+    strategies
+        Strategies to compare.
+    model
+        The model at the first size (other sizes change ``n_qpus`` only).
+    runs
+        Monte Carlo runs per point.
+    """
+
+    file: str
+    sizes: tuple[int, ...]
+    strategies: tuple[str, ...]
+    model: HubModel
+    runs: int = 10
+    name: str = "hub"
+
+    family = "service"
+    kind = "hub"
+
+
+@dataclass(frozen=True)
+class ServiceInstance:
+    """A demand service on a star (paper 002 §4).
+
+    Attributes
+    ----------
+    file
+        Where it was read from.
+    name
+        The instance's name.
+    config
+        The service's configuration (network, demand classes, controller, run length).
+    """
+
+    file: str
+    config: ServiceConfig = field(default_factory=ServiceConfig)
+    name: str = "service"
+
+    family = "service"
+    kind = "demands"
+
+
+def load_service(path: Path, document: dict[str, Any]) -> HubInstance | ServiceInstance:
+    """Build a checked family-D instance from a parsed document."""
+    top = Section(path, "", document)
+    if top.has("hub"):
+        top.reject_unknown(("kind", "name", "description", "hub"))
+        return replace(_load_hub(path, top.table("hub")), name=_name(path, top))
+    top.reject_unknown(("kind", "name", "description", "network", "demands", "controller"))
+    if not top.has("network") and not top.has("demands"):
+        raise InstanceError(path, "", "a service instance needs a [hub] table, or "
+                            "[network] and [demands] tables")
+    return replace(_load_service(path, top), name=_name(path, top))
+
+
+def _name(path: Path, top: Section) -> str:
+    return top.string("name", Path(path).stem)
+
+
+def _load_hub(path: Path, sec: Section) -> HubInstance:
+    sec.reject_unknown(("sizes", "strategies", "p0", "beta", "kappa", "rounds", "cache",
+                        "requests", "runs", "t_cut", "request_interval", "t_mem", "f0"))
+    sizes_raw = sec.raw("sizes", [2, 4, 8, 16, 32, 64, 128])
+    if (not isinstance(sizes_raw, list) or not sizes_raw
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 2
+                       for n in sizes_raw)):
+        raise sec.error("sizes", f"must be a non-empty list of integers ≥ 2, got {sizes_raw!r}")
+    strategies = sec.strings("strategies", list(STRATEGIES))
+    for s in strategies:
+        if s not in STRATEGIES:
+            raise sec.error("strategies", f"must name strategies among "
+                            f"{', '.join(STRATEGIES)}, got {s!r}")
+    t_cut = _seconds(sec, "t_cut", None, positive=False, nullable=True)
+    t_mem = _seconds(sec, "t_mem", None, nullable=True)
+    if t_mem is not None and t_cut is None:
+        raise sec.error("t_mem", "needs a cut-off t_cut (a decaying memory must discard "
+                        "old pairs)")
+    model = HubModel(
+        n_qpus=int(sizes_raw[0]), p0=sec.number("p0", 0.35, low=0.0, high=1.0, low_open=True),
+        beta=sec.number("beta", 0.35, low=0.0), kappa=sec.number("kappa", 0.9, low=0.0,
+                                                                 low_open=True),
+        rounds=sec.integer("rounds", 3, minimum=1), cache=sec.integer("cache", 1, minimum=0),
+        requests=sec.integer("requests", 2500, minimum=1), t_cut=t_cut,
+        request_interval=_seconds(sec, "request_interval", 1e-3) or 1e-3, t_mem=t_mem,
+        f0=sec.number("f0", 1.0, low=0.25, high=1.0))
+    return HubInstance(str(path), tuple(int(n) for n in sizes_raw), tuple(strategies), model,
+                       sec.integer("runs", 10, minimum=1))
+
+
+def _load_network(path: Path, net: Section) -> StarNetwork | GraphNetwork:
+    kind = _choice(net, "kind", "star", ("star", "graph"))
+    link = LinkModel(p_link=net.number("p_link", 1.6e-3, low=0.0, high=1.0, low_open=True),
+                     t_cycle=_seconds(net, "t_cycle", 1e-4) or 1e-4,
+                     p_swap=net.number("p_swap", 1.0, low=0.0, high=1.0, low_open=True))
+    if kind == "star":
+        net.reject_unknown(("kind", "clients", "client_qubits", "server_qubits",
+                            "junction_qubits", "p_link", "t_cycle", "p_swap"))
+        clients = net.integer("clients", 5, minimum=1)
+        names = (*tuple(f"client{i + 1}" for i in range(clients)), "server")
+        qubits = ((net.integer("client_qubits", 1, minimum=1),) * clients
+                  + (net.integer("server_qubits", 1, minimum=1),))
+        return StarNetwork(names, qubits, "junction",
+                           net.integer("junction_qubits", 4, minimum=2), link)
+    net.reject_unknown(("kind", "nodes", "links", "p_link", "t_cycle", "p_swap"))
+    nodes = net.tables("nodes", nonempty=True)
+    names_list, qubits_list = [], []
+    for node in nodes:
+        node.reject_unknown(("id", "comm_qubits"))
+        names_list.append(node.string("id"))
+        qubits_list.append(node.integer("comm_qubits", 1, minimum=1))
+    check_unique(path, net.where("nodes"), names_list)
+    known = set(names_list)
+    links = []
+    for ln in net.tables("links", nonempty=True):
+        ln.reject_unknown(("u", "v", "p_link"))
+        u, v = ln.string("u"), ln.string("v")
+        for end, name in ((u, "u"), (v, "v")):
+            if end not in known:
+                raise ln.error(name, f"must name a node, got {end!r}")
+        if u == v:
+            raise ln.error("v", f"must differ from u, got {v!r} twice")
+        links.append((u, v, ln.number("p_link", link.p_link, low=0.0, high=1.0,
+                                      low_open=True)))
+    return GraphNetwork(tuple(names_list), tuple(qubits_list), tuple(links), link)
+
+
+def _classes(path: Path, dem: Section, network: StarNetwork | GraphNetwork, **kw: Any
+             ) -> tuple[DemandClass, ...]:
+    raw = dem.raw("pairs", "cka")
+    if raw == "cka":
+        return cka_classes(network, **kw)
+    if raw == "all":
+        return all_pair_classes(network, **kw)
+    if not isinstance(raw, list) or not raw:
+        raise dem.error("pairs", f"must be \"cka\", \"all\" or a list of \"a-b\" pairs, "
+                        f"got {raw!r}")
+    out = []
+    for i, text in enumerate(raw):
+        parts = text.split("-") if isinstance(text, str) else []
+        if len(parts) != 2 or any(p not in network.nodes for p in parts) or parts[0] == parts[1]:
+            raise InstanceError(path, f"{dem.where('pairs')}[{i}]",
+                                f"must be \"a-b\" with two different nodes, got {text!r}")
+        out.append(DemandClass(parts[0], parts[1], **kw))
+    return tuple(out)
+
+
+def _load_service(path: Path, top: Section) -> ServiceInstance:
+    network = _load_network(path, top.table("network", None))
+    dem = top.table("demands", None)
+    dem.reject_unknown(("pairs", "min_packets", "packet_size", "rate", "expiry", "p_packet",
+                        "renewal_rate", "adaptive_target"))
+    rate_raw = dem.raw("rate", 0.001)
+    rate = None if rate_raw == "adaptive" else dem.number("rate", 0.001, low=0.0, low_open=True)
+    classes = _classes(path, dem, network, rate=rate,
+                       min_packets=dem.integer("min_packets", 10, minimum=1),
+                       packet_size=dem.integer("packet_size", 2, minimum=1),
+                       expiry=_seconds(dem, "expiry", 28_800.0) or 28_800.0)
+    ctl = top.table("controller", None)
+    ctl.reject_unknown(("interval", "offset", "admission", "utilisation_limit", "max_pgas",
+                        "queue", "scheduler", "milp_time_limit", "lookahead", "days", "seed",
+                        "reach_target"))
+    max_pgas = ctl.raw("max_pgas", 1500)
+    if max_pgas is not None and max_pgas != "none":
+        max_pgas = ctl.integer("max_pgas", 1500, minimum=1)
+    else:
+        max_pgas = None
+    reach = ctl.raw("reach_target", None)
+    if reach is not None:
+        reach = ctl.number("reach_target", None, low=0.0, high=1.0)
+    config = ServiceConfig(
+        network=network, classes=classes,
+        renewal_rate=dem.number("renewal_rate", 1.0 / 3600.0, low=0.0, low_open=True),
+        p_packet=dem.number("p_packet", 0.9, low=0.0, high=0.999999, low_open=True),
+        interval=_seconds(ctl, "interval", 3600.0) or 3600.0,
+        offset=ctl.integer("offset", 1, minimum=1),
+        admission=_choice(ctl, "admission", "utilisation", ("utilisation", "schedule")),
+        utilisation_limit=ctl.number("utilisation_limit", 0.75, low=0.0, low_open=True),
+        max_pgas=max_pgas, queue=_choice(ctl, "queue", "fifo", ("fifo", "skip")),
+        scheduler=_choice(ctl, "scheduler", "edf", ("edf", "milp")),
+        milp_time_limit=_seconds(ctl, "milp_time_limit", 5.0) or 5.0,
+        adaptive_target=dem.number("adaptive_target", 0.99, low=0.0, high=0.999999,
+                                   low_open=True),
+        reach_target=reach, lookahead=ctl.integer("lookahead", 2, minimum=1),
+        days=ctl.number("days", 360.0, low=0.0, low_open=True),
+        seed=ctl.integer("seed", 0, minimum=0))
+    return ServiceInstance(str(path), config)

@@ -1,0 +1,174 @@
+"""Family D through the shared flow: load, solve, validate, save/load, simulate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import qdcopt
+from qdcopt.cli import app
+from qdcopt.errors import InstanceError
+from qdcopt.families import family
+from qdcopt.service import HubInstance, ServiceInstance, simulate
+from qdcopt.service.controller import ServiceConfig, cka_classes, simulate_service
+from qdcopt.service.network import LinkModel, packet_probability, pga_cycles, star6
+
+ROOT = Path(__file__).resolve().parents[2]
+STAR = ROOT / "instances" / "service" / "star6_cka.toml"
+HUB = ROOT / "instances" / "service" / "modenhub.toml"
+
+
+def test_instances_load():
+    star = qdcopt.load_instance(STAR)
+    hub = qdcopt.load_instance(HUB)
+    assert isinstance(star, ServiceInstance) and isinstance(hub, HubInstance)
+    assert star.config.network.nodes[-1] == "server"
+    assert hub.sizes[-1] == 1024
+    assert family("service").simulate is simulate
+
+
+def test_solve_validate_and_round_trip(tmp_path):
+    inst = qdcopt.load_instance(STAR)
+    for method in ("edf", "milp"):
+        plan, info = qdcopt.solve(inst, method)
+        report = qdcopt.validate(inst, plan)
+        assert report.ok and report.objective == info.objective
+        folder = qdcopt.save_plan(plan, tmp_path / method, info)
+        again, _ = qdcopt.load_plan(folder)
+        assert np.array_equal(again.start, plan.start)
+        assert qdcopt.validate(inst, again).objective == report.objective
+
+
+def _write(tmp_path, text: str) -> Path:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("edit,field", [
+    (("rate = 0.001 ", "rate = -1 "), "demands.rate"),
+    (('admission = "utilisation"', 'admission = "best"'), "controller.admission"),
+    (("p_swap = 1.0", "p_swp = 1.0"), "network.p_swp"),
+    (('expiry = "8 h"', 'expiry = "8 weeks"'), "demands.expiry"),
+])
+def test_bad_service_input_names_file_field_rule(tmp_path, edit, field):
+    text = STAR.read_text().replace(*edit)
+    path = _write(tmp_path, text)
+    with pytest.raises(InstanceError) as err:
+        qdcopt.load_instance(path)
+    assert err.value.field == field
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path):
+    path = _write(tmp_path, HUB.read_text().replace("rounds = 3", "rounds = 0"))
+    res = CliRunner().invoke(app, ["solve", str(path)])
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "hub.rounds" in lines[0]
+    assert "Traceback" not in res.output
+
+
+def test_hub_instance_refuses_solve():
+    with pytest.raises(InstanceError, match="simulate"):
+        qdcopt.solve(qdcopt.load_instance(HUB), "edf")
+
+
+def test_simulate_hub_same_seed_same_table():
+    inst = qdcopt.load_instance(HUB)
+    a = simulate(inst, seeds=3, sizes=(2, 16)).to_frame()
+    b = simulate(inst, seeds=3, sizes=(2, 16)).to_frame()
+    pd.testing.assert_frame_equal(a, b)
+    assert set(a["strategy"]) == {"naive", "orchestrated"}
+    assert (abs(a["success_rate"] - a["success_rate_exact"]) < 0.05).all()
+
+
+def test_simulate_service_same_seed_same_tables():
+    inst = qdcopt.load_instance(STAR)
+    a = simulate(inst, days=5, seed=3, check=True)
+    b = simulate(inst, days=5, seed=3, check=True)
+    pd.testing.assert_frame_equal(a.demands, b.demands)
+    assert a.to_dict() == b.to_dict()
+    assert a.metrics["invalid_schedules"] == 0
+    c = simulate(inst, days=5, seed=4)
+    assert not a.demands.equals(c.demands)
+
+
+def test_pga_duration_from_link_model():
+    link = LinkModel(p_link=0.1, t_cycle=1.0, p_swap=0.5)
+    p = link.pair_probability()  # 0.1 · 0.1 · 0.5
+    assert p == pytest.approx(0.005)
+    n = pga_cycles(p, 1, 0.9)  # 1 − (1 − p)^n ≥ 0.9
+    assert 1 - (1 - p) ** n >= 0.9 > 1 - (1 - p) ** (n - 1)
+    assert packet_probability(n, p, 1) == pytest.approx(1 - (1 - p) ** n)
+
+
+def test_lone_pair_queue_time_matches_its_expectation():
+    """One pair, no contention: queue time = wait to the boundary + one interval."""
+    net = star6()
+    cls = cka_classes(net, rate=0.001)[:1]
+    cfg = ServiceConfig(network=net, classes=cls, renewal_rate=1 / 7200, days=120, seed=1)
+    r = simulate_service(cfg)
+    m = r.metrics
+    se = m["queue_time_std"] / np.sqrt(m["admitted"])
+    assert abs(m["queue_time_mean"] - m["queue_time_single_pair"]) < 4 * se + 0.02 * \
+        m["interval_seconds"]
+    assert m["min_service_share"] == 1.0
+
+
+def test_schedule_aware_admission_keeps_every_admitted_demand_on_track():
+    net = star6()
+    base = ServiceConfig(network=net, classes=cka_classes(net, rate=0.001),
+                         renewal_rate=8 / 3600, days=20, seed=2, admission="schedule",
+                         check=True)
+    r = simulate_service(base)
+    assert r.metrics["invalid_schedules"] == 0
+    # every due PGA of an admitted demand was placed: none dropped
+    assert int(r.demands["pgas_dropped"].sum()) == 0
+    # the utilisation rule at its limit queues demands longer
+    u = simulate_service(ServiceConfig(network=net, classes=cka_classes(net, rate=0.001),
+                                       renewal_rate=8 / 3600, days=20, seed=2))
+    assert u.metrics["queue_time_mean"] > r.metrics["queue_time_mean"]
+
+
+LINE = ROOT / "instances" / "service" / "line3.toml"
+
+
+def test_graph_network_paths_and_durations():
+    from qdcopt.service.jobs import IntervalJobs
+
+    inst = qdcopt.load_instance(LINE)
+    jobs = IntervalJobs(inst.config)
+    net = inst.config.network
+    assert net.path("a", "c") == ["a", "b", "c"]
+    assert net.path_use("a", "c") == {"a": 1, "b": 2, "c": 1}
+    assert net.pair_probability("a", "c") == pytest.approx(0.3 * 0.3 * 0.9)
+    assert net.pair_probability("a", "b") == pytest.approx(0.3)
+    # the two-link PGA lasts several one-link PGAs; each makes its packet w.p. ≥ 0.9
+    assert jobs.dur["a-b"] == 1 and jobs.dur["a-c"] > 1
+    assert min(jobs.p_success.values()) >= 0.9
+
+
+def test_graph_network_service_validates_and_milp_helps():
+    inst = qdcopt.load_instance(LINE)
+    e_plan, _ = qdcopt.solve(inst, "edf")
+    m_plan, info = qdcopt.solve(inst, "milp")
+    assert qdcopt.validate(inst, m_plan).objective >= qdcopt.validate(inst, e_plan).objective
+    assert info.status == "optimal"
+    r = simulate(inst, days=2, policy="milp", check=True)
+    assert r.metrics["invalid_schedules"] == 0
+    assert r.metrics["milp_runs"] > 0 and r.metrics["milp_gain"] >= 0
+
+
+def test_graph_network_bad_link(tmp_path):
+    path = _write(tmp_path, LINE.read_text().replace('v = "c"', 'v = "x"'))
+    with pytest.raises(InstanceError) as err:
+        qdcopt.load_instance(path)
+    assert err.value.field == "network.links[1].v"
+    path = _write(tmp_path, LINE.read_text().replace('"a-c"', '"a-z"'))
+    with pytest.raises(InstanceError) as err:
+        qdcopt.load_instance(path)
+    assert err.value.field == "demands.pairs[0]"
