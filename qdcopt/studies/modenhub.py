@@ -19,7 +19,6 @@ Run ``qdcopt study modenhub`` or ``python -m qdcopt.studies.modenhub [OUT_DIR] [
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import pandas as pd
 from qdcopt.service.hub import STRATEGIES, HubModel, simulate_hub
 from qdcopt.service.hub_budget import smallest_k
 from qdcopt.service.hub_exact import exact_hub
-from qdcopt.sweeps import Sweep, Task, task_dict, tasks_from_dicts
+from qdcopt.sweeps import Sweep, dict_sweep, write_table
 
 SIZES: tuple[int, ...] = tuple(range(2, 129))
 """Network sizes N of the paper's figure."""
@@ -118,39 +117,10 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
 
 def sweep(*, seed: int = 0, quick: bool = False) -> Sweep:
     """The study's tasks for the sweep runner (:mod:`qdcopt.sweeps`)."""
-    return Sweep(NAME, tasks_from_dicts(NAME, tasks(seed=seed, quick=quick)), run_task,
-                 {"seed": seed, "quick": quick}, write)
-
-
-def run_task(task: Task, settings: Any = None) -> dict[str, Any]:
-    """The row of one sweep task (see :func:`row`)."""
-    return row(task_dict(task))
+    return dict_sweep(NAME, tasks(seed=seed, quick=quick), row, write,
+                      {"seed": seed, "quick": quick})
 
 
 def write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
     """``modenhub.csv`` and ``modenhub.png`` from the rows of every task."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv = out_dir / "modenhub.csv"
-    png = out_dir / "modenhub.png"
-    frame.to_csv(csv, index=False, float_format="%.6g")
-    plot(frame, png)
-    return [csv, png]
-
-
-def run(out_dir: Path, *, seed: int = 0, quick: bool = False) -> list[Path]:
-    """Run every task in order in this process and write the files (see :func:`write`)."""
-    return write(pd.DataFrame([row(t) for t in tasks(seed=seed, quick=quick)]), Path(out_dir))
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m qdcopt.studies.modenhub [OUT_DIR] [--quick]``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    quick = "--quick" in args
-    args = [a for a in args if a != "--quick"]
-    for path in run(Path(args[0] if args else "results"), quick=quick):
-        print(path)
-
-
-if __name__ == "__main__":
-    main()
+    return write_table(frame, out_dir, "modenhub", plot)

@@ -18,7 +18,6 @@ Run ``qdcopt study modenhub_memory``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ import pandas as pd
 from qdcopt.service.hub import HubModel, k_orchestrated, simulate_hub
 from qdcopt.service.hub_budget import smallest_k
 from qdcopt.service.hub_exact import exact_hub
-from qdcopt.sweeps import Sweep, Task, task_dict, tasks_from_dicts
+from qdcopt.sweeps import Sweep, dict_sweep
 
 SIZES = (2, 4, 8, 16)
 CUTS: tuple[int | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
@@ -121,14 +120,13 @@ def plot(memory: pd.DataFrame, ks: pd.DataFrame, path: Path) -> None:
 
 def sweep(*, seed: int = 0, quick: bool = False) -> Sweep:
     """The study's tasks for the sweep runner (:mod:`qdcopt.sweeps`)."""
-    return Sweep(NAME, tasks_from_dicts(NAME, tasks(seed=seed, quick=quick)), run_task,
-                 {"seed": seed, "quick": quick}, write)
+    return dict_sweep(NAME, tasks(seed=seed, quick=quick), tagged_row, write,
+                      {"seed": seed, "quick": quick})
 
 
-def run_task(task: Task, settings: Any = None) -> dict[str, Any]:
-    """The row of one sweep task (see :func:`row`), tagged with its part."""
-    entry = task_dict(task)
-    return {"part": entry["part"], **row(entry)}
+def tagged_row(task: dict[str, Any]) -> dict[str, Any]:
+    """:func:`row` with the task's part, so that :func:`write` can split the rows."""
+    return {"part": task["part"], **row(task)}
 
 
 def write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -143,22 +141,3 @@ def write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
     ks.to_csv(files[1], index=False)
     plot(memory, ks, files[2])
     return files
-
-
-def run(out_dir: Path, *, seed: int = 0, quick: bool = False) -> list[Path]:
-    """Run every task in order in this process and write the files (see :func:`write`)."""
-    rows = [{"part": t["part"], **row(t)} for t in tasks(seed=seed, quick=quick)]
-    return write(pd.DataFrame(rows), Path(out_dir))
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m qdcopt.studies.modenhub_memory [OUT_DIR] [--quick]``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    quick = "--quick" in args
-    args = [a for a in args if a != "--quick"]
-    for path in run(Path(args[0] if args else "results"), quick=quick):
-        print(path)
-
-
-if __name__ == "__main__":
-    main()

@@ -53,8 +53,10 @@ from qdcopt.sweeps.tasks import (
     Task,
     code_version,
     derive_seed,
+    dict_sweep,
     task_dict,
     tasks_from_dicts,
+    write_table,
 )
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "Task",
     "code_version",
     "derive_seed",
+    "dict_sweep",
     "make_progress",
     "run_sweep",
     "store_path",
@@ -73,4 +76,5 @@ __all__ = [
     "task_dict",
     "tasks_from_dicts",
     "track",
+    "write_table",
 ]

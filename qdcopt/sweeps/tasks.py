@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,34 @@ def tasks_from_dicts(study: str, tasks: Iterable[Mapping[str, Scalar | None]],
 def task_dict(task: Task) -> dict[str, Scalar | None]:
     """The plain dictionary a task of :func:`tasks_from_dicts` was made from."""
     return {**task.params(), "study": task.study, "seed": task.seed}
+
+
+def dict_sweep(study: str, entries: Iterable[Mapping[str, Scalar | None]],
+               row: Callable[[dict[str, Any]], Mapping[str, Any]],
+               write: WriteFunction, settings: Mapping[str, Any], group: int = 1) -> Sweep:
+    """The sweep of a study that lists its tasks as plain dictionaries and turns each into
+    a row with ``row(entry)`` (a module-level function, so that workers can receive it)."""
+    return Sweep(study, tasks_from_dicts(study, entries), partial(_dict_row, row), settings,
+                 write, group)
+
+
+def _dict_row(row: Callable[[dict[str, Any]], Mapping[str, Any]], task: Task,
+              settings: Mapping[str, Any]) -> Mapping[str, Any]:
+    return row(task_dict(task))
+
+
+def write_table(frame: Any, out_dir: Path, stem: str,
+                plot: Callable[[Any, Path], None] | None = None) -> list[Path]:
+    """``STEM.csv`` (and ``STEM.png`` drawn by ``plot``) in ``out_dir``: the usual files of
+    a study with one table."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [out_dir / f"{stem}.csv"]
+    frame.to_csv(files[0], index=False, float_format="%.6g")
+    if plot is not None:
+        files.append(out_dir / f"{stem}.png")
+        plot(frame, files[1])
+    return files
 
 
 def derive_seed(study_seed: int, *key: Scalar) -> int:

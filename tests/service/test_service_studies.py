@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from qdcopt.studies import fig4_3, modenhub
+from qdcopt.studies import fig4_3, modenhub, run_study
 
 
 def test_modenhub_tasks_and_rows():
@@ -21,7 +21,7 @@ def test_modenhub_tasks_and_rows():
 
 
 def test_modenhub_quick_run_writes_files(tmp_path):
-    files = modenhub.run(tmp_path, quick=True)
+    files = run_study("modenhub", tmp_path, quick=True, workers=0).files
     assert [f.name for f in files] == ["modenhub.csv", "modenhub.png"]
     assert all(f.stat().st_size > 0 for f in files)
 
