@@ -44,6 +44,7 @@ import numba
 import numpy as np
 
 from qdcopt import interrupt
+from qdcopt.datacenter.events import window_events
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.switch.data import BlockData, SwitchCosts
 
@@ -101,10 +102,8 @@ def block_windows(instance: DatacenterInstance, block: BlockData
     pair = np.array([pair_index[(int(a), int(b))]
                      for a, b in zip(req.a[members], req.b[members], strict=True)],
                     dtype=np.int64)
-    t_hi = req.t_need[members]
-    t_lo = t_hi - instance.t_max
-    lo = np.where(t_lo <= src.start, 0, -((src.start - t_lo) // src.period))
-    hi = (t_hi - src.start) // src.period
+    # a block holds servable requests only, so every window has an event (lo <= hi)
+    lo, hi = window_events(req.t_need[members], instance.t_max, src.start, src.period)
     order = np.lexsort((hi, lo, pair))
     offset = np.r_[0, np.cumsum(np.bincount(pair, minlength=len(block.pairs)))]
     return (members[order].astype(np.int64), offset.astype(np.int64),

@@ -13,6 +13,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from qdcopt.datacenter import events
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 
@@ -92,12 +93,8 @@ def plan_from_arrays(instance: DatacenterInstance, method: str, *,
         rejected=(req.id[r_req], REASONS[r_code]), **extra)
 
 
-@numba.njit(cache=True)
-def first_event_index(t, start, period):  # pragma: no cover - compiled
-    """Index of a grid's first event at or after ``t`` (``Source.first_event_at_or_after``)."""
-    if t <= start:
-        return 0
-    return -((start - t) // period)
+first_event_index = numba.njit(cache=True)(events.first_event_index)
+"""The compiled :func:`qdcopt.datacenter.events.first_event_index`."""
 
 
 @numba.njit(cache=True)
