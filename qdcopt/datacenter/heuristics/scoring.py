@@ -30,11 +30,17 @@ reference.
 
 from __future__ import annotations
 
-import time
 from itertools import islice
 
-from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM, SCORING, dispatch_plan
-from qdcopt.datacenter.heuristics.dispatch import Dispatcher, Pair, Serve, Switch, Wait
+from qdcopt.datacenter.heuristics._kernels.dispatch import SCORING
+from qdcopt.datacenter.heuristics.dispatch import (
+    Dispatcher,
+    Pair,
+    Serve,
+    Switch,
+    Wait,
+    run_dispatch,
+)
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.solvers.highs import SolveInfo
@@ -117,14 +123,6 @@ def scoring(instance: DatacenterInstance, *, alpha: float = 1.0, beta: float = 0
     -------
     (DatacenterPlan, SolveInfo)
     """
-    started = time.perf_counter()
-    if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
-        plan = dispatch_plan(instance, "scoring", SCORING, alpha=alpha, beta=beta,
-                             gamma=gamma, delta=delta, breadth=breadth)
-    else:
-        plan = Dispatcher(instance).run(make_policy(alpha, beta, gamma, delta, breadth),
-                                        "scoring")
-    return plan, SolveInfo(method="scoring", status="heuristic",
-                           objective=float(plan.n_accepted),
-                           time_s=time.perf_counter() - started,
-                           extra={"reconfigurations": len(plan.reconfigurations)})
+    return run_dispatch(instance, "scoring", make_policy(alpha, beta, gamma, delta, breadth),
+                        SCORING, compiled=compiled, alpha=alpha, beta=beta, gamma=gamma,
+                        delta=delta, breadth=breadth)
