@@ -51,12 +51,6 @@ def _check_id(field: str, value: object) -> None:
         raise InstanceError(None, field, f"must be a non-empty string, got {value!r}")
 
 
-def prefixed(exc: InstanceError, file: str | None, prefix: str) -> InstanceError:
-    """``exc`` (raised by a data class) moved to ``file`` under the field path ``prefix``."""
-    field = f"{prefix}.{exc.field}" if prefix and exc.field else (prefix or exc.field)
-    return InstanceError(file, field, exc.rule)
-
-
 @dataclass(frozen=True)
 class Qpu:
     """A quantum processing unit.
