@@ -65,23 +65,25 @@ source, memory not binding)."""
 
 BUILD_S_PER_COLUMN = 6e-6
 """Seconds (about) the slot model takes to build per column of :func:`delivery_columns`
-(6 s for 10⁶ columns on a 2-core machine)."""
+(measured: ``models/switch.md`` §6)."""
 
 ASSEMBLY_S_PER_REQUEST = 4e-5
 """Seconds per request kept free at the end of the time limit for assembling and
-validating the plan (about 4 s at 10⁵ requests on a 2-core machine; at most a tenth of
-the limit)."""
+validating the plan (at most a tenth of the limit; measured: ``models/switch.md`` §6)."""
 
 ANNEAL_MOVES = 20_000
 """Moves of the run-sequence search per request of the block, at most."""
 
 LARGE_MODEL = 25_000
+"""Blocks whose model has more columns are bounded by their capacity relaxation and
+improved by fix-and-optimise windows only (``models/switch.md`` §6, step 4)."""
+
 MAX_DELIVERY_COLUMNS = 1_500_000
 """Blocks whose delivery variables would exceed this are not modelled: their bound is
 the solver-free one (events and pair changes) and their plan the heuristics' start
 improved by the run-sequence search, which then has the block's whole budget.  Long
 windows over dense demand (t_max = 1 ms at 1 GHz with 10⁴ requests) would otherwise
-need more memory than the machine has."""
+need more memory than a model is worth."""
 
 
 def delivery_columns(block: BlockData) -> int:
@@ -94,9 +96,6 @@ def delivery_columns(block: BlockData) -> int:
     # switch-path variables: one per ordered pair of pairs, source and slot
     paths = len(block.pairs) ** 2 * n_src * n_slots
     return int((spans * reach).sum()) + int(paths)
-"""Blocks whose model has more columns are bounded by their capacity relaxation and
-improved by fix-and-optimise windows only (the full LP alone takes about a minute at
-10 000 requests)."""
 
 
 def best_heuristic(instance: DatacenterInstance, exclude: tuple[str, ...] = ()
@@ -378,7 +377,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     if warm is not None:
         wrep = validate(instance, warm)
         if int(wrep.objective) > value:
-            plan = _renamed(warm, "milp", reasons)
+            plan = _renamed(warm, "milp")
             rep = validate(instance, plan)
             value = int(rep.objective)
             source = warm_name
@@ -388,12 +387,9 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         value = 0
     if value >= bound:  # a valid plan meeting a proven bound is optimal
         status = "optimal"
-    elif any(s in ("time_limit", "interrupted") for s in statuses) or value < bound:
-        status = "time_limit" if any(s in ("time_limit", "interrupted") for s in statuses) \
-            else "feasible"
+    elif any(s in ("time_limit", "interrupted") for s in statuses):
+        status = "time_limit"
     else:
-        status = "feasible"
-    if not data.exact and status == "optimal" and value < bound:
         status = "feasible"
     if status != "optimal" and interrupt.requested():
         status = Status.INTERRUPTED
@@ -544,9 +540,8 @@ def _second_phase(spec: LinearSpec, idx: SlotIndex, res: SpecResult, builder: st
     return res2
 
 
-def _renamed(plan: DatacenterPlan, method: str, reasons: dict[int, str]) -> DatacenterPlan:
+def _renamed(plan: DatacenterPlan, method: str) -> DatacenterPlan:
     """The warm-start plan under this method's name (same decisions)."""
-    del reasons
     rc = plan.reconfigurations
     return DatacenterPlan.build(
         method, initial=plan.initial,
@@ -584,7 +579,7 @@ def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
     if warm is None:
         plan, _ = plan_from_deliveries(instance, "milp-lp", [], reasons)
     else:
-        plan = _renamed(warm, "milp-lp", reasons)
+        plan = _renamed(warm, "milp-lp")
     rep = validate(instance, plan)
     info = SolveInfo(method="milp-lp", status="bound", objective=float(rep.objective),
                      bound=float(bound), time_s=time.perf_counter() - t0,
