@@ -31,17 +31,8 @@ def first_event_index(t, start, period):
 
 
 def last_event_index(t, start, period):
-    """Index of a grid's last event at or before tick ``t`` (−1 if none).
-
-    Parameters
-    ----------
-    t, start, period
-        The tick, and the grid's event 0 and spacing (integers).
-
-    Returns
-    -------
-    int
-    """
+    """Index of a grid's last event at or before tick ``t`` (−1 if none); the arguments
+    are those of :func:`first_event_index`."""
     if t < start:
         return -1
     return (t - start) // period

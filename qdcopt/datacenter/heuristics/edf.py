@@ -54,9 +54,8 @@ def edf(instance: DatacenterInstance, *, compiled: bool | None = None,
     instance
         The instance.
     compiled
-        Run the compiled loop (``None``: from
-        :data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on).
-        Both make the same plan.
+        As for :func:`~qdcopt.datacenter.heuristics.dispatch.run_dispatch` (both loops make
+        the same plan).
 
     Returns
     -------

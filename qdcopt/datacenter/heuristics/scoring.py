@@ -115,9 +115,8 @@ def scoring(instance: DatacenterInstance, *, alpha: float = 1.0, beta: float = 0
     breadth
         Number of most urgent pairs scored (besides the current one).
     compiled
-        Run the compiled loop (``None``: from
-        :data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on).
-        Both make the same plan.
+        As for :func:`~qdcopt.datacenter.heuristics.dispatch.run_dispatch` (both loops make
+        the same plan).
 
     Returns
     -------
