@@ -39,13 +39,17 @@ from qdcopt.network.lp.hypergraph import (
     swaps_from,
 )
 from qdcopt.network.lp.pricing import PRICE_TOL, derivation, extend_prices, positive_swaps
-from qdcopt.network.lp.rows import fairness_column, limit_to_deadline, row_bounds
+from qdcopt.network.lp.rows import (
+    MAXMIN,
+    OBJECTIVES,
+    SUM,
+    fairness_column,
+    limit_to_deadline,
+    row_bounds,
+)
 from qdcopt.network.physics import LinkModel, link_model, swap_gain
 from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
 
-SUM = "sum"
-MAXMIN = "maxmin"
-OBJECTIVES = (SUM, MAXMIN)
 # Relative slack when a first-phase optimum is kept as a bound in the next phase.
 PHASE_SLACK = 1e-9
 

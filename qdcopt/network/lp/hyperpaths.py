@@ -36,7 +36,13 @@ from qdcopt import interrupt
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.hypergraph import full_swap_count, state_count
 from qdcopt.network.lp.pricing import PRICE_TOL, cheapest_derivations
-from qdcopt.network.lp.rows import fairness_column, limit_to_deadline, row_bounds
+from qdcopt.network.lp.rows import (
+    MAXMIN,
+    OBJECTIVES,
+    fairness_column,
+    limit_to_deadline,
+    row_bounds,
+)
 from qdcopt.network.physics import (
     NO_SWAP,
     LinkModel,
@@ -49,7 +55,6 @@ from qdcopt.network.physics import (
 from qdcopt.network.trees import _build
 from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
 
-MAXMIN = "maxmin"
 PHASE_SLACK = 1e-10
 
 
@@ -289,7 +294,7 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
     -------
     TreeFlow
     """
-    if objective not in ("sum", MAXMIN):
+    if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r} (use sum, maxmin)")
     options = options or SolverOptions()
     t0 = time.perf_counter()

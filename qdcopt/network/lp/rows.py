@@ -18,6 +18,12 @@ import numpy as np
 
 from qdcopt.network.physics import LinkModel
 
+SUM = "sum"
+MAXMIN = "maxmin"
+OBJECTIVES = (SUM, MAXMIN)
+"""The objectives of every statement: total weighted rate, or the max–min fair level
+first (then the total at that level)."""
+
 
 def node_attempts(model: LinkModel) -> dict[int, list[tuple[int, float]]]:
     """Node → the links ending there with their attempts per pair (``1 / success``).
