@@ -431,7 +431,7 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             if policy == SCORING and n_opt >= breadth:
                 break  # islice: no further next() once breadth options are taken
             # the hottest path of all: helpers taking arrays are written out in it, but
-            # for the pair heap's (shared with the greedy, and no slower on 2·10⁵ requests)
+            # for the pair heap's pop (the heap is shared with the greedy)
             d, p, _, n_ph = pair_pop(ph_d, ph_p, ph_p, cnt[_PH_LEN])
             cnt[_PH_LEN] = n_ph
             if seen[p] == stamp:
