@@ -239,6 +239,42 @@ class Section:
         return list(value)
 
 
+def open_document(path: str | Path, document: dict[str, Any] | None,
+                  allowed: Iterable[str]) -> tuple[Path, Section]:
+    """The top table of an instance file, its unknown fields rejected.
+
+    Parameters
+    ----------
+    path
+        The instance file.
+    document
+        Its parsed content, if already read (else the file is read).
+    allowed
+        The fields the top table may hold.
+
+    Returns
+    -------
+    (Path, Section)
+    """
+    path = Path(path)
+    doc = Section(path, "", document if document is not None else read_document(path))
+    doc.reject_unknown(allowed)
+    return path, doc
+
+
+def build_at(section: Section, kind: type, **fields: Any) -> Any:
+    """``kind(**fields)``, the rule errors of the data class placed in the file at ``section``.
+
+    A data class checks its own rules and names the field; the loader knows where in the
+    file the table stands, so the error names the file and the dotted path of the field.
+    """
+    try:
+        return kind(**fields)
+    except InstanceError as exc:
+        where = section.where(exc.field) if exc.field else section.path
+        raise InstanceError(section.file, where, exc.rule) from None
+
+
 def check_unique(file: str | Path | None, field: str, ids: list[str]) -> None:
     """Raise on the first repeated id in ``ids`` (``field`` is the list's path)."""
     seen: dict[str, int] = {}

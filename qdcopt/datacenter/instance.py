@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from qdcopt.datacenter.events import first_event_index, last_event_index
 from qdcopt.errors import InstanceError
 from qdcopt.fields import check_unique, count_rule
 from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, parse_duration, time_rule
@@ -48,12 +49,6 @@ def _fail(field: str, rule: str | None) -> None:
 def _check_id(field: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InstanceError(None, field, f"must be a non-empty string, got {value!r}")
-
-
-def prefixed(exc: InstanceError, file: str | None, prefix: str) -> InstanceError:
-    """``exc`` (raised by a data class) moved to ``file`` under the field path ``prefix``."""
-    field = f"{prefix}.{exc.field}" if prefix and exc.field else (prefix or exc.field)
-    return InstanceError(file, field, exc.rule)
 
 
 @dataclass(frozen=True)
@@ -140,15 +135,11 @@ class Source:
 
     def first_event_at_or_after(self, t: int) -> int:
         """Smallest event index whose time is ≥ ``t`` (never negative)."""
-        if t <= self.start:
-            return 0
-        return -((self.start - t) // self.period)
+        return first_event_index(t, self.start, self.period)
 
     def last_event_at_or_before(self, t: int) -> int:
         """Largest event index whose time is ≤ ``t`` (−1 if none)."""
-        if t < self.start:
-            return -1
-        return (t - self.start) // self.period
+        return last_event_index(t, self.start, self.period)
 
     def reconfiguration_time(self, old: tuple[int, int] | None, new: tuple[int, int]) -> int:
         """Duration of a reconfiguration from pair ``old`` to pair ``new``.

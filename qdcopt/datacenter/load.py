@@ -42,10 +42,10 @@ import pandas as pd
 
 from qdcopt.datacenter.demand.jobs import jobs_from_document
 from qdcopt.datacenter.demand.schedule import EdsResult
-from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source, prefixed
+from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.storage import window_for_qpus
 from qdcopt.errors import InstanceError
-from qdcopt.fields import Section, check_file, check_unique, read_document
+from qdcopt.fields import Section, build_at, check_file, check_unique, open_document, read_document
 from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, parse_duration
 
 TOP_FIELDS = {"kind", "name", "description", "hardware", "t_max", "min_fidelity", "qpus",
@@ -82,9 +82,7 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
     InstanceError
         On the first broken rule, naming the file, the field and the rule.
     """
-    path = Path(path)
-    doc = Section(path, "", document if document is not None else read_document(path))
-    doc.reject_unknown(TOP_FIELDS)
+    path, doc = open_document(path, document, TOP_FIELDS)
     hw = doc
     if doc.has("hardware"):
         for name in ("qpus", "sources"):
@@ -151,10 +149,7 @@ def _qpus(doc: Section) -> tuple[Qpu, ...]:
         fields = {"id": item.string("id"),
                   "data_qubits": item.integer("data_qubits", minimum=1, maximum=None),
                   "comm_qubits": comm, "t1": t1, "t2": t2}
-        try:
-            out.append(Qpu(**fields))
-        except InstanceError as exc:
-            raise prefixed(exc, item.file, item.path) from None
+        out.append(build_at(item, Qpu, **fields))
     check_unique(doc.file, doc.where("qpus"), [q.id for q in out])
     return tuple(out)
 
@@ -180,10 +175,7 @@ def _sources(doc: Section, qindex: dict[str, int]) -> tuple[Source, ...]:
         fields = {"id": item.string("id"), "period": item.rate("rate"),
                   "start": item.duration("start", 0), "t_single": t_single,
                   "t_double": t_double, "ports": tuple(sorted(qindex[p] for p in ports_ids))}
-        try:
-            out.append(Source(**fields))
-        except InstanceError as exc:
-            raise prefixed(exc, item.file, item.path) from None
+        out.append(build_at(item, Source, **fields))
     check_unique(doc.file, doc.where("sources"), [s.id for s in out])
     return tuple(out)
 

@@ -54,7 +54,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from qdcopt.errors import InstanceError
-from qdcopt.fields import Section, check_unique, count_rule, read_document
+from qdcopt.fields import Section, build_at, check_unique, count_rule, open_document
 from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, TICKS_PER_SECOND
 
 TOP_FIELDS = {"kind", "name", "description", "physics", "nodes", "links", "requests"}
@@ -116,12 +116,6 @@ def _index(field: str, value: object) -> None:
 def _name(field: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         _fail(field, f"must be a non-empty string, got {value!r}")
-
-
-def _prefixed(exc: InstanceError, section: Section) -> InstanceError:
-    """A data class's field-level error placed in the file at ``section``."""
-    return InstanceError(section.file, section.where(exc.field) if exc.field else section.path,
-                         exc.rule)
 
 
 @dataclass(frozen=True)
@@ -387,7 +381,7 @@ def _physics(doc: Section) -> tuple[Physics, dict[str, Any]]:
     ph = doc.table("physics", None)
     ph.reject_unknown(PHYSICS_FIELDS)
     q = ph.number("swap_success", DEFAULT_SWAP_SUCCESS, low=0.0, high=1.0, low_open=True)
-    physics = _built(
+    physics = build_at(
         ph, Physics,
         swap_latency=(ph.duration("swap_latency") / TICKS_PER_SECOND
                       if ph.has("swap_latency") else DEFAULT_SWAP_LATENCY_S),
@@ -413,7 +407,7 @@ def _nodes(doc: Section, defaults: dict[str, Any]) -> tuple[Node, ...]:
     out = []
     for item in doc.tables("nodes", nonempty=True):
         item.reject_unknown(NODE_FIELDS)
-        out.append(_built(
+        out.append(build_at(
             item, Node,
             id=item.string("id"),
             x=item.number("x", 0.0),
@@ -458,7 +452,7 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
                 raise item.error("length", "required: the nodes' positions are too far apart "
                                  "to compute a finite distance")
         rate = item.number("rate", None, low=0.0, low_open=True) if item.has("rate") else None
-        out.append(_built(item, Link, u=key[0], v=key[1], length=length, rate=rate))
+        out.append(build_at(item, Link, u=key[0], v=key[1], length=length, rate=rate))
     return tuple(out)
 
 
@@ -474,19 +468,11 @@ def _requests(doc: Section, index: dict[str, int]) -> tuple[Request, ...]:
             ends.append(index[node_id])
         if ends[0] == ends[1]:
             raise item.error("destination", "a request must join two different nodes")
-        out.append(_built(item, Request, id=item.string("id"), source=ends[0],
+        out.append(build_at(item, Request, id=item.string("id"), source=ends[0],
                           destination=ends[1],
                           weight=item.number("weight", 1.0, low=0.0, low_open=True)))
     check_unique(doc.file, doc.where("requests"), [r.id for r in out])
     return tuple(out)
-
-
-def _built(section: Section, kind: type, **fields: Any) -> Any:
-    """``kind(**fields)``, its rule errors placed in the file at ``section``."""
-    try:
-        return kind(**fields)
-    except InstanceError as exc:
-        raise _prefixed(exc, section) from None
 
 
 def load_network(path: str | Path, document: dict[str, Any] | None = None) -> NetworkInstance:
@@ -508,9 +494,7 @@ def load_network(path: str | Path, document: dict[str, Any] | None = None) -> Ne
     InstanceError
         On the first broken rule, naming the file, the field and the rule.
     """
-    path = Path(path)
-    doc = Section(path, "", document if document is not None else read_document(path))
-    doc.reject_unknown(TOP_FIELDS)
+    path, doc = open_document(path, document, TOP_FIELDS)
     kind = doc.string("kind", "network")
     if kind != "network":
         raise doc.error("kind", f"must be 'network' for this loader, got {kind!r}")

@@ -68,7 +68,7 @@ from qdcopt.datacenter.demand.circuits import (
     build_circuit,
     flatten,
 )
-from qdcopt.datacenter.demand.placement import PLACEMENTS, allocate_qpus, place
+from qdcopt.datacenter.demand.placement import PLACEMENTS, earliest_allocation, place
 from qdcopt.datacenter.demand.schedule import EdsResult, JobEds, distribute
 from qdcopt.datacenter.instance import (
     DEFAULT_GATE_1Q,
@@ -327,15 +327,13 @@ def _allocate(job: JobSpec, n_qubits: int, caps: list[int], free_at: list[int],
         if room < n_qubits:
             raise InstanceError(file, f"{job.where}.qpus", f"the circuit has {n_qubits} qubits "
                                 f"but these QPUs hold {room}")
-        return list(job.qpus), max([job.start, *(free_at[i] for i in job.qpus)])
-    if job.n_qpus is not None and job.n_qpus > n_qubits:
+    elif job.n_qpus is not None and job.n_qpus > n_qubits:
         raise InstanceError(file, f"{job.where}.n_qpus", f"the circuit has {n_qubits} qubits, "
                             f"too few to use {job.n_qpus} QPUs")
-    times = sorted({job.start, *(t for t in free_at if t > job.start)})
-    for t in times:
-        chosen = allocate_qpus(n_qubits, caps, [f <= t for f in free_at], n_qpus=job.n_qpus)
-        if chosen is not None:
-            return chosen, t
+    found = earliest_allocation(n_qubits, caps, free_at, job.start, qpus=job.qpus,
+                                n_qpus=job.n_qpus)
+    if found is not None:
+        return found
     how = f"{job.n_qpus} QPUs" if job.n_qpus is not None else "the QPUs"
     raise InstanceError(file, job.where, f"the circuit has {n_qubits} qubits, more than {how} "
                         "of the instance can hold")

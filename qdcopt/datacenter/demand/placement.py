@@ -338,3 +338,39 @@ def allocate_qpus(n_qubits: int, capacities: Sequence[int], free: Sequence[bool]
         if spare:
             chosen[-1] = min(spare, key=lambda i: (capacities[i], i))
     return sorted(chosen)
+
+
+def earliest_allocation(n_qubits: int, capacities: Sequence[int], free_at: Sequence[int],
+                        start: int, *, qpus: Sequence[int] | None = None,
+                        n_qpus: int | None = None) -> tuple[list[int], int] | None:
+    """QPUs for a job and the earliest tick from ``start`` on at which they are all free.
+
+    Parameters
+    ----------
+    n_qubits, capacities, n_qpus
+        As for :func:`allocate_qpus`.
+    free_at
+        Tick at which each QPU is released by the jobs allocated before.
+    start
+        The job's earliest start.
+    qpus
+        The job's own QPUs, if it names them (then only the start is searched).
+
+    Returns
+    -------
+    (list[int], int) or None
+        The QPUs and the start; ``None`` if the QPUs cannot hold the job at any time.
+
+    Notes
+    -----
+    The free set only grows at a release, so the start is ``start`` or a release
+    tick after it, and the first of these at which :func:`allocate_qpus` succeeds is the
+    earliest.
+    """
+    if qpus is not None:
+        return list(qpus), max([start, *(free_at[i] for i in qpus)])
+    for t in sorted({start, *(f for f in free_at if f > start)}):
+        chosen = allocate_qpus(n_qubits, capacities, [f <= t for f in free_at], n_qpus=n_qpus)
+        if chosen is not None:
+            return chosen, t
+    return None

@@ -194,6 +194,7 @@ def distribute(flat: FlatCircuit, placement: Placement, timings: Sequence[QpuTim
         raise ValueError("the placement does not match the circuit's qubits")
     n = flat.n_qubits
     part = placement.part.tolist()
+    # durations per placement QPU (…p) and per qubit, on its QPU (…q)
     d1p = [t.gate_1q for t in timings]
     d2p = [t.gate_2q for t in timings]
     dmp = [t.measure_ticks for t in timings]
@@ -242,91 +243,96 @@ def distribute(flat: FlatCircuit, placement: Placement, timings: Sequence[QpuTim
             rt[q] = t0 + d1p[b] + dmp[b] + cc + d1q[q]
         peer[q] = -1
 
-    kinds = flat.kind.tolist()
-    q0s = flat.q0.tolist()
-    q1s = flat.q1.tolist()
-    args = flat.arg.tolist()
-    for g, (k, a, b) in enumerate(zip(kinds, q0s, q1s, strict=True)):
-        if k >= K_CTRL:
-            pa, pb = part[a], part[b]
-            if pa == pb:
-                if peer[a] >= 0:
-                    close(a)
-                if peer[b] >= 0:
-                    close(b)
-                s = rt[a] if rt[a] >= rt[b] else rt[b]
-                lay = lv[a] if lv[a] >= lv[b] else lv[b]
-                d = d2q[a]
-                rec_l.append(lay)
-                rec_d.append(d)
-                rt[a] = rt[b] = s + d
-                lv[a] = lv[b] = lay + 1
-                continue
-            non_local += 1
-            c, t = a, b
-            if k == K_DIAG and reuse and peer[b] == pa and peer[a] != pb:
-                c, t = b, a  # a diagonal gate may use either qubit as the control
-            pc, pt = part[c], part[t]
-            if peer[t] >= 0:
-                close(t)
-            if reuse and peer[c] == pt:
-                saved += per_gate
-                ready, lready = lrt[c], llv[c]
-            else:
-                if peer[c] >= 0:
-                    close(c)
-                # The link is ready `pre` ticks (`steps` layers) after step 1.  Layers are
-                # the plain as-soon-as-possible levels of the distributed circuit (step 1
-                # in the first layer where c is free).  In asap timing, step 1 starts when
-                # c is free, or later if t is still busy, so that the linked copy never
-                # waits for t: c is released at the same tick either way and the Bell pair
-                # is needed no earlier.
-                if teleport:
-                    pre = d2q[c] + d1q[c] + dmq[c] + cc + d1p[pt]
-                    steps = 4
-                else:
-                    pre = d2q[c] + dmq[c] + cc + d1p[pt]
-                    steps = 3
-                s = rt[c] if rt[c] >= rt[t] - pre else rt[t] - pre
-                lay = lv[c]
-                req_a.append(pc)
-                req_b.append(pt)
-                req_t.append(s)
-                req_l.append(lay)
-                req_g.append(g)
-                if teleport:
-                    rec_l.extend((lay, lay + 1, lay + 2, lay + 3))
-                    rec_d.extend((d2q[c], d1q[c], dmq[c], cc + d1p[pt]))
-                else:
-                    rec_l.extend((lay, lay + 1, lay + 2))
-                    rec_d.extend((d2q[c], dmq[c], cc + d1p[pt]))
-                ready = s + pre
-                lready = lay + steps
-            u = ready if ready >= rt[t] else rt[t]
-            ul = lready if lready >= lv[t] else lv[t]
-            d = d2p[pt]
-            rec_l.append(ul)
-            rec_d.append(d)
-            rt[t] = lrt[c] = u + d
-            lv[t] = llv[c] = ul + 1
-            peer[c] = pt
-            lgate[c] = g
-            if not reuse:
+    def open_link(g: int, c: int, t: int) -> tuple[int, int]:
+        """Open a link from control c to the QPU of target t for gate g; return the tick
+        and the layer at which the linked copy is ready.
+
+        The link is ready `pre` ticks (`steps` layers) after step 1.  Layers are the
+        plain as-soon-as-possible levels of the distributed circuit (step 1 in the first
+        layer where c is free).  In asap timing, step 1 starts when c is free, or later
+        if t is still busy, so that the linked copy never waits for t: c is released at
+        the same tick either way and the Bell pair is needed no earlier.
+        """
+        pt = part[t]
+        if teleport:
+            pre = d2q[c] + d1q[c] + dmq[c] + cc + d1p[pt]
+            steps = 4
+        else:
+            pre = d2q[c] + dmq[c] + cc + d1p[pt]
+            steps = 3
+        s = rt[c] if rt[c] >= rt[t] - pre else rt[t] - pre
+        lay = lv[c]
+        req_a.append(part[c])
+        req_b.append(pt)
+        req_t.append(s)
+        req_l.append(lay)
+        req_g.append(g)
+        if teleport:
+            rec_l.extend((lay, lay + 1, lay + 2, lay + 3))
+            rec_d.extend((d2q[c], d1q[c], dmq[c], cc + d1p[pt]))
+        else:
+            rec_l.extend((lay, lay + 1, lay + 2))
+            rec_d.extend((d2q[c], dmq[c], cc + d1p[pt]))
+        return s + pre, lay + steps
+
+    def local_gate(a: int, b: int) -> None:
+        """A two-qubit gate inside one QPU (open links of its qubits close first)."""
+        if peer[a] >= 0:
+            close(a)
+        if peer[b] >= 0:
+            close(b)
+        s = rt[a] if rt[a] >= rt[b] else rt[b]
+        lay = lv[a] if lv[a] >= lv[b] else lv[b]
+        d = d2q[a]
+        rec_l.append(lay)
+        rec_d.append(d)
+        rt[a] = rt[b] = s + d
+        lv[a] = lv[b] = lay + 1
+
+    def remote_gate(g: int, k: int, a: int, b: int) -> int:
+        """A two-qubit gate across QPUs: on the control's link (opened here, or kept
+        from an earlier gate with ``reuse``); return the Bell pairs reuse saved."""
+        pa, pb = part[a], part[b]
+        c, t = a, b
+        if k == K_DIAG and reuse and peer[b] == pa and peer[a] != pb:
+            c, t = b, a  # a diagonal gate may use either qubit as the control
+        pt = part[t]
+        if peer[t] >= 0:
+            close(t)
+        kept = 0
+        if reuse and peer[c] == pt:
+            kept = per_gate
+            ready, lready = lrt[c], llv[c]
+        else:
+            if peer[c] >= 0:
                 close(c)
-            continue
-        if k == K_BARRIER:
-            qs = flat.barriers[args[g]]
-            if not qs:
-                continue
-            for q in qs:
-                if peer[q] >= 0:
-                    close(q)
-            s = max(rt[q] for q in qs)
-            lay = max(lv[q] for q in qs)
-            for q in qs:
-                rt[q] = s
-                lv[q] = lay
-            continue
+            ready, lready = open_link(g, c, t)
+        u = ready if ready >= rt[t] else rt[t]
+        ul = lready if lready >= lv[t] else lv[t]
+        d = d2p[pt]
+        rec_l.append(ul)
+        rec_d.append(d)
+        rt[t] = lrt[c] = u + d
+        lv[t] = llv[c] = ul + 1
+        peer[c] = pt
+        lgate[c] = g
+        if not reuse:
+            close(c)
+        return kept
+
+    def barrier(qs: Sequence[int]) -> None:
+        """All of ``qs`` wait for the last of them (open links close first)."""
+        for q in qs:
+            if peer[q] >= 0:
+                close(q)
+        s = max(rt[q] for q in qs)
+        lay = max(lv[q] for q in qs)
+        for q in qs:
+            rt[q] = s
+            lv[q] = lay
+
+    def one_qubit(k: int, a: int, arg: int) -> None:
+        """A one-qubit operation: gate, measurement, delay of ``arg`` ticks or reset."""
         if peer[a] >= 0:
             close(a)
         if k == K_1Q:
@@ -334,23 +340,36 @@ def distribute(flat: FlatCircuit, placement: Placement, timings: Sequence[QpuTim
         elif k == K_MEASURE:
             d = dmq[a]
         elif k == K_DELAY:
-            d = args[g]
+            d = arg
         else:  # reset: measure, then flip if the outcome was 1
             d = dmq[a] + d1q[a]
         rec_l.append(lv[a])
         rec_d.append(d)
         lv[a] += 1
         rt[a] += d
+
+    args = flat.arg.tolist()
+    for g, (k, a, b) in enumerate(zip(flat.kind.tolist(), flat.q0.tolist(), flat.q1.tolist(),
+                                      strict=True)):
+        if k >= K_CTRL:
+            if part[a] == part[b]:
+                local_gate(a, b)
+            else:
+                non_local += 1
+                saved += remote_gate(g, k, a, b)
+        elif k == K_BARRIER:
+            qs = flat.barriers[args[g]]
+            if qs:
+                barrier(qs)
+        else:
+            one_qubit(k, a, args[g])
     for q in range(n):
         if peer[q] >= 0:
             close(q)
 
     distributed_depth = max(lv, default=0)
     _check_horizon(job, start, rec_l, rec_d, rt, req_t, distributed_depth)
-    lengths = np.zeros(distributed_depth, dtype=np.int64)
-    if rec_l:
-        np.maximum.at(lengths, np.asarray(rec_l, dtype=np.int64),
-                      np.asarray(rec_d, dtype=np.int64))
+    lengths = _layer_lengths(rec_l, rec_d, distributed_depth)
     layer_start = np.concatenate(([0], np.cumsum(lengths)))
     qpu_ids = np.asarray(placement.qpus, dtype=np.int64)
     layer = np.asarray(req_l, dtype=np.int64)
@@ -365,6 +384,15 @@ def distribute(flat: FlatCircuit, placement: Placement, timings: Sequence[QpuTim
         runtime_layers=int(lengths.sum()), runtime_asap=max(rt, default=0),
         two_qubit_gates=placement.two_qubit_gates, non_local_gates=non_local,
         requests_saved=saved)
+
+
+def _layer_lengths(rec_l: list[int], rec_d: list[int], depth: int) -> np.ndarray:
+    """Length of every layer: its longest operation (``(layer, duration)`` records)."""
+    lengths = np.zeros(depth, dtype=np.int64)
+    if rec_l:
+        np.maximum.at(lengths, np.asarray(rec_l, dtype=np.int64),
+                      np.asarray(rec_d, dtype=np.int64))
+    return lengths
 
 
 def _check_horizon(job: str, start: int, rec_l: list[int], rec_d: list[int], rt: list[int],

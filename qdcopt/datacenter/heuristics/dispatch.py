@@ -24,11 +24,14 @@ served, timed by that net change.
 from __future__ import annotations
 
 import heapq
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM, dispatch_plan
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.solvers.highs import SolveInfo
 
 Pair = tuple[int, int]
 
@@ -304,3 +307,40 @@ class Dispatcher:
         return DatacenterPlan.build(method, initial=self.initial, reconf=self.rc,
                                     deliveries=(self.d_req, self.d_src, self.d_evt),
                                     rejected=(self.rej_req, self.rej_reason))
+
+
+def run_dispatch(instance: DatacenterInstance, method: str, policy: object, code: int, *,
+                 compiled: bool | None, **weights: float | int,
+                 ) -> tuple[DatacenterPlan, SolveInfo]:
+    """Run one dispatching policy, compiled or in Python, and state its claim.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    method
+        Method name recorded in the plan and the claim.
+    policy
+        The Python policy, ``policy(dispatcher, source, now) -> Serve | Switch | Wait``.
+    code
+        The same policy's code in the compiled loop (``EDF`` or ``SCORING`` of
+        :mod:`qdcopt.datacenter.heuristics._kernels.dispatch`).
+    compiled
+        Run the compiled loop (``None``: from
+        :data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on).
+        Both make the same plan.
+    **weights
+        The policy's parameters, passed to the compiled loop.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+    """
+    started = time.perf_counter()
+    if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
+        plan = dispatch_plan(instance, method, code, **weights)
+    else:
+        plan = Dispatcher(instance).run(policy, method)
+    return plan, SolveInfo(method=method, status="heuristic", objective=float(plan.n_accepted),
+                           time_s=time.perf_counter() - started,
+                           extra={"reconfigurations": len(plan.reconfigurations)})

@@ -21,10 +21,8 @@ same decisions are made by a compiled loop
 
 from __future__ import annotations
 
-import time
-
-from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM, EDF, dispatch_plan
-from qdcopt.datacenter.heuristics.dispatch import Dispatcher, Serve, Switch, Wait
+from qdcopt.datacenter.heuristics._kernels.dispatch import EDF
+from qdcopt.datacenter.heuristics.dispatch import Dispatcher, Serve, Switch, Wait, run_dispatch
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.solvers.highs import SolveInfo
@@ -56,19 +54,11 @@ def edf(instance: DatacenterInstance, *, compiled: bool | None = None,
     instance
         The instance.
     compiled
-        Run the compiled loop (``None``: from
-        :data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on).
-        Both make the same plan.
+        As for :func:`~qdcopt.datacenter.heuristics.dispatch.run_dispatch` (both loops make
+        the same plan).
 
     Returns
     -------
     (DatacenterPlan, SolveInfo)
     """
-    started = time.perf_counter()
-    if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
-        plan = dispatch_plan(instance, "edf", EDF)
-    else:
-        plan = Dispatcher(instance).run(_edf_policy, "edf")
-    return plan, SolveInfo(method="edf", status="heuristic", objective=float(plan.n_accepted),
-                           time_s=time.perf_counter() - started,
-                           extra={"reconfigurations": len(plan.reconfigurations)})
+    return run_dispatch(instance, "edf", _edf_policy, EDF, compiled=compiled)

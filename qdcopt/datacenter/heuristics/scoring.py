@@ -30,11 +30,17 @@ reference.
 
 from __future__ import annotations
 
-import time
 from itertools import islice
 
-from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM, SCORING, dispatch_plan
-from qdcopt.datacenter.heuristics.dispatch import Dispatcher, Pair, Serve, Switch, Wait
+from qdcopt.datacenter.heuristics._kernels.dispatch import SCORING
+from qdcopt.datacenter.heuristics.dispatch import (
+    Dispatcher,
+    Pair,
+    Serve,
+    Switch,
+    Wait,
+    run_dispatch,
+)
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.solvers.highs import SolveInfo
@@ -109,22 +115,13 @@ def scoring(instance: DatacenterInstance, *, alpha: float = 1.0, beta: float = 0
     breadth
         Number of most urgent pairs scored (besides the current one).
     compiled
-        Run the compiled loop (``None``: from
-        :data:`~qdcopt.datacenter.heuristics._kernels.dispatch.COMPILED_FROM` requests on).
-        Both make the same plan.
+        As for :func:`~qdcopt.datacenter.heuristics.dispatch.run_dispatch` (both loops make
+        the same plan).
 
     Returns
     -------
     (DatacenterPlan, SolveInfo)
     """
-    started = time.perf_counter()
-    if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
-        plan = dispatch_plan(instance, "scoring", SCORING, alpha=alpha, beta=beta,
-                             gamma=gamma, delta=delta, breadth=breadth)
-    else:
-        plan = Dispatcher(instance).run(make_policy(alpha, beta, gamma, delta, breadth),
-                                        "scoring")
-    return plan, SolveInfo(method="scoring", status="heuristic",
-                           objective=float(plan.n_accepted),
-                           time_s=time.perf_counter() - started,
-                           extra={"reconfigurations": len(plan.reconfigurations)})
+    return run_dispatch(instance, "scoring", make_policy(alpha, beta, gamma, delta, breadth),
+                        SCORING, compiled=compiled, alpha=alpha, beta=beta, gamma=gamma,
+                        delta=delta, breadth=breadth)

@@ -35,7 +35,7 @@ import numpy as np
 
 from qdcopt.datacenter.demand.decisions import JobDecision, derive, job_eds, job_qubits, job_shift
 from qdcopt.datacenter.demand.jobs import fits_datacenter
-from qdcopt.datacenter.demand.placement import allocate_qpus
+from qdcopt.datacenter.demand.placement import earliest_allocation
 from qdcopt.datacenter.instance import DatacenterInstance, Requests
 from qdcopt.datacenter.jobs.candidates import enforce_all_or_nothing, serving_timeline, with_jobs
 from qdcopt.datacenter.plan import DatacenterPlan
@@ -84,23 +84,12 @@ def allocate(instance: DatacenterInstance, active: list[int], mode: str,
         n = job_qubits(instance, j)
         if not fits_datacenter(spec, n, caps):
             continue
-        if spec.qpus is not None:
-            chosen: list[int] | None = list(spec.qpus)
-            start = max([spec.start, *(free_at[q] for q in spec.qpus)])
-            if mode == "sequential":
-                start = max(start, *free_at)
-        elif mode == "sequential":
-            start = max([spec.start, *free_at])
-            chosen = allocate_qpus(n, caps, [True] * len(caps), n_qpus=spec.n_qpus)
-        else:
-            chosen, start = None, spec.start
-            for t in sorted({spec.start, *(f for f in free_at if f > spec.start)}):
-                chosen = allocate_qpus(n, caps, [f <= t for f in free_at], n_qpus=spec.n_qpus)
-                if chosen is not None:
-                    start = t
-                    break
-        if chosen is None:  # pragma: no cover - fits_datacenter said some set holds it
+        # sequential: a job releases every QPU at its end, so all are free at once
+        found = earliest_allocation(n, caps, free_at, spec.start, qpus=spec.qpus,
+                                    n_qpus=spec.n_qpus)
+        if found is None:  # pragma: no cover - fits_datacenter said some set holds it
             continue
+        chosen, start = found
         qpus = tuple(sorted(chosen))
         end = start + job_eds(instance, j, qpus, start).runtime + extra.get(spec.id, 0)
         if mode == "sequential":

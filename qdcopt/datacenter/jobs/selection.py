@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from qdcopt.datacenter.events import window_events
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.jobs.candidates import (
     Candidate,
@@ -101,9 +102,7 @@ def servable(instance: DatacenterInstance, cand: Candidate) -> bool:
         ports = np.zeros(instance.n_qpus, dtype=bool)
         ports[list(s.ports)] = True
         reach = ports[a] & ports[b]
-        last = np.where(t >= s.start, (t - s.start) // s.period, -1)
-        lo = t - instance.t_max
-        first = np.where(lo <= s.start, 0, -((s.start - lo) // s.period))
+        first, last = window_events(t, instance.t_max, s.start, s.period)
         ok |= reach & (last >= first)
     return bool(ok.all())
 

@@ -20,8 +20,8 @@ number of served requests, at a temperature falling geometrically over the time 
 The pair a move brings in and the place come from a random request (half of the time
 one the sequence does not serve) and a random event of its window.  Only the pairs a
 move touches are re-evaluated, but each evaluation sweeps the whole sequence, so a move
-costs time in proportion to the block's length (about 5·10⁵ moves per second at 1 000
-requests, 8·10³ at 100 000 with ``window=0``, `bench_anneal.py --moves`).  Long blocks
+costs time in proportion to the block's length (measured rates: ``models/switch.md`` §6,
+``benchmarks/bench_anneal.py --moves``).  Long blocks
 are therefore searched in windows of a few hundred requests, the runs outside fixed: a
 fixed run next to the window enters it as a *pinned* run of a pair without requests,
 so the changes into and out of the window keep their dead events, and the window's
@@ -44,6 +44,7 @@ import numba
 import numpy as np
 
 from qdcopt import interrupt
+from qdcopt.datacenter.events import window_events
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.switch.data import BlockData, SwitchCosts
 
@@ -69,8 +70,8 @@ WINDOW_FROM = 3_000
 """Blocks with more requests than this are searched window by window."""
 
 WINDOW_REQUESTS = 200
-"""Requests (about) of one window of a long block (200 served most in 30 s at 10⁴ and
-10⁵ requests among 100, 200, 300, 600, 1 000 and 2 000)."""
+"""Requests (about) of one window of a long block (the size that served most among
+those measured: ``models/switch.md`` §6)."""
 
 WINDOW_PASSES = 3
 """Sweeps over a long block's windows on a move budget (on the clock: while there is
@@ -101,10 +102,8 @@ def block_windows(instance: DatacenterInstance, block: BlockData
     pair = np.array([pair_index[(int(a), int(b))]
                      for a, b in zip(req.a[members], req.b[members], strict=True)],
                     dtype=np.int64)
-    t_hi = req.t_need[members]
-    t_lo = t_hi - instance.t_max
-    lo = np.where(t_lo <= src.start, 0, -((src.start - t_lo) // src.period))
-    hi = (t_hi - src.start) // src.period
+    # a block holds servable requests only, so every window has an event (lo <= hi)
+    lo, hi = window_events(req.t_need[members], instance.t_max, src.start, src.period)
     order = np.lexsort((hi, lo, pair))
     offset = np.r_[0, np.cumsum(np.bincount(pair, minlength=len(block.pairs)))]
     return (members[order].astype(np.int64), offset.astype(np.int64),

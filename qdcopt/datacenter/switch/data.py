@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qdcopt.datacenter.events import events_between, window_events
 from qdcopt.datacenter.instance import DatacenterInstance, Source
 
 
@@ -201,9 +202,7 @@ def _windows(instance: DatacenterInstance) -> tuple[np.ndarray, np.ndarray]:
         ports[list(s.ports)] = True
         ok = ports[req.a] & ports[req.b]
         reach |= ok
-        lo = req.t_need - instance.t_max
-        k_lo = np.where(lo <= s.start, 0, -((s.start - lo) // s.period))
-        k_hi = np.where(req.t_need < s.start, -1, (req.t_need - s.start) // s.period)
+        k_lo, k_hi = window_events(req.t_need, instance.t_max, s.start, s.period)
         usable[si] = ok & (k_lo <= k_hi)
     return reach, usable
 
@@ -271,10 +270,7 @@ def _block(instance: DatacenterInstance, members: np.ndarray) -> BlockData:
     n_events = np.zeros((n_src, n_slots), dtype=np.int64)
     first_event = np.zeros((n_src, n_slots), dtype=np.int64)
     for si, s in enumerate(instance.sources):
-        left = bp[:-1]
-        right = bp[1:] - 1
-        k0 = np.where(left <= s.start, 0, -((s.start - left) // s.period))
-        k1 = np.where(right < s.start, -1, (right - s.start) // s.period)
+        k0, k1 = events_between(bp[:-1], bp[1:] - 1, s.start, s.period)
         n_events[si] = np.maximum(0, k1 - k0 + 1)
         first_event[si] = k0
     reach = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.switch.anneal import anneal_block
 from qdcopt.datacenter.switch.bounds import interval_bound
-from qdcopt.datacenter.switch.data import BlockData, preprocess
+from qdcopt.datacenter.switch.data import BlockData, SwitchData, preprocess
 from qdcopt.datacenter.switch.model import SlotIndex, build_slot_model, column_slots
 from qdcopt.datacenter.switch.plan import (
     block_deliveries,
@@ -65,23 +66,25 @@ source, memory not binding)."""
 
 BUILD_S_PER_COLUMN = 6e-6
 """Seconds (about) the slot model takes to build per column of :func:`delivery_columns`
-(6 s for 10⁶ columns on a 2-core machine)."""
+(measured: ``models/switch.md`` §6)."""
 
 ASSEMBLY_S_PER_REQUEST = 4e-5
 """Seconds per request kept free at the end of the time limit for assembling and
-validating the plan (about 4 s at 10⁵ requests on a 2-core machine; at most a tenth of
-the limit)."""
+validating the plan (at most a tenth of the limit; measured: ``models/switch.md`` §6)."""
 
 ANNEAL_MOVES = 20_000
 """Moves of the run-sequence search per request of the block, at most."""
 
 LARGE_MODEL = 25_000
+"""Blocks whose model has more columns are bounded by their capacity relaxation and
+improved by fix-and-optimise windows only (``models/switch.md`` §6, step 4)."""
+
 MAX_DELIVERY_COLUMNS = 1_500_000
 """Blocks whose delivery variables would exceed this are not modelled: their bound is
 the solver-free one (events and pair changes) and their plan the heuristics' start
 improved by the run-sequence search, which then has the block's whole budget.  Long
 windows over dense demand (t_max = 1 ms at 1 GHz with 10⁴ requests) would otherwise
-need more memory than the machine has."""
+need more memory than a model is worth."""
 
 
 def delivery_columns(block: BlockData) -> int:
@@ -94,9 +97,6 @@ def delivery_columns(block: BlockData) -> int:
     # switch-path variables: one per ordered pair of pairs, source and slot
     paths = len(block.pairs) ** 2 * n_src * n_slots
     return int((spans * reach).sum()) + int(paths)
-"""Blocks whose model has more columns are bounded by their capacity relaxation and
-improved by fix-and-optimise windows only (the full LP alone takes about a minute at
-10 000 requests)."""
 
 
 def best_heuristic(instance: DatacenterInstance, exclude: tuple[str, ...] = ()
@@ -222,152 +222,267 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         search, building the models, solving them (``solve``), the fewest-changes phase
         and assembling and validating the plan.  A Ctrl-C (:mod:`qdcopt.interrupt`) ends
         the run with the best plan so far: the blocks not yet solved keep the warm start.
-    """
-    from qdcopt.datacenter.validate import validate
 
+    Notes
+    -----
+    The steps: the time budget (:func:`_deadline`), the warm start
+    (:func:`best_heuristic`), the blocks (:func:`_solve_blocks`: solver-free bounds and
+    the order of the blocks, then per block the run-sequence search
+    :func:`_search_runs` and the model :func:`_model_block` with its fewest-changes
+    phase), the plan (:func:`_assemble`) and the status (:func:`_status`).
+    """
     if formulation != "slot":
         raise ValueError(f"formulation must be 'slot', got {formulation!r}")
     t0 = time.perf_counter()
-    # the plan's assembly and validations after the last solve take time in proportion
-    # to the requests: the blocks' budgets leave room for them inside the limit
-    reserve = 0.0 if time_limit is None else min(
-        0.1 * float(time_limit), ASSEMBLY_S_PER_REQUEST * len(instance.requests))
-    deadline = None if time_limit is None else t0 + float(time_limit) - reserve
-    data = preprocess(instance, split_blocks=split_blocks)
-    warm, warm_name, heur_times = (None, "", {})
-    phase_s = dict.fromkeys(("heuristics", "anneal", "build", "solve", "fewest_changes",
-                             "assembly"), 0.0)
+    run = _Run(instance=instance, data=preprocess(instance, split_blocks=split_blocks),
+               deadline=_deadline(t0, time_limit, len(instance.requests)),
+               pen=0.0 if penalty is None else float(penalty),
+               lexi=penalty is None and lexicographic, mip_gap=mip_gap, threads=threads,
+               seed=seed, verbose=verbose, anneal=anneal)
+    tally = _Tally()
     tp = time.perf_counter()
-    if warm_start:
-        warm, warm_name, heur_times = best_heuristic(instance)
-    phase_s["heuristics"] = time.perf_counter() - tp
-    model_costs = tuple(c if c.exact else c.relaxed() for c in data.costs)
-    cap = instance.comm_capacity()
-    pen = 0.0 if penalty is None else float(penalty)
-    bound = 0
-    statuses: list[str] = []
-    n_cols = n_rows = 0
-    nodes = 0
-    build_s = solve_s = 0.0
-    skipped = settled = annealed = 0
+    warm, warm_name, heur_times = best_heuristic(instance) if warm_start else (None, "", {})
+    tally.phase_s["heuristics"] = time.perf_counter() - tp
+    per_block = _solve_blocks(run, tally, warm, builder)
+    tally.phase_s["build"] = tally.build_s
+    tp = time.perf_counter()
+    plan, rep, value, source, dropped = _assemble(run, per_block, warm, warm_name)
+    status = _status(value, tally.bound, tally.statuses)
+    tally.phase_s["assembly"] = time.perf_counter() - tp
+    data = run.data
+    info = SolveInfo(
+        method="milp", status=status, objective=float(value), bound=float(tally.bound),
+        time_s=time.perf_counter() - t0,
+        extra={"reconfigurations": int(rep.metrics["reconfigurations"]),
+               "blocks": len(data.blocks), "columns": tally.n_cols, "rows": tally.n_rows,
+               "nodes": tally.nodes, "build_s": round(tally.build_s, 4),
+               "solve_s": round(tally.solve_s, 4),
+               "plan_from": source, "warm_start": warm_name, "dropped": dropped,
+               "blocks_too_large": tally.skipped, "blocks_settled_by_start": tally.settled,
+               "annealed_gain": tally.annealed, "lexicographic": run.lexi,
+               "phase_times": {k: round(v, 4) for k, v in tally.phase_s.items()},
+               "unservable": len(data.unservable), "exact_costs": data.exact,
+               "heuristic_s": {k: round(v, 4) for k, v in heur_times.items()},
+               "block_status": _count(tally.statuses)})
+    return plan, info
+
+
+# -- the steps of switch_milp ------------------------------------------------------------
+PHASES = ("heuristics", "anneal", "build", "solve", "fewest_changes", "assembly")
+"""The phases of ``SolveInfo.extra["phase_times"]``, in order."""
+
+
+@dataclass
+class _Run:
+    """What stays fixed while the blocks are solved."""
+
+    instance: DatacenterInstance
+    data: SwitchData
+    deadline: float | None
+    pen: float
+    lexi: bool
+    mip_gap: float
+    threads: int
+    seed: int
+    verbose: bool
+    anneal: bool
+    model_costs: tuple = field(init=False)
+    cap: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.model_costs = tuple(c if c.exact else c.relaxed() for c in self.data.costs)
+        self.cap = self.instance.comm_capacity()
+
+
+@dataclass
+class _Tally:
+    """What the blocks add up to: the bound, the statuses and the sizes and times."""
+
+    bound: int = 0
+    statuses: list[str] = field(default_factory=list)
+    n_cols: int = 0
+    n_rows: int = 0
+    nodes: int = 0
+    build_s: float = 0.0
+    solve_s: float = 0.0
+    skipped: int = 0
+    settled: int = 0
+    annealed: int = 0
+    phase_s: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+
+
+def _deadline(t0: float, time_limit: float | None, n_requests: int) -> float | None:
+    """The end of the blocks' time: the plan's assembly and validations after the last
+    solve take time in proportion to the requests, so the budgets leave room for them."""
+    if time_limit is None:
+        return None
+    reserve = min(0.1 * float(time_limit), ASSEMBLY_S_PER_REQUEST * n_requests)
+    return t0 + float(time_limit) - reserve
+
+
+def _solve_blocks(run: _Run, tally: _Tally, warm: DatacenterPlan | None, builder: str
+                  ) -> list[list[tuple[int, int, int]]]:
+    """Every block's deliveries: the start's, searched, or the model's where better.
+
+    Solver-free bounds come first, so that every block has an informative bound even
+    when the time runs out before its model is solved.  Blocks where the model can gain
+    most come first (then those where only the number of changes can improve); blocks
+    are independent, so their order does not matter for the plan.
+    """
+    data, instance = run.data, run.instance
     warm_blocks = block_deliveries(data, warm)
-    # Solver-free bounds first, so that every block has an informative bound even when
-    # the time runs out before its model is solved.
-    quick = [interval_bound(block, model_costs) for block in data.blocks]
-    lexi = penalty is None and lexicographic
+    quick = [interval_bound(block, run.model_costs) for block in data.blocks]
     gain = np.array([q - len(m) for q, m in zip(quick, warm_blocks, strict=True)],
                     dtype=np.float64)
     changes = np.array([_changes(m, instance) for m in warm_blocks], dtype=bool)
-    # Blocks where the model can gain most come first (then those where only the number
-    # of changes can improve); blocks are independent, so their order does not matter
-    # for the plan.
     order = sorted(range(len(data.blocks)), key=lambda i: (-gain[i], not changes[i], i))
-    n_modelled = int(((gain > 0) | (changes & lexi)).sum()) if pen == 0.0 else len(order)
+    n_modelled = (int(((gain > 0) | (changes & run.lexi)).sum()) if run.pen == 0.0
+                  else len(order))
+    # with many blocks, pyomo's per-model overhead would dominate
+    block_builder = "arrays" if builder == "auto" and n_modelled > MANY_BLOCKS else builder
     sizes = np.array([len(bl.requests) for bl in data.blocks], dtype=np.float64)
     remaining_size = float(sizes.sum())
     per_block: list[list[tuple[int, int, int]]] = [[] for _ in data.blocks]
     for b in order:
         block = data.blocks[b]
         ev_bound = quick[b]
-        mine = warm_blocks[b]
         stopped = interrupt.requested()
-        late = stopped or (deadline is not None and time.perf_counter() >= deadline)
+        late = stopped or (run.deadline is not None and time.perf_counter() >= run.deadline)
         n_cols_block = delivery_columns(block)
         too_large = n_cols_block > MAX_DELIVERY_COLUMNS
         # the block's share of the time left; a large model whose building alone would
         # take more than a quarter of it is not built (the time goes to the search)
-        block_left = None if deadline is None else max(
-            0.0, deadline - time.perf_counter()) * sizes[b] / max(1.0, remaining_size)
+        block_left = None if run.deadline is None else max(
+            0.0, run.deadline - time.perf_counter()) * sizes[b] / max(1.0, remaining_size)
         no_time = (block_left is not None and
                    BUILD_S_PER_COLUMN * n_cols_block > max(1.0, 0.25 * block_left))
-        if (anneal and not late and pen == 0.0 and len(mine) < ev_bound
-                and _annealable(block, data.costs, cap)):
-            # without a model to follow, the search has the block's whole budget
-            share = None
-            if block_left is not None:
-                share = block_left if no_time or too_large else ANNEAL_SHARE * block_left
-            ta = time.perf_counter()
-            better = anneal_block(instance, block, data.costs[0], mine, share,
-                                  moves=ANNEAL_MOVES * len(block.requests), seed=seed,
-                                  target=ev_bound)
-            phase_s["anneal"] += time.perf_counter() - ta
-            annealed += len(better) - len(mine)
-            mine = better
+        mine = warm_blocks[b]
+        if not late:
+            mine = _search_runs(run, tally, block, mine, ev_bound, block_left,
+                                alone=no_time or too_large)
         # The start is optimal in the block when it meets the solver-free bound (for the
         # lexicographic objective the model still looks for fewer changes, if any).
-        met = pen == 0.0 and len(mine) >= ev_bound
-        settle = met and not (lexi and _changes(mine, instance))
+        met = run.pen == 0.0 and len(mine) >= ev_bound
+        settle = met and not (run.lexi and _changes(mine, instance))
         late = late or no_time
         if settle or late or too_large:
             # Keep the start's deliveries in the block, bounded without a solver.
             if settle:
-                settled += 1
-                statuses.append("optimal")
+                tally.settled += 1
+                tally.statuses.append("optimal")
             else:
-                skipped += 1
-                statuses.append("interrupted" if stopped else
-                                "time_limit" if late else "too_large")
-            bound += ev_bound
+                tally.skipped += 1
+                tally.statuses.append("interrupted" if stopped else
+                                      "time_limit" if late else "too_large")
+            tally.bound += ev_bound
             remaining_size -= sizes[b]
             per_block[b] = mine
             continue
-        tb = time.perf_counter()
-        spec, idx = build_slot_model(block, model_costs, cap, penalty=pen)
-        build_s += time.perf_counter() - tb
-        n_cols += spec.n_cols
-        n_rows += spec.n_rows
-        budget = None
-        if deadline is not None:
-            left = max(0.0, deadline - time.perf_counter())
-            budget = max(0.05, left * sizes[b] / max(1.0, remaining_size))
+        per_block[b] = _model_block(run, tally, b, mine, ev_bound, met, warm is not None,
+                                    block_builder, (sizes[b], max(1.0, remaining_size)))
         remaining_size -= sizes[b]
-        start = None
-        if warm is not None:
-            full = complete_start(data, b, idx, spec.n_cols, model_costs, mine)
-            if full is not None and spec.violation(full) <= 1e-6:
-                start = (np.arange(spec.n_cols), full)
-            else:
-                start = start_from_plan(data, b, idx, mine)
-        opts = _options(budget, mip_gap, threads, seed, verbose)
-        ts = time.perf_counter()
-        # Without a memory limit the capacity relaxation is the event bound's matching.
-        cap_bound = ev_bound if met or not _memory_binds(block, cap) else min(
-            ev_bound, capacity_bound(block, cap, budget, threads, seed))
-        demand = None
-        if pen == 0.0 and idx.x:
-            keys = list(idx.x)
-            demand = (np.array([idx.x[k] for k in keys], dtype=np.int64),
-                      np.array([k[0] for k in keys], dtype=np.int64), block.group_size())
-        # with many blocks, pyomo's per-model overhead would dominate
-        many = builder == "auto" and n_modelled > MANY_BLOCKS
-        block_builder = "arrays" if many else builder
-        if met and start is not None and len(start[0]) == spec.n_cols:
-            # phase 1 is solved: the start serves as many requests as the bound
-            res = SpecResult("optimal", np.asarray(start[1], dtype=np.float64),
-                             float(ev_bound), float(ev_bound), 0.0, 0)
+    return per_block
+
+
+def _search_runs(run: _Run, tally: _Tally, block: BlockData,
+                 mine: list[tuple[int, int, int]], ev_bound: int, block_left: float | None,
+                 alone: bool) -> list[tuple[int, int, int]]:
+    """The block's start improved by the run-sequence search, where it applies.
+
+    ``alone``: no model follows, so the search has the block's whole budget (else
+    :data:`ANNEAL_SHARE` of it).
+    """
+    if not (run.anneal and run.pen == 0.0 and len(mine) < ev_bound
+            and _annealable(block, run.data.costs, run.cap)):
+        return mine
+    share = None
+    if block_left is not None:
+        share = block_left if alone else ANNEAL_SHARE * block_left
+    ta = time.perf_counter()
+    better = anneal_block(run.instance, block, run.data.costs[0], mine, share,
+                          moves=ANNEAL_MOVES * len(block.requests), seed=run.seed,
+                          target=ev_bound)
+    tally.phase_s["anneal"] += time.perf_counter() - ta
+    tally.annealed += len(better) - len(mine)
+    return better
+
+
+def _model_block(run: _Run, tally: _Tally, b: int, mine: list[tuple[int, int, int]],
+                 ev_bound: int, met: bool, has_warm: bool, builder: str,
+                 share: tuple[float, float]) -> list[tuple[int, int, int]]:
+    """Build, start and solve block ``b``'s slot model (then its fewest-changes phase);
+    return its layout, or the start's deliveries where the model found nothing better.
+
+    ``share``: the block's share of the time left, as (its requests, the requests of
+    the blocks left).
+    """
+    data, block = run.data, run.data.blocks[b]
+    tb = time.perf_counter()
+    spec, idx = build_slot_model(block, run.model_costs, run.cap, penalty=run.pen)
+    tally.build_s += time.perf_counter() - tb
+    tally.n_cols += spec.n_cols
+    tally.n_rows += spec.n_rows
+    budget = None
+    if run.deadline is not None:
+        left = max(0.0, run.deadline - time.perf_counter())
+        budget = max(0.05, left * share[0] / share[1])
+    start = None
+    if has_warm:
+        full = complete_start(data, b, idx, spec.n_cols, run.model_costs, mine)
+        if full is not None and spec.violation(full) <= 1e-6:
+            start = (np.arange(spec.n_cols), full)
         else:
-            res = _solve_block(spec, opts, block_builder, start,
-                               ts + budget if budget is not None else None, cap_bound, demand)
-        n_changes_max = len(block.requests)
-        phase_s["solve"] += time.perf_counter() - ts
-        if (lexi and res.status == "optimal" and res.x is not None and idx.changes
-                and not interrupt.requested()):
-            t2 = time.perf_counter()
-            res2 = _second_phase(spec, idx, res, block_builder, opts, deadline, budget, ts)
-            phase_s["fewest_changes"] += time.perf_counter() - t2
-            if res2 is not None:
-                res = SpecResult(res.status, res2.x, res.objective, res.bound, res.time_s,
-                                 res.nodes + res2.nodes)
-        solve_s += time.perf_counter() - ts
-        nodes += res.nodes
-        statuses.append(res.status)
-        bound += min(ev_bound, _block_bound(res, len(block.requests), pen, n_changes_max))
-        # Independent blocks: a block's first run needs no room after the previous block.
-        laid = layout_block(block, idx, res.x, data.costs, {}) if res.x is not None else []
-        # the block keeps the warm start's deliveries where the model found nothing better
-        per_block[b] = laid if len(laid) >= len(mine) else mine
-    phase_s["build"] = build_s
-    tp = time.perf_counter()
+            start = start_from_plan(data, b, idx, mine)
+    opts = _options(budget, run.mip_gap, run.threads, run.seed, run.verbose)
+    ts = time.perf_counter()
+    # Without a memory limit the capacity relaxation is the event bound's matching.
+    cap_bound = ev_bound if met or not _memory_binds(block, run.cap) else min(
+        ev_bound, capacity_bound(block, run.cap, budget, run.threads, run.seed))
+    demand = None
+    if run.pen == 0.0 and idx.x:
+        keys = list(idx.x)
+        demand = (np.array([idx.x[k] for k in keys], dtype=np.int64),
+                  np.array([k[0] for k in keys], dtype=np.int64), block.group_size())
+    if met and start is not None and len(start[0]) == spec.n_cols:
+        # phase 1 is solved: the start serves as many requests as the bound
+        res = SpecResult("optimal", np.asarray(start[1], dtype=np.float64),
+                         float(ev_bound), float(ev_bound), 0.0, 0)
+    else:
+        res = _solve_block(spec, opts, builder, start,
+                           ts + budget if budget is not None else None, cap_bound, demand)
+    tally.phase_s["solve"] += time.perf_counter() - ts
+    if (run.lexi and res.status == "optimal" and res.x is not None and idx.changes
+            and not interrupt.requested()):
+        t2 = time.perf_counter()
+        res2 = _second_phase(spec, idx, res, builder, opts, run.deadline, budget, ts)
+        tally.phase_s["fewest_changes"] += time.perf_counter() - t2
+        if res2 is not None:
+            res = SpecResult(res.status, res2.x, res.objective, res.bound, res.time_s,
+                             res.nodes + res2.nodes)
+    tally.solve_s += time.perf_counter() - ts
+    tally.nodes += res.nodes
+    tally.statuses.append(res.status)
+    n_changes_max = len(block.requests)
+    tally.bound += min(ev_bound, _block_bound(res, len(block.requests), run.pen,
+                                              n_changes_max))
+    # Independent blocks: a block's first run needs no room after the previous block.
+    laid = layout_block(block, idx, res.x, data.costs, {}) if res.x is not None else []
+    # the block keeps the warm start's deliveries where the model found nothing better
+    return laid if len(laid) >= len(mine) else mine
+
+
+def _assemble(run: _Run, per_block: list[list[tuple[int, int, int]]],
+              warm: DatacenterPlan | None, warm_name: str
+              ) -> tuple[DatacenterPlan, Any, int, str, int]:
+    """The plan of the blocks' deliveries, or the warm start where that serves more.
+
+    Returns
+    -------
+    (plan, validation report, requests served, where the plan came from, dropped)
+    """
+    from qdcopt.datacenter.validate import validate
+
+    instance, data = run.instance, run.data
     deliveries = [d for part in per_block for d in part]
     reasons = {int(r): str(why) for r, why in
                zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}
@@ -378,7 +493,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     if warm is not None:
         wrep = validate(instance, warm)
         if int(wrep.objective) > value:
-            plan = _renamed(warm, "milp", reasons)
+            plan = _renamed(warm, "milp")
             rep = validate(instance, plan)
             value = int(rep.objective)
             source = warm_name
@@ -386,34 +501,28 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         plan, _ = plan_from_deliveries(instance, "milp", [], reasons)
         rep = validate(instance, plan)
         value = 0
+    return plan, rep, value, source, dropped
+
+
+def _status(value: int, bound: int, statuses: list[str]) -> str:
+    """The run's status: optimal when the plan meets the proven bound."""
     if value >= bound:  # a valid plan meeting a proven bound is optimal
         status = "optimal"
-    elif any(s in ("time_limit", "interrupted") for s in statuses) or value < bound:
-        status = "time_limit" if any(s in ("time_limit", "interrupted") for s in statuses) \
-            else "feasible"
+    elif any(s in ("time_limit", "interrupted") for s in statuses):
+        status = "time_limit"
     else:
-        status = "feasible"
-    if not data.exact and status == "optimal" and value < bound:
         status = "feasible"
     if status != "optimal" and interrupt.requested():
         status = Status.INTERRUPTED
-    phase_s["assembly"] = time.perf_counter() - tp
-    info = SolveInfo(
-        method="milp", status=status, objective=float(value), bound=float(bound),
-        time_s=time.perf_counter() - t0,
-        extra={"reconfigurations": int(rep.metrics["reconfigurations"]),
-               "blocks": len(data.blocks), "columns": n_cols, "rows": n_rows,
-               "nodes": nodes, "build_s": round(build_s, 4), "solve_s": round(solve_s, 4),
-               "plan_from": source, "warm_start": warm_name, "dropped": dropped,
-               "blocks_too_large": skipped, "blocks_settled_by_start": settled,
-               "annealed_gain": annealed, "lexicographic": lexi,
-               "phase_times": {k: round(v, 4) for k, v in phase_s.items()},
-               "unservable": len(data.unservable), "exact_costs": data.exact,
-               "heuristic_s": {k: round(v, 4) for k, v in heur_times.items()},
-               "block_status": dict(zip(*np.unique(statuses, return_counts=True),
-                                        strict=True)) if statuses else {}})
-    info.extra["block_status"] = {str(k): int(v) for k, v in info.extra["block_status"].items()}
-    return plan, info
+    return status
+
+
+def _count(statuses: list[str]) -> dict[str, int]:
+    """Blocks per status."""
+    if not statuses:
+        return {}
+    keys, counts = np.unique(statuses, return_counts=True)
+    return {str(k): int(v) for k, v in zip(keys, counts, strict=True)}
 
 
 def _changes(mine: list[tuple[int, int, int]], instance: DatacenterInstance) -> bool:
@@ -544,9 +653,8 @@ def _second_phase(spec: LinearSpec, idx: SlotIndex, res: SpecResult, builder: st
     return res2
 
 
-def _renamed(plan: DatacenterPlan, method: str, reasons: dict[int, str]) -> DatacenterPlan:
+def _renamed(plan: DatacenterPlan, method: str) -> DatacenterPlan:
     """The warm-start plan under this method's name (same decisions)."""
-    del reasons
     rc = plan.reconfigurations
     return DatacenterPlan.build(
         method, initial=plan.initial,
@@ -584,7 +692,7 @@ def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
     if warm is None:
         plan, _ = plan_from_deliveries(instance, "milp-lp", [], reasons)
     else:
-        plan = _renamed(warm, "milp-lp", reasons)
+        plan = _renamed(warm, "milp-lp")
     rep = validate(instance, plan)
     info = SolveInfo(method="milp-lp", status="bound", objective=float(rep.objective),
                      bound=float(bound), time_s=time.perf_counter() - t0,

@@ -93,12 +93,27 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
     """
     spec = LinearSpec(sense="max")
     idx = SlotIndex()
-    n_src, n_slots = block.n_events.shape
-    size = block.group_size()
-    rel = _pair_relation(block.pairs)
-    pairs_t = [tuple(p) for p in block.pairs.tolist()]
+    by_slot = _deliveries(spec, idx, block)
+    # extra capacity use per slot: dead events of changes inside it, boundary events
+    cap_cols: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    if switching:
+        pairs_t = [tuple(p) for p in block.pairs.tolist()]
+        for (s, j) in sorted(by_slot):
+            _slot_paths(spec, idx, block, s, j, by_slot[(s, j)], costs[s], pairs_t,
+                        cap_cols, penalty)
+        _changes_between_slots(spec, idx, block, costs, cap_cols, penalty)
+    _capacity_rows(spec, idx, block, by_slot, cap_cols, switching)
+    _memory_rows(spec, idx, block, capacity)
+    return spec, idx
 
-    # ---- deliveries: x[g, σ, j] ------------------------------------------------------
+
+Slots = dict[tuple[int, int], dict[int, list[int]]]
+"""(source, slot) → pair → the delivery columns of that pair there."""
+
+
+def _deliveries(spec: LinearSpec, idx: SlotIndex, block: BlockData) -> Slots:
+    """Delivery columns ``x[g, σ, j]`` and the demand rows; the columns by slot and pair."""
+    size = block.group_size()
     keys, ubs = [], []
     for g in range(block.n_groups):
         p = int(block.group_pair[g])
@@ -111,7 +126,7 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
     cols = spec.add_vars("x", keys, 0.0, [float(u) for u in ubs], True, cost=1.0)
     idx.x = dict(zip(keys, cols.tolist(), strict=True))
     idx.accepted = cols.tolist()
-    by_slot: dict[tuple[int, int], dict[int, list[int]]] = {}
+    by_slot: Slots = {}
     by_group: dict[int, list[int]] = {}
     for (g, s, j), c in idx.x.items():
         by_slot.setdefault((s, j), {}).setdefault(int(block.group_pair[g]), []).append(c)
@@ -121,132 +136,170 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
     for g, cs in by_group.items():
         if sum(spec.col_ub[c] for c in cs) > size[g]:
             spec.add_row(cs, [1.0] * len(cs), -INF, float(size[g]))
+    return by_slot
 
-    # ---- nodes, paths inside slots -----------------------------------------------------
-    cap_cols: dict[tuple[int, int], list[tuple[int, float]]] = {}
-    for (s, j) in sorted(by_slot) if switching else ():
-        groups_of = by_slot[(s, j)]
-        nodes = sorted(groups_of)
-        idx.nodes[(s, j)] = nodes
-        n = int(block.n_events[s, j])
-        cst = costs[s]
-        if len(nodes) == 1:
-            (p,) = nodes
-            col = int(spec.add_vars("y", [(s, j, p)], 0.0, 1.0, True)[0])
-            idx.y[(s, j, p)] = idx.f[(s, j, p)] = idx.l[(s, j, p)] = idx.z[(s, j)] = col
-            cap_cols[(s, j)] = []
-            if cst.walks:
-                # a used slot delivers: an empty one between two changes would be a
-                # transit move (harmless only when the costs are subadditive)
-                spec.row_block("visits")
-                xs = groups_of[p]
-                spec.add_row([*xs, col], [1.0] * len(xs) + [-1.0], 0.0, INF)
+
+def _slot_paths(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, j: int,
+                groups_of: dict[int, list[int]], cst: SwitchCosts,
+                pairs_t: list[tuple[int, ...]],
+                cap_cols: dict[tuple[int, int], list[tuple[int, float]]],
+                penalty: float) -> None:
+    """The switch's path through the pairs served in slot ``j`` of source ``s``, and the
+    links of the deliveries to the pairs visited."""
+    nodes = sorted(groups_of)
+    idx.nodes[(s, j)] = nodes
+    n = int(block.n_events[s, j])
+    if len(nodes) == 1:
+        (p,) = nodes
+        col = int(spec.add_vars("y", [(s, j, p)], 0.0, 1.0, True)[0])
+        idx.y[(s, j, p)] = idx.f[(s, j, p)] = idx.l[(s, j, p)] = idx.z[(s, j)] = col
+        cap_cols[(s, j)] = []
+        if cst.walks:
+            # a used slot delivers: an empty one between two changes would be a
+            # transit move (harmless only when the costs are subadditive)
+            spec.row_block("visits")
+            xs = groups_of[p]
+            spec.add_row([*xs, col], [1.0] * len(xs) + [-1.0], 0.0, INF)
+    else:
+        _path_nodes(spec, idx, s, j, nodes)
+        arc_keys = [(s, j, p, q) for p in nodes for q in nodes if p != q]
+        if cst.walks:
+            acols, visits = _walk_visits(spec, idx, s, j, n, nodes, groups_of, arc_keys,
+                                         penalty)
         else:
-            ycols = spec.add_vars("y", [(s, j, p) for p in nodes], 0.0, 1.0, True)
-            fcols = spec.add_vars("f", [(s, j, p) for p in nodes], 0.0, 1.0, True)
-            lcols = spec.add_vars("l", [(s, j, p) for p in nodes], 0.0, 1.0, True)
-            zc = int(spec.add_vars("z", [(s, j)], 0.0, 1.0, True)[0])
-            idx.z[(s, j)] = zc
-            for p, yc, fc, lc in zip(nodes, ycols.tolist(), fcols.tolist(), lcols.tolist(),
-                                     strict=True):
-                idx.y[(s, j, p)] = yc
-                idx.f[(s, j, p)] = fc
-                idx.l[(s, j, p)] = lc
-            spec.row_block("node")
-            for yc, fc, lc in zip(ycols.tolist(), fcols.tolist(), lcols.tolist(), strict=True):
-                spec.add_row([yc, zc], [1.0, -1.0], -INF, 0.0)
-                spec.add_row([fc, yc], [1.0, -1.0], -INF, 0.0)
-                spec.add_row([lc, yc], [1.0, -1.0], -INF, 0.0)
-            spec.add_row([*ycols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, INF)
-            spec.add_row([*fcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
-            spec.add_row([*lcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
-            arc_keys = [(s, j, p, q) for p in nodes for q in nodes if p != q]
-            if cst.walks:
-                # a pair may be served in several runs of the slot: integer visits, each
-                # with at least one delivery, and arcs counting the changes between runs
-                most = {p: min(n, int(sum(spec.col_ub[c] for c in groups_of[p])))
-                        for p in nodes}
-                arc_ub = [float(min(most[k[2]], most[k[3]])) for k in arc_keys]
-                acols = spec.add_vars("arc", arc_keys, 0.0, arc_ub, True, cost=-penalty)
-                kcols = spec.add_vars("visits", [(s, j, p) for p in nodes], 0.0,
-                                      [float(most[p]) for p in nodes], True)
-                visits = dict(zip(nodes, kcols.tolist(), strict=True))
-                idx.visits.update({(s, j, p): c for p, c in visits.items()})
-                spec.row_block("visits")
-                for p, kc in visits.items():
-                    yc = idx.y[(s, j, p)]
-                    spec.add_row([kc, yc], [1.0, -1.0], 0.0, INF)
-                    spec.add_row([kc, yc], [1.0, -float(most[p])], -INF, 0.0)
-                    xs = groups_of[p]
-                    spec.add_row([*xs, kc], [1.0] * len(xs) + [-1.0], 0.0, INF)
-            else:
-                acols = spec.add_vars("arc", arc_keys, 0.0, 1.0, True, cost=-penalty)
-                visits = {p: idx.y[(s, j, p)] for p in nodes}
-            cap_cols[(s, j)] = []
-            for key, ac in zip(arc_keys, acols.tolist(), strict=True):
-                idx.arc[key] = ac
-                c = cst.dead(pairs_t[key[2]], pairs_t[key[3]])
-                if c:
-                    cap_cols[(s, j)].append((ac, float(c)))
-                idx.changes.append(ac)
-                idx.change_coef.append(1.0)
-            spec.row_block("degree")
-            for p in nodes:
-                outs = [idx.arc[(s, j, p, q)] for q in nodes if q != p]
-                ins = [idx.arc[(s, j, q, p)] for q in nodes if q != p]
-                spec.add_row([*outs, idx.l[s, j, p], visits[p]],
-                             [1.0] * len(outs) + [1.0, -1.0], 0.0, 0.0)
-                spec.add_row([*ins, idx.f[s, j, p], visits[p]],
-                             [1.0] * len(ins) + [1.0, -1.0], 0.0, 0.0)
-            if len(nodes) >= 3 and cst.walks:
-                # balanced degrees make a walk once it is connected: a flow from the
-                # first node reaches every visited node (single-commodity flow)
-                k = len(nodes)
-                fl = spec.add_vars("flow", arc_keys, 0.0, float(k - 1), False)
-                flow = dict(zip(arc_keys, fl.tolist(), strict=True))
-                spec.row_block("connect")
-                for key, fc in flow.items():
-                    spec.add_row([fc, idx.arc[key]], [1.0, -float(k - 1)], -INF, 0.0)
-                for p in nodes:
-                    ins = [flow[(s, j, q, p)] for q in nodes if q != p]
-                    outs = [flow[(s, j, p, q)] for q in nodes if q != p]
-                    spec.add_row([*ins, *outs, idx.y[s, j, p], idx.f[s, j, p]],
-                                 [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0, float(k)],
-                                 0.0, INF)
-                    for key in [(s, j, p, q) for q in nodes if q != p]:
-                        idx.flow[key] = flow[key]
-            elif len(nodes) >= 3:
-                k = len(nodes)
-                ocols = spec.add_vars("o", [(s, j, p) for p in nodes], 0.0, float(k - 1), False)
-                opos = dict(zip(nodes, ocols.tolist(), strict=True))
-                for p, oc in opos.items():
-                    idx.order[(s, j, p)] = oc
-                spec.row_block("order")
-                for p in nodes:
-                    for q in nodes:
-                        if p != q:
-                            spec.add_row([opos[q], opos[p], idx.arc[(s, j, p, q)]],
-                                         [1.0, -1.0, -float(k)], 1.0 - k, INF)
-        # facility-location links
-        spec.row_block("link")
-        for p, cs in groups_of.items():
-            yc = idx.y[(s, j, p)]
-            for c in cs:
-                spec.add_row([c, yc], [1.0, -spec.col_ub[c]], -INF, 0.0)
-        spec.row_block("link_pair")
-        for p, cs in groups_of.items():
-            if len(cs) > 1:
-                total = min(n, int(sum(spec.col_ub[c] for c in cs)))
-                spec.add_row([*cs, idx.y[s, j, p]], [1.0] * len(cs) + [-float(total)],
-                             -INF, 0.0)
+            acols = spec.add_vars("arc", arc_keys, 0.0, 1.0, True, cost=-penalty)
+            visits = {p: idx.y[(s, j, p)] for p in nodes}
+        cap_cols[(s, j)] = []
+        for key, ac in zip(arc_keys, acols.tolist(), strict=True):
+            idx.arc[key] = ac
+            c = cst.dead(pairs_t[key[2]], pairs_t[key[3]])
+            if c:
+                cap_cols[(s, j)].append((ac, float(c)))
+            idx.changes.append(ac)
+            idx.change_coef.append(1.0)
+        spec.row_block("degree")
+        for p in nodes:
+            outs = [idx.arc[(s, j, p, q)] for q in nodes if q != p]
+            ins = [idx.arc[(s, j, q, p)] for q in nodes if q != p]
+            spec.add_row([*outs, idx.l[s, j, p], visits[p]],
+                         [1.0] * len(outs) + [1.0, -1.0], 0.0, 0.0)
+            spec.add_row([*ins, idx.f[s, j, p], visits[p]],
+                         [1.0] * len(ins) + [1.0, -1.0], 0.0, 0.0)
+        if len(nodes) >= 3 and cst.walks:
+            _connect_rows(spec, idx, s, j, nodes, arc_keys)
+        elif len(nodes) >= 3:
+            _order_rows(spec, idx, s, j, nodes)
+    _link_rows(spec, idx, s, j, n, groups_of)
 
-    # ---- changes between slots ---------------------------------------------------------
-    for s in range(n_src if switching else 0):
+
+def _path_nodes(spec: LinearSpec, idx: SlotIndex, s: int, j: int, nodes: list[int]) -> None:
+    """Visited, first and last pair of a slot with several pairs, and the slot's use."""
+    ycols = spec.add_vars("y", [(s, j, p) for p in nodes], 0.0, 1.0, True)
+    fcols = spec.add_vars("f", [(s, j, p) for p in nodes], 0.0, 1.0, True)
+    lcols = spec.add_vars("l", [(s, j, p) for p in nodes], 0.0, 1.0, True)
+    zc = int(spec.add_vars("z", [(s, j)], 0.0, 1.0, True)[0])
+    idx.z[(s, j)] = zc
+    for p, yc, fc, lc in zip(nodes, ycols.tolist(), fcols.tolist(), lcols.tolist(),
+                             strict=True):
+        idx.y[(s, j, p)] = yc
+        idx.f[(s, j, p)] = fc
+        idx.l[(s, j, p)] = lc
+    spec.row_block("node")
+    for yc, fc, lc in zip(ycols.tolist(), fcols.tolist(), lcols.tolist(), strict=True):
+        spec.add_row([yc, zc], [1.0, -1.0], -INF, 0.0)
+        spec.add_row([fc, yc], [1.0, -1.0], -INF, 0.0)
+        spec.add_row([lc, yc], [1.0, -1.0], -INF, 0.0)
+    spec.add_row([*ycols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, INF)
+    spec.add_row([*fcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
+    spec.add_row([*lcols.tolist(), zc], [1.0] * len(nodes) + [-1.0], 0.0, 0.0)
+
+
+def _walk_visits(spec: LinearSpec, idx: SlotIndex, s: int, j: int, n: int, nodes: list[int],
+                 groups_of: dict[int, list[int]], arc_keys: list[tuple[int, int, int, int]],
+                 penalty: float) -> tuple[np.ndarray, dict[int, int]]:
+    """Arcs and visit counts of a slot under the paper's rule: a pair may be served in
+    several runs of the slot: integer visits, each with at least one delivery, and arcs
+    counting the changes between runs."""
+    most = {p: min(n, int(sum(spec.col_ub[c] for c in groups_of[p]))) for p in nodes}
+    arc_ub = [float(min(most[k[2]], most[k[3]])) for k in arc_keys]
+    acols = spec.add_vars("arc", arc_keys, 0.0, arc_ub, True, cost=-penalty)
+    kcols = spec.add_vars("visits", [(s, j, p) for p in nodes], 0.0,
+                          [float(most[p]) for p in nodes], True)
+    visits = dict(zip(nodes, kcols.tolist(), strict=True))
+    idx.visits.update({(s, j, p): c for p, c in visits.items()})
+    spec.row_block("visits")
+    for p, kc in visits.items():
+        yc = idx.y[(s, j, p)]
+        spec.add_row([kc, yc], [1.0, -1.0], 0.0, INF)
+        spec.add_row([kc, yc], [1.0, -float(most[p])], -INF, 0.0)
+        xs = groups_of[p]
+        spec.add_row([*xs, kc], [1.0] * len(xs) + [-1.0], 0.0, INF)
+    return acols, visits
+
+
+def _connect_rows(spec: LinearSpec, idx: SlotIndex, s: int, j: int, nodes: list[int],
+                  arc_keys: list[tuple[int, int, int, int]]) -> None:
+    """Balanced degrees make a walk once it is connected: a flow from the first node
+    reaches every visited node (single-commodity flow)."""
+    k = len(nodes)
+    fl = spec.add_vars("flow", arc_keys, 0.0, float(k - 1), False)
+    flow = dict(zip(arc_keys, fl.tolist(), strict=True))
+    spec.row_block("connect")
+    for key, fc in flow.items():
+        spec.add_row([fc, idx.arc[key]], [1.0, -float(k - 1)], -INF, 0.0)
+    for p in nodes:
+        ins = [flow[(s, j, q, p)] for q in nodes if q != p]
+        outs = [flow[(s, j, p, q)] for q in nodes if q != p]
+        spec.add_row([*ins, *outs, idx.y[s, j, p], idx.f[s, j, p]],
+                     [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0, float(k)],
+                     0.0, INF)
+        for key in [(s, j, p, q) for q in nodes if q != p]:
+            idx.flow[key] = flow[key]
+
+
+def _order_rows(spec: LinearSpec, idx: SlotIndex, s: int, j: int, nodes: list[int]) -> None:
+    """Positions that order a path through three or more pairs (no subtours)."""
+    k = len(nodes)
+    ocols = spec.add_vars("o", [(s, j, p) for p in nodes], 0.0, float(k - 1), False)
+    opos = dict(zip(nodes, ocols.tolist(), strict=True))
+    for p, oc in opos.items():
+        idx.order[(s, j, p)] = oc
+    spec.row_block("order")
+    for p in nodes:
+        for q in nodes:
+            if p != q:
+                spec.add_row([opos[q], opos[p], idx.arc[(s, j, p, q)]],
+                             [1.0, -1.0, -float(k)], 1.0 - k, INF)
+
+
+def _link_rows(spec: LinearSpec, idx: SlotIndex, s: int, j: int, n: int,
+               groups_of: dict[int, list[int]]) -> None:
+    """Facility-location links: a pair delivers in a slot only if the path visits it."""
+    spec.row_block("link")
+    for p, cs in groups_of.items():
+        yc = idx.y[(s, j, p)]
+        for c in cs:
+            spec.add_row([c, yc], [1.0, -spec.col_ub[c]], -INF, 0.0)
+    spec.row_block("link_pair")
+    for p, cs in groups_of.items():
+        if len(cs) > 1:
+            total = min(n, int(sum(spec.col_ub[c] for c in cs)))
+            spec.add_row([*cs, idx.y[s, j, p]], [1.0] * len(cs) + [-float(total)],
+                         -INF, 0.0)
+
+
+def _changes_between_slots(spec: LinearSpec, idx: SlotIndex, block: BlockData,
+                           costs: tuple[SwitchCosts, ...],
+                           cap_cols: dict[tuple[int, int], list[tuple[int, float]]],
+                           penalty: float) -> None:
+    """Rows for every change from a used slot to a later one close enough to matter."""
+    rel = _pair_relation(block.pairs)
+    n_src, n_slots = block.n_events.shape
+    for s in range(n_src):
         cst = costs[s]
         c_min = min(cst.c_shared, cst.c_disjoint)
         c_top = max(cst.c_shared, cst.c_disjoint)
         active = [j for j in range(n_slots) if (s, j) in idx.nodes]
-        pos = {j: i for i, j in enumerate(active)}
         ev = block.n_events[s]
         for i in active:
             between = 0
@@ -259,9 +312,12 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
                 between += int(ev[m])
                 if between >= c_top:
                     break
-        del pos
 
-    # ---- capacity of every slot ----------------------------------------------------------
+
+def _capacity_rows(spec: LinearSpec, idx: SlotIndex, block: BlockData, by_slot: Slots,
+                   cap_cols: dict[tuple[int, int], list[tuple[int, float]]],
+                   switching: bool) -> None:
+    """The events of every slot bound its deliveries, dead events and boundary events."""
     spec.row_block("capacity")
     for (s, j), groups_of in sorted(by_slot.items()):
         n = int(block.n_events[s, j])
@@ -276,24 +332,26 @@ def build_slot_model(block: BlockData, costs: tuple[SwitchCosts, ...],
         spec.add_row(xs + [c for c, _ in extra] + [idx.z[(s, j)]],
                      [1.0] * len(xs) + [v for _, v in extra] + [-float(n)], -INF, 0.0)
 
-    # ---- memory ------------------------------------------------------------------------
+
+def _memory_rows(spec: LinearSpec, idx: SlotIndex, block: BlockData,
+                 capacity: np.ndarray) -> None:
+    """Pairs held at a QPU with a communication-qubit limit, slot by slot."""
     finite = capacity < np.iinfo(np.int64).max // 8
-    if finite.any():
-        rows: dict[tuple[int, int], list[int]] = {}
-        potential: dict[tuple[int, int], float] = {}
-        for (g, _s, j), c in idx.x.items():
-            p = int(block.group_pair[g])
-            for q in pairs_t[p]:
-                if not finite[q]:
-                    continue
-                for i in range(j, int(block.group_last[g]) + 1):
-                    rows.setdefault((q, i), []).append(c)
-        spec.row_block("memory")
-        for (q, i), cs in sorted(rows.items()):
-            potential[(q, i)] = sum(spec.col_ub[c] for c in cs)
-            if potential[(q, i)] > capacity[q]:
-                spec.add_row(cs, [1.0] * len(cs), -INF, float(capacity[q]))
-    return spec, idx
+    if not finite.any():
+        return
+    pairs_t = [tuple(p) for p in block.pairs.tolist()]
+    rows: dict[tuple[int, int], list[int]] = {}
+    for (g, _s, j), c in idx.x.items():
+        p = int(block.group_pair[g])
+        for q in pairs_t[p]:
+            if not finite[q]:
+                continue
+            for i in range(j, int(block.group_last[g]) + 1):
+                rows.setdefault((q, i), []).append(c)
+    spec.row_block("memory")
+    for (q, _i), cs in sorted(rows.items()):
+        if sum(spec.col_ub[c] for c in cs) > capacity[q]:
+            spec.add_row(cs, [1.0] * len(cs), -INF, float(capacity[q]))
 
 
 def _boundary(spec: LinearSpec, idx: SlotIndex, block: BlockData, s: int, i: int, j: int,

@@ -39,12 +39,17 @@ from qdcopt.network.lp.hypergraph import (
     swaps_from,
 )
 from qdcopt.network.lp.pricing import PRICE_TOL, derivation, extend_prices, positive_swaps
+from qdcopt.network.lp.rows import (
+    MAXMIN,
+    OBJECTIVES,
+    SUM,
+    fairness_column,
+    limit_to_deadline,
+    row_bounds,
+)
 from qdcopt.network.physics import LinkModel, link_model, swap_gain
 from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
 
-SUM = "sum"
-MAXMIN = "maxmin"
-OBJECTIVES = (SUM, MAXMIN)
 # Relative slack when a first-phase optimum is kept as a bound in the next phase.
 PHASE_SLACK = 1e-9
 
@@ -161,11 +166,11 @@ class HyperflowLP:
             cols_start.append(len(idx))
             cost[L + r] = req.weight
             self.fixed_base[s, d] = self.fixed_base[d, s] = True
-        idx += [self.row_fair0 + r for r in range(R)]
-        val += [-w for w in self.weights]
+        z_idx, z_val = fairness_column(self.row_fair0, self.weights)
+        idx += z_idx.tolist()
+        val += z_val.tolist()
         cols_start.append(len(idx))
-        row_lower = np.concatenate([np.full(n + S, -highspy.kHighsInf), np.zeros(R)])
-        row_upper = np.concatenate([m.node_capacity, np.zeros(S), np.full(R, highspy.kHighsInf)])
+        row_lower, row_upper = row_bounds(m, S, R)
         lp = highspy.HighsLp()
         lp.num_col_ = L + R + 1
         lp.num_row_ = num_row
@@ -228,11 +233,7 @@ class HyperflowLP:
     def run(self, deadline: float | None) -> str:
         """Solve (warm-started after the first run); return the status."""
         h = self.h
-        if deadline is not None:
-            # HiGHS compares its limit with the clock of the Highs object, which keeps
-            # running across calls: give it the time already used plus what is left.
-            h.setOptionValue("time_limit",
-                             h.getRunTime() + max(0.01, deadline - time.perf_counter()))
+        limit_to_deadline(h, deadline)
         start = time.perf_counter()
         status = run_highs_object(h, verbose=self.options.verbose)
         self.run_times.append(time.perf_counter() - start)

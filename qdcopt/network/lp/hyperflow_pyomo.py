@@ -14,6 +14,7 @@ import numpy as np
 
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.hypergraph import full_swaps
+from qdcopt.network.lp.rows import node_attempts
 from qdcopt.network.physics import link_model, swap_gain
 from qdcopt.solvers.highs import SolveInfo, SolverOptions, solve_pyomo
 
@@ -53,10 +54,7 @@ def build_pyomo_hyperflow(instance: NetworkInstance, *, variant: str = "publishe
     model.y = pyo.Var(R, domain=pyo.NonNegativeReals)
     model.x = pyo.Var(K, domain=pyo.NonNegativeReals)
     # Node capacity: attempts of all the node's links within memories / generation time.
-    attempts: dict[int, list[tuple[int, float]]] = {}
-    for li in L:
-        for end in (int(m.link_u[li]), int(m.link_v[li])):
-            attempts.setdefault(end, []).append((li, 1.0 / m.success[li]))
+    attempts = node_attempts(m)
     model.node_capacity = pyo.Constraint(
         sorted(attempts), rule=lambda mdl, u: sum(c * mdl.g[li] for li, c in attempts[u])
         <= m.node_capacity[u])

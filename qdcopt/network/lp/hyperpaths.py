@@ -36,6 +36,13 @@ from qdcopt import interrupt
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.hypergraph import full_swap_count, state_count
 from qdcopt.network.lp.pricing import PRICE_TOL, cheapest_derivations
+from qdcopt.network.lp.rows import (
+    MAXMIN,
+    OBJECTIVES,
+    fairness_column,
+    limit_to_deadline,
+    row_bounds,
+)
 from qdcopt.network.physics import (
     NO_SWAP,
     LinkModel,
@@ -48,7 +55,6 @@ from qdcopt.network.physics import (
 from qdcopt.network.trees import _build
 from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
 
-MAXMIN = "maxmin"
 PHASE_SLACK = 1e-10
 
 
@@ -153,14 +159,11 @@ class TreeMaster:
         lp.col_cost_ = np.zeros(1)
         lp.col_lower_ = np.zeros(1)
         lp.col_upper_ = np.array([highspy.kHighsInf])
-        lp.row_lower_ = np.concatenate([np.full(self.n, -highspy.kHighsInf), np.zeros(self.R)])
-        lp.row_upper_ = np.concatenate([self.model.node_capacity,
-                                        np.full(self.R, highspy.kHighsInf)])
+        lp.row_lower_, lp.row_upper_ = row_bounds(self.model, 0, self.R)
         lp.sense_ = highspy.ObjSense.kMaximize
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = np.array([0, self.R], dtype=np.int32)
-        lp.a_matrix_.index_ = np.arange(self.n, self.n + self.R, dtype=np.int32)
-        lp.a_matrix_.value_ = -self.weights
+        lp.a_matrix_.index_, lp.a_matrix_.value_ = fairness_column(self.n, self.weights)
         h.passModel(lp)
 
     def add(self, request: int, nodes: list[TreeNode]) -> bool:
@@ -190,9 +193,7 @@ class TreeMaster:
     def run(self, deadline: float | None) -> str:
         """Solve the master; return the status."""
         h = self.h
-        if deadline is not None:
-            h.setOptionValue("time_limit",
-                             h.getRunTime() + max(0.01, deadline - time.perf_counter()))
+        limit_to_deadline(h, deadline)
         t = time.perf_counter()
         status = run_highs_object(h, verbose=self.verbose)
         if status not in (Status.OPTIMAL, Status.TIME_LIMIT, Status.INTERRUPTED):
@@ -293,7 +294,7 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
     -------
     TreeFlow
     """
-    if objective not in ("sum", MAXMIN):
+    if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r} (use sum, maxmin)")
     options = options or SolverOptions()
     t0 = time.perf_counter()

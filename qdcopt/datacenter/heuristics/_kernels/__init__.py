@@ -1,5 +1,5 @@
 """Compiled (numba) loops of the family-A heuristics, one module per loop.
 
-Lives here: ``greedy`` (with the shared helpers) and ``dispatch`` (EDF and scoring).
+Lives here: ``greedy`` (with the shared helpers), ``dispatch`` (EDF and scoring), ``heaps``.
 May import the family's data (instance, plan) and each other; nothing above them.
 """

@@ -18,7 +18,8 @@ How the Python objects map to arrays:
   the same order, which gives the same arrays.
 * The other heaps (pairs by deadline, held pairs per QPU) are only ever asked for their
   minimum or their size, so any binary heap would give the same answers; they run the
-  same algorithm anyway (the pair heap on two keys, deadline then pair).
+  same algorithm anyway (the pair heap on two keys, deadline then pair).  All heaps are
+  those of :mod:`qdcopt.datacenter.heuristics._kernels.heaps`.
 * Helpers taking arrays cost reference-count updates at every call the compiler does
   not inline, so the hottest paths (the candidates' loop above all) are written out in
   the main loop, and the helpers it calls there take scalars or run only rarely.
@@ -43,6 +44,7 @@ from qdcopt.datacenter.heuristics._kernels.greedy import (
     plan_from_arrays,
     source_arrays,
 )
+from qdcopt.datacenter.heuristics._kernels.heaps import heap_pop, heap_push, pair_pop, pair_push
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 
@@ -149,84 +151,6 @@ def dispatch_plan(instance: DatacenterInstance, method: str, policy: int = EDF,
         rejected=(out["rej_request"], out["rej_reason"]))
 
 
-# -- heaps ---------------------------------------------------------------------------------
-# The heap of length n lives in key[base : base + n].  _sift_down and _sift_up are
-# heapq._siftdown and heapq._siftup (CPython's C module runs the same algorithm).
-
-@numba.njit(cache=True)
-def _sift_down(key, base, startpos, pos):  # pragma: no cover - compiled
-    newitem = key[base + pos]
-    while pos > startpos:
-        parentpos = (pos - 1) >> 1
-        parent = key[base + parentpos]
-        if newitem < parent:
-            key[base + pos] = parent
-            pos = parentpos
-            continue
-        break
-    key[base + pos] = newitem
-
-
-@numba.njit(cache=True)
-def _sift_up(key, base, n, pos):  # pragma: no cover - compiled
-    startpos = pos
-    newitem = key[base + pos]
-    childpos = 2 * pos + 1
-    while childpos < n:
-        rightpos = childpos + 1
-        if rightpos < n and not key[base + childpos] < key[base + rightpos]:
-            childpos = rightpos
-        key[base + pos] = key[base + childpos]
-        pos = childpos
-        childpos = 2 * pos + 1
-    key[base + pos] = newitem
-    _sift_down(key, base, startpos, pos)
-
-
-@numba.njit(cache=True)
-def _heap_push(key, base, n, item):  # pragma: no cover - compiled
-    """heapq.heappush onto the heap of length ``n`` (the caller adds one to it)."""
-    key[base + n] = item
-    _sift_down(key, base, 0, n)
-
-
-@numba.njit(cache=True)
-def _heap_pop(key, base, n):  # pragma: no cover - compiled
-    """heapq.heappop from the heap of length ``n`` (the caller takes one from it)."""
-    last = key[base + n - 1]
-    if n - 1 > 0:
-        item = key[base]
-        key[base] = last
-        _sift_up(key, base, n - 1, 0)
-        return item
-    return last
-
-
-# The pair heap orders (deadline, pair) tuples; only its minimum is ever read, so its
-# layout is free, but keeping heapq's algorithm costs nothing.  (Its pop is written out
-# in the main loop.)
-
-@numba.njit(cache=True)
-def _lt2(d1, p1, d2, p2):  # pragma: no cover - compiled
-    return d1 < d2 or (d1 == d2 and p1 < p2)
-
-
-@numba.njit(cache=True)
-def _ph_push(ph_d, ph_p, cnt, d, p):  # pragma: no cover - compiled
-    pos = cnt[_PH_LEN]
-    cnt[_PH_LEN] = pos + 1
-    while pos > 0:
-        parentpos = (pos - 1) >> 1
-        if _lt2(d, p, ph_d[parentpos], ph_p[parentpos]):
-            ph_d[pos] = ph_d[parentpos]
-            ph_p[pos] = ph_p[parentpos]
-            pos = parentpos
-            continue
-        break
-    ph_d[pos] = d
-    ph_p[pos] = p
-
-
 # -- grid ----------------------------------------------------------------------------------
 
 @numba.njit(cache=True)
@@ -273,7 +197,7 @@ def _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at
     """Dispatcher._expire: reject the pending requests of ``p`` whose deadline passed."""
     base = p_off[p]
     while p_len[p] > 0 and rk_dead[keys[base]] < now:
-        r = _heap_pop(keys, base, p_len[p])
+        r = heap_pop(keys, base, p_len[p])
         p_len[p] -= 1
         cnt[_PENDING] -= 1
         j = cnt[_N_REJ]
@@ -282,7 +206,8 @@ def _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at
         rej_code[j] = 3 if (blk_has[p] and blk_at[p] >= rk_rel[r]) else 2
         cnt[_N_REJ] = j + 1
     if p_len[p] > 0:
-        _ph_push(ph_d, ph_p, cnt, rk_dead[keys[base]], p)
+        cnt[_PH_LEN] = pair_push(ph_d, ph_p, ph_p, cnt[_PH_LEN], rk_dead[keys[base]], p,
+                                 p)
 
 
 @numba.njit(cache=True)
@@ -302,7 +227,7 @@ def _prune(q, now, held, h_off, h_len):  # pragma: no cover - compiled
     # closed intervals: a pair used at t still holds its qubit at t
     base = h_off[q]
     while h_len[q] > 0 and held[base] < now:
-        _heap_pop(held, base, h_len[q])
+        heap_pop(held, base, h_len[q])
         h_len[q] -= 1
 
 
@@ -478,8 +403,9 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 n_pairs += 1
             base = p_off[p]
             if p_len[p] == 0 or rk_dead[next_rel] < rk_dead[keys[base]]:
-                _ph_push(ph_d, ph_p, cnt, rk_dead[next_rel], p)
-            _heap_push(keys, base, p_len[p], next_rel)
+                cnt[_PH_LEN] = pair_push(ph_d, ph_p, ph_p, cnt[_PH_LEN], rk_dead[next_rel], p,
+                                         p)
+            heap_push(keys, base, p_len[p], next_rel)
             p_len[p] += 1
             cnt[_PENDING] += 1
             next_rel += 1
@@ -504,34 +430,10 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
         while cnt[_PH_LEN] > 0:
             if policy == SCORING and n_opt >= breadth:
                 break  # islice: no further next() once breadth options are taken
-            # the hottest path of all: helpers taking arrays are written out in it.
-            # heapq.heappop of the pair heap:
-            d = ph_d[0]
-            p = ph_p[0]
-            n_ph = cnt[_PH_LEN] - 1
+            # the hottest path of all: helpers taking arrays are written out in it, but
+            # for the pair heap's pop (the heap is shared with the greedy)
+            d, p, _, n_ph = pair_pop(ph_d, ph_p, ph_p, cnt[_PH_LEN])
             cnt[_PH_LEN] = n_ph
-            if n_ph > 0:
-                last_d = ph_d[n_ph]
-                last_p = ph_p[n_ph]
-                pos = 0
-                child = 1
-                while child < n_ph:
-                    if child + 1 < n_ph and not _lt2(ph_d[child], ph_p[child],
-                                                     ph_d[child + 1], ph_p[child + 1]):
-                        child += 1
-                    ph_d[pos] = ph_d[child]
-                    ph_p[pos] = ph_p[child]
-                    pos = child
-                    child = 2 * pos + 1
-                while pos > 0:
-                    parent = (pos - 1) >> 1
-                    if not _lt2(last_d, last_p, ph_d[parent], ph_p[parent]):
-                        break
-                    ph_d[pos] = ph_d[parent]
-                    ph_p[pos] = ph_p[parent]
-                    pos = parent
-                ph_d[pos] = last_d
-                ph_p[pos] = last_p
             if seen[p] == stamp:
                 continue  # a duplicate entry: the pair was already offered
             base = p_off[p]
@@ -587,7 +489,8 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             a_at = at
             break
         for j in range(n_stash):
-            _ph_push(ph_d, ph_p, cnt, stash_d[j], stash_p[j])
+            cnt[_PH_LEN] = pair_push(ph_d, ph_p, ph_p, cnt[_PH_LEN], stash_d[j], stash_p[j],
+                                     stash_p[j])
 
         if policy == SCORING:
             period = s_period[s]
@@ -675,11 +578,12 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             # Dispatcher.serve
             p = a_pair
             base = p_off[p]
-            r = _heap_pop(keys, base, p_len[p])
+            r = heap_pop(keys, base, p_len[p])
             p_len[p] -= 1
             cnt[_PENDING] -= 1
             if p_len[p] > 0:
-                _ph_push(ph_d, ph_p, cnt, rk_dead[keys[base]], p)
+                cnt[_PH_LEN] = pair_push(ph_d, ph_p, ph_p, cnt[_PH_LEN], rk_dead[keys[base]], p,
+                                         p)
             if st[s] < 0:
                 init[s] = p
                 st[s] = p
@@ -691,7 +595,7 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             has_last[s] = True
             last_time[s] = now
             for q in (pa[p], pb[p]):
-                _heap_push(held, h_off[q], h_len[q], rk_dead[r])
+                heap_push(held, h_off[q], h_len[q], rk_dead[r])
                 h_len[q] += 1
             q_time[s] = now + s_period[s]
             q_on[s] = True

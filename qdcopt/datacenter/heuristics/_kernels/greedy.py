@@ -13,6 +13,8 @@ import numba
 import numpy as np
 import pandas as pd
 
+from qdcopt.datacenter import events
+from qdcopt.datacenter.heuristics._kernels.heaps import pair_pop, pair_push
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 
@@ -92,12 +94,8 @@ def plan_from_arrays(instance: DatacenterInstance, method: str, *,
         rejected=(req.id[r_req], REASONS[r_code]), **extra)
 
 
-@numba.njit(cache=True)
-def first_event_index(t, start, period):  # pragma: no cover - compiled
-    """Index of a grid's first event at or after ``t`` (``Source.first_event_at_or_after``)."""
-    if t <= start:
-        return 0
-    return -((start - t) // period)
+first_event_index = numba.njit(cache=True)(events.first_event_index)
+"""The compiled :func:`qdcopt.datacenter.events.first_event_index`."""
 
 
 @numba.njit(cache=True)
@@ -228,59 +226,6 @@ def greedy_arrays(instance: DatacenterInstance, delta: int = 1,
 
 
 @numba.njit(cache=True)
-def _heap_less(h_t, h_r, x, y):  # pragma: no cover - compiled
-    return h_t[x] < h_t[y] or (h_t[x] == h_t[y] and h_r[x] < h_r[y])
-
-
-@numba.njit(cache=True)
-def _heap_swap(h_t, h_r, h_j, x, y):  # pragma: no cover - compiled
-    h_t[x], h_t[y] = h_t[y], h_t[x]
-    h_r[x], h_r[y] = h_r[y], h_r[x]
-    h_j[x], h_j[y] = h_j[y], h_j[x]
-
-
-@numba.njit(cache=True)
-def _heap_push(h_t, h_r, h_j, size, t, r, j):  # pragma: no cover - compiled
-    """Push (t, r, j) onto the binary min-heap of ``size`` entries; returns the new size."""
-    x = size
-    h_t[x] = t
-    h_r[x] = r
-    h_j[x] = j
-    while x > 0:
-        parent = (x - 1) // 2
-        if not _heap_less(h_t, h_r, x, parent):
-            break
-        _heap_swap(h_t, h_r, h_j, x, parent)
-        x = parent
-    return size + 1
-
-
-@numba.njit(cache=True)
-def _heap_pop(h_t, h_r, h_j, size):  # pragma: no cover - compiled
-    """Pop the least (t, r) entry; returns (t, r, j, new size)."""
-    t = h_t[0]
-    r = h_r[0]
-    j = h_j[0]
-    size -= 1
-    h_t[0] = h_t[size]
-    h_r[0] = h_r[size]
-    h_j[0] = h_j[size]
-    x = 0
-    while True:
-        left = 2 * x + 1
-        if left >= size:
-            break
-        child = left
-        if left + 1 < size and _heap_less(h_t, h_r, left + 1, left):
-            child = left + 1
-        if not _heap_less(h_t, h_r, child, x):
-            break
-        _heap_swap(h_t, h_r, h_j, x, child)
-        x = child
-    return t, r, j, size
-
-
-@numba.njit(cache=True)
 def _greedy_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
                          offset, n_slots, s_start, s_period, t_single, t_double, step,
                          max_attempts):  # pragma: no cover - compiled
@@ -329,7 +274,7 @@ def _greedy_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
         head[j] = 0 if j == 0 else q_end[j - 1]
         if head[j] < q_end[j]:
             first = queue[head[j]]
-            size = _heap_push(h_t, h_r, h_j, size, tneed[first], rank[first], j)
+            size = pair_push(h_t, h_r, h_j, size, tneed[first], rank[first], j)
     current = -1
     retried = False
     while True:
@@ -337,12 +282,12 @@ def _greedy_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
             head[current] += 1
             if head[current] < q_end[current]:
                 nxt = queue[head[current]]
-                size = _heap_push(h_t, h_r, h_j, size, tneed[nxt] + job_delay[current],
+                size = pair_push(h_t, h_r, h_j, size, tneed[nxt] + job_delay[current],
                                   rank[nxt], current)
         retried = False
         if size == 0:
             break
-        t_eff, rk, current, size = _heap_pop(h_t, h_r, h_j, size)
+        t_eff, rk, current, size = pair_pop(h_t, h_r, h_j, size)
         i = queue[head[current]]
         a = qa[i]
         b = qb[i]
@@ -384,7 +329,7 @@ def _greedy_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
                     sh_req[n_sh] = i
                     sh_delay[n_sh] = step
                     n_sh += 1
-                size = _heap_push(h_t, h_r, h_j, size, tneed[i] + job_delay[job], rk, job)
+                size = pair_push(h_t, h_r, h_j, size, tneed[i] + job_delay[job], rk, job)
                 retried = True
                 continue
             reason[i] = 3 if feasible_without_memory else 2
