@@ -1,0 +1,1 @@
+"""Family C — the quantum link layer (paper 004)."""
