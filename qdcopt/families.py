@@ -68,7 +68,8 @@ class Family:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network"}
+_PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network",
+             "linklayer": "qdcopt.linklayer"}
 
 
 def family(name: str) -> Family:

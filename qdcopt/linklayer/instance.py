@@ -10,7 +10,8 @@ Layout of a TOML file (JSON holds the same keys)::
     name = "grid3x3"
 
     [topology]                 # one of: a named graph, explicit nodes/edges, a graph file
-    graph = "grid"             # complete | complete_bipartite | star | grid | cycle | wheel | friendship
+    graph = "grid"             # complete, complete_bipartite, star, grid, cycle, wheel,
+                               # friendship
     rows = 3                   # the graph's parameters (n; m, n; rows, cols)
     cols = 3
     # nodes = ["A", "B"]       # or explicit nodes and edges

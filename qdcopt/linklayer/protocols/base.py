@@ -138,7 +138,8 @@ class LinkLayerRun:
             self.loop.schedule(first_gap(rng, self.instance), self._arrive_closed, e)
 
     def _arrive_fixed(self, r: Any) -> None:
-        req = Request(len(self.requests), r.edge, r.initiator, r.remote, r.size, r.attempts,
+        # Keep the trace's id so a plan made from this run names the trace's requests.
+        req = Request(r.id, r.edge, r.initiator, r.remote, r.size, r.attempts,
                       self.loop.now, r.attempts * self.periods[r.edge])
         self.requests.append(req)
         self.on_arrival(req)

@@ -62,8 +62,19 @@ ACTIVE, WAKE = 0, 1
 class Node:
     """One ESP node's state, queues and sets (Table III)."""
 
-    __slots__ = ("id", "state", "lock", "q_main", "q_ready", "s_sent", "s_sleep", "s_wake",
-                 "counter", "wake_queued", "numbers")
+    __slots__ = (
+        "counter",
+        "id",
+        "lock",
+        "numbers",
+        "q_main",
+        "q_ready",
+        "s_sent",
+        "s_sleep",
+        "s_wake",
+        "state",
+        "wake_queued",
+    )
 
     def __init__(self, node_id: int) -> None:
         self.id = node_id
@@ -107,7 +118,7 @@ class ESPRun(LinkLayerRun):
         """Algorithm 1: act when the node holds nothing (IDLE)."""
         if node.state != IDLE or not node.q_main:
             return
-        number, kind, item = heapq.heappop(node.q_main)
+        _, kind, item = heapq.heappop(node.q_main)
         if kind == ACTIVE:
             req: Request = item
             node.s_sent = req
@@ -153,9 +164,8 @@ class ESPRun(LinkLayerRun):
     # -- messages -------------------------------------------------------------------------
     def on_syn(self, node: Node, req: Request) -> None:
         """SYN(R) at the remote node."""
-        if node.state == IDLE:
-            self._accept(node, req, "SYN")
-        elif node.state == SYN_SENT and req.priority < node.s_sent.priority:
+        if node.state == IDLE or (node.state == SYN_SENT
+                                  and req.priority < node.s_sent.priority):
             self._accept(node, req, "SYN")
         elif node.state == WAKE_SENT and node.s_wake == req.initiator:
             node.s_wake = None
