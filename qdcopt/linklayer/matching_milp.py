@@ -105,8 +105,9 @@ class _Window:
 
 
 def _floor(x: float) -> int:
-    # Round down with a margin so float noise never rounds a value up (a bound must stay one).
-    return math.floor(x - EPS)
+    # ⌊x⌋ read with a tolerance of 1e-9 slot, so that 0.003 / 0.001 = 2.9999999999999996
+    # counts as 3: times closer than that are equal, as in the validator.
+    return math.floor(x + EPS)
 
 
 def build_window(trace: Trace, n_nodes: int, reqs: list[TraceRequest], slot: float,
