@@ -258,6 +258,11 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
     bound = float(info.mip_dual_bound)
     if status == "optimal" and not math.isfinite(bound):
         bound = obj
+    if warm and x is not None and abs(float(w.cost @ x) - obj) > 1e-9 * max(1.0, abs(obj)):
+        # Seen with HiGHS 1.16: after a MIP start the reported objective and dual bound
+        # can disagree with the returned solution's cost.  Neither can then be trusted as
+        # a bound, so the window is solved again without the start.
+        return _solve_window(w, options, time_limit, None)[:4] + (-1,)
     return x, obj, bound, status, int(info.mip_node_count)
 
 
@@ -305,6 +310,9 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
             spent = time.perf_counter() - t_begin
             left = max(0.5, (options.time_limit - spent) / (len(chunks) - wi))
         x, _, bound, status, nodes = _solve_window(w, options, left, warm)
+        if nodes < 0:
+            stats["warm_start_rejected"] = stats.get("warm_start_rejected", 0) + 1
+            nodes = 0
         all_optimal &= status == "optimal"
         stats["columns"] += len(w.cost)
         stats["rows"] += w.n_rows

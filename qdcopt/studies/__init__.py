@@ -18,6 +18,8 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 000 Fig. 4: acceptance ratio vs t_max, heuristics vs MILP plan and bound"),
     "fig5": ("qdcopt.studies.fig5_jobs",
              "paper 000 Fig. 5: execution and completion time vs number of jobs"),
+    "table5": ("qdcopt.studies.table5",
+               "paper 004 Table V, Figs. 8, 10, 11: DQP and ESP latency, the optimum beside"),
 }
 
 

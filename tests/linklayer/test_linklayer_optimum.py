@@ -153,3 +153,14 @@ def test_rule_matching(greedy_plan):
             rows[j] = Execution(y.request, y.u, y.v, y.start - shift, y.finish - shift)
     codes = _broken(greedy_plan, change)
     assert "C6-MATCHING" in codes
+
+
+def test_bound_never_above_a_feasible_schedule_on_a_star():
+    # Two requests through the hub; solved with a MIP start this once returned a bound
+    # far below its own solution's cost (a solver claim the method now rechecks).
+    inst = small("star", n=3)
+    trace = hand_trace(inst, [(0.0077, 1, 0, 20), (0.0140, 0, 3, 12)], period=1.04e-3)
+    best = brute_force(trace, inst.n)
+    res = solve_matching_milp(trace, inst.n, 1e-3)
+    assert best - 2 * 2e-3 <= res.bound <= best + 1e-12
+    assert res.total_latency == pytest.approx(best)
