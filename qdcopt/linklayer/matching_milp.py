@@ -262,7 +262,7 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
         # Seen with HiGHS 1.16: after a MIP start the reported objective and dual bound
         # can disagree with the returned solution's cost.  Neither can then be trusted as
         # a bound, so the window is solved again without the start.
-        return _solve_window(w, options, time_limit, None)[:4] + (-1,)
+        return (*_solve_window(w, options, time_limit, None)[:4], -1)
     return x, obj, bound, status, int(info.mip_node_count)
 
 
