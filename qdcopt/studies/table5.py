@@ -174,7 +174,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
         jit, jit_ci = confidence(g["jitter_ms"])
         paper = PAPER_TABLE_V.get(topo, (math.nan,) * 4)
         p_lat, p_jit = (paper[0], paper[1]) if method == "dqp" else (paper[2], paper[3])
-        o = opt[opt["topology"] == topo]
+        o = opt[opt["topology"] == topo] if "topology" in opt else opt.iloc[0:0]
         table.append({
             "topology": topo, "method": method, "edges": int(g["edges"].iloc[0]),
             "matching_number": int(g["matching_number"].iloc[0]), "runs": len(g),
