@@ -14,13 +14,15 @@ end nodes have finished everything placed before it.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from qdcopt.linklayer.trace import Trace
 
 
 def greedy_matching(trace: Trace, n_nodes: int, edges: Sequence[tuple[int, int]] = (),
-                    priority: str = "fifo") -> dict[int, float]:
+                    priority: str = "fifo", rank: Mapping[int, Any] | None = None,
+                    ) -> dict[int, float]:
     """Start times of the greedy list scheduler (request id → start, seconds).
 
     Parameters
@@ -34,12 +36,23 @@ def greedy_matching(trace: Trace, n_nodes: int, edges: Sequence[tuple[int, int]]
     priority
         Order in which waiting requests are offered the free nodes: ``"fifo"`` (arrival
         order; needs no knowledge of the future) or ``"spt"`` (shortest service first;
-        clairvoyant about service times, used to warm-start the MILP).
+        clairvoyant about service times, used to warm-start the MILP) or ``"rank"``
+        (by ``rank[request id]``, e.g. a MILP's start slots).
+    rank
+        Sort keys for ``priority="rank"``.
     """
     del edges
-    if priority not in ("fifo", "spt"):
-        raise ValueError(f"priority must be 'fifo' or 'spt', got {priority!r}")
-    spt = priority == "spt"
+    if priority not in ("fifo", "spt", "rank"):
+        raise ValueError(f"priority must be 'fifo', 'spt' or 'rank', got {priority!r}")
+    if priority == "rank" and rank is None:
+        raise ValueError("priority 'rank' needs a rank for every request")
+    key = None
+    if priority == "spt":
+        def key(r):
+            return (trace.duration(r), r.created, r.id)
+    elif priority == "rank":
+        def key(r):
+            return (rank[r.id], r.created, r.id)
     reqs = sorted(trace.requests, key=lambda r: (r.created, r.id))
     free = [True] * n_nodes
     waiting: list = []
@@ -57,8 +70,8 @@ def greedy_matching(trace: Trace, n_nodes: int, edges: Sequence[tuple[int, int]]
         while i < len(reqs) and reqs[i].created <= now:
             waiting.append(reqs[i])
             i += 1
-        if spt:
-            waiting.sort(key=lambda r: (trace.duration(r), r.created, r.id))
+        if key is not None:
+            waiting.sort(key=key)
         keep = []
         for r in waiting:
             a, b = r.initiator, r.remote

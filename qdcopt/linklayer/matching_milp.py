@@ -89,11 +89,18 @@ def total_latency(trace: Trace, starts: dict[int, float]) -> float:
 
 @dataclass
 class _Window:
-    """One window's model in arrays, with its column map."""
+    """One window's model in arrays, with its column map.
 
+    ``col_req`` holds request ids, ``col_slot`` the start slot a column stands for: in the
+    ``"x"`` form a column is "starts at that slot", in the ``"z"`` form "has started by
+    that slot".
+    """
+
+    form: str
     cost: np.ndarray
     col_req: np.ndarray
     col_slot: np.ndarray
+    col_lb: np.ndarray
     a_start: np.ndarray
     a_index: np.ndarray
     a_value: np.ndarray
@@ -103,6 +110,32 @@ class _Window:
     fixed: dict[int, int]
     n_rows: int
 
+    def starts(self, x: np.ndarray) -> dict[int, int]:
+        """Start slot of every modelled request in a column solution."""
+        out: dict[int, int] = {}
+        for j in np.flatnonzero(x > 0.5):
+            rid, slot = int(self.col_req[j]), int(self.col_slot[j])
+            if self.form == "x" or slot < out.get(rid, slot + 1):
+                out[rid] = slot
+        return out
+
+    def columns_for(self, starts: dict[int, int]) -> np.ndarray | None:
+        """The column vector of given start slots (``None`` if one is outside the model)."""
+        x = np.zeros(len(self.cost))
+        for rid in set(self.col_req.tolist()):
+            s = starts.get(rid)
+            mask = self.col_req == rid
+            if self.form == "x":
+                hit = mask & (self.col_slot == s)
+                if s is None or not hit.any():
+                    return None
+                x[hit] = 1.0
+            else:
+                if s is None or not (mask & (self.col_slot == s)).any():
+                    return None
+                x[mask & (self.col_slot >= s)] = 1.0
+        return x
+
 
 def _floor(x: float) -> int:
     # ⌊x⌋ read with a tolerance of 1e-9 slot, so that 0.003 / 0.001 = 2.9999999999999996
@@ -110,9 +143,38 @@ def _floor(x: float) -> int:
     return math.floor(x + EPS)
 
 
+def _csc(n_cols: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((rows, cols))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    start = np.searchsorted(cols, np.arange(n_cols + 1)).astype(np.int32)
+    return start, rows.astype(np.int32), vals.astype(np.float64)
+
+
 def build_window(trace: Trace, n_nodes: int, reqs: list[TraceRequest], slot: float,
-                 upper: float) -> _Window:
-    """The time-indexed model of ``reqs`` alone (see the module docstring)."""
+                 upper: float, form: str = "x") -> _Window:
+    """The time-indexed model of ``reqs`` alone (see the module docstring).
+
+    Parameters
+    ----------
+    trace, n_nodes
+        The trace and its number of nodes.
+    reqs
+        The window's requests.
+    slot
+        Δ, seconds.
+    upper
+        Total latency of a feasible schedule of ``reqs`` (prunes late starts).
+    form
+        ``"x"``: one binary per (request, start slot), node-slot rows summing the starts
+        that cover the slot (``q_k`` entries per column and node).  ``"z"``: the same
+        model in cumulative variables ``z_ks = Σ_{s' ≤ s} x_ks'`` (monotone, last one 1),
+        where a request covers slot t when ``z_{k,t} − z_{k,t−q_k} = 1`` — two entries per
+        request and row, so a fraction of the nonzeros for the same optimum and the same
+        LP relaxation (the change of variables is unimodular).
+    """
+    if form not in ("x", "z"):
+        raise ValueError(f"form must be 'x' or 'z', got {form!r}")
     r = np.array([_floor(q.created / slot) for q in reqs], dtype=np.int64)
     d = np.array([max(0, _floor(trace.duration(q) / slot)) for q in reqs], dtype=np.int64)
     a = np.array([q.created for q in reqs])
@@ -120,12 +182,13 @@ def build_window(trace: Trace, n_nodes: int, reqs: list[TraceRequest], slot: flo
     horizon = int(r.max() + d.sum()) if len(reqs) else 0
     constant = -float(a.sum())
     fixed: dict[int, int] = {}
-    cols_req, cols_slot, cost = [], [], []
-    entries_col, entries_row = [], []
     t0 = int(r.min()) if len(reqs) else 0
-    span = horizon - t0 + 1
+    span = horizon - t0 + d.max(initial=0) + 1
+    cost, col_req, col_slot, col_lb = [], [], [], []
+    e_row, e_col, e_val = [], [], []       # node-slot entries (row key = node·span + t)
+    f_row, f_col, f_val = [], [], []       # assignment / monotone entries (own row numbers)
+    n_fixed_rows = 0
     col = 0
-    rows_assign = []
     for k, q in enumerate(reqs):
         if d[k] == 0:
             # A request shorter than a slot occupies no slot: it completes at its release.
@@ -134,52 +197,91 @@ def build_window(trace: Trace, n_nodes: int, reqs: list[TraceRequest], slot: flo
             continue
         slack = upper - (lb.sum() - lb[k])
         last = min(horizon - int(d[k]), math.floor((a[k] + slack) / slot + EPS) - int(d[k]))
-        last = max(last, int(r[k]))
-        starts = np.arange(int(r[k]), last + 1, dtype=np.int64)
-        m = len(starts)
+        lo, hi = int(r[k]), max(int(r[k]), last)
+        starts = np.arange(lo, hi + 1, dtype=np.int64)
+        m, qk = len(starts), int(d[k])
         cols = np.arange(col, col + m, dtype=np.int64)
         col += m
-        cols_req.append(np.full(m, k, dtype=np.int64))
-        cols_slot.append(starts)
-        cost.append((starts + d[k]) * slot)
-        rows_assign.append(cols)
-        offs = np.arange(int(d[k]), dtype=np.int64)
-        occ = (starts[:, None] - t0 + offs[None, :]).ravel()
-        cc = np.repeat(cols, int(d[k]))
+        col_req.append(np.full(m, q.id, dtype=np.int64))
+        col_slot.append(starts)
+        if form == "x":
+            cost.append((starts + qk) * slot)
+            col_lb.append(np.zeros(m))
+            f_row.append(np.full(m, n_fixed_rows))
+            f_col.append(cols)
+            f_val.append(np.ones(m))
+            n_fixed_rows += 1
+            occ = (starts[:, None] - t0 + np.arange(qk)[None, :]).ravel()
+            cc = np.repeat(cols, qk)
+            vv = np.ones(len(cc))
+        else:
+            # Σ_s c_s (z_s − z_{s−1}) = c_last − Δ Σ_{s < last} z_s; z_last = 1.
+            c = np.full(m, -slot)
+            c[-1] = (hi + qk) * slot
+            cost.append(c)
+            lbz = np.zeros(m)
+            lbz[-1] = 1.0
+            col_lb.append(lbz)
+            if m > 1:   # z_s − z_{s−1} ≥ 0
+                rows = n_fixed_rows + np.arange(m - 1)
+                f_row += [rows, rows]
+                f_col += [cols[1:], cols[:-1]]
+                f_val += [np.ones(m - 1), -np.ones(m - 1)]
+                n_fixed_rows += m - 1
+            # Slot t is covered when z_{t} − z_{t−q} = 1 (z at or past the last start = 1).
+            ts = np.arange(lo, hi + qk, dtype=np.int64)
+            plus = cols[np.minimum(ts - lo, m - 1)]
+            minus_t = ts - qk
+            has_minus = minus_t >= lo
+            minus = cols[np.minimum(minus_t[has_minus] - lo, m - 1)]
+            occ = np.concatenate([ts - t0, ts[has_minus] - t0])
+            cc = np.concatenate([plus, minus])
+            vv = np.concatenate([np.ones(len(plus)), -np.ones(len(minus))])
         for node in (q.initiator, q.remote):
-            entries_col.append(cc)
-            entries_row.append(node * span + occ)
+            e_row.append(node * span + occ)
+            e_col.append(cc)
+            e_val.append(vv)
     n_cols = col
     if n_cols == 0:
-        return _Window(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64),
-                       np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
-                       np.zeros(0), constant, fixed, 0)
-    col_req = np.concatenate(cols_req)
-    col_slot = np.concatenate(cols_slot)
-    # Assignment rows first (one per modelled request), then the node-slot rows in use.
-    n_assign = len(rows_assign)
-    assign_row = np.concatenate([np.full(len(c), i, dtype=np.int64)
-                                 for i, c in enumerate(rows_assign)])
-    assign_col = np.concatenate(rows_assign)
-    occ_col = np.concatenate(entries_col)
-    occ_key = np.concatenate(entries_row)
-    used, occ_row = np.unique(occ_key, return_inverse=True)
-    # Rows touched by one column only can never bind: drop them.
-    counts = np.bincount(occ_row, minlength=len(used))
-    keep = counts[occ_row] > 1
+        return _Window(form, np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                       np.zeros(0), np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0),
+                       np.zeros(0), np.zeros(0), constant, fixed, 0)
+    key = np.concatenate(e_row)
+    used, occ_row = np.unique(key, return_inverse=True)
+    # A node-slot row met by one request only can never bind: drop it.
+    col_of = np.concatenate(e_col)
+    req_of = np.concatenate(col_req)[col_of]
+    pairs = np.unique(np.stack([occ_row, req_of]), axis=1)
+    per_row = np.bincount(pairs[0], minlength=len(used))
+    keep = per_row[occ_row] > 1
     used_rows = np.unique(occ_row[keep])
     remap = -np.ones(len(used), dtype=np.int64)
-    remap[used_rows] = np.arange(len(used_rows)) + n_assign
-    rows = np.concatenate([assign_row, remap[occ_row[keep]]])
-    cols = np.concatenate([assign_col, occ_col[keep]])
-    n_rows = n_assign + len(used_rows)
-    order = np.lexsort((rows, cols))
-    rows, cols = rows[order], cols[order]
-    a_start = np.searchsorted(cols, np.arange(n_cols + 1)).astype(np.int32)
-    row_lb = np.concatenate([np.ones(n_assign), np.full(len(used_rows), -np.inf)])
-    row_ub = np.ones(n_rows)
-    return _Window(np.concatenate(cost), col_req, col_slot, a_start, rows.astype(np.int32),
-                   np.ones(len(rows)), row_ub, row_lb, constant, fixed, n_rows)
+    remap[used_rows] = np.arange(len(used_rows)) + n_fixed_rows
+    rows = np.concatenate([np.concatenate(f_row) if f_row else np.zeros(0, np.int64),
+                           remap[occ_row[keep]]])
+    cols = np.concatenate([np.concatenate(f_col) if f_col else np.zeros(0, np.int64),
+                           col_of[keep]])
+    vals = np.concatenate([np.concatenate(f_val) if f_val else np.zeros(0),
+                           np.concatenate(e_val)[keep]])
+    # The z form's node-slot entries of one request can meet in one cell (never here:
+    # +1 at t and −1 at t − q are different columns); sum duplicates all the same.
+    cell = rows * n_cols + cols
+    uniq, inv = np.unique(cell, return_inverse=True)
+    vals = np.bincount(inv, weights=vals)
+    rows, cols = uniq // n_cols, uniq % n_cols
+    nz = vals != 0
+    rows, cols, vals = rows[nz], cols[nz], vals[nz]
+    n_rows = n_fixed_rows + len(used_rows)
+    if form == "x":
+        row_lb = np.concatenate([np.ones(n_fixed_rows), np.full(len(used_rows), -np.inf)])
+    else:
+        row_lb = np.concatenate([np.zeros(n_fixed_rows), np.full(len(used_rows), -np.inf)])
+    row_ub = np.concatenate([np.ones(n_fixed_rows) if form == "x" else np.full(
+        n_fixed_rows, np.inf), np.ones(len(used_rows))])
+    start, index, value = _csc(n_cols, rows, cols, vals)
+    return _Window(form, np.concatenate(cost), np.concatenate(col_req),
+                   np.concatenate(col_slot), np.concatenate(col_lb), start, index, value,
+                   row_ub, row_lb, constant, fixed, n_rows)
 
 
 def _quiet_highs(highspy: Any) -> Any:
@@ -220,7 +322,7 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
     lp.num_col_ = n
     lp.num_row_ = w.n_rows
     lp.col_cost_ = w.cost
-    lp.col_lower_ = np.zeros(n)
+    lp.col_lower_ = w.col_lb
     lp.col_upper_ = np.ones(n)
     lp.row_lower_ = w.row_lb
     lp.row_upper_ = w.row_ub
@@ -234,9 +336,10 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     h.passModel(lp)
     if warm:
-        idx = [j for j in range(n) if warm.get(int(w.col_req[j])) == int(w.col_slot[j])]
-        if len(idx) == len(set(w.col_req.tolist())):
-            h.setSolution(len(idx), np.asarray(idx, dtype=np.int32), np.ones(len(idx)))
+        start = w.columns_for(warm)
+        if start is not None:
+            idx = np.flatnonzero(start > 0.5).astype(np.int32)
+            h.setSolution(len(idx), idx, np.ones(len(idx)))
     timer = None
     if time_limit is not None:
         h.HandleUserInterrupt = True
@@ -268,7 +371,7 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
 
 def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
                         options: SolverOptions | None = None, window: int = 250,
-                        ) -> MilpResult:
+                        form: str = "x") -> MilpResult:
     """Least total latency of a trace, with a certified bound (see the module docstring).
 
     Parameters
@@ -283,6 +386,8 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
         HiGHS options (time limit shared by the windows).
     window
         Most requests per window; longer traces are cut into windows.
+    form
+        ``"x"`` (start variables, default) or ``"z"`` (cumulative variables); same model.
 
     Returns
     -------
@@ -296,14 +401,15 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
     chunks = [reqs[i:i + window] for i in range(0, len(reqs), window)] or [[]]
     bound_total = 0.0
     order_key: dict[int, tuple[int, int, float]] = {}
-    stats: dict[str, Any] = {"slot_s": slot, "windows": len(chunks), "columns": 0, "rows": 0,
+    stats: dict[str, Any] = {"form": form, "slot_s": slot, "windows": len(chunks),
+                             "columns": 0, "rows": 0,
                              "nonzeros": 0, "nodes": 0, "window_status": []}
     all_optimal = True
     for wi, chunk in enumerate(chunks):
         sub = _sub_trace(trace, chunk)
         g = greedy if len(chunks) == 1 else _best_greedy(sub, n_nodes)
         upper = total_latency(sub, g)
-        w = build_window(trace, n_nodes, chunk, slot, upper)
+        w = build_window(trace, n_nodes, chunk, slot, upper, form)
         warm = {rid: _floor(s / slot) for rid, s in g.items()}
         left = None
         if options.time_limit is not None:
@@ -326,16 +432,19 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
         bound_total += bound + w.constant
         slots = dict(w.fixed)
         if x is not None:
-            for j in np.flatnonzero(x > 0.5):
-                slots[int(chunk_id(chunk, w.col_req[j]))] = int(w.col_slot[j])
+            slots.update(w.starts(x))
         for q in chunk:
             s = slots.get(q.id, warm.get(q.id, _floor(q.created / slot)))
             order_key[q.id] = (wi, s, q.created)
     order = sorted(order_key, key=lambda rid: (order_key[rid], rid))
-    repaired = serial_schedule(trace, n_nodes, order)
-    rep_total = total_latency(trace, repaired)
-    starts, total = (repaired, rep_total) if rep_total <= greedy_total else (greedy,
-                                                                              greedy_total)
+    # Two feasible readings of the slot solution: serial placement in its start order, and
+    # list scheduling that offers free nodes to waiting requests by their MILP start.
+    candidates = [(total_latency(trace, greedy), 2, greedy)]
+    for tag, sched in ((0, serial_schedule(trace, n_nodes, order)),
+                       (1, greedy_matching(trace, n_nodes, priority="rank", rank=order_key))):
+        candidates.append((total_latency(trace, sched), tag, sched))
+    total, _, starts = min(candidates, key=lambda c: (c[0], c[1]))
+    rep_total = min(c[0] for c in candidates[1:])
     bound_total = min(bound_total, total)
     stats.update(greedy_total_s=greedy_total, repaired_total_s=rep_total,
                  time_s=time.perf_counter() - t_begin)
@@ -348,8 +457,3 @@ def _best_greedy(trace: Trace, n_nodes: int) -> dict[int, float]:
     fifo = greedy_matching(trace, n_nodes, priority="fifo")
     spt = greedy_matching(trace, n_nodes, priority="spt")
     return spt if total_latency(trace, spt) < total_latency(trace, fifo) else fifo
-
-
-def chunk_id(chunk: list[TraceRequest], k: int) -> int:
-    """Request id of the k-th request of a window."""
-    return chunk[int(k)].id

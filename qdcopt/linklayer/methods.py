@@ -88,6 +88,7 @@ def method_greedy(instance: LinkInstance, *, trace_duration: float | None = None
 
 def method_milp(instance: LinkInstance, *, trace_duration: float | None = None,
                 trace_seed: int | None = None, slot: float | None = None, window: int = 250,
+                form: str = "x",
                 time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,
                 mip_gap: float = 1e-6, verbose: bool = False, **_: Any,
                 ) -> tuple[LinkPlan, SolveInfo]:
@@ -99,7 +100,8 @@ def method_milp(instance: LinkInstance, *, trace_duration: float | None = None,
         raise ValueError(f"slot must be positive, got {slot!r}")
     opts = SolverOptions(time_limit=time_limit, threads=threads, seed=seed, mip_gap=mip_gap,
                          verbose=verbose)
-    res = solve_matching_milp(trace, instance.n, slot, options=opts, window=int(window))
+    res = solve_matching_milp(trace, instance.n, slot, options=opts, window=int(window),
+                              form=str(form))
     plan = plan_from_starts(instance, trace, res.starts, "milp", duration, tseed)
     n = len(trace.requests)
     bound = res.bound / n * 1e3 if n else math.nan

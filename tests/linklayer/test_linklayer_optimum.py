@@ -13,7 +13,7 @@ from qdcopt.api import load_plan, save_plan, solve, validate
 from qdcopt.compare import run_comparison
 from qdcopt.highs import SolverOptions
 from qdcopt.linklayer.greedy import greedy_matching, serial_schedule
-from qdcopt.linklayer.matching_milp import solve_matching_milp, total_latency
+from qdcopt.linklayer.matching_milp import build_window, solve_matching_milp, total_latency
 from qdcopt.linklayer.plan import Execution
 
 
@@ -38,13 +38,15 @@ def _random_trace(inst, rnd, k, integer):
     return hand_trace(inst, rows, period=1.0 if integer else rnd.uniform(0.7, 1.3))
 
 
+@pytest.mark.parametrize("form", ["x", "z"])
 @pytest.mark.parametrize("seed", range(6))
-def test_milp_equals_brute_force_on_integer_traces(seed):
+def test_milp_equals_brute_force_on_integer_traces(seed, form):
     rnd = random.Random(seed)
     inst = small("grid", rows=2, cols=2) if seed % 2 else small("complete", n=4)
     trace = _random_trace(inst, rnd, 6, integer=True)
     best = brute_force(trace, inst.n)
-    res = solve_matching_milp(trace, inst.n, 1.0, options=SolverOptions(time_limit=30))
+    res = solve_matching_milp(trace, inst.n, 1.0, options=SolverOptions(time_limit=30),
+                              form=form)
     # Integer data on a unit slot: no rounding, so the bound is the optimum itself.
     assert res.bound == pytest.approx(best, abs=1e-6)
     assert res.total_latency == pytest.approx(best, abs=1e-6)
@@ -61,6 +63,22 @@ def test_milp_bound_below_brute_force_below_its_schedule(seed):
     assert res.bound <= best + 1e-9 <= res.total_latency + 2e-9
     fifo = total_latency(trace, greedy_matching(trace, inst.n))
     assert res.total_latency <= fifo + 1e-9
+
+
+def test_both_forms_same_optimum_and_lp_bound_on_a_real_trace():
+    from qdcopt.linklayer.trace import realise_trace
+
+    inst = small("grid", rows=2, cols=2, duration=0.08)
+    trace = realise_trace(inst)
+    x = solve_matching_milp(trace, inst.n, 2e-3, form="x")
+    z = solve_matching_milp(trace, inst.n, 2e-3, form="z")
+    assert x.bound == pytest.approx(z.bound, abs=1e-9)
+    big = realise_trace(small("grid", rows=3, cols=3, duration=0.2))
+    upper = total_latency(big, greedy_matching(big, 9))
+    reqs = list(big.requests)
+    wx = build_window(big, 9, reqs, 1e-3, upper, "x")
+    wz = build_window(big, 9, reqs, 1e-3, upper, "z")
+    assert len(wz.a_index) * 4 < len(wx.a_index)
 
 
 def test_windows_give_a_certified_bound():
