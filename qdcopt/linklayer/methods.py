@@ -101,7 +101,7 @@ def method_milp(instance: LinkInstance, *, trace_duration: float | None = None,
     opts = SolverOptions(time_limit=time_limit, threads=threads, seed=seed, mip_gap=mip_gap,
                          verbose=verbose)
     res = solve_matching_milp(trace, instance.n, slot, options=opts, window=int(window),
-                              form=str(form))
+                              form=str(form), edges=instance.edges)
     plan = plan_from_starts(instance, trace, res.starts, "milp", duration, tseed)
     n = len(trace.requests)
     bound = res.bound / n * 1e3 if n else math.nan

@@ -182,3 +182,35 @@ def test_bound_never_above_a_feasible_schedule_on_a_star():
     res = solve_matching_milp(trace, inst.n, 1e-3)
     assert best - 2 * 2e-3 <= res.bound <= best + 1e-12
     assert res.total_latency == pytest.approx(best)
+
+
+def test_srpt_by_hand():
+    from qdcopt.linklayer.bounds import srpt_total_completion
+
+    # Job 1 (r=0, p=5) is preempted at t=1 by job 2 (r=1, p=1): C2 = 2, C1 = 6.
+    assert srpt_total_completion([0, 1], [5, 1]) == pytest.approx(8)
+    # A gap before the second release.
+    assert srpt_total_completion([0, 10], [2, 3]) == pytest.approx(2 + 13)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_independent_set_bound_below_brute_force(seed):
+    from qdcopt.linklayer.bounds import independent_set_bound
+
+    rnd = random.Random(300 + seed)
+    inst = [small("star", n=3), small("grid", rows=2, cols=2), small("complete", n=4),
+            small("friendship", n=2)][seed % 4]
+    trace = _random_trace(inst, rnd, 6, integer=False)
+    bound, chosen = independent_set_bound(trace, inst.n, inst.edges)
+    assert bound <= brute_force(trace, inst.n) + 1e-9
+    assert all((min(a, b), max(a, b)) not in inst.edge_index for a in chosen for b in chosen)
+
+
+def test_independent_set_bound_is_tight_on_a_star_without_preemption_gain():
+    from qdcopt.linklayer.bounds import independent_set_bound
+
+    inst = small("star", n=3)
+    # All at time 0: the hub serves them shortest first, and SRPT cannot do better.
+    trace = hand_trace(inst, [(0.0, 0, 1, 3), (0.0, 0, 2, 1), (0.0, 0, 3, 2)], period=1.0)
+    bound, chosen = independent_set_bound(trace, inst.n, inst.edges)
+    assert chosen == (0,) and bound == pytest.approx(1 + 3 + 6)
