@@ -153,7 +153,10 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
                                    f"{sorted(rep.codes())}")
             row[f"{m}_ms"] = rep.objective
             if m == "milp":
+                n = max(1, row["requests"])
                 row["milp_bound_ms"] = info.bound
+                row["milp_window_bound_ms"] = info.extra["window_bound_s"] / n * 1e3
+                row["srpt_bound_ms"] = info.extra["srpt_bound_s"] / n * 1e3
                 row["milp_status"] = info.status
     else:
         raise ValueError(f"unknown task kind {task['kind']!r}")
