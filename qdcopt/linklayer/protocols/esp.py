@@ -74,6 +74,7 @@ class Node:
         "s_wake",
         "state",
         "wake_queued",
+        "wakes",
     )
 
     def __init__(self, node_id: int) -> None:
@@ -88,6 +89,7 @@ class Node:
         self.counter = 0
         self.wake_queued: set[int] = set()
         self.numbers: dict[int, int] = {}
+        self.wakes = 0
 
     def push(self, kind: int, item: Any, number: int | None = None) -> None:
         """Put an active request or a wake request into ``q_main``."""
@@ -130,7 +132,9 @@ class ESPRun(LinkLayerRun):
             node.s_wake = target
             self._set(node, WAKE_SENT, "poll")
             self.send(self.delay, self.on_wake, self.nodes[target], node.id)
-            self.loop.after(self.wake_timeout, self.on_wake_timeout, node, target)
+            # The timer names this wake, so a late timer of an earlier wake ends nothing.
+            node.wakes += 1
+            self.loop.after(self.wake_timeout, self.on_wake_timeout, node, target, node.wakes)
 
     def _accept(self, node: Node, req: Request, message: str) -> None:
         node.lock = req
@@ -228,9 +232,9 @@ class ESPRun(LinkLayerRun):
         self.note(node.id, "WAKE", node.state, node.state)
         self._process(node)
 
-    def on_wake_timeout(self, node: Node, target: int) -> None:
+    def on_wake_timeout(self, node: Node, target: int, wake: int) -> None:
         """The woken node did not claim this node within the wake window."""
-        if node.state == WAKE_SENT and node.s_wake == target:
+        if node.state == WAKE_SENT and node.s_wake == target and node.wakes == wake:
             node.s_wake = None
             self._set(node, IDLE, "wake_timeout")
             self._process(node)
