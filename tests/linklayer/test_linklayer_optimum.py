@@ -7,7 +7,7 @@ import itertools
 import random
 
 import pytest
-from ll_helpers import hand_trace, small
+from ll_traces import hand_trace, small
 
 from qdcopt.api import load_plan, save_plan, solve, validate
 from qdcopt.compare import run_comparison

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ll_helpers import hand_trace, small
+from ll_traces import hand_trace, small
 
 from qdcopt.linklayer.instance import LinkInstance, TraceSpec
 from qdcopt.linklayer.protocols import DQPRun, ESPRun

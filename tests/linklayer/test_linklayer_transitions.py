@@ -7,7 +7,7 @@ handed to a handler directly to put a node in the state under test.
 from __future__ import annotations
 
 import pytest
-from ll_helpers import small
+from ll_traces import small
 
 from qdcopt.linklayer.protocols import DQPRun, ESPRun, Request
 from qdcopt.linklayer.protocols import esp as E
