@@ -107,3 +107,20 @@ def test_bad_file_exits_2_with_one_line(tmp_path):
     assert res.exit_code == 2
     lines = [x for x in res.output.strip().splitlines() if x.strip()]
     assert len(lines) == 1 and "topology.n" in lines[0] and "bad.toml" in lines[0]
+
+
+def test_solve_then_validate_on_the_command_line(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "plan"
+    res = runner.invoke(app, ["solve", str(LL / "grid2x2.toml"), "-m", "esp", "--out",
+                              str(out)])
+    assert res.exit_code == 0, res.output
+    assert runner.invoke(app, ["validate", str(LL / "grid2x2.toml"), str(out)]).exit_code == 0
+    # Start the first generation before its request exists: the validator rejects the plan.
+    csv = out / "executions.csv"
+    lines = csv.read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[3] = "-1.0"
+    csv.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+    res = runner.invoke(app, ["validate", str(LL / "grid2x2.toml"), str(out)])
+    assert res.exit_code == 1 and "C4-RELEASE" in res.output
