@@ -201,7 +201,7 @@ class LinkInstance:
         return topologies.matching_number(self.n, self.edges)
 
     def with_(self, **changes: Any) -> LinkInstance:
-        """A copy with some fields (or hardware/traffic/trace sub-fields) changed."""
+        """A copy with some fields changed (pass whole ``Hardware``/``Traffic``/``TraceSpec``)."""
         from dataclasses import replace
 
         return replace(self, **changes)
