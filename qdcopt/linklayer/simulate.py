@@ -139,6 +139,6 @@ def simulate(instance: LinkInstance, method: str = "esp", duration: float = 120.
         row: dict[str, Any] = {"run": k}
         row.update(run_metrics(rec.requests, len(instance.edges), duration))
         row.update(events=rec.events, messages=rec.messages, violations=len(rec.violations),
-                   wall_s=time.perf_counter() - t0)
+                   **rec.counters, wall_s=time.perf_counter() - t0)
         rows.append(row)
     return SimulationResult(instance.name, method, float(duration), int(seed), tuple(rows))

@@ -138,7 +138,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         rec = simulate_once(inst, task["method"], task["duration"], tuple(task["seed"]))
         row = {**base, "method": task["method"], "run": task["run"],
                **run_metrics(rec.requests, len(inst.edges), task["duration"]),
-               "events": rec.events, "violations": len(rec.violations)}
+               "events": rec.events, "violations": len(rec.violations),
+               "wake_timeouts": rec.counters.get("wake_timeouts", 0)}
     elif task["kind"] == "optimum":
         from qdcopt.api import validate
         from qdcopt.linklayer.methods import METHODS

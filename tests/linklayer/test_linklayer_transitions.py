@@ -180,6 +180,29 @@ def test_wake_returns_sleeping_requests_with_their_numbers_and_resends():
     assert a.numbers[r.id] == number
 
 
+def test_wake_sent_holds_until_the_woken_node_claims_it():
+    run = _run()
+    b = run.nodes[1]
+    b.push(E.WAKE, 0)
+    run._process(b)
+    run.loop.run(E.WAKE_HOLD / 2)          # A has nothing asleep for B: no SYN comes
+    assert b.state == E.WAKE_SENT
+    run.on_syn(b, _req(run, 0, 2, 1))      # another node is refused meanwhile
+    assert b.state == E.WAKE_SENT
+
+
+def test_two_nodes_waking_each_other_both_let_go():
+    run = _run()
+    a, b = run.nodes[0], run.nodes[1]
+    a.push(E.WAKE, 1)
+    b.push(E.WAKE, 0)
+    run._process(a)
+    run._process(b)
+    assert a.state == b.state == E.WAKE_SENT
+    run.loop.run(D)
+    assert a.state == b.state == E.IDLE and run.wake_timeouts == 0
+
+
 def test_idle_poll_of_wake_request_sends_wake_and_times_out():
     run = _run()
     b = run.nodes[1]
@@ -189,7 +212,7 @@ def test_idle_poll_of_wake_request_sends_wake_and_times_out():
     assert b.state == E.WAKE_SENT and b.s_wake == 0 and 0 not in b.wake_queued
     assert _pending(run) == ["on_wake", "on_wake_timeout"]
     run.loop.run()
-    assert b.state == E.IDLE
+    assert b.state == E.IDLE and run.wake_timeouts == 1
 
 
 def test_execute_outside_ready_is_refused():

@@ -78,6 +78,8 @@ class RunRecord:
         Invariant breaks seen on the fly (a node asked to generate twice at once).
     transitions
         ``(time, node, message, state before, state after)`` when logging was on.
+    counters
+        Protocol-specific counts (ESP: ``wake_timeouts``).
     """
 
     protocol: str
@@ -89,6 +91,7 @@ class RunRecord:
     messages: int
     violations: list[str] = field(default_factory=list)
     transitions: list[tuple[float, int, str, str, str]] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
 
 
 class LinkLayerRun:
@@ -195,6 +198,10 @@ class LinkLayerRun:
         """The physical layer heralded ``req``'s last pair (both ends learn it now)."""
         raise NotImplementedError
 
+    def counters(self) -> dict[str, int]:
+        """Protocol-specific counts kept in the record."""
+        return {}
+
     # -- running --------------------------------------------------------------------------
     def run(self, duration: float | None = None) -> RunRecord:
         """Run closed-loop traffic for ``duration`` seconds, or a fixed trace to its end.
@@ -212,4 +219,5 @@ class LinkLayerRun:
         self._start_traffic()
         self.loop.run(self._horizon)
         return RunRecord(self.name, self._horizon, self.clocks, self.periods, self.requests,
-                         self.loop.events, self.messages, self.violations, self.transitions)
+                         self.loop.events, self.messages, self.violations, self.transitions,
+                         self.counters())
