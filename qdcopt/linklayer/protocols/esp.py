@@ -60,9 +60,10 @@ BUSY_STATES = frozenset({SYN_RECEIVED, WAKE_SENT, READY, BUSY})
 
 ACTIVE, WAKE = 0, 1
 
-# Longest a node stays in WAKE_SENT without the woken node's SYN (seconds): about five
-# mean service times at F = 0.75, far beyond any wait that is not a cycle of waits.
-WAKE_HOLD = 0.1
+# Longest a node stays in WAKE_SENT without the woken node's SYN (seconds): twelve times
+# the mean service time of the largest request at F = 0.9, so it ends cycles of waits and
+# almost never a wait that would have ended by itself.
+WAKE_HOLD = 1.0
 
 
 class Node:
@@ -116,8 +117,8 @@ class ESPRun(LinkLayerRun):
         super().__init__(*args, **kwargs)
         self.nodes = [Node(i) for i in range(self.instance.n)]
         # WAKE_SENT holds the node for the woken one until its SYN arrives; the timer only
-        # breaks a cycle of nodes each waiting for the next one's SYN (never seen to fire in
-        # the Table V runs; counted in ``wake_timeouts``).
+        # breaks a cycle of nodes each waiting for the next one's SYN (counted in
+        # ``wake_timeouts``).
         self.wake_timeout = WAKE_HOLD
         self.wake_timeouts = 0
 
