@@ -140,3 +140,25 @@ def test_simulate_result_frames_and_intervals():
     assert m["mean_latency_ms"] == pytest.approx(m["queue_time_ms"] + m["busy_time_ms"])
     with pytest.raises(ValueError):
         simulate(inst, "token-ring", duration=1.0, seeds=1)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(3, 7), p=st.floats(0.3, 1.0), gseed=st.integers(0, 10_000),
+       seed=st.integers(0, 10_000), protocol=st.sampled_from(["esp", "dqp"]))
+def test_every_request_of_a_trace_is_served_on_random_graphs(n, p, gseed, seed, protocol):
+    from qdcopt.linklayer.protocols import PROTOCOLS
+    from qdcopt.linklayer.trace import realise_trace
+
+    g = nx.gnp_random_graph(n, p, seed=gseed)
+    edges = tuple(sorted((min(u, v), max(u, v)) for u, v in g.edges))
+    if not edges:
+        return
+    inst = LinkInstance(name="random", nodes=tuple(f"n{i}" for i in range(n)), edges=edges,
+                        trace=TraceSpec(duration=0.3, seed=seed))
+    trace = realise_trace(inst)
+    rec = PROTOCOLS[protocol](inst, trace=trace).run()
+    # Liveness: no request is left waiting (no deadlock of SYNs, wakes or sleeping requests),
+    # and the wake safety timer was never needed.
+    assert len(rec.requests) == len(trace.requests)
+    assert all(not math.isnan(r.pl_finish) for r in rec.requests)
+    assert rec.counters.get("wake_timeouts", 0) == 0
