@@ -39,6 +39,7 @@ Layout of a TOML file (JSON holds the same keys)::
     duration = "0.5 s"         # arrivals in [0, duration)
     seed = 1
     slot = "1 ms"              # MILP slot length
+    arrivals = "greedy"        # or "uncontended": what paces each edge's next arrival
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ TOP_FIELDS = {"kind", "name", "description", "topology", "hardware", "traffic", 
 HARDWARE_FIELDS = {"qubits_per_node", "link_length", "station_position", "detection_window",
                    "clock_min", "clock_max", "signal_speed", "efficiency", "scheduler_delay"}
 TRAFFIC_FIELDS = {"backoff_mean", "size_min", "size_max", "fidelity"}
-TRACE_FIELDS = {"duration", "seed", "slot"}
+TRACE_FIELDS = {"duration", "seed", "slot", "arrivals"}
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,15 @@ class TraceSpec:
         Seed of the trace's arrivals, sizes, attempts and clocks.
     slot
         Slot length of the time-indexed MILP, seconds.
+    arrivals
+        What paces an edge's next arrival (see :func:`qdcopt.linklayer.trace.realise_trace`):
+        ``"uncontended"`` or ``"greedy"``.
     """
 
     duration: float = 0.5
     seed: int = 1
     slot: float = 1e-3
+    arrivals: str = "greedy"
 
 
 @dataclass(frozen=True)
@@ -369,9 +374,12 @@ def _trace(doc: Section) -> TraceSpec:
     tr = doc.table("trace", None)
     tr.reject_unknown(TRACE_FIELDS)
     d = TraceSpec()
+    arrivals = tr.string("arrivals", d.arrivals)
+    if arrivals not in ("uncontended", "greedy"):
+        raise tr.error("arrivals", f"must be 'uncontended' or 'greedy', got {arrivals!r}")
     return TraceSpec(duration=_seconds(tr, "duration", d.duration),
                      seed=tr.integer("seed", d.seed, minimum=0),
-                     slot=_seconds(tr, "slot", d.slot))
+                     slot=_seconds(tr, "slot", d.slot), arrivals=arrivals)
 
 
 def load_linklayer(path: str | Path, document: dict[str, Any] | None = None) -> LinkInstance:

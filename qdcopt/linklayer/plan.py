@@ -1,7 +1,8 @@
 """A family-C plan: when each request of the realised trace is generated.
 
-A plan names the trace it schedules (``trace_duration``, ``trace_seed``: the validator
-realises the same trace from the instance) and holds one row per served request::
+A plan names the trace it schedules (``trace_duration``, ``trace_seed``,
+``trace_arrivals``: the validator realises the same trace from the instance) and holds
+one row per served request::
 
     executions.csv   request, u, v, start, finish      (times in seconds)
 
@@ -46,6 +47,8 @@ class LinkPlan:
         The trace it schedules.
     executions
         One generation per served request.
+    trace_arrivals
+        How the trace's arrivals were paced (``"uncontended"`` or ``"greedy"``).
     """
 
     family: ClassVar[str] = "linklayer"
@@ -54,6 +57,7 @@ class LinkPlan:
     trace_duration: float
     trace_seed: int
     executions: tuple[Execution, ...]
+    trace_arrivals: str = "greedy"
 
     def to_tables(self) -> dict[str, pd.DataFrame]:
         """The plan as named DataFrames."""
@@ -63,7 +67,7 @@ class LinkPlan:
     def meta(self) -> dict[str, Any]:
         """JSON-ready manifest content."""
         return {"method": self.method, "trace_duration": self.trace_duration,
-                "trace_seed": self.trace_seed}
+                "trace_seed": self.trace_seed, "trace_arrivals": self.trace_arrivals}
 
 
 def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
@@ -98,5 +102,9 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
     except (KeyError, TypeError, ValueError):
         raise InstanceError(mfile, "trace_duration", "trace_duration and trace_seed must be "
                                                      "given as numbers") from None
+    arrivals = str(manifest.get("trace_arrivals", "greedy"))
+    if arrivals not in ("uncontended", "greedy"):
+        raise InstanceError(mfile, "trace_arrivals", f"must be 'uncontended' or 'greedy', "
+                                                     f"got {arrivals!r}")
     return LinkPlan(method=str(manifest.get("method", "")), trace_duration=duration,
-                    trace_seed=seed, executions=tuple(out))
+                    trace_seed=seed, executions=tuple(out), trace_arrivals=arrivals)

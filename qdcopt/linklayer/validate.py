@@ -114,7 +114,7 @@ def validate_plan(instance: LinkInstance, plan: LinkPlan) -> Report:
     Report
         Violations, the mean latency (ms) as objective, and the paper's metrics.
     """
-    trace = realise_trace(instance, plan.trace_duration, plan.trace_seed)
+    trace = realise_trace(instance, plan.trace_duration, plan.trace_seed, plan.trace_arrivals)
     violations, seen = check_schedule(instance, trace, plan.executions)
     by_id = {r.id: r for r in trace.requests}
     lat, wait, busy, size = [], [], [], []

@@ -89,6 +89,8 @@ BAD = [
     ({"graph": "star", "n": 2}, {"hardware": {"link_lenght": 2}}, "hardware.link_lenght",
      "unknown field"),
     ({"graph": "star", "n": 2}, {"trace": {"duration": -1}}, "trace.duration", ""),
+    ({"graph": "star", "n": 2}, {"trace": {"arrivals": "poisson"}}, "trace.arrivals",
+     "'greedy'"),
 ]
 
 
