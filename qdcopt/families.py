@@ -89,7 +89,7 @@ class Family:
 
 
 _PACKAGES = {"datacenter": "qdcopt.datacenter", "network": "qdcopt.network",
-             "service": "qdcopt.service"}
+             "linklayer": "qdcopt.linklayer", "service": "qdcopt.service"}
 
 
 def family(name: str) -> Family:
