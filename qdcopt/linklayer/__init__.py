@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from qdcopt.families import Family
 from qdcopt.linklayer.instance import LinkInstance, build_instance, load_linklayer
-from qdcopt.linklayer.methods import METHODS
+from qdcopt.linklayer.methods import METHODS, SPECS
 from qdcopt.linklayer.plan import LinkPlan, plan_from_tables
 from qdcopt.linklayer.simulate import SimulationResult, simulate
 from qdcopt.linklayer.validate import validate_plan
@@ -19,6 +19,7 @@ FAMILY = Family(
     name="linklayer",
     load=load_linklayer,
     methods=METHODS,
+    specs=SPECS,
     compare_methods=("dqp", "esp", "greedy-matching", "milp"),
     validate=validate_plan,
     plan_from_tables=plan_from_tables,

@@ -20,9 +20,11 @@ import numpy as np
 from qdcopt.linklayer.greedy import greedy_matching
 from qdcopt.linklayer.instance import LinkInstance
 from qdcopt.linklayer.matching_milp import solve_matching_milp
+from qdcopt.linklayer.options import MilpParams, TraceParams
 from qdcopt.linklayer.plan import Execution, LinkPlan
 from qdcopt.linklayer.protocols import PROTOCOLS
 from qdcopt.linklayer.trace import Trace, realise_trace
+from qdcopt.params import MethodSpec
 from qdcopt.solvers.highs import MINIMIZE, SolveInfo, SolverOptions
 
 
@@ -119,9 +121,17 @@ def method_milp(instance: LinkInstance, *, trace_duration: float | None = None,
     return plan, info
 
 
-METHODS = {
-    "dqp": _protocol("dqp"),
-    "esp": _protocol("esp"),
-    "greedy-matching": method_greedy,
-    "milp": method_milp,
-}
+SPECS = {spec.name: spec for spec in (
+    MethodSpec("dqp", _protocol("dqp"), TraceParams,
+               "distributed queue protocol replaying the realised trace"),
+    MethodSpec("esp", _protocol("esp"), TraceParams,
+               "eventual synchronization protocol replaying the realised trace"),
+    MethodSpec("greedy-matching", method_greedy, TraceParams,
+               "greedy maximal-matching list schedule of the trace (zero delay)"),
+    MethodSpec("milp", method_milp, MilpParams,
+               "time-indexed matching MILP on the trace: a lower bound on mean latency"),
+)}
+"""Method name → its registration (function, parameter class, summary)."""
+
+METHODS = {name: spec.fn for name, spec in SPECS.items()}
+"""Method name → function."""

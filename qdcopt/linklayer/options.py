@@ -1,0 +1,37 @@
+"""The options of every family-C method: one frozen parameter class per method.
+
+Defaults are those of the method functions; see :mod:`qdcopt.params` for how options
+are checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from qdcopt.linklayer.trace import ARRIVALS
+from qdcopt.params import MethodParams, option
+
+
+@dataclass(frozen=True)
+class TraceParams(MethodParams):
+    """Options of the protocols and the greedy scheduler: which realised trace they replay
+    (default: the instance's ``[trace]`` table)."""
+
+    trace_duration: float | None = option(None, "seconds of arrivals in the realised trace",
+                                          gt=0)
+    trace_seed: int | None = option(None, "seed of the realised trace", ge=0)
+    trace_arrivals: str | None = option(None, "pacing of each edge's next request",
+                                        choices=ARRIVALS)
+
+
+@dataclass(frozen=True)
+class MilpParams(TraceParams):
+    """Options of ``milp`` (the time-indexed matching MILP on the realised trace)."""
+
+    slot: float | None = option(None, "slot length in seconds (default: the trace's)", gt=0)
+    window: int = option(250, "slots per window of the windowed solve", ge=1)
+    form: str = option("x", "formulation: start variables (x) or cumulative starts (z)",
+                       choices=("x", "z"))
+
+    USES: ClassVar[tuple[str, ...]] = ("time_limit", "threads", "seed", "mip_gap", "verbose")
