@@ -8,9 +8,11 @@ fixed by the sequence counter, not by the float.  A double keeps a relative prec
 of 1e-16, i.e. below a picosecond over a simulated day — far below every physical time
 the simulations use (≥ 1 ns) — so floats lose nothing here and keep the loop fast.
 
-Ties: events at the same time run in the order they were scheduled (a strictly
-increasing sequence number is the heap's second key), so a run is a deterministic
-function of its seed.  Cancellation is lazy: a cancelled event stays in the heap and is
+Ties: events at the same time run by priority (lower first, 0 by default), then in the
+order they were scheduled (a strictly increasing sequence number is the heap's last key),
+so a run is a deterministic function of its seed.  Priorities let a model fix the order
+of different kinds of simultaneous events (say, work that ends at an interval boundary
+before the boundary's decisions) without relying on when each was scheduled.  Cancellation is lazy: a cancelled event stays in the heap and is
 skipped when it surfaces, which keeps ``cancel`` O(1).
 """
 
@@ -31,18 +33,22 @@ class Event:
     ----------
     time
         When it runs, seconds.
+    priority
+        First tie-breaker at equal times (lower runs first).
     seq
-        Its scheduling order (the tie-breaker).
+        Its scheduling order (the last tie-breaker).
     fn, args
         The callback and its arguments.
     cancelled
         Set by :meth:`Simulator.cancel`.
     """
 
-    __slots__ = ("args", "cancelled", "fn", "seq", "time")
+    __slots__ = ("args", "cancelled", "fn", "priority", "seq", "time")
 
-    def __init__(self, time: float, seq: int, fn: Callable[..., Any], args: tuple) -> None:
+    def __init__(self, time: float, seq: int, fn: Callable[..., Any], args: tuple,
+                 priority: int = 0) -> None:
         self.time = time
+        self.priority = priority
         self.seq = seq
         self.fn = fn
         self.args = args
@@ -77,14 +83,16 @@ class Simulator:
 
     def __init__(self, trace: TraceHook | None = None) -> None:
         self.now = 0.0
-        self._heap: list[tuple[float, int, Event]] = []
+        self._heap: list[tuple[float, int, int, Event]] = []
         self._seq = 0
         self.events_run = 0
         self.trace = trace
         self._stop = False
 
-    def at(self, time: float, fn: Callable[..., Any], *args: Any) -> Event:
+    def at(self, time: float, fn: Callable[..., Any], *args: Any, priority: int = 0) -> Event:
         """Schedule ``fn(*args)`` at absolute ``time`` (not before now).
+
+        Events at equal times run by ``priority`` (lower first), then in scheduling order.
 
         Raises
         ------
@@ -94,13 +102,14 @@ class Simulator:
         if not time >= self.now:  # also catches NaN
             raise ValueError(f"cannot schedule at {time!r}, before now ({self.now!r})")
         self._seq += 1
-        event = Event(time, self._seq, fn, args)
-        heapq.heappush(self._heap, (time, self._seq, event))
+        event = Event(time, self._seq, fn, args, priority)
+        heapq.heappush(self._heap, (time, priority, self._seq, event))
         return event
 
-    def after(self, delay: float, fn: Callable[..., Any], *args: Any) -> Event:
+    def after(self, delay: float, fn: Callable[..., Any], *args: Any,
+              priority: int = 0) -> Event:
         """Schedule ``fn(*args)`` after ``delay`` seconds (``delay ≥ 0``)."""
-        return self.at(self.now + delay, fn, *args)
+        return self.at(self.now + delay, fn, *args, priority=priority)
 
     @staticmethod
     def cancel(event: Event | None) -> None:
@@ -116,10 +125,18 @@ class Simulator:
         """Events in the heap, cancelled ones included."""
         return len(self._heap)
 
+    def queued(self) -> list[Event]:
+        """The live (not cancelled) pending events, in the order they will run."""
+        return [entry[-1] for entry in sorted(self._heap) if not entry[-1].cancelled]
+
+    def clear(self) -> None:
+        """Drop every pending event (the clock and the counters stay)."""
+        self._heap.clear()
+
     def peek(self) -> float:
         """Time of the next live event, ``inf`` when none."""
         heap = self._heap
-        while heap and heap[0][2].cancelled:
+        while heap and heap[0][3].cancelled:
             heapq.heappop(heap)
         return heap[0][0] if heap else math.inf
 
@@ -149,7 +166,7 @@ class Simulator:
         limit = math.inf if max_events is None else max_events
         self._stop = False
         while heap and count < limit and not self._stop:
-            time, _, event = heap[0]
+            time, _, _, event = heap[0]
             if time > until:
                 break
             pop(heap)
