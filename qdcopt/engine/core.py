@@ -12,8 +12,10 @@ Ties: events at the same time run by priority (lower first, 0 by default), then 
 order they were scheduled (a strictly increasing sequence number is the heap's last key),
 so a run is a deterministic function of its seed.  Priorities let a model fix the order
 of different kinds of simultaneous events (say, work that ends at an interval boundary
-before the boundary's decisions) without relying on when each was scheduled.  Cancellation is lazy: a cancelled event stays in the heap and is
-skipped when it surfaces, which keeps ``cancel`` O(1).
+before the boundary's decisions) without relying on when each was scheduled.
+
+Cancellation is lazy: a cancelled event stays in the heap and is skipped when it
+surfaces, which keeps ``cancel`` O(1).
 """
 
 from __future__ import annotations
