@@ -1,14 +1,16 @@
 """The seeded discrete-event core shared by every stochastic execution in qdcopt.
 
 * :class:`Simulator` — an event heap in continuous float seconds with deterministic
-  tie-breaking, cancellation, ``run(until)`` and a trace hook;
-* :class:`Streams` — independent ``numpy.random.Generator`` streams, one per purpose,
-  all derived from one seed;
+  tie-breaking (time, then priority, then scheduling order), cancellation,
+  ``run(until)`` and a trace hook;
+* :class:`Streams` — independent ``numpy.random.Generator`` streams, one per purpose
+  (and integer keys), all derived from one seed, and the seed's root stream;
 * :func:`mean_ci`, :func:`quantile` — the statistics every simulation reports across
   seeds.
 
-The family-B swapping runtime (``qdcopt.network.runtime``) runs on it; the link-layer
-protocols and the demand service use the same loop.
+The family-B swapping runtime (``qdcopt.network.runtime``), the link-layer protocols
+(``qdcopt.linklayer.protocols``, through ``qdcopt.linklayer.events``) and the demand
+service (``qdcopt.service.controller``) all run on it; none keeps a loop of its own.
 """
 
 from qdcopt.engine.core import Event, Simulator

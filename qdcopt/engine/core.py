@@ -8,10 +8,14 @@ fixed by the sequence counter, not by the float.  A double keeps a relative prec
 of 1e-16, i.e. below a picosecond over a simulated day — far below every physical time
 the simulations use (≥ 1 ns) — so floats lose nothing here and keep the loop fast.
 
-Ties: events at the same time run in the order they were scheduled (a strictly
-increasing sequence number is the heap's second key), so a run is a deterministic
-function of its seed.  Cancellation is lazy: a cancelled event stays in the heap and is
-skipped when it surfaces, which keeps ``cancel`` O(1).
+Ties: events at the same time run by priority (lower first, 0 by default), then in the
+order they were scheduled (a strictly increasing sequence number is the heap's last key),
+so a run is a deterministic function of its seed.  Priorities let a model fix the order
+of different kinds of simultaneous events (say, work that ends at an interval boundary
+before the boundary's decisions) without relying on when each was scheduled.
+
+Cancellation is lazy: a cancelled event stays in the heap and is skipped when it
+surfaces, which keeps ``cancel`` O(1).
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ import heapq
 import math
 from collections.abc import Callable
 from typing import Any
+
+_push = heapq.heappush
+_pop = heapq.heappop
 
 TraceHook = Callable[[float, "Event"], None]
 
@@ -32,7 +39,8 @@ class Event:
     time
         When it runs, seconds.
     seq
-        Its scheduling order (the tie-breaker).
+        Its scheduling order (the tie-breaker after the priority, which the heap keeps:
+        one attribute less per event is measurably faster).
     fn, args
         The callback and its arguments.
     cancelled
@@ -77,14 +85,16 @@ class Simulator:
 
     def __init__(self, trace: TraceHook | None = None) -> None:
         self.now = 0.0
-        self._heap: list[tuple[float, int, Event]] = []
+        self._heap: list[tuple[float, int, int, Event]] = []
         self._seq = 0
         self.events_run = 0
         self.trace = trace
         self._stop = False
 
-    def at(self, time: float, fn: Callable[..., Any], *args: Any) -> Event:
+    def at(self, time: float, fn: Callable[..., Any], *args: Any, priority: int = 0) -> Event:
         """Schedule ``fn(*args)`` at absolute ``time`` (not before now).
+
+        Events at equal times run by ``priority`` (lower first), then in scheduling order.
 
         Raises
         ------
@@ -93,14 +103,22 @@ class Simulator:
         """
         if not time >= self.now:  # also catches NaN
             raise ValueError(f"cannot schedule at {time!r}, before now ({self.now!r})")
-        self._seq += 1
-        event = Event(time, self._seq, fn, args)
-        heapq.heappush(self._heap, (time, self._seq, event))
+        seq = self._seq = self._seq + 1
+        event = Event(time, seq, fn, args)
+        _push(self._heap, (time, priority, seq, event))
         return event
 
-    def after(self, delay: float, fn: Callable[..., Any], *args: Any) -> Event:
+    def after(self, delay: float, fn: Callable[..., Any], *args: Any,
+              priority: int = 0) -> Event:
         """Schedule ``fn(*args)`` after ``delay`` seconds (``delay ≥ 0``)."""
-        return self.at(self.now + delay, fn, *args)
+        # The body of ``at``, inlined: this is the hottest call of every simulation.
+        time = self.now + delay
+        if not time >= self.now:
+            raise ValueError(f"cannot schedule at {time!r}, before now ({self.now!r})")
+        seq = self._seq = self._seq + 1
+        event = Event(time, seq, fn, args)
+        _push(self._heap, (time, priority, seq, event))
+        return event
 
     @staticmethod
     def cancel(event: Event | None) -> None:
@@ -116,10 +134,18 @@ class Simulator:
         """Events in the heap, cancelled ones included."""
         return len(self._heap)
 
+    def queued(self) -> list[Event]:
+        """The live (not cancelled) pending events, in the order they will run."""
+        return [entry[-1] for entry in sorted(self._heap) if not entry[-1].cancelled]
+
+    def clear(self) -> None:
+        """Drop every pending event (the clock and the counters stay)."""
+        self._heap.clear()
+
     def peek(self) -> float:
         """Time of the next live event, ``inf`` when none."""
         heap = self._heap
-        while heap and heap[0][2].cancelled:
+        while heap and heap[0][3].cancelled:
             heapq.heappop(heap)
         return heap[0][0] if heap else math.inf
 
@@ -143,16 +169,18 @@ class Simulator:
             Number of events run by this call.
         """
         heap = self._heap
-        pop = heapq.heappop
+        pop = _pop
         trace = self.trace
         count = 0
         limit = math.inf if max_events is None else max_events
         self._stop = False
-        while heap and count < limit and not self._stop:
-            time, _, event = heap[0]
+        while heap and count < limit:
+            entry = heap[0]
+            time = entry[0]
             if time > until:
                 break
             pop(heap)
+            event = entry[3]
             if event.cancelled:
                 continue
             self.now = time
@@ -160,6 +188,8 @@ class Simulator:
                 trace(time, event)
             event.fn(*event.args)
             count += 1
+            if self._stop:
+                break
         if math.isfinite(until) and until > self.now and count < limit and not self._stop:
             self.now = until
         self.events_run += count

@@ -1,10 +1,16 @@
 """Seeded random streams, one per purpose, derived from one seed.
 
 Each purpose (``"links"``, ``"swaps"``, …) gets its own ``numpy.random.Generator``
-built from ``SeedSequence(seed, spawn_key=(crc32(purpose),))``.  A stream therefore
-depends only on the seed and its name — not on which other streams exist or how many
-numbers they drew — so adding a random choice to one part of a simulation does not
-shift the numbers every other part sees, and the same seed always replays the same run.
+built from ``SeedSequence(seed, spawn_key=(crc32(purpose),))``; a purpose may carry
+integer keys as well (``get("edge", 3)``: ``spawn_key=(crc32("edge"), 3)``), one stream
+per item of a family of independent sources.  A stream therefore depends only on the
+seed, its name and its keys — not on which other streams exist or how many numbers they
+drew — so adding a random choice to one part of a simulation does not shift the numbers
+every other part sees, and the same seed always replays the same run.
+
+A model that draws every number from one generator in event order (so that its draws
+depend on the order of its events) takes :meth:`Streams.root`, the generator of the seed
+itself (``SeedSequence(seed)``, what ``numpy.random.default_rng(seed)`` builds).
 """
 
 from __future__ import annotations
@@ -14,13 +20,21 @@ import zlib
 import numpy as np
 
 
+def _whole(x: object) -> bool:
+    """Whether ``x`` is a non-negative whole number."""
+    try:
+        return int(x) == x and x >= 0  # type: ignore[call-overload, operator]
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 class Streams:
     """Named, independent random generators derived from one seed.
 
     Parameters
     ----------
     seed
-        A non-negative integer.
+        A non-negative integer, or a tuple of them (for example ``(seed, replication)``).
 
     Examples
     --------
@@ -29,24 +43,37 @@ class Streams:
     True
     """
 
-    def __init__(self, seed: int) -> None:
-        if int(seed) != seed or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        self.seed = int(seed)
-        self._streams: dict[str, np.random.Generator] = {}
+    def __init__(self, seed: int | tuple[int, ...]) -> None:
+        parts = tuple(seed) if isinstance(seed, tuple | list) else (seed,)
+        if not parts or not all(_whole(x) for x in parts):
+            raise ValueError(f"seed must be a non-negative integer or a tuple of them, "
+                             f"got {seed!r}")
+        self.seed: int | tuple[int, ...] = (
+            tuple(int(x) for x in parts) if isinstance(seed, tuple | list) else int(parts[0]))
+        self._entropy = self.seed if isinstance(self.seed, int) else list(self.seed)
+        self._streams: dict[tuple[str | int, ...], np.random.Generator] = {}
+        self._root: np.random.Generator | None = None
 
-    def sequence(self, purpose: str) -> np.random.SeedSequence:
-        """The seed sequence of one purpose."""
-        key = zlib.crc32(purpose.encode("utf-8"))
-        return np.random.SeedSequence(self.seed, spawn_key=(key,))
+    def sequence(self, purpose: str, *key: int) -> np.random.SeedSequence:
+        """The seed sequence of one purpose (and its integer keys)."""
+        name = zlib.crc32(purpose.encode("utf-8"))
+        return np.random.SeedSequence(self._entropy, spawn_key=(name, *key))
 
-    def get(self, purpose: str) -> np.random.Generator:
-        """The generator of ``purpose`` (created on first use, then the same object)."""
-        gen = self._streams.get(purpose)
+    def get(self, purpose: str, *key: int) -> np.random.Generator:
+        """The generator of ``purpose`` and ``key`` (created on first use, then the same)."""
+        k = (purpose, *key)
+        gen = self._streams.get(k)
         if gen is None:
-            gen = np.random.Generator(np.random.PCG64(self.sequence(purpose)))
-            self._streams[purpose] = gen
+            gen = np.random.Generator(np.random.PCG64(self.sequence(purpose, *key)))
+            self._streams[k] = gen
         return gen
+
+    def root(self) -> np.random.Generator:
+        """The one generator of the seed itself (created on first use, then the same)."""
+        if self._root is None:
+            self._root = np.random.Generator(np.random.PCG64(
+                np.random.SeedSequence(self._entropy)))
+        return self._root
 
 
 class Buffered:

@@ -11,7 +11,6 @@ it exists — the knowledge the offline optimum is allowed to use.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,41 +175,47 @@ def _greedy_closed_loop(instance: LinkInstance, loop: EventLoop, periods: tuple[
 
     Whenever a request arrives or a generation ends, waiting requests are offered free
     nodes in arrival order; an edge's next request arrives its back-off after the
-    previous one completes.  Only the arrivals are kept.
+    previous one completes.  Only the arrivals are kept.  The run is a sequence of events
+    on ``loop``: at one instant, generations end (priority 0) before requests arrive
+    (priority 1), and nothing starts until every event of the instant has run.
     """
-    events: list[tuple[float, int, int, int]] = []   # (time, 0 = finish / 1 = arrival, seq, e)
-    seq = 0
-    for e in range(len(instance.edges)):
-        heapq.heappush(events, (first_gap(loop.rng("edge", e), instance), 1, seq, e))
-        seq += 1
     free = [True] * instance.n
     waiting: list[tuple[float, int, int, int, float, float]] = []
-    out = []
-    while events:
-        t, kind, _, e = heapq.heappop(events)
-        if kind == 0:
-            u, v = instance.edges[e]
-            free[u] = free[v] = True
-        else:
-            if t >= duration:
-                continue
-            d = draw_request(loop.rng("edge", e), instance)
-            u, v = instance.edges[e]
-            a, b = (u, v) if d.initiator_first else (v, u)
-            out.append((t, e, a, b, d.size, d.attempts))
-            waiting.append((t, e, a, b, d.attempts * periods[e], d.next_gap))
-        if events and events[0][0] == t:
-            continue   # settle every event of this instant before starting generations
+    out: list[tuple[float, int, int, int, int, int]] = []
+
+    def settle() -> None:
+        t = loop.now
+        if loop.peek() == t:
+            return   # settle every event of this instant before starting generations
         keep = []
         for w in waiting:
             _, we, a, b, service, gap = w
             if free[a] and free[b]:
                 free[a] = free[b] = False
                 end = t + service
-                heapq.heappush(events, (end, 0, seq, we))
-                heapq.heappush(events, (end + gap, 1, seq + 1, we))
-                seq += 2
+                loop.at(end, finish, we, priority=0)
+                loop.at(end + gap, arrive, we, priority=1)
             else:
                 keep.append(w)
-        waiting = keep
+        waiting[:] = keep
+
+    def finish(e: int) -> None:
+        u, v = instance.edges[e]
+        free[u] = free[v] = True
+        settle()
+
+    def arrive(e: int) -> None:
+        t = loop.now
+        if t >= duration:
+            return
+        d = draw_request(loop.rng("edge", e), instance)
+        u, v = instance.edges[e]
+        a, b = (u, v) if d.initiator_first else (v, u)
+        out.append((t, e, a, b, d.size, d.attempts))
+        waiting.append((t, e, a, b, d.attempts * periods[e], d.next_gap))
+        settle()
+
+    for e in range(len(instance.edges)):
+        loop.at(first_gap(loop.rng("edge", e), instance), arrive, e, priority=1)
+    loop.run()
     return out

@@ -19,6 +19,12 @@ service; its pair submits the next demand ``Exponential(λ)`` later.  Its queue 
 from submission to the start of its first scheduled interval; for a lone pair whose
 submissions fall uniformly within intervals its expectation is ``T/2 + offset·T`` for
 intervals of length ``T`` (the "single pair" line of paper 002 Fig. 4.3(b)).
+
+The run is a sequence of events on the shared engine (:class:`qdcopt.engine.Simulator`).
+Events at the same time run PGA ends first, then expiries, then arrivals, then the
+interval boundary (the engine's event priorities 0-3), so a PGA that ends exactly at an
+expiry or a boundary still counts.  Every random number (renewal waits, PGA successes)
+comes in event order from the seed's root stream (:meth:`qdcopt.engine.Streams.root`).
 """
 
 from __future__ import annotations
@@ -31,11 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qdcopt.engine import Simulator, Streams
 from qdcopt.service.admission import can_reach, utilisation_ok
 from qdcopt.service.config import DAY, ServiceConfig, all_pair_classes, cka_classes
 from qdcopt.service.demands import Demand, DemandClass, adaptive_rate
 from qdcopt.service.edf import edf, edf_starts
-from qdcopt.service.events import EventLoop
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
 from qdcopt.service.jobs import IntervalJobs, snapshot_problem
 from qdcopt.service.validate import validate_schedule
@@ -78,8 +84,8 @@ class _Service(IntervalJobs):
 
     def __init__(self, cfg: ServiceConfig) -> None:
         super().__init__(cfg)
-        self.rng = np.random.default_rng(cfg.seed)
-        self.loop = EventLoop()
+        self.rng = Streams(cfg.seed).root()
+        self.loop = Simulator()
         self.queue: deque[Demand] = deque()
         self.active: list[Demand] = []
         self.closed: list[Demand] = []
@@ -95,7 +101,7 @@ class _Service(IntervalJobs):
     def arrive_later(self, cls: DemandClass, now: float) -> None:
         t = now + self.rng.exponential(1.0 / self.cfg.renewal_rate)
         if t <= self.horizon:
-            self.loop.at(t, "arrive", cls, priority=2)
+            self.loop.at(t, self.handle, "arrive", cls, priority=2)
 
     def close(self, d: Demand, outcome: str, now: float) -> None:
         d.outcome = outcome
@@ -130,7 +136,7 @@ class _Service(IntervalJobs):
             d = Demand(self.next_id, payload, now)
             self.next_id += 1
             self.queue.append(d)
-            self.loop.at(d.expires, "expire", d, priority=1)
+            self.loop.at(d.expires, self.handle, "expire", d, priority=1)
         elif kind == "boundary":
             self.boundary(payload, now)
 
@@ -158,9 +164,10 @@ class _Service(IntervalJobs):
                 t0 = (base + s) * self.slot
                 t1 = (base + s + du) * self.slot
                 if t1 <= self.horizon:
-                    self.loop.at(t1, "pga", (d, t0, t1), priority=0)
+                    self.loop.at(t1, self.handle, "pga", (d, t0, t1), priority=0)
         if (i + 1) * self.T <= self.horizon:
-            self.loop.at((i + 1) * self.T, "boundary", i + 1, priority=3)
+            self.loop.at((i + 1) * self.T, self.handle, "boundary", i + 1,
+                         priority=3)
 
     def admit(self, now: float, start: float) -> None:
         cfg = self.cfg
@@ -225,8 +232,8 @@ class _Service(IntervalJobs):
     def run(self) -> ServiceResult:
         for cls in self.classes:
             self.arrive_later(cls, 0.0)
-        self.loop.at(0.0, "boundary", 0, priority=3)
-        self.loop.run(self.horizon, self.handle)
+        self.loop.at(0.0, self.handle, "boundary", 0, priority=3)
+        self.loop.run(self.horizon)
         return summarise(self)
 
 

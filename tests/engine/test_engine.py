@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -140,3 +141,50 @@ def test_stop_ends_the_run_after_the_current_event():
     assert sim.now == 2.0 and out == [1.0]
     sim.run(until=10.0)
     assert out == [1.0, 3.0] and sim.now == 10.0
+
+
+def test_priority_orders_simultaneous_events_before_scheduling_order():
+    sim = Simulator()
+    out: list[str] = []
+    sim.at(1.0, out.append, "boundary", priority=3)
+    sim.at(1.0, out.append, "arrival", priority=2)
+    sim.at(1.0, out.append, "end-a")  # priority 0, scheduled after the two above
+    sim.at(0.5, out.append, "early", priority=9)  # time still comes first
+    sim.after(1.0, out.append, "end-b")  # same priority as "end-a": scheduling order
+    sim.run()
+    assert out == ["early", "end-a", "end-b", "arrival", "boundary"]
+
+
+def test_queued_lists_live_events_in_run_order_and_clear_drops_them():
+    sim = Simulator()
+    sim.at(2.0, print)
+    sim.at(1.0, sorted, priority=1)
+    sim.at(1.0, len)
+    sim.cancel(sim.at(0.5, max))
+    assert [e.fn for e in sim.queued()] == [len, sorted, print]
+    sim.clear()
+    assert sim.queued() == [] and sim.run() == 0 and sim.now == 0.0
+
+
+def test_keyed_streams_tuple_seeds_and_the_root_stream():
+    s = Streams(3)
+    # the key extends the spawn key: (crc32(name), *key); no key is the plain purpose
+    want = np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+        3, spawn_key=(zlib.crc32(b"edge"), 4)))).random(3)
+    assert np.array_equal(s.get("edge", 4).random(3), want)
+    assert s.get("edge", 4) is s.get("edge", 4) and s.get("edge", 4) is not s.get("edge", 5)
+    assert np.array_equal(Streams(3).get("edge").random(3),
+                          np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+                              3, spawn_key=(zlib.crc32(b"edge"),)))).random(3))
+    pair = Streams((3, 1))
+    assert pair.seed == (3, 1)
+    assert np.array_equal(pair.get("edge", 4).random(3),
+                          np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+                              [3, 1], spawn_key=(zlib.crc32(b"edge"), 4)))).random(3))
+    assert not np.array_equal(Streams((3, 1)).get("x").random(3),
+                              Streams((3, 2)).get("x").random(3))
+    # the root stream is the seed's own generator, what default_rng(seed) builds
+    assert np.array_equal(Streams(11).root().random(4), np.random.default_rng(11).random(4))
+    for bad in (1.5, (), (1, -2), "7", math.nan):
+        with pytest.raises(ValueError):
+            Streams(bad)

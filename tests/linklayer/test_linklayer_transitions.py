@@ -27,7 +27,7 @@ def _req(run, rid, a, b, created=0.0, duration=1e-3):
 
 
 def _pending(run):
-    return sorted(fn.__name__ for _, _, fn, _ in run.loop._heap)
+    return sorted(e.fn.__name__ for e in run.loop.queued())
 
 
 def _syn(run, a, b, rid=0, created=0.0):
@@ -105,7 +105,7 @@ def test_wake_sent_accepts_the_woken_node_and_rejects_others():
 def test_synack_in_syn_sent_gives_ready_and_ack():
     run = _run()
     r = _syn(run, 0, 1)
-    run.loop._heap.clear()
+    run.loop.clear()
     run.on_synack(run.nodes[0], r)
     assert run.nodes[0].state == E.READY and _pending(run) == ["_execute", "on_ack"]
 
@@ -115,10 +115,10 @@ def test_synack_after_lock_taken_gives_nack_and_requeue_with_same_number():
     r = _syn(run, 0, 1)
     a = run.nodes[0]
     number = a.numbers[r.id]
-    run.loop._heap.clear()
+    run.loop.clear()
     run.on_syn(a, _req(run, 5, 2, 0, created=-1.0))   # an earlier SYN from C takes A
     assert a.state == E.SYN_RECEIVED
-    run.loop._heap.clear()
+    run.loop.clear()
     run.on_synack(a, r)
     assert a.state == E.SYN_RECEIVED and _pending(run) == ["on_nack"]
     assert (number, E.ACTIVE, r) in a.q_main
@@ -173,7 +173,7 @@ def test_wake_returns_sleeping_requests_with_their_numbers_and_resends():
     r = _syn(run, 0, 1)
     a = run.nodes[0]
     number = a.numbers[r.id]
-    run.loop._heap.clear()
+    run.loop.clear()
     run.on_synrej(a, r)
     run.on_wake(a, 1)
     assert a.s_sleep == {} and a.state == E.SYN_SENT and a.s_sent is r
