@@ -409,8 +409,11 @@ def simulate_cmd(
         "--out", help="Write simulate.csv (and simulate.json) here.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run INSTANCE over time in the seeded event engine: what is delivered, beside what
-    was planned or is expected exactly."""
+    """Run INSTANCE over time in the seeded event engine: delivered beside promised.
+
+    Family B executes a plan (policies, GEM, pre-distribution), family C runs DQP or ESP,
+    family D runs the ModEn-Hub beside its exact values or the demand service for days.
+    """
     inst = load_instance(instance)
     fam = family_of(inst)
     if fam.simulate is None:
