@@ -21,6 +21,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+_push = heapq.heappush
+
 TraceHook = Callable[[float, "Event"], None]
 
 
@@ -93,14 +95,21 @@ class Simulator:
         """
         if not time >= self.now:  # also catches NaN
             raise ValueError(f"cannot schedule at {time!r}, before now ({self.now!r})")
-        self._seq += 1
-        event = Event(time, self._seq, fn, args)
-        heapq.heappush(self._heap, (time, self._seq, event))
+        seq = self._seq = self._seq + 1
+        event = Event(time, seq, fn, args)
+        _push(self._heap, (time, seq, event))
         return event
 
     def after(self, delay: float, fn: Callable[..., Any], *args: Any) -> Event:
         """Schedule ``fn(*args)`` after ``delay`` seconds (``delay ≥ 0``)."""
-        return self.at(self.now + delay, fn, *args)
+        # the body of `at`, inline: this is the loop's most frequent call
+        time = self.now + delay
+        if not time >= self.now:  # also catches NaN and negative delays
+            raise ValueError(f"cannot schedule at {time!r}, before now ({self.now!r})")
+        seq = self._seq = self._seq + 1
+        event = Event(time, seq, fn, args)
+        _push(self._heap, (time, seq, event))
+        return event
 
     @staticmethod
     def cancel(event: Event | None) -> None:

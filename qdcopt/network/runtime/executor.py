@@ -177,8 +177,8 @@ class Execution:
         self.root_cutoff = [config.cutoff_factor * t.latency for t in trees]
         self._cutoffs: list[dict[tuple[int, int], float]] = [{} for _ in trees]
         ph = instance.physics
-        self.ts = ph.swap_latency
-        self.inv_speed = 1.0 / ph.classical_speed
+        self.ts = float(ph.swap_latency)
+        self.inv_speed = 1.0 / float(ph.classical_speed)
         self.dist = np.where(np.isfinite(model.classical_distance), model.classical_distance,
                              0.0).tolist()
         self.q = model.swap_success.tolist()
@@ -255,8 +255,10 @@ class Execution:
         free = self.free[node]
         # 1: requests may attempt again; 2: pre-distribution too
         if free == 1 or (free == 2 and self.predist != "none"):
+            buffer = self.leaf_buffer
             for g in self.gens_at[node]:
-                if g.event is None:
+                # the cheap refusals of _start, inline: most generators here are full
+                if g.event is None and not (buffer and g.waiting >= buffer):
                     self._start(g)
 
     def cutoff(self, tree: int, i: int, j: int) -> float:
@@ -611,7 +613,7 @@ class Execution:
         x = self.trees[k].route[m]
         one_way = self.dist[x][c] * self.inv_speed
         known = [gem.records[p.id] for p in (*lefts, *rights) if p.id in gem.records]
-        arrive = max((r.created + gem.delay[r.origin, c] for r in known), default=seen_at)
+        arrive = max((r.created + gem.lag[r.origin][c] for r in known), default=seen_at)
         self.pending.add((k, m))
         self.sim.at(max(self.sim.now, arrive - one_way) + 2 * one_way, self._central_reply, k,
                     m, max(self.sim.now + one_way, arrive))
