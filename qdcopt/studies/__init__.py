@@ -25,6 +25,10 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 000 Fig. 5: execution and completion time vs number of jobs"),
     "fig6": ("qdcopt.studies.fig6_runtime",
              "paper 003 Figs. 6 and 9: delivered rate and fidelity of executed plans per policy"),
+    "fig7": ("qdcopt.studies.fig7_batch_latency",
+             "paper 003 Fig. 7: latency of one-pair requests, one-time pre-distribution"),
+    "fig8": ("qdcopt.studies.fig8_continuous_latency",
+             "paper 003 Fig. 8: latency of one-pair requests, continuous pre-distribution"),
 }
 
 
