@@ -277,9 +277,12 @@ class Execution:
         # 1: requests may attempt again; 2: pre-distribution too
         if free == 1 or (free == 2 and self.predist != "none"):
             buffer = self.leaf_buffer
+            free_at = self.free
             for g in self.gens_at[node]:
                 # the cheap refusals of _start, inline: most generators here are full
-                if g.event is None and not (buffer and g.waiting >= buffer):
+                # or blocked at their other end
+                if (g.event is None and free_at[g.a] and free_at[g.b]
+                        and not (buffer and g.waiting >= buffer)):
                     self._start(g)
 
     def cutoff(self, tree: int, i: int, j: int) -> float:
