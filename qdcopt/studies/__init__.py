@@ -33,6 +33,10 @@ STUDIES: dict[str, tuple[str, str]] = {
                "paper 002 Fig. 4.3: minimal-service share and queue time vs renewal rate"),
     "table5": ("qdcopt.studies.table5",
                "paper 004 Table V, Figs. 8, 10, 11: DQP and ESP latency, the optimum beside"),
+    "fig7": ("qdcopt.studies.fig7_batch_latency",
+             "paper 003 Fig. 7: latency of one-pair requests, one-time pre-distribution"),
+    "fig8": ("qdcopt.studies.fig8_continuous_latency",
+             "paper 003 Fig. 8: latency of one-pair requests, continuous pre-distribution"),
 }
 
 

@@ -90,6 +90,16 @@ class RuntimeConfig:
         Batch size per node pair, or the stock kept per node pair.
     predist_warmup
         Longest the one-time batch may take, seconds; requests start then at the latest.
+    arrivals
+        0: every request wants pairs at its planned rate for the whole run (the rate
+        workload of Fig. 6); ``n > 0``: a stream of ``n`` requests for one pair each
+        (paper 003's pre-distribution workload, Figs. 7 and 8), arriving one after
+        another every ``arrival_interval`` seconds from when requests start and cycling
+        through the instance's node pairs; a node pair's trees generate only while it
+        has a request waiting; a request's latency runs from its arrival to its pair's
+        delivery.
+    arrival_interval
+        Seconds between two arrivals of the stream.
     trace
         Keep the full event trace (for tests; costs memory).
     """
@@ -111,6 +121,8 @@ class RuntimeConfig:
     predist_links: int = 5
     predist_pairs: int = 2
     predist_warmup: float = 10.0
+    arrivals: int = 0
+    arrival_interval: float = 1.0
     trace: bool = False
 
     def __post_init__(self) -> None:
@@ -134,13 +146,15 @@ class RuntimeConfig:
             "predist_links": self.predist_links >= 1,
             "predist_pairs": self.predist_pairs >= 1,
             "predist_warmup": self.predist_warmup > 0,
+            "arrivals": self.arrivals >= 0,
+            "arrival_interval": self.arrival_interval > 0,
         }
         rules = {"duration": "> 0", "link_fidelity": "in [0.25, 1]",
                  "depolarizing_rate": "≥ 0", "dephasing_rate": "≥ 0", "cutoff_factor": "> 0",
                  "discard_factor": "in (0, 1]", "gem_latency_scale": "≥ 0",
                  "poll_fraction": "> 0", "leaf_buffer": "≥ 0",
                  "predist_links": "≥ 1", "predist_pairs": "≥ 1",
-                 "predist_warmup": "> 0"}
+                 "predist_warmup": "> 0", "arrivals": "≥ 0", "arrival_interval": "> 0"}
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(f"runtime option {name} must be {rules[name]}, "

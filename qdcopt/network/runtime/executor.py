@@ -18,6 +18,11 @@ Model (every formula and default in ``models/runtime.md``):
   after a failure, the ends' memories are freed).
 * **Fidelity.** Werner pairs (``fidelity.py``): decay with age, a drop per swap, the
   Werner product on swapping; fidelity never rises (no purification).
+* **Workload.** By default every request wants pairs at its planned rate for the whole
+  run.  With ``arrivals > 0`` requests come as a stream instead, one pair each, every
+  ``arrival_interval`` seconds (cycling through the instance's node pairs); a node
+  pair's trees generate only while one of its requests waits, stocked pairs are drawn
+  when a request arrives, and a request's latency runs from arrival to delivery.
 * **Cut-offs.** A pair's age is the time since its oldest link pair was heralded.  A
   ready pair is discarded (memories freed) when its age reaches its cut-off: the root
   cut-off ``cutoff_factor × T`` (``T`` the tree's eq.-1 latency), or, with early
@@ -28,6 +33,7 @@ Model (every formula and default in ``models/runtime.md``):
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,8 +95,9 @@ class RunStats:
     duration
         Simulated seconds.
     delivered, fidelity_sum, latencies, fidelities
-        Per request: pairs delivered, sum of their fidelities, every inter-delivery
-        latency and every delivered fidelity.
+        Per request: pairs delivered, sum of their fidelities, every latency (between
+        deliveries; with a request stream, from a request's arrival to its delivery) and
+        every delivered fidelity.
     expired
         Per request: pairs discarded by a cut-off (root pairs included).
     memory_area
@@ -109,6 +116,9 @@ class RunStats:
         Pre-distributed pairs made, and those taken into a request's tree.
     start
         When requests started (after a one-time pre-distribution batch; else 0).
+    arrivals, unserved, surplus
+        Request stream: requests that arrived, those still waiting at the end, and pairs
+        delivered with no request waiting (their memories are freed at once).
     trace
         The event trace when asked for.
     """
@@ -130,6 +140,9 @@ class RunStats:
     predistributed: int = 0
     predist_used: int = 0
     start: float = 0.0
+    arrivals: int = 0
+    unserved: int = 0
+    surplus: int = 0
     trace: list[tuple] = field(default_factory=list)
 
 
@@ -177,8 +190,8 @@ class Execution:
         self.root_cutoff = [config.cutoff_factor * t.latency for t in trees]
         self._cutoffs: list[dict[tuple[int, int], float]] = [{} for _ in trees]
         ph = instance.physics
-        self.ts = ph.swap_latency
-        self.inv_speed = 1.0 / ph.classical_speed
+        self.ts = float(ph.swap_latency)
+        self.inv_speed = 1.0 / float(ph.classical_speed)
         self.dist = np.where(np.isfinite(model.classical_distance), model.classical_distance,
                              0.0).tolist()
         self.q = model.swap_success.tolist()
@@ -215,6 +228,14 @@ class Execution:
         self.made = [0] * len(trees)
         self.stock: dict[tuple[int, int], list[Pair]] = {}
         self.pos_of = [{node: i for i, node in enumerate(t.route)} for t in trees]
+        # request stream: arrival times of the requests waiting, per node pair
+        self.stream = config.arrivals > 0
+        self.demand: list[deque[float]] = [deque() for _ in range(nreq)]
+        self.req_trees = [[k for k in range(self.n_requests_trees) if trees[k].request == r]
+                          for r in range(nreq)]
+        self.tree_gens: list[list[_Gen]] = [[] for _ in trees]
+        for g in self.gens:
+            self.tree_gens[g.tree].append(g)
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _log(self, *row: object) -> None:
@@ -255,8 +276,13 @@ class Execution:
         free = self.free[node]
         # 1: requests may attempt again; 2: pre-distribution too
         if free == 1 or (free == 2 and self.predist != "none"):
+            buffer = self.leaf_buffer
+            free_at = self.free
             for g in self.gens_at[node]:
-                if g.event is None:
+                # the cheap refusals of _start, inline: most generators here are full
+                # or blocked at their other end
+                if (g.event is None and free_at[g.a] and free_at[g.b]
+                        and not (buffer and g.waiting >= buffer)):
                     self._start(g)
 
     def cutoff(self, tree: int, i: int, j: int) -> float:
@@ -284,7 +310,7 @@ class Execution:
             # pre-distribution only uses surplus: a memory stays free for requests
             if not self.want[g.tree] or self.free[g.a] < 2 or self.free[g.b] < 2:
                 return
-        elif not self.requests_on:
+        elif not self.requests_on or (self.stream and not self.demand[self.tree_request[g.tree]]):
             return
         e = self.link_draw.exponential()
         # geometric attempts by inversion of the same draw: K = ceil(E / -ln(1 - p))
@@ -295,6 +321,8 @@ class Execution:
         g.event = None
         if g.low and (not self.want[g.tree] or self.free[g.a] < 2 or self.free[g.b] < 2):
             return  # the surplus went while this attempt ran: wait for it to come back
+        if self.stream and not g.low and not self.demand[self.tree_request[g.tree]]:
+            return  # its request was served meanwhile: the pair is not wanted
         self._take(g.a, g.tree)
         self._take(g.b, g.tree)
         self.stats.generated += 1
@@ -350,18 +378,25 @@ class Execution:
         f = fidelity(self.w_now(pair))
         r = t.request
         st = self.stats
-        st.delivered[r] += 1
-        st.fidelity_sum[r] += f
-        st.fidelities[r].append(f)
-        st.latencies[r].append(now - self.last_delivery[k])
-        self.last_delivery[k] = now
-        if self.tracing:
-            self._log("deliver", pair.id, k, pair.i, pair.j, f)
+        waiting = self.demand[r]
+        if self.stream and not waiting:
+            st.surplus += 1  # another tree of the node pair served its request first
+        else:
+            st.delivered[r] += 1
+            st.fidelity_sum[r] += f
+            st.fidelities[r].append(f)
+            since = waiting.popleft() if self.stream else self.last_delivery[k]
+            st.latencies[r].append(now - since)
+            self.last_delivery[k] = now
+            if self.tracing:
+                self._log("deliver", pair.id, k, pair.i, pair.j, f)
         if self.use_gem:
             self.gem.retire(pair.id, now, t.route[0])
         self._release(t.route[0], k)
         self._release(t.route[-1], k)
         self._used(pair)
+        if self.stream and waiting and self.stock:
+            self._serve_from_stock(r)
 
     def _used(self, pair: Pair) -> None:
         """A link pair stops waiting: its leaf may make the next one."""
@@ -451,6 +486,8 @@ class Execution:
             self._log("stock", pair.id, k, key[0], key[1], fidelity(self.w_now(pair)))
         self._update_want(k, key)
         for r in range(self.n_requests_trees):
+            if self.stream and not self.demand[self.tree_request[r]]:
+                continue
             pos = self.pos_of[r]
             if key[0] in pos and key[1] in pos:
                 p, q = sorted((pos[key[0]], pos[key[1]]))
@@ -480,6 +517,8 @@ class Execution:
     def _draw_stock(self, k: int, p: int, right: bool) -> None:
         """Take a stocked pair from ``route[p]`` to another node of the route, if one helps
         a pair of tree ``k`` ending (``right``) or starting at ``p``."""
+        if self.stream and not self.demand[self.tree_request[k]]:
+            return  # no request waits on this node pair
         here = self.trees[k].route[p]
         pos = self.pos_of[k]
         for key in list(self.stock):
@@ -524,7 +563,7 @@ class Execution:
         self._settle(pair)
         return True
 
-    def _begin_requests(self) -> None:
+    def _begin_requests(self, keep_predistributing: bool = False) -> None:
         """Requests start: counters restart so that rates cover ``duration`` from now."""
         now = self.sim.now
         self.requests_on = True
@@ -536,10 +575,42 @@ class Execution:
         self.tree_last = [now] * len(self.trees)
         self.last_delivery = [now] * len(self.trees)
         for k in range(self.n_requests_trees, len(self.trees)):
-            self.want[k] = False  # one-time: an unfinished batch is not continued
+            if not keep_predistributing:
+                self.want[k] = False  # one-time: an unfinished batch is not continued
         for g in self.gens:
             if not g.low and g.event is None:
                 self._start(g)
+
+    # -- request stream -------------------------------------------------------------------
+    def _arrive(self, n: int) -> None:
+        """Request ``n`` of the stream arrives: one pair for node pair ``n mod R``."""
+        r = n % len(self.demand)
+        self.demand[r].append(self.sim.now)
+        self.stats.arrivals += 1
+        if self.tracing:
+            self._log("arrive", n, r)
+        if n + 1 < self.cfg.arrivals:  # absolute times: no drift from summed intervals
+            self.sim.at(self.stats.start + (n + 1) * self.cfg.arrival_interval, self._arrive,
+                        n + 1)
+        if len(self.demand[r]) > 1:
+            return  # its trees are already at work for the earlier request
+        if self.stock:
+            self._serve_from_stock(r)
+        for k in self.req_trees[r]:
+            for g in self.tree_gens[k]:
+                if g.event is None:
+                    self._start(g)
+
+    def _serve_from_stock(self, r: int) -> None:
+        """Draw stocked pairs from both ends of the waiting node pair's trees (a pair
+        drawn in draws its neighbours in turn, see :meth:`_settle`)."""
+        waiting = self.demand[r]
+        for k in self.req_trees[r]:
+            if not waiting:
+                return
+            self._draw_stock(k, 0, right=True)
+            if waiting:
+                self._draw_stock(k, self.trees[k].hops, right=False)
 
     # -- decisions -----------------------------------------------------------------------
     def _decide(self, k: int, m: int) -> None:
@@ -611,7 +682,7 @@ class Execution:
         x = self.trees[k].route[m]
         one_way = self.dist[x][c] * self.inv_speed
         known = [gem.records[p.id] for p in (*lefts, *rights) if p.id in gem.records]
-        arrive = max((r.created + gem.delay[r.origin, c] for r in known), default=seen_at)
+        arrive = max((r.created + gem.lag[r.origin][c] for r in known), default=seen_at)
         self.pending.add((k, m))
         self.sim.at(max(self.sim.now, arrive - one_way) + 2 * one_way, self._central_reply, k,
                     m, max(self.sim.now + one_way, arrive))
@@ -711,9 +782,17 @@ class Execution:
         if not self.requests_on:  # one-time pre-distribution batch first
             self.sim.run(until=self.cfg.predist_warmup)
             self._begin_requests()
+        elif self.stream and self.predist == "continuous":
+            # the stock fills for as long as a one-time batch may take before the
+            # stream starts, so both models meet the first request on equal terms
+            self.sim.run(until=self.cfg.predist_warmup)
+            self._begin_requests(keep_predistributing=True)
+        if self.stream:
+            self.sim.at(self.stats.start, self._arrive, 0)
         self.sim.run(until=self.stats.start + self.cfg.duration)
         st = self.stats
         st.events = self.sim.events_run
+        st.unserved = sum(len(waiting) for waiting in self.demand)
         for k in range(len(self.trees)):
             self._account(k, 0)
         st.delivered = np.array(st.delivered, dtype=np.int64)

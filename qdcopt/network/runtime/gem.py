@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+_SWEEP_EVERY = 1024  # retirements between sweeps of forgotten records
+
 
 @dataclass
 class Record:
@@ -53,10 +55,14 @@ class Record:
 class GEM:
     """Replicated pair records with broadcast delays.
 
+    Queries are about live pairs or for the time of the latest announcement or later (as
+    in a running simulation): records whose retirement every node has seen are forgotten.
+
     Parameters
     ----------
     delay
-        ``delay[x, y]``: seconds for an update from node ``x`` to reach node ``y``.
+        ``delay[x, y]``: seconds for an update from node ``x`` to reach node ``y``
+        (also kept as nested lists, ``lag[x][y]``, for fast lookups).
     """
 
     delay: np.ndarray
@@ -65,7 +71,12 @@ class GEM:
 
     def __post_init__(self) -> None:
         # time for an update from each node to reach every node
-        self._reach = self.delay.max(axis=1) if self.delay.size else np.zeros(0)
+        reach = self.delay.max(axis=1) if self.delay.size else np.zeros(0)
+        # lookups from plain lists of floats: numpy indexing and numpy scalars are slow
+        # one at a time, and numpy scalars would leak into the event times
+        self._reach = reach.tolist()
+        self.lag: list[list[float]] = self.delay.tolist()
+        self._retired = 0
 
     @classmethod
     def from_distances(cls, distance_km: np.ndarray, speed_km_s: float,
@@ -87,12 +98,36 @@ class GEM:
         if rec is not None and rec.retired_at < 0:
             rec.retired = time
             rec.retired_at = origin
+            self._retired += 1
+            if self._retired % _SWEEP_EVERY == 0:
+                self._forget(time)
+
+    def _forget(self, time: float) -> None:
+        """Drop the records whose retirement every node has seen by ``time``.
+
+        Announcements come in time order, so no later query can see them again; without
+        this the records of a long run pile up (policies that never call :meth:`sees`
+        would keep every pair ever made, and Python's collector walks them all).
+        """
+        reach = self._reach
+        for key, recs in list(self.by_key.items()):
+            alive = [r for r in recs
+                     if r.retired_at < 0 or time < r.retired + reach[r.retired_at]]
+            if len(alive) != len(recs):
+                if alive:
+                    self.by_key[key] = alive
+                else:
+                    del self.by_key[key]
+        gone = [pid for pid, r in self.records.items()
+                if r.retired_at >= 0 and time >= r.retired + reach[r.retired_at]]
+        for pid in gone:
+            del self.records[pid]
 
     def visible(self, rec: Record, node: int, time: float) -> bool:
         """Whether ``node``'s replica holds ``rec`` at ``time``."""
-        if time < rec.created + self.delay[rec.origin, node]:
+        if time < rec.created + self.lag[rec.origin][node]:
             return False
-        return not (rec.retired_at >= 0 and time >= rec.retired + self.delay[rec.retired_at, node])
+        return not (rec.retired_at >= 0 and time >= rec.retired + self.lag[rec.retired_at][node])
 
     def sees(self, node: int, time: float, key: tuple[int, int, int]) -> bool:
         """Whether ``node``'s replica holds a pair for ``key`` at ``time``."""

@@ -105,7 +105,9 @@ class ExecTree:
 
 def _swap_extra(model: LinkModel, instance: NetworkInstance, w: int, u: int, v: int) -> float:
     d = model.classical_distance
-    return instance.physics.swap_latency + max(d[w, u], d[w, v]) / instance.physics.classical_speed
+    # plain floats: numpy scalars would leak into every event time and slow the loop
+    return float(instance.physics.swap_latency
+                 + max(d[w, u], d[w, v]) / instance.physics.classical_speed)
 
 
 def exec_trees(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel,
@@ -148,7 +150,7 @@ def _exec_tree(instance: NetworkInstance, model: LinkModel, k: int, tree: PlanTr
     leaves: list[Leaf] = []
     segments: dict[tuple[int, int], tuple[int, int, float]] = {}
     children: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {}
-    q = model.swap_success
+    q = model.swap_success.tolist()
 
     def walk(i: int, depth: int, start: int, seen: int) -> tuple[int, int, float, int]:
         """Visit node ``i`` starting its segment at node ``start``; return its segment,
