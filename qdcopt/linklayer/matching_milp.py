@@ -39,7 +39,6 @@ greedy schedule when that is better), so its latency is an upper bound.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +48,7 @@ import numpy as np
 from qdcopt.linklayer.bounds import independent_set_bound
 from qdcopt.linklayer.greedy import greedy_matching, serial_schedule
 from qdcopt.linklayer.trace import Trace, TraceRequest
-from qdcopt.solvers.highs import SolverOptions
+from qdcopt.solvers.highs import SolverOptions, new_highs, run_highs_object
 
 EPS = 1e-9
 
@@ -285,24 +284,6 @@ def build_window(trace: Trace, n_nodes: int, reqs: list[TraceRequest], slot: flo
                    row_ub, row_lb, constant, fixed, n_rows)
 
 
-def _quiet_highs(highspy: Any) -> Any:
-    """A ``Highs`` object created with the C-level stdout silenced (it prints a banner)."""
-    import os
-    import sys
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    h.setOptionValue("output_flag", False)
-    return h
-
-
 def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
                   warm: dict[int, int] | None) -> tuple[np.ndarray | None, float, float, str,
                                                         int]:
@@ -312,7 +293,7 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
     n = len(w.cost)
     if n == 0:
         return np.zeros(0), 0.0, 0.0, "optimal", 0
-    h = _quiet_highs(highspy)
+    h = new_highs(options.verbose)
     for key, value in options.highs_options().items():
         if key == "solver" and value == "choose":
             continue
@@ -341,17 +322,9 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
         if start is not None:
             idx = np.flatnonzero(start > 0.5).astype(np.int32)
             h.setSolution(len(idx), idx, np.ones(len(idx)))
-    timer = None
-    if time_limit is not None:
-        h.HandleUserInterrupt = True
-        timer = threading.Timer(time_limit + 5.0, h.cancelSolve)
-        timer.daemon = True
-        timer.start()
-    try:
-        h.solve()
-    finally:
-        if timer is not None:
-            timer.cancel()
+    # some set-up steps of the MIP solver do not look at the clock: a watchdog stops them
+    run_highs_object(h, verbose=options.verbose,
+                     watchdog=None if time_limit is None else time_limit + 5.0)
     text = h.modelStatusToString(h.getModelStatus()).lower()
     status = "optimal" if text == "optimal" else ("time_limit" if "time" in text else text)
     info = h.getInfo()

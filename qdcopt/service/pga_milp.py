@@ -32,7 +32,7 @@ import numpy as np
 
 from qdcopt.service.edf import edf_starts
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
-from qdcopt.solvers.highs import SolveInfo, SolverOptions
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, new_highs, run_highs_object
 
 PRESOLVE_BELOW = 50_000
 """PGAs from which HiGHS runs without presolve by default."""
@@ -147,7 +147,7 @@ def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: 
     model = build(problem)
     opts = SolverOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed,
                          verbose=verbose)
-    h = _quiet_highs(highspy)
+    h = new_highs(verbose)
     for k, v in opts.highs_options().items():
         if k != "solver":
             h.setOptionValue(k, v)
@@ -170,7 +170,7 @@ def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: 
         timer = threading.Timer(time_limit + 5.0, h.cancelSolve)
         timer.start()
     try:
-        h.run()
+        run_highs_object(h, verbose=verbose)
     finally:
         if timer is not None:
             timer.cancel()
@@ -201,25 +201,6 @@ def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: 
         extra={"scheduled": len(schedule.job), "jobs": problem.n_jobs,
                "columns": model["n_cols"], "rows": model["n_rows"],
                "nodes": int(info.mip_node_count)})
-
-
-def _quiet_highs(highspy: Any) -> Any:
-    """A ``Highs`` object made with the C-level stdout closed (its banner would otherwise
-    break machine-readable output)."""
-    import os
-    import sys
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
-            h.setOptionValue("output_flag", False)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return h
 
 
 def _lp(model: dict[str, Any], mat: Any, inf: float, highspy: Any) -> Any:
