@@ -9,7 +9,15 @@ The public API follows one flow, Instance → Method → Plan → Validator → 
     table = qdcopt.compare(inst)
 """
 
-from qdcopt.api import load_instance, load_plan, methods, save_plan, solve, validate
+from qdcopt.api import (
+    load_instance,
+    load_plan,
+    methods,
+    save_plan,
+    simulate,
+    solve,
+    validate,
+)
 from qdcopt.compare import compare, run_comparison
 from qdcopt.errors import CrossCheckError, InstanceError
 from qdcopt.report import Report, Violation
@@ -30,6 +38,7 @@ __all__ = [
     "methods",
     "run_comparison",
     "save_plan",
+    "simulate",
     "solve",
     "validate",
 ]

@@ -151,6 +151,34 @@ def _check_switches(name: str, fn: Any, options: dict[str, Any]) -> None:
             raise ValueError(f"option {key} of {name}: must be true or false, got {value!r}")
 
 
+def simulate(instance: Any, **options: Any) -> Any:
+    """Run an instance over time in the seeded event engine (``qdcopt simulate``).
+
+    Parameters
+    ----------
+    instance
+        A loaded instance of a family with a simulation (network, link layer, service).
+    options
+        The family's options (e.g. ``method``, ``policy``, ``duration``, ``seeds``,
+        ``seed`` for a network; ``days``, ``admission`` for the demand service).
+
+    Returns
+    -------
+    result
+        With ``to_frame()`` and ``to_dict()``: what was delivered, beside what was
+        planned or is expected exactly.
+
+    Raises
+    ------
+    ValueError
+        For a family without a simulation, or an option it does not take.
+    """
+    fam = family_of(instance)
+    if fam.simulate is None:
+        raise ValueError(f"{fam.name} instances have no simulation")
+    return fam.simulate(instance, **options)
+
+
 def validate(instance: Any, plan: Any) -> Report:
     """Replay a plan against its instance; the report's objective is the one qdcopt prints."""
     if plan.family != instance.family:

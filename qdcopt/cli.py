@@ -24,7 +24,15 @@ from rich.table import Table
 from typer.core import TyperCommand
 
 from qdcopt import __version__, interrupt
-from qdcopt.api import claim_mismatch, load_instance, load_plan, save_plan, solve, validate
+from qdcopt.api import (
+    claim_mismatch,
+    load_instance,
+    load_plan,
+    save_plan,
+    simulate,
+    solve,
+    validate,
+)
 from qdcopt.compare import add_simulation, run_comparison
 from qdcopt.errors import CrossCheckError, InstanceError
 from qdcopt.families import family_of
@@ -415,9 +423,6 @@ def simulate_cmd(
     family D runs the ModEn-Hub beside its exact values or the demand service for days.
     """
     inst = load_instance(instance)
-    fam = family_of(inst)
-    if fam.simulate is None:
-        raise ValueError(f"{fam.name} instances have no simulation")
     if (seeds is not None and seeds < 1) or (duration is not None and not duration > 0) or (
             days is not None and not days > 0):
         raise ValueError("--seeds must be at least 1, --duration and --days positive")
@@ -428,8 +433,8 @@ def simulate_cmd(
     if plan_dir is not None:
         opts["plan"], _ = load_plan(plan_dir)
     with err.status("simulating…"):
-        result = fam.simulate(inst, seed=0 if seed is None else seed, **opts,
-                              **_parse_options(option, None, None, None))
+        result = simulate(inst, seed=0 if seed is None else seed, **opts,
+                          **_parse_options(option, None, None, None))
     frame = result.to_frame()
     files = []
     if out_dir is not None:
