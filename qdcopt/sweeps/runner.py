@@ -20,6 +20,7 @@ import os
 import threading
 import time
 import traceback
+import warnings
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -304,6 +305,7 @@ GROUP_SECONDS = 0.25
 def _run_dask(sweep: Sweep, tasks: list[Task],
               sink: Callable[[list[dict[str, Any]]], None],
               workers: int | None, scheduler: str | None) -> None:
+    import dask
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -314,9 +316,16 @@ def _run_dask(sweep: Sweep, tasks: list[Task],
             raise ValueError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     else:
         n = workers if workers is not None else _cores()
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR,
-                               scheduler_port=0)
+        # a worker holds only the task it runs (no queue of the next ones): when a task
+        # takes its worker down, Dask counts every task on that worker as suspect, and an
+        # innocent task queued behind a bad one would be failed with it
+        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}), \
+                warnings.catch_warnings():
+            # the scheduler's health endpoint moves off a busy default port by itself
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR,
+                                   scheduler_port=0)
         client = Client(cluster)
         # a terminal's Ctrl-C goes to its whole process group; keep the workers out of it
         # so that only this process hears it and stops the run cleanly
