@@ -36,6 +36,7 @@ from qdcopt.api import (
 from qdcopt.compare import add_simulation, run_comparison
 from qdcopt.errors import CrossCheckError, InstanceError
 from qdcopt.families import family_of
+from qdcopt.progress import make_progress
 from qdcopt.report import Report
 from qdcopt.solvers.highs import DEFAULT_TIME_LIMIT, solver_output
 
@@ -348,13 +349,16 @@ def compare_cmd(
         if fam.method_name(m) not in fam.methods:
             raise ValueError(f"unknown method {m!r} (known: {', '.join(fam.methods)})")
     folder = out_dir or Path("results") / "compare" / inst.name
-    with interrupt.catch_sigint(), err.status("solving…") as status:
+    with interrupt.catch_sigint():
+        # a bar on a terminal; off one, a line every 30 s once the comparison has run for
+        # 5 s, so that a long one shows it is alive and a quick one stays quiet
         result = run_comparison(inst, names, {"*": opts}, plans_dir=folder / "plans",
-                                progress=lambda m: status.update(f"solving with {m}…"))
+                                progress=make_progress(unit="methods", after=5.0))
         if simulate:
-            status.update("simulating…")
-            result = add_simulation(result, inst, policy=policy, duration=duration,
-                                    seeds=seeds, seed=0 if seed is None else seed)
+            result = add_simulation(result, inst,
+                                    progress=make_progress(unit="plans", after=5.0),
+                                    policy=policy, duration=duration, seeds=seeds,
+                                    seed=0 if seed is None else seed)
     folder.mkdir(parents=True, exist_ok=True)
     table_path = folder / "compare.csv"
     result.table.to_csv(table_path, index=False)
@@ -626,7 +630,6 @@ def study_cmd(
     from rich.markup import escape
 
     from qdcopt.studies import STUDIES, run_study, study_status
-    from qdcopt.sweeps import make_progress
 
     if name == "list":
         if as_json:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from qdcopt import interrupt
 from qdcopt.api import claim_mismatch, save_plan, solve, validate
 from qdcopt.families import family_of
 from qdcopt.params import shared_options
+from qdcopt.progress import NoProgress, Progress
 from qdcopt.report import Report
 from qdcopt.solvers.highs import SolveInfo, relative_gap
 
@@ -55,7 +56,7 @@ class Comparison:
 def run_comparison(instance: Any, methods: Iterable[str] | None = None,
                    options: dict[str, dict[str, Any]] | None = None,
                    plans_dir: str | Path | None = None,
-                   progress: Callable[[str], None] | None = None) -> Comparison:
+                   progress: Progress | None = None) -> Comparison:
     """Solve ``instance`` with each method, validate, cross-check and tabulate.
 
     Parameters
@@ -69,7 +70,8 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
     plans_dir
         When given, each plan is saved to ``plans_dir/<method>/``.
     progress
-        Called with a short message before each method runs.
+        Told of each method as it starts and of each that ends (see
+        :func:`qdcopt.sweeps.make_progress`); nothing by default.
     """
     fam = family_of(instance)
     if methods is not None:
@@ -88,9 +90,26 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
     infos: dict[str, SolveInfo] = {}
     reports: dict[str, Report] = {}
     problems: list[str] = []
-    for name in names:
-        if progress:
-            progress(name)
+    progress = progress or NoProgress()
+    progress.start(f"compare {getattr(instance, 'name', '')}".rstrip(), len(names))
+    try:
+        _solve_each(instance, names, options, plans_dir, progress,
+                    plans, infos, reports, problems)
+    finally:
+        progress.close()
+    problems.extend(_bound_checks(fam.sense, fam.exact_methods, plans, infos, reports))
+    table = _table(fam.sense, [m for m in names if m in infos], plans, infos, reports)
+    return Comparison(table=table, plans=plans, infos=infos, reports=reports,
+                      problems=tuple(problems), interrupted=interrupt.requested())
+
+
+def _solve_each(instance: Any, names: list[str], options: dict[str, dict[str, Any]],
+                plans_dir: str | Path | None, progress: Progress, plans: dict[str, Any],
+                infos: dict[str, SolveInfo], reports: dict[str, Report],
+                problems: list[str]) -> None:
+    """Solve, validate, cross-check and save with each method in turn (fills the dicts)."""
+    for k, name in enumerate(names):
+        progress.note(name)
         opts = {**options.get("*", {}), **options.get(name, {})}
         start = time.perf_counter()
         plan, info = solve(instance, name, **opts)
@@ -106,12 +125,9 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
             problems.append(mismatch)
         if plans_dir is not None:
             save_plan(plan, Path(plans_dir) / name, info, report)
+        progress.update(k + 1)
         if interrupt.requested():
             break
-    problems.extend(_bound_checks(fam.sense, fam.exact_methods, plans, infos, reports))
-    table = _table(fam.sense, [m for m in names if m in infos], plans, infos, reports)
-    return Comparison(table=table, plans=plans, infos=infos, reports=reports,
-                      problems=tuple(problems), interrupted=interrupt.requested())
 
 
 def compare(instance: Any, methods: Iterable[str] | None = None, **options: Any) -> pd.DataFrame:
@@ -184,12 +200,13 @@ def _table(sense: str, names: list[str], plans: dict[str, Any], infos: dict[str,
     return pd.DataFrame(rows)
 
 
-def add_simulation(result: Comparison, instance: Any, **options: Any) -> Comparison:
+def add_simulation(result: Comparison, instance: Any, progress: Progress | None = None,
+                   **options: Any) -> Comparison:
     """Execute each method's valid plan in the family's simulation and add its delivered
     total rate (mean and 95 % interval over seeds) beside the promised objective.
 
     ``options`` go to the family's ``simulate`` hook (``policy``, ``duration``, ``seeds``,
-    ``seed``, …).
+    ``seed``, …); ``progress`` is told of each plan as it runs.
 
     Raises
     ------
@@ -201,17 +218,31 @@ def add_simulation(result: Comparison, instance: Any, **options: Any) -> Compari
         raise ValueError(f"{fam.name} instances have no simulation")
     extra: dict[str, list[float]] = {"delivered_rate": [], "delivered_low": [],
                                      "delivered_high": [], "delivered_fidelity": []}
-    for method in result.table["method"]:
-        if not result.reports[method].ok:
-            for col in extra.values():
-                col.append(math.nan)
-            continue
-        frame = fam.simulate(instance, plan=result.plans[method], **options).to_frame()
-        total = frame[frame["request"] == "total"].iloc[0]
-        extra["delivered_rate"].append(float(total["delivered_rate"]))
-        extra["delivered_low"].append(float(total["delivered_rate_low"]))
-        extra["delivered_high"].append(float(total["delivered_rate_high"]))
-        extra["delivered_fidelity"].append(float(total["fidelity_mean"]))
+    progress = progress or NoProgress()
+    methods = list(result.table["method"])
+    progress.start(f"simulate {getattr(instance, 'name', '')}".rstrip(), len(methods))
+    try:
+        for k, method in enumerate(methods):
+            progress.note(method)
+            _simulate_one(fam, instance, result, method, options, extra)
+            progress.update(k + 1)
+    finally:
+        progress.close()
     table = result.table.assign(**extra)
     return Comparison(table=table, plans=result.plans, infos=result.infos,
                       reports=result.reports, problems=result.problems)
+
+
+def _simulate_one(fam: Any, instance: Any, result: Comparison, method: str,
+                  options: dict[str, Any], extra: dict[str, list[float]]) -> None:
+    """Append one method's delivered rate, interval and fidelity to ``extra``'s columns."""
+    if not result.reports[method].ok:
+        for col in extra.values():
+            col.append(math.nan)
+        return
+    frame = fam.simulate(instance, plan=result.plans[method], **options).to_frame()
+    total = frame[frame["request"] == "total"].iloc[0]
+    extra["delivered_rate"].append(float(total["delivered_rate"]))
+    extra["delivered_low"].append(float(total["delivered_rate_low"]))
+    extra["delivered_high"].append(float(total["delivered_rate_high"]))
+    extra["delivered_fidelity"].append(float(total["fidelity_mean"]))

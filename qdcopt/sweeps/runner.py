@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.sweeps.progress import NoProgress, Progress
+from qdcopt.progress import NoProgress, Progress
 from qdcopt.sweeps.store import Record, Store, store_path
 from qdcopt.sweeps.tasks import Sweep, Task, TaskFunction
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import _thread
-import io
 import signal
 import time
 from collections.abc import Mapping
@@ -17,7 +16,6 @@ import pytest
 import qdcopt
 from qdcopt.studies import study_sweep
 from qdcopt.sweeps import Store, Sweep, Task, derive_seed, run_sweep, store_path, sweep_status
-from qdcopt.sweeps.progress import LineProgress
 
 
 def _square(task: Task, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,15 +181,3 @@ def test_duplicate_keys_and_bad_rows_are_refused(tmp_path):
     assert "must not start with '_'" in run_sweep(bad, tmp_path, workers=0).status.failed[0][1]
     obj = Sweep("s", (task,), lambda t, s: {"x": [1]})
     assert "TypeError" in run_sweep(obj, tmp_path / "o", workers=0).status.failed[0][1]
-
-
-def test_plain_progress_lines():
-    stream = io.StringIO()
-    bar = LineProgress(stream, interval=0.0)
-    bar.start("fig5", 10, done=4)
-    bar.update(7, failed=1)
-    bar.close()
-    lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("fig5: 4/10 tasks (40 %)")
-    assert lines[1].startswith("fig5: 7/10 tasks (70 %), 1 failed, elapsed 0:00:00")
-    assert "remaining ~" in lines[1]
