@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import qdcopt
@@ -36,7 +36,8 @@ def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
     try:
         sizes = [int(x) for x in args.sizes.split(",")]
     except ValueError:
-        raise ValueError(f"--sizes must be integers separated by commas, got {args.sizes!r}")
+        raise ValueError(f"--sizes must be integers separated by commas, got {args.sizes!r}"
+                         ) from None
     common = {"qpus": args.qpus, "t_max": args.t_max, "instance_seed": args.seed}
     return [{"requests": n, "method": m, **common}
             for n in sizes for m in [BUILD, *args.methods.split(",")]]
@@ -50,7 +51,7 @@ def _instance(n: int, qpus: int, t_max: str, seed: int) -> tuple[Any, float]:
     return inst, time.perf_counter() - t0
 
 
-@lru_cache(maxsize=None)
+@cache
 def _warm(method: str) -> None:
     # compile the method's kernels once per worker process, outside the timed run
     qdcopt.solve(random_instance(50, n_qpus=2, rate="1 GHz", seed=0), method)
