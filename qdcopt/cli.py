@@ -557,12 +557,19 @@ def bench_cmd(
         help="Arguments passed to the script (after --json, if given).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a benchmark script from the project's benchmarks/ (it prints its own figures).
+    """Run a benchmark suite from the project's benchmarks/ and print its figures.
 
-    With --json, the figures the script prints are returned as the lines of one JSON
-    object with the suite, its arguments, its exit code and its time.
+    A suite runs case by case through the sweep runner, as studies do: each case is kept
+    under --out (default results/bench) as it finishes, a stopped run continues where it
+    stopped, progress goes to stderr; one worker by default, so that no two timed cases
+    share the machine (--workers N, --scheduler ADDRESS, --again, --retry-failed,
+    --status: see `qdcopt bench SUITE --help`).  With --json, the printed figures come back
+    as the lines of one JSON object with the suite, its arguments, its exit code, its time
+    and its table.
     """
     import runpy
+
+    from qdcopt.sweeps.bench import load_suite, suite_table
 
     if args and "--json" in args:  # the scripts take no --json: it is this command's
         args = [a for a in args if a != "--json"]
@@ -575,28 +582,44 @@ def bench_cmd(
         where = f"in {folder}/" if folder is not None else "(no benchmarks/ folder found)"
         raise ValueError(f"no benchmark suite {suite!r} {where} (known: "
                          f"{', '.join(known) or 'none'})")
+    module = load_suite(script)
     old = sys.argv
-    sys.argv = [str(script), *(args or [])]
+    sys.argv = [f"qdcopt bench {suite}", *(args or [])]
     code = 0
     printed = io.StringIO()
     t0 = time.perf_counter()
+
+    def run() -> int:
+        if hasattr(module, "cases"):
+            from qdcopt.sweeps.bench import bench_main
+
+            return bench_main(module, list(args or []))
+        try:  # a plain script that prints its own figures
+            runpy.run_path(str(script), run_name="__main__")
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        return 0
+
     try:
         if as_json:
             with solver_output(False), contextlib.redirect_stdout(printed):
                 try:
-                    runpy.run_path(str(script), run_name="__main__")
-                except SystemExit as exc:
-                    code = exc.code if isinstance(exc.code, int) else (exc.code is not None)
+                    code = run()
+                except SystemExit as exc:  # argparse's exit 2 on bad options
+                    code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
         else:
-            runpy.run_path(str(script), run_name="__main__")
+            code = run()
     finally:
         sys.argv = old
     if as_json:
+        table = suite_table(module, list(args or [])) if code == 0 and hasattr(
+            module, "cases") else None
         print(json.dumps({"suite": suite, "script": str(script), "args": list(args or []),
                           "exit_code": int(code), "time_s": round(time.perf_counter() - t0, 3),
-                          "lines": printed.getvalue().splitlines()}, indent=2))
-        if code:
-            raise _Exit(int(code))
+                          "lines": printed.getvalue().splitlines(),
+                          "table": table}, indent=2))
+    if code:
+        raise _Exit(int(code))
 
 
 @app.command("study")

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from qdcopt.progress import make_progress
 from qdcopt.sweeps.runner import run_sweep, sweep_status
@@ -60,10 +60,17 @@ def load_suite(script: str | Path) -> ModuleType:
     return importlib.import_module(path.stem)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad options give one line (and exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def parser_for(module: ModuleType) -> argparse.ArgumentParser:
     """The suite's own options, then the runner's."""
     doc = (module.__doc__ or suite_name(module)).strip().splitlines()[0]
-    parser = argparse.ArgumentParser(prog=f"qdcopt bench {suite_name(module)}",
+    parser = _Parser(prog=f"qdcopt bench {suite_name(module)}",
                                      description=doc)
     module.arguments(parser)
     run = parser.add_argument_group("runner")
@@ -96,13 +103,19 @@ def suite_sweep(module: ModuleType, args: argparse.Namespace) -> Sweep:
         series += 1
     if args.again and code_version({**settings, "series": series}) in versions:
         series += 1
-    return dict_sweep(study, module.cases(args), partial(_case_row, module.run_case),
+    cases = list(module.cases(args))
+    for case in cases:
+        reserved = sorted(set(case) & {"seed", "study"})
+        if reserved:
+            raise TypeError(f"suite {name}: a case must not use the keys {reserved} "
+                            f"(the runner's); e.g. name an instance's seed instance_seed")
+    return dict_sweep(study, cases, partial(_case_row, module.run_case),
                       _Writer(name), {**settings, "series": series})
 
 
 def _case_row(run_case: Any, case: dict[str, Any]) -> dict[str, Any]:
     """The case's parameters, then what ``run_case`` measured."""
-    params = {k: v for k, v in case.items() if k != "study"}
+    params = {k: v for k, v in case.items() if k not in ("seed", "study")}
     return {**params, **run_case(case)}
 
 
@@ -169,10 +182,26 @@ def bench_main(script: str | Path | ModuleType, argv: Sequence[str] | None = Non
     if st.failed:
         print(f"{len(st.failed)} cases failed; --retry-failed reruns them", file=sys.stderr)
         return 1
-    records = Store(store_path(args.out, sweep.study)).read(sweep.version)
-    frame = pd.DataFrame([records[t.key].row for t in sweep.tasks])
+    frame = pd.DataFrame(_rows(sweep, args.out))
     if result.executed == 0:
         print(f"(the stored figures of series {sweep.settings['series']}; --again measures "
               f"anew)", file=sys.stderr)
     module.show(frame, args)
     return 0
+
+
+def _rows(sweep: Sweep, out: Path) -> list[dict[str, Any]]:
+    """The stored rows of a complete series, in case order."""
+    records = Store(store_path(out, sweep.study)).read(sweep.version)
+    return [records[t.key].row for t in sweep.tasks]
+
+
+def suite_table(module: ModuleType, argv: Sequence[str]) -> list[dict[str, Any]] | None:
+    """The rows of the series ``argv`` names, when every case of it is done (else None)."""
+    args = parser_for(module).parse_args(list(argv))
+    sweep = suite_sweep(module, args)
+    if args.again:  # the series just measured, not the one after it
+        sweep = suite_sweep(module, argparse.Namespace(**{**vars(args), "again": False}))
+    if sweep_status(sweep, args.out).pending:
+        return None
+    return _rows(sweep, args.out)
