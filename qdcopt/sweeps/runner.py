@@ -22,7 +22,7 @@ import time
 import traceback
 import warnings
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,23 +136,28 @@ def run_sweep(sweep: Sweep, out_dir: Path, *, workers: int | None = None,
         counts = _Counts(sum(r.status == "done" for r in mine),
                          sum(r.status == "failed" and r.key not in rerun for r in mine))
         label = f"{sweep.study} ({len(todo)} to run)"
-        progress.start(label, len(sweep.tasks), counts.done + counts.failed)
         executed = 0
-        try:
-            if todo:
-                sink = _Sink(store, version, counts, progress)
-                try:
-                    if workers == 0 and scheduler is None:
-                        settings = dict(sweep.settings)
-                        for task in todo:
-                            sink(_in_thread(_run_group, sweep.function, settings, [task]))
-                    else:
-                        _run_dask(sweep, todo, sink, workers, scheduler)
-                finally:
-                    sink.close()
-                executed = sink.executed
-        finally:
-            progress.close()
+        in_process = workers == 0 and scheduler is None
+        # the cluster comes first: a scheduler that cannot be reached is said before any
+        # progress is shown
+        with (_client(workers, scheduler) if todo and not in_process
+              else contextlib.nullcontext()) as client:
+            progress.start(label, len(sweep.tasks), counts.done + counts.failed)
+            try:
+                if todo:
+                    sink = _Sink(store, version, counts, progress)
+                    try:
+                        if client is None:
+                            settings = dict(sweep.settings)
+                            for task in todo:
+                                sink(_in_thread(_run_group, sweep.function, settings, [task]))
+                        else:
+                            _run_dask(client, sweep, todo, sink)
+                    finally:
+                        sink.close()
+                    executed = sink.executed
+            finally:
+                progress.close()
         records = store.read(version)
         status = _status(sweep, store, records)
         files: tuple[Path, ...] = ()
@@ -302,11 +307,11 @@ GROUP_SECONDS = 0.25
 """Tasks shorter than this are sent to a worker in groups that last about this long."""
 
 
-def _run_dask(sweep: Sweep, tasks: list[Task],
-              sink: Callable[[list[dict[str, Any]]], None],
-              workers: int | None, scheduler: str | None) -> None:
+@contextlib.contextmanager
+def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client of an existing scheduler, or of a local cluster made for the run."""
     import dask
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, LocalCluster
 
     cluster = None
     if scheduler is not None:
@@ -330,6 +335,18 @@ def _run_dask(sweep: Sweep, tasks: list[Task],
         # a terminal's Ctrl-C goes to its whole process group; keep the workers out of it
         # so that only this process hears it and stops the run cleanly
         client.register_plugin(_OwnProcessGroup(), name="qdcopt-own-process-group")
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_dask(client: Any, sweep: Sweep, tasks: list[Task],
+              sink: Callable[[list[dict[str, Any]]], None]) -> None:
+    from distributed import as_completed
+
     queue = deque(tasks)
     settings = dict(sweep.settings)
     by_key: dict[str, list[Task]] = {}
@@ -378,9 +395,6 @@ def _run_dask(sweep: Sweep, tasks: list[Task],
     finally:
         for fut in list(done.futures):
             fut.cancel()
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def _cores() -> int:
