@@ -4,15 +4,20 @@ Prints, for one closed-loop run of DQP and of ESP on the 3×3 grid (Table IV
 parameters, F = 0.75): events processed, control messages, wall time and events per
 second; then, for the realised trace of ``--trace`` seconds on the same grid, the
 matching MILP's size (columns, rows, nonzeros), time, plan, certified bound and gap,
-beside the greedy matching scheduler, DQP and ESP on that trace.
+beside the greedy matching scheduler, DQP and ESP on that trace.  One case per part
+(the grid and its trace, each closed-loop run, each method on the trace, the MILP), run
+by the sweep runner (see :mod:`qdcopt.sweeps.bench`).
 
-Run: ``python benchmarks/bench_linklayer.py [--duration 120] [--trace 0.2] [--slot 1e-3]``.
+Usage: ``qdcopt bench linklayer [--duration 120] [--trace 0.2] [--slot 1e-3]`` or
+``python benchmarks/bench_linklayer.py …``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from functools import cache, lru_cache
+from typing import Any
 
 from qdcopt.api import validate
 from qdcopt.linklayer.instance import TraceSpec, build_instance
@@ -20,10 +25,17 @@ from qdcopt.linklayer.methods import METHODS
 from qdcopt.linklayer.metrics import run_metrics
 from qdcopt.linklayer.simulate import simulate_once
 from qdcopt.linklayer.trace import realise_trace
+from qdcopt.solvers.highs import new_highs
+from qdcopt.sweeps.bench import bench_main
+
+SIMULATED = ("dqp", "esp")
+"""The protocols run closed-loop."""
+ON_TRACE = ("dqp", "esp", "greedy-matching")
+"""The methods shown beside the MILP on the trace."""
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """The suite's options."""
     parser.add_argument("--duration", type=float, default=120.0,
                         help="simulated seconds of the closed-loop runs")
     parser.add_argument("--trace", type=float, default=0.2,
@@ -32,34 +44,91 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=250, help="requests per MILP window")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    inst = build_instance("grid", rows=3, cols=3,
-                          trace=TraceSpec(duration=args.trace, seed=args.seed, slot=args.slot))
-    print(f"3x3 grid, {len(inst.edges)} links, F = {inst.traffic.fidelity}, "
-          f"p = {inst.success_probability:.3e} per attempt")
-    for method in ("dqp", "esp"):
+
+
+def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The grid, each closed-loop run, each method on the trace, then the MILP."""
+    common = {"trace": args.trace, "slot": args.slot, "seed": args.seed}
+    return [{"part": "grid", **common},
+            *({"part": "simulate", "method": m, "duration": args.duration, **common}
+              for m in SIMULATED),
+            *({"part": "trace", "method": m, **common} for m in ON_TRACE),
+            {"part": "milp", "method": "milp", "window": args.window,
+             "time_limit": args.time_limit, **common}]
+
+
+@lru_cache(maxsize=1)
+def _instance(trace: float, slot: float, seed: int) -> Any:
+    # every case of one grid and trace shares the instance within a worker process
+    return build_instance("grid", rows=3, cols=3,
+                          trace=TraceSpec(duration=trace, seed=seed, slot=slot))
+
+
+@cache
+def _warm_highs() -> None:
+    # load HiGHS once per worker process, outside the MILP's timed run
+    new_highs()
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """The grid's figures, one closed-loop run, one method's latency on the trace, or the
+    MILP's size, time, plan, bound and gap."""
+    part = str(case["part"])
+    if part == "milp":
+        _warm_highs()
+    inst = _instance(float(case["trace"]), float(case["slot"]), int(case["seed"]))
+    if part == "grid":
+        return {"links": len(inst.edges), "fidelity": float(inst.traffic.fidelity),
+                "p_attempt": float(inst.success_probability),
+                "trace_requests": len(realise_trace(inst).requests)}
+    method = str(case["method"])
+    if part == "simulate":
+        duration = float(case["duration"])
         t0 = time.perf_counter()
-        rec = simulate_once(inst, method, args.duration, seed=args.seed)
+        rec = simulate_once(inst, method, duration, seed=int(case["seed"]))
         wall = time.perf_counter() - t0
-        m = run_metrics(rec.requests, len(inst.edges), args.duration)
-        print(f"{method}: {args.duration:g} s simulated, {rec.events} events, "
-              f"{rec.messages} messages, {len(rec.requests)} requests, wall {wall:.2f} s, "
-              f"{rec.events / wall:,.0f} events/s; mean latency {m['mean_latency_ms']:.2f} ms")
-    trace = realise_trace(inst)
-    print(f"trace of {args.trace:g} s: {len(trace.requests)} requests")
-    for method in ("dqp", "esp", "greedy-matching"):
+        m = run_metrics(rec.requests, len(inst.edges), duration)
+        return {"events": rec.events, "messages": rec.messages,
+                "requests": len(rec.requests), "wall_s": wall,
+                "mean_latency_ms": float(m["mean_latency_ms"])}
+    if part == "trace":
         plan, _ = METHODS[method](inst)
-        print(f"  {method}: mean latency {validate(inst, plan).objective:.3f} ms")
+        return {"mean_latency_ms": float(validate(inst, plan).objective)}
+    if part != "milp":
+        raise ValueError(f"unknown part {part!r}")
     t0 = time.perf_counter()
-    plan, info = METHODS["milp"](inst, time_limit=args.time_limit, window=args.window)
+    plan, info = METHODS["milp"](inst, time_limit=float(case["time_limit"]),
+                                 window=int(case["window"]))
     wall = time.perf_counter() - t0
     rep = validate(inst, plan)
     x = info.extra
-    print(f"  milp: slot {args.slot * 1e3:g} ms, {x['windows']} window(s), {x['columns']} "
-          f"columns, {x['rows']} rows, {x['nonzeros']} nonzeros, {wall:.2f} s, "
-          f"status {info.status} ({', '.join(x['window_status'])}); plan {rep.objective:.3f} ms "
-          f"(valid {rep.ok}), bound {info.bound:.3f} ms, gap {info.gap:.1%}")
+    return {"windows": int(x["windows"]), "columns": int(x["columns"]),
+            "rows": int(x["rows"]), "nonzeros": int(x["nonzeros"]), "wall_s": wall,
+            "status": f"{info.status}", "window_status": ", ".join(x["window_status"]),
+            "mean_latency_ms": float(rep.objective), "valid": rep.ok,
+            "bound": info.bound, "gap": info.gap}
+
+
+def show(frame: Any, args: argparse.Namespace) -> None:
+    """The grid, the closed-loop runs, then the methods and the MILP on the trace."""
+    rows = {(r.part, r.method if r.part != "grid" else ""): r for r in frame.itertuples()}
+    g = rows[("grid", "")]
+    print(f"3x3 grid, {int(g.links)} links, F = {g.fidelity}, "
+          f"p = {g.p_attempt:.3e} per attempt")
+    for method in SIMULATED:
+        r = rows[("simulate", method)]
+        print(f"{method}: {r.duration:g} s simulated, {int(r.events)} events, "
+              f"{int(r.messages)} messages, {int(r.requests)} requests, wall {r.wall_s:.2f} s, "
+              f"{r.events / r.wall_s:,.0f} events/s; mean latency {r.mean_latency_ms:.2f} ms")
+    print(f"trace of {g.trace:g} s: {int(g.trace_requests)} requests")
+    for method in ON_TRACE:
+        print(f"  {method}: mean latency {rows[('trace', method)].mean_latency_ms:.3f} ms")
+    r = rows[("milp", "milp")]
+    print(f"  milp: slot {r.slot * 1e3:g} ms, {int(r.windows)} window(s), {int(r.columns)} "
+          f"columns, {int(r.rows)} rows, {int(r.nonzeros)} nonzeros, {r.wall_s:.2f} s, "
+          f"status {r.status} ({r.window_status}); plan {r.mean_latency_ms:.3f} ms "
+          f"(valid {bool(r.valid)}), bound {r.bound:.3f} ms, gap {r.gap:.1%}")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(bench_main(__file__))

@@ -3,15 +3,19 @@
 Waxman network, 100 nodes, edge density 0.1, 10 requests, 100 simulated seconds, one
 policy, one seed.  Prints the plan's time, then the run's events, wall and CPU seconds
 and events per second (CPU seconds are what the run itself costs on a shared machine).
+One case for the plan and one per policy, run by the sweep runner (see
+:mod:`qdcopt.sweeps.bench`).
 
-Usage: ``python benchmarks/bench_runtime.py [--policy P] [--method M] [--nodes N]
-[--duration S] [--seed K] [--all-policies]``
+Usage: ``qdcopt bench runtime [--policy P] [--method M] [--nodes N] [--duration S]
+[--seed K] [--all-policies]`` or ``python benchmarks/bench_runtime.py …``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from functools import cache, lru_cache
+from typing import Any
 
 from qdcopt.network.methods import METHODS
 from qdcopt.network.physics import link_model
@@ -19,38 +23,79 @@ from qdcopt.network.runtime import POLICIES, RuntimeConfig
 from qdcopt.network.runtime.executor import Execution
 from qdcopt.network.runtime.routes import exec_trees
 from qdcopt.network.waxman import waxman_instance
+from qdcopt.sweeps.bench import bench_main
+
+PLAN = "(plan)"
 
 
-def main() -> None:
-    """Print the figures."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--policy", default="scoring", choices=POLICIES)
-    ap.add_argument("--method", default="lp", choices=sorted(METHODS))
-    ap.add_argument("--nodes", type=int, default=100)
-    ap.add_argument("--requests", type=int, default=10)
-    ap.add_argument("--duration", type=float, default=100.0)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--all-policies", action="store_true")
-    args = ap.parse_args()
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """The suite's options."""
+    parser.add_argument("--policy", default="scoring", choices=POLICIES)
+    parser.add_argument("--method", default="lp", choices=sorted(METHODS))
+    parser.add_argument("--nodes", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--duration", type=float, default=100.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--all-policies", action="store_true")
+
+
+def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The plan, then one run per policy."""
     if args.seed < 0 or args.nodes < 2 or args.duration <= 0:
-        ap.error("--seed ≥ 0, --nodes ≥ 2 and --duration > 0 are required")
-    inst = waxman_instance(args.nodes, requests=args.requests, seed=args.seed)
-    start = time.perf_counter()
-    plan, info = METHODS[args.method](inst)
-    print(f"{inst.name}: {len(inst.links)} links; plan {args.method}: {len(plan.trees)} trees, "
-          f"promised {info.objective:.1f} pairs/s, {time.perf_counter() - start:.2f} s")
-    model = link_model(inst)
-    trees = exec_trees(inst, plan, model)
+        raise ValueError("--seed ≥ 0, --nodes ≥ 2 and --duration > 0 are required")
+    common = {"method": args.method, "nodes": args.nodes, "requests": args.requests,
+              "seed": args.seed}
     policies = POLICIES if args.all_policies else (args.policy,)
-    for policy in policies:
-        cfg = RuntimeConfig(policy=policy, duration=args.duration)
-        wall, cpu = time.perf_counter(), time.process_time()
-        run = Execution(inst, model, trees, cfg, args.seed).run()
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        delivered = run.delivered.sum() / args.duration
-        print(f"{cfg.label:22s} {run.events:9d} events  wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
-              f"{run.events / cpu:9,.0f} events/cpu-s  delivered {delivered:7.1f} pairs/s")
+    return [{"policy": PLAN, **common},
+            *({"policy": p, "duration": args.duration, **common} for p in policies)]
+
+
+@cache
+def _warm(method: str) -> None:
+    # the method's first call pays its imports (pyomo for lp-pyomo); not in the plan's time
+    METHODS[method](waxman_instance(6, requests=2, seed=0))
+
+
+@lru_cache(maxsize=1)
+def _plan(nodes: int, requests: int, seed: int, method: str) -> tuple[Any, ...]:
+    # the policies of one plan share it within a worker process
+    _warm(method)
+    inst = waxman_instance(nodes, requests=requests, seed=seed)
+    start = time.perf_counter()
+    plan, info = METHODS[method](inst)
+    plan_s = time.perf_counter() - start
+    model = link_model(inst)
+    return inst, plan, info, plan_s, model, exec_trees(inst, plan, model)
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """The plan's size, promise and time; or one policy's run."""
+    seed = int(case["seed"])
+    inst, plan, info, plan_s, model, trees = _plan(int(case["nodes"]), int(case["requests"]),
+                                                   seed, str(case["method"]))
+    if case["policy"] == PLAN:
+        return {"instance": inst.name, "links": len(inst.links), "trees": len(plan.trees),
+                "promised": float(info.objective), "plan_s": plan_s}
+    duration = float(case["duration"])
+    cfg = RuntimeConfig(policy=str(case["policy"]), duration=duration)
+    wall, cpu = time.perf_counter(), time.process_time()
+    run = Execution(inst, model, trees, cfg, seed).run()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"label": cfg.label, "events": int(run.events), "wall_s": wall, "cpu_s": cpu,
+            "delivered": float(run.delivered.sum() / duration)}
+
+
+def show(frame: Any, args: argparse.Namespace) -> None:
+    """The plan's line, then one line per policy."""
+    for r in frame.itertuples():
+        if r.policy == PLAN:
+            print(f"{r.instance}: {int(r.links)} links; plan {r.method}: {int(r.trees)} "
+                  f"trees, promised {r.promised:.1f} pairs/s, {r.plan_s:.2f} s")
+            continue
+        print(f"{r.label:22s} {int(r.events):9d} events  wall {r.wall_s:6.2f} s  "
+              f"cpu {r.cpu_s:6.2f} s  {r.events / r.cpu_s:9,.0f} events/cpu-s  "
+              f"delivered {r.delivered:7.1f} pairs/s")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(bench_main(__file__))
