@@ -166,7 +166,10 @@ def bench_main(script: str | Path | ModuleType, argv: Sequence[str] | None = Non
         return 0
     workers = 1 if args.workers is None and args.scheduler is None else args.workers
     if getattr(module, "IN_PROCESS", False):
-        workers = 0  # its cases start processes (clusters) of their own
+        if args.scheduler is not None or args.workers not in (None, 0):
+            parser.error("this suite's cases start processes of their own and run here, "
+                         "one after another: it takes no --workers or --scheduler")
+        workers = 0
     try:
         result = run_sweep(sweep, args.out, workers=workers, scheduler=args.scheduler,
                            retry_failed=args.retry_failed,

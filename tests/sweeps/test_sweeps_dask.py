@@ -23,7 +23,7 @@ def test_an_existing_cluster_gives_the_table_of_a_run_in_this_process(tmp_path):
         # the cluster is the user's: it is still up after the run
         assert cluster.scheduler_address and len(cluster.workers) == 1
     here = run_study("fig3", tmp_path / "here", quick=True, workers=0)
-    assert there.complete and there.executed == 30
+    assert there.complete and here.complete and there.executed == 30
     assert ((tmp_path / "there" / "fig3_eds.csv").read_text()
             == (tmp_path / "here" / "fig3_eds.csv").read_text())
 
