@@ -5,10 +5,12 @@ gates of at most two qubits; the default seed 1 gives ≈ 36 000 two-qubit gates
 times, apart from the circuit build: the reduction to one- and two-qubit operations
 (``flatten``), the placement on 10 QPUs of 100 qubits, and the timing pass that yields
 the requests (``distribute``).  The extraction time is reduction + placement + timing;
-each is the best of ``--repeat`` runs.
+each is the best of ``--repeat`` runs.  One case per stage (the circuit build, the
+reduction, each placement method, each timing of a placement with and without reuse),
+run by the sweep runner (see :mod:`qdcopt.sweeps.bench`).
 
-Usage: ``python benchmarks/bench_eds.py [--qubits 1000] [--depth 200] [--qpus 10]
-[--seed 1] [--repeat 3]``
+Usage: ``qdcopt bench eds [--qubits 1000] [--depth 200] [--qpus 10] [--seed 1]
+[--repeat 3]`` or ``python benchmarks/bench_eds.py …``
 """
 
 from __future__ import annotations
@@ -16,11 +18,41 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
 from qdcopt.datacenter.demand.placement import place
 from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute
+from qdcopt.sweeps.bench import bench_main
+
+METHODS = ("contiguous", "graph")
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """The suite's options."""
+    parser.add_argument("--qubits", type=int, default=1000)
+    parser.add_argument("--depth", type=int, default=200)
+    parser.add_argument("--qpus", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+
+
+def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The circuit build, the reduction, then per placement method its placement and its
+    timing without and with reuse."""
+    for name in ("qubits", "depth", "qpus", "repeat"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    common = {"qubits": args.qubits, "depth": args.depth, "qpus": args.qpus,
+              "circuit_seed": args.seed, "repeat": args.repeat}
+    out = [{"stage": "circuit", "method": "", "reuse": False, **common},
+           {"stage": "reduce", "method": "", "reuse": False, **common}]
+    for method in METHODS:
+        out.append({"stage": "placement", "method": method, "reuse": False, **common})
+        out += [{"stage": "timing", "method": method, "reuse": reuse, **common}
+                for reuse in (False, True)]
+    return out
 
 
 def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -33,43 +65,75 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return best, out
 
 
-def main() -> None:
-    """Run the benchmark and print one line per stage and placement."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--qubits", type=int, default=1000)
-    parser.add_argument("--depth", type=int, default=200)
-    parser.add_argument("--qpus", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-
+@lru_cache(maxsize=1)
+def _circuit(qubits: int, depth: int, seed: int) -> tuple[Any, float]:
+    # every stage of one circuit shares it within a worker process
     t0 = time.perf_counter()
-    qc = random_job_circuit(args.qubits, args.depth, seed=args.seed)
-    build = time.perf_counter() - t0
-    n2 = sum(len(inst.qubits) == 2 for inst in qc.data)
-    print(f"circuit: {args.qubits} qubits, depth {args.depth}, seed {args.seed}, "
-          f"{len(qc.data)} operations, {n2} two-qubit gates; build {build:.2f} s (not counted)")
+    qc = random_job_circuit(qubits, depth, seed=seed)
+    return qc, time.perf_counter() - t0
 
-    t_flat, flat = best_of(args.repeat, lambda: flatten(qc))
-    print(f"reduce to 1q/2q operations: {t_flat:.3f} s  ({len(flat)} operations, "
-          f"{int(flat.two_qubit.sum())} two-qubit, depth {flat.depth})")
-    per_qpu = -(-args.qubits // args.qpus)
-    qpus = list(range(args.qpus))
-    timings = [QpuTiming()] * args.qpus
-    for method in ("contiguous", "graph"):
-        t_place, where = best_of(args.repeat, lambda m=method: place(
-            flat, qpus, [per_qpu] * args.qpus, m, seed=args.seed))
+
+@lru_cache(maxsize=1)
+def _flat(qubits: int, depth: int, seed: int) -> Any:
+    return flatten(_circuit(qubits, depth, seed)[0])
+
+
+@lru_cache(maxsize=len(METHODS))
+def _placement(qubits: int, depth: int, qpus: int, seed: int, method: str) -> Any:
+    per_qpu = -(-qubits // qpus)
+    return place(_flat(qubits, depth, seed), list(range(qpus)), [per_qpu] * qpus, method,
+                 seed=seed)
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """The time (best of ``repeat``) and the figures of one stage."""
+    qubits, depth, qpus = int(case["qubits"]), int(case["depth"]), int(case["qpus"])
+    seed, repeat = int(case["circuit_seed"]), int(case["repeat"])
+    stage, method = str(case["stage"]), str(case["method"])
+    if stage == "circuit":
+        qc, build_s = _circuit(qubits, depth, seed)
+        return {"seconds": build_s, "operations": len(qc.data),
+                "two_qubit": sum(len(inst.qubits) == 2 for inst in qc.data)}
+    if stage == "reduce":
+        qc, _ = _circuit(qubits, depth, seed)
+        t_flat, flat = best_of(repeat, lambda: flatten(qc))
+        return {"seconds": t_flat, "operations": len(flat),
+                "two_qubit": int(flat.two_qubit.sum()), "depth_1q2q": flat.depth}
+    flat = _flat(qubits, depth, seed)
+    if stage == "placement":
+        per_qpu = -(-qubits // qpus)
+        t_place, _ = best_of(repeat, lambda: place(
+            flat, list(range(qpus)), [per_qpu] * qpus, method, seed=seed))
+        return {"seconds": t_place}
+    where = _placement(qubits, depth, qpus, seed, method)
+    timings = [QpuTiming()] * qpus
+    opts = EdsOptions(reuse=bool(case["reuse"]))
+    t_time, eds = best_of(repeat, lambda: distribute(flat, where, timings, opts))
+    return {"seconds": t_time, "non_local": eds.non_local_gates, "requests": eds.n_requests,
+            "distributed_depth": eds.distributed_depth, "runtime": eds.runtime}
+
+
+def show(frame: Any, args: argparse.Namespace) -> None:
+    """The circuit, the reduction, then one line per placement method and reuse."""
+    rows = {(r.stage, r.method, bool(r.reuse)): r for r in frame.itertuples()}
+    c = rows["circuit", "", False]
+    print(f"circuit: {c.qubits} qubits, depth {c.depth}, seed {c.circuit_seed}, "
+          f"{int(c.operations)} operations, {int(c.two_qubit)} two-qubit gates; "
+          f"build {c.seconds:.2f} s (not counted)")
+    f = rows["reduce", "", False]
+    print(f"reduce to 1q/2q operations: {f.seconds:.3f} s  ({int(f.operations)} operations, "
+          f"{int(f.two_qubit)} two-qubit, depth {int(f.depth_1q2q)})")
+    for method in METHODS:
+        t_place = rows["placement", method, False].seconds
         for reuse in (False, True):
-            opts = EdsOptions(reuse=reuse)
-            t_time, eds = best_of(args.repeat, lambda w=where, o=opts: distribute(
-                flat, w, timings, o))
-            total = t_flat + t_place + t_time
+            e = rows["timing", method, reuse]
+            total = f.seconds + t_place + e.seconds
             print(f"{method:>10} reuse={'yes' if reuse else 'no ':3} placement {t_place:.3f} s"
-                  f"  timing {t_time:.3f} s  extraction {total:.3f} s  | "
-                  f"{eds.non_local_gates} non-local, {eds.n_requests} requests, "
-                  f"distributed depth {eds.distributed_depth}, "
-                  f"runtime {eds.runtime / 1e9:.2f} us")
+                  f"  timing {e.seconds:.3f} s  extraction {total:.3f} s  | "
+                  f"{int(e.non_local)} non-local, {int(e.requests)} requests, "
+                  f"distributed depth {int(e.distributed_depth)}, "
+                  f"runtime {e.runtime / 1e9:.2f} us")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(bench_main(__file__))

@@ -2,19 +2,40 @@
 
 Workload: ``K`` independent Poisson sources, each rescheduling itself after an
 exponential wait and counting its firings — the shape of the swapping runtime's link
-generators.  Prints events/s for the heap loop and for SimPy (if installed).
+generators.  Prints events/s for the heap loop and for SimPy (if installed).  One case
+per loop, run by the sweep runner (see :mod:`qdcopt.sweeps.bench`).
 
-Usage: ``python benchmarks/bench_engine.py [--events N] [--sources K]``
+Usage: ``qdcopt bench engine [--events N] [--sources K]`` or
+``python benchmarks/bench_engine.py …``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import numpy as np
 
 from qdcopt.engine import Simulator
+from qdcopt.sweeps.bench import bench_main
+
+LOOPS = ("heapq", "simpy")
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """The suite's options."""
+    parser.add_argument("--events", type=int, default=500_000)
+    parser.add_argument("--sources", type=int, default=200)
+
+
+def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The heap loop, then SimPy, on the same workload."""
+    if args.events < 1:
+        raise ValueError(f"--events must be a positive number of events, got {args.events}")
+    if args.sources < 1:
+        raise ValueError(f"--sources must be a positive number of sources, got {args.sources}")
+    return [{"loop": loop, "events": args.events, "sources": args.sources} for loop in LOOPS]
 
 
 def heap_loop(events: int, sources: int, seed: int = 0) -> tuple[int, float]:
@@ -67,21 +88,25 @@ def simpy_loop(events: int, sources: int, seed: int = 0) -> tuple[int, float] | 
     return state["n"], time.perf_counter() - start
 
 
-def main() -> None:
-    """Print events/s of both loops."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--events", type=int, default=500_000)
-    ap.add_argument("--sources", type=int, default=200)
-    args = ap.parse_args()
-    n, s = heap_loop(args.events, args.sources)
-    print(f"heapq Simulator: {n} events in {s:.3f} s = {n / s:,.0f} events/s")
-    res = simpy_loop(args.events, args.sources)
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """Events run and seconds of one loop (``installed`` False when SimPy is missing)."""
+    loop = heap_loop if case["loop"] == "heapq" else simpy_loop
+    res = loop(int(case["events"]), int(case["sources"]))
     if res is None:
-        print("simpy: not installed")
-    else:
-        n2, s2 = res
-        print(f"simpy          : {n2} events in {s2:.3f} s = {n2 / s2:,.0f} events/s")
+        return {"installed": False, "fired": None, "seconds": None}
+    return {"installed": True, "fired": res[0], "seconds": res[1]}
+
+
+def show(frame: Any, args: argparse.Namespace) -> None:
+    """One line per loop."""
+    for r in frame.itertuples():
+        label = "heapq Simulator" if r.loop == "heapq" else "simpy          "
+        if not r.installed:
+            print(f"{r.loop}: not installed")
+            continue
+        n, s = int(r.fired), float(r.seconds)
+        print(f"{label}: {n} events in {s:.3f} s = {n / s:,.0f} events/s")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(bench_main(__file__))

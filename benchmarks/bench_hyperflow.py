@@ -6,24 +6,35 @@ with, its pricing rounds, build / solve / pricing time, the certified optimum, t
 optimum of the pruned hypergraph alone (k shortest paths, no pricing) beside it, and the
 time and value of the iterative DP trees and of the greedy.  ``--hyperflow`` also runs
 the state/swap hyperflow LP priced on highspy, ``--full`` the full hypergraph at 50 nodes.
+One case per network and method (the network's generation, the exact LP, the pruned LP,
+the priced and the full hyperflow LP when asked, the DP trees, the greedy), run by the
+sweep runner (see :mod:`qdcopt.sweeps.bench`).
 
-Run: ``python benchmarks/bench_hyperflow.py [--sizes 50 100 200] [--seed 1]``.
+Usage: ``qdcopt bench hyperflow [--sizes 50 100 200] [--seed 1]`` or
+``python benchmarks/bench_hyperflow.py …``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from functools import lru_cache
+from typing import Any
 
 from qdcopt.network.lp.hyperflow import solve_hyperflow
 from qdcopt.network.lp.hyperpaths import solve_tree_master
 from qdcopt.network.trees import greedy_trees, iterative_trees
 from qdcopt.network.waxman import waxman_instance
 from qdcopt.solvers.highs import SolverOptions
+from qdcopt.sweeps.bench import bench_main
+
+OPTIONS = SolverOptions(time_limit=600, threads=1, seed=0)
+FULL_UP_TO = 50
+"""Largest network whose full hypergraph ``--full`` solves (nodes)."""
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """The suite's options."""
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200])
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
@@ -32,57 +43,107 @@ def main() -> None:
                         help="also run the priced state/swap hyperflow LP")
     parser.add_argument("--full", action="store_true",
                         help="also solve the full hypergraph (IPM) at 50 nodes")
-    args = parser.parse_args()
-    options = SolverOptions(time_limit=600, threads=1, seed=0)
+
+
+def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Per size: the generation, the exact LP, the pruned LP, the optional LPs, the DP
+    trees and the greedy."""
+    if len(set(args.sizes)) != len(args.sizes):
+        raise ValueError(f"--sizes: each size once, got {' '.join(map(str, args.sizes))}")
+    out = []
     for n in args.sizes:
-        t = time.perf_counter()
-        inst = waxman_instance(n, requests=args.requests, seed=args.seed)
-        gen_s = time.perf_counter() - t
-        print(f"== Waxman n={n} links={len(inst.links)} requests={len(inst.requests)} "
-              f"seed={args.seed} (generated in {gen_s:.2f} s)")
-        exact = solve_tree_master(inst, options=options)
-        st = exact.stats
-        build = st["total_s"] - st["solve_s"] - st["pricing_s"]
-        print(f"  full hypergraph      states {st['full_states']:>9,}  swaps "
-              f"{st['full_swaps']:>11,}")
-        print(f"  active hypergraph    states {st['active_states']:>9,}  swaps "
-              f"{st['active_swaps']:>11,}  tree columns {st['columns']:,}")
-        print(f"  exact LP (trees)     {exact.objective:12.4f} pairs/s  status {exact.status}"
-              f"  rounds {st['rounds']}")
-        print(f"                       build {build:.2f} s  solve {st['solve_s']:.2f} s  "
-              f"pricing {st['pricing_s']:.2f} s  total {st['total_s']:.2f} s")
-        t = time.perf_counter()
-        pruned = solve_hyperflow(inst, pricing=False, k_paths=args.k_paths, clean=False,
-                                 options=options)
-        pruned_s = time.perf_counter() - t
-        share = pruned.objective / exact.objective if exact.objective > 0 else float("nan")
-        print(f"  pruned only (k={args.k_paths})  {pruned.objective:12.4f} pairs/s  "
-              f"({100 * share:.2f} % of exact)  swaps {pruned.stats['active_swaps']:,}  "
-              f"{pruned_s:.2f} s")
+        methods = ["(generate)", "exact", "pruned"]
         if args.hyperflow:
-            t = time.perf_counter()
-            hf = solve_hyperflow(inst, k_paths=args.k_paths, clean=False, options=options)
+            methods.append("hyperflow")
+        if args.full and n <= FULL_UP_TO:
+            methods.append("full")
+        methods += ["iterative", "greedy"]
+        out += [{"nodes": n, "requests": args.requests, "instance_seed": args.seed,
+                 "k_paths": args.k_paths, "method": m} for m in methods]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _network(nodes: int, requests: int, seed: int) -> tuple[Any, float]:
+    # the methods of one network share it within a worker process
+    t = time.perf_counter()
+    inst = waxman_instance(nodes, requests=requests, seed=seed)
+    return inst, time.perf_counter() - t
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one method on one network."""
+    inst, gen_s = _network(int(case["nodes"]), int(case["requests"]),
+                           int(case["instance_seed"]))
+    method, k_paths = str(case["method"]), int(case["k_paths"])
+    if method == "(generate)":
+        return {"links": len(inst.links), "n_requests": len(inst.requests), "time_s": gen_s}
+    if method == "exact":
+        exact = solve_tree_master(inst, options=OPTIONS)
+        st = exact.stats
+        return {"objective": exact.objective, "status": str(exact.status),
+                "rounds": int(st["rounds"]),
+                "full_states": int(st["full_states"]), "full_swaps": int(st["full_swaps"]),
+                "active_states": int(st["active_states"]),
+                "active_swaps": int(st["active_swaps"]), "columns": int(st["columns"]),
+                "build_s": st["total_s"] - st["solve_s"] - st["pricing_s"],
+                "solve_s": st["solve_s"], "pricing_s": st["pricing_s"],
+                "time_s": st["total_s"]}
+    t = time.perf_counter()
+    if method in ("pruned", "hyperflow", "full"):
+        if method == "pruned":
+            res = solve_hyperflow(inst, pricing=False, k_paths=k_paths, clean=False,
+                                  options=OPTIONS)
+        elif method == "hyperflow":
+            res = solve_hyperflow(inst, k_paths=k_paths, clean=False, options=OPTIONS)
+        else:
+            res = solve_hyperflow(inst, full=True, pricing=False, clean=False,
+                                  options=OPTIONS)
+        run_s = time.perf_counter() - t
+        return {"objective": res.objective, "status": str(res.status),
+                "rounds": int(res.stats.get("rounds", 0)),
+                "active_swaps": int(res.stats.get("active_swaps", 0)), "time_s": run_s}
+    trees = iterative_trees(inst) if method == "iterative" else greedy_trees(inst)
+    run_s = time.perf_counter() - t
+    rate = sum(tr.rate * inst.requests[tr.request].weight for tr in trees)
+    return {"objective": rate, "trees": len(trees), "time_s": run_s}
+
+
+def show(frame: Any, args: argparse.Namespace) -> None:
+    """One block per network."""
+    for _, block in frame.groupby("nodes", sort=False):
+        r = {row.method: row for row in block.itertuples()}
+        g, ex = r["(generate)"], r["exact"]
+        print(f"== Waxman n={g.nodes} links={int(g.links)} requests={int(g.n_requests)} "
+              f"seed={g.instance_seed} (generated in {g.time_s:.2f} s)")
+        print(f"  full hypergraph      states {int(ex.full_states):>9,}  swaps "
+              f"{int(ex.full_swaps):>11,}")
+        print(f"  active hypergraph    states {int(ex.active_states):>9,}  swaps "
+              f"{int(ex.active_swaps):>11,}  tree columns {int(ex.columns):,}")
+        print(f"  exact LP (trees)     {ex.objective:12.4f} pairs/s  status {ex.status}"
+              f"  rounds {int(ex.rounds)}")
+        print(f"                       build {ex.build_s:.2f} s  solve {ex.solve_s:.2f} s  "
+              f"pricing {ex.pricing_s:.2f} s  total {ex.time_s:.2f} s")
+        pr = r["pruned"]
+        share = pr.objective / ex.objective if ex.objective > 0 else float("nan")
+        print(f"  pruned only (k={pr.k_paths})  {pr.objective:12.4f} pairs/s  "
+              f"({100 * share:.2f} % of exact)  swaps {int(pr.active_swaps):,}  "
+              f"{pr.time_s:.2f} s")
+        if "hyperflow" in r:
+            hf = r["hyperflow"]
             print(f"  priced hyperflow LP  {hf.objective:12.4f} pairs/s  status {hf.status}  "
-                  f"rounds {hf.stats['rounds']}  active swaps {hf.stats['active_swaps']:,}  "
-                  f"{time.perf_counter() - t:.2f} s")
-        if args.full and n <= 50:
-            t = time.perf_counter()
-            full = solve_hyperflow(inst, full=True, pricing=False, clean=False, options=options)
-            print(f"  full hypergraph LP   {full.objective:12.4f} pairs/s  status {full.status}"
-                  f"  {time.perf_counter() - t:.2f} s")
-        t = time.perf_counter()
-        it = iterative_trees(inst)
-        it_s = time.perf_counter() - t
-        it_rate = sum(tr.rate * inst.requests[tr.request].weight for tr in it)
-        t = time.perf_counter()
-        gr = greedy_trees(inst)
-        gr_s = time.perf_counter() - t
-        gr_rate = sum(tr.rate * inst.requests[tr.request].weight for tr in gr)
-        print(f"  iterative DP trees   {it_rate:12.4f} pairs/s  ({len(it)} trees)  "
-              f"DP time {it_s:.2f} s")
-        print(f"  greedy balanced      {gr_rate:12.4f} pairs/s  ({len(gr)} trees)  "
-              f"{gr_s:.2f} s", flush=True)
+                  f"rounds {int(hf.rounds)}  active swaps {int(hf.active_swaps):,}  "
+                  f"{hf.time_s:.2f} s")
+        if "full" in r:
+            fu = r["full"]
+            print(f"  full hypergraph LP   {fu.objective:12.4f} pairs/s  status {fu.status}"
+                  f"  {fu.time_s:.2f} s")
+        it, gr = r["iterative"], r["greedy"]
+        print(f"  iterative DP trees   {it.objective:12.4f} pairs/s  ({int(it.trees)} trees)  "
+              f"DP time {it.time_s:.2f} s")
+        print(f"  greedy balanced      {gr.objective:12.4f} pairs/s  ({int(gr.trees)} trees)  "
+              f"{gr.time_s:.2f} s")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(bench_main(__file__))
