@@ -48,7 +48,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
     """The grid, each closed-loop run, each method on the trace, then the MILP."""
-    common = {"trace": args.trace, "slot": args.slot, "seed": args.seed}
+    common = {"trace": args.trace, "slot": args.slot, "instance_seed": args.seed}
     return [{"part": "grid", **common},
             *({"part": "simulate", "method": m, "duration": args.duration, **common}
               for m in SIMULATED),
@@ -76,7 +76,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     part = str(case["part"])
     if part == "milp":
         _warm_highs()
-    inst = _instance(float(case["trace"]), float(case["slot"]), int(case["seed"]))
+    inst = _instance(float(case["trace"]), float(case["slot"]), int(case["instance_seed"]))
     if part == "grid":
         return {"links": len(inst.edges), "fidelity": float(inst.traffic.fidelity),
                 "p_attempt": float(inst.success_probability),
@@ -85,7 +85,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     if part == "simulate":
         duration = float(case["duration"])
         t0 = time.perf_counter()
-        rec = simulate_once(inst, method, duration, seed=int(case["seed"]))
+        rec = simulate_once(inst, method, duration, seed=int(case["instance_seed"]))
         wall = time.perf_counter() - t0
         m = run_metrics(rec.requests, len(inst.edges), duration)
         return {"events": rec.events, "messages": rec.messages,

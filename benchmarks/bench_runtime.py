@@ -44,7 +44,7 @@ def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.seed < 0 or args.nodes < 2 or args.duration <= 0:
         raise ValueError("--seed ≥ 0, --nodes ≥ 2 and --duration > 0 are required")
     common = {"method": args.method, "nodes": args.nodes, "requests": args.requests,
-              "seed": args.seed}
+              "instance_seed": args.seed}
     policies = POLICIES if args.all_policies else (args.policy,)
     return [{"policy": PLAN, **common},
             *({"policy": p, "duration": args.duration, **common} for p in policies)]
@@ -70,7 +70,7 @@ def _plan(nodes: int, requests: int, seed: int, method: str) -> tuple[Any, ...]:
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
     """The plan's size, promise and time; or one policy's run."""
-    seed = int(case["seed"])
+    seed = int(case["instance_seed"])
     inst, plan, info, plan_s, model, trees = _plan(int(case["nodes"]), int(case["requests"]),
                                                    seed, str(case["method"]))
     if case["policy"] == PLAN:

@@ -155,3 +155,19 @@ def test_the_heuristics_suite_through_the_command_measures_validated_plans(tmp_p
         assert rows[method]["valid"] is True
     assert got["lines"][0].split() == ["requests", "method", "solve_s", "validate_s",
                                        "accepted", "ratio", "reconf", "valid"]
+
+
+@pytest.mark.parametrize("script", sorted(
+    (Path(__file__).resolve().parents[2] / "benchmarks").glob("bench_*.py")),
+    ids=lambda p: p.stem)
+def test_every_suite_declares_plain_cases_under_its_default_options(script, tmp_path):
+    from qdcopt.sweeps.bench import parser_for, suite_sweep
+
+    module = load_suite(script)
+    for name in ("arguments", "cases", "run_case", "show"):
+        assert callable(getattr(module, name, None)), f"{script.name} lacks {name}()"
+    args = parser_for(module).parse_args(["--out", str(tmp_path)])
+    sweep = suite_sweep(module, args)  # refuses reserved keys and duplicate cases
+    assert sweep.tasks
+    for task in sweep.tasks:
+        assert all(isinstance(v, str | int | float | bool) for _, v in task.point)
