@@ -571,6 +571,8 @@ def bench_cmd(
 
     from qdcopt.sweeps.bench import load_suite, suite_table
 
+    if args and args[0] == "--":  # `qdcopt bench SUITE -- OPTIONS` is allowed too
+        args = args[1:]
     if args and "--json" in args:  # the scripts take no --json: it is this command's
         args = [a for a in args if a != "--json"]
         as_json = True
