@@ -174,6 +174,8 @@ def bench_main(script: str | Path | ModuleType, argv: Sequence[str] | None = Non
         result = run_sweep(sweep, args.out, workers=workers, scheduler=args.scheduler,
                            retry_failed=args.retry_failed,
                            progress=make_progress(unit="cases"))
+    except ValueError as exc:  # an --out that cannot hold the store, a busy store, …
+        parser.error(str(exc))
     except KeyboardInterrupt:
         st = sweep_status(sweep, args.out)
         print(f"interrupted: {st.done} of {st.total} cases of bench {name} are kept in "

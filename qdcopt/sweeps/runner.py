@@ -121,6 +121,8 @@ def run_sweep(sweep: Sweep, out_dir: Path, *, workers: int | None = None,
     if max_tasks is not None and max_tasks < 0:
         raise ValueError(f"max_tasks must be 0 or more, got {max_tasks}")
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"--out {out_dir}: is a file, not a folder")
     store = Store(store_path(out_dir, sweep.study))
     version = sweep.version
     progress = progress or NoProgress()

@@ -154,10 +154,15 @@ class Store:
         Raises
         ------
         ValueError
-            When another process holds the store.
+            When another process holds the store, or its folder cannot be made.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "lock", "a+") as handle:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / "lock", "a+")  # noqa: SIM115 - closed below
+        except OSError as exc:  # a file where a folder should be, no permission, …
+            raise ValueError(f"cannot keep the store of {what} in {self.root}: "
+                             f"{exc.strerror or exc}") from None
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:

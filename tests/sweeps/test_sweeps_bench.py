@@ -171,3 +171,12 @@ def test_every_suite_declares_plain_cases_under_its_default_options(script, tmp_
     assert sweep.tasks
     for task in sweep.tasks:
         assert all(isinstance(v, str | int | float | bool) for _, v in task.point)
+
+
+def test_an_out_that_is_a_file_is_one_line_and_exit_2(suite, capsys):
+    (suite.parent / "taken").write_text("not a folder")
+    with pytest.raises(SystemExit) as exc:
+        bench_main(suite, ["--workers", "0", "--out", "taken"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--out taken: is a file, not a folder" in err[0]

@@ -181,3 +181,14 @@ def test_duplicate_keys_and_bad_rows_are_refused(tmp_path):
     assert "must not start with '_'" in run_sweep(bad, tmp_path, workers=0).status.failed[0][1]
     obj = Sweep("s", (task,), lambda t, s: {"x": [1]})
     assert "TypeError" in run_sweep(obj, tmp_path / "o", workers=0).status.failed[0][1]
+
+
+def test_a_store_that_cannot_be_made_is_a_clear_error(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".sweeps").write_text("a file where the store's folder goes")
+    with pytest.raises(ValueError, match=r"cannot keep the store of study squares .*"
+                       r"Not a directory"):
+        run_sweep(_squares(tmp_path), tmp_path / "out", workers=0)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        run_sweep(_squares(tmp_path), tmp_path / "file", workers=0)
