@@ -21,6 +21,7 @@ Outputs: ``fig6_runtime.csv``, ``fig6_runtime.png`` (rate) and ``fig9_fidelity.p
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,18 +66,26 @@ def tasks(*, seed: int = 0, quick: bool = False, repetitions: int | None = None,
     """
     sweeps, defaults = (QUICK_SWEEPS, QUICK_DEFAULTS) if quick else (SWEEPS, DEFAULTS)
     reps = repetitions if repetitions is not None else (2 if quick else 10)
-    out = []
+    return [{**point, "requests": 10, "duration": 3.0 if quick else 100.0, "policy": policy,
+             "early_discard": True, "method": method, "seed": seed + k}
+            for point, k, policy in waxman_points(sweeps, defaults, reps, policies)]
+
+
+def waxman_points(sweeps: dict[str, tuple[float, ...]], defaults: dict[str, float],
+                  repetitions: int, policies: tuple[str, ...],
+                  ) -> Iterator[tuple[dict[str, Any], int, str]]:
+    """Each swept Waxman point (one parameter moved off the defaults at a time), with each
+    repetition and policy: ``(point, repetition, policy)``, the point's keys ``sweep``,
+    ``x``, ``nodes``, ``swap_success`` and ``density`` in that order (they name tasks)."""
     for sweep, values in sweeps.items():
         for x in values:
             point = {**defaults, sweep: x}
-            for k in range(reps):
+            cells = {"sweep": sweep, "x": float(x), "nodes": int(point["nodes"]),
+                     "swap_success": float(point["swap_success"]),
+                     "density": float(point["density"])}
+            for k in range(repetitions):
                 for policy in policies:
-                    out.append({"sweep": sweep, "x": float(x), "nodes": int(point["nodes"]),
-                                "swap_success": float(point["swap_success"]),
-                                "density": float(point["density"]), "requests": 10,
-                                "duration": 3.0 if quick else 100.0, "policy": policy,
-                                "early_discard": True, "method": method, "seed": seed + k})
-    return out
+                    yield cells, k, policy
 
 
 @lru_cache(maxsize=8)

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from qdcopt.network.runtime.config import CENTRALIZED, FIXED, SCORING, SWAP_ASAP
+from qdcopt.studies.fig6_runtime import DEFAULTS, QUICK_DEFAULTS, waxman_points
 from qdcopt.sweeps import Sweep, Task
 
 POLICIES = (SCORING, SWAP_ASAP, CENTRALIZED, FIXED)
@@ -37,9 +38,7 @@ SWEEPS: dict[str, tuple[float, ...]] = {
     "nodes": (50, 100, 150, 200),
     "swap_success": (0.2, 0.3, 0.4, 0.5, 0.6),
 }
-DEFAULTS = {"nodes": 100, "swap_success": 0.4, "density": 0.1}
 QUICK_SWEEPS: dict[str, tuple[float, ...]] = {"nodes": (20, 30), "swap_success": (0.3, 0.5)}
-QUICK_DEFAULTS = {"nodes": 20, "swap_success": 0.4, "density": 0.2}
 REQUESTS = 10  # node pairs the stream cycles through (as Fig. 6's requests)
 ARRIVALS = 60  # requests per run
 INTERVAL = 0.5  # seconds between arrivals
@@ -70,23 +69,13 @@ def tasks(mode: str, *, seed: int = 0, quick: bool = False, repetitions: int | N
     sweeps, defaults = (QUICK_SWEEPS, QUICK_DEFAULTS) if quick else (SWEEPS, DEFAULTS)
     reps = repetitions if repetitions is not None else (1 if quick else 10)
     arrivals, interval = (8, 0.1) if quick else (ARRIVALS, INTERVAL)
-    out = []
-    for sweep, values in sweeps.items():
-        for x in values:
-            point = {**defaults, sweep: x}
-            for k in range(reps):
-                for policy in policies:
-                    out.append({"sweep": sweep, "x": float(x), "nodes": int(point["nodes"]),
-                                "swap_success": float(point["swap_success"]),
-                                "density": float(point["density"]), "requests": REQUESTS,
-                                "arrivals": arrivals, "interval": interval,
-                                # the last request gets as long as the others had
-                                "duration": arrivals * interval + (2.0 if not quick else 0.5),
-                                "warmup": 1.0 if quick else WARMUP,
-                                "stock_links": STOCK_LINKS, "stock_pairs": STOCK_PAIRS,
-                                "method": method, "predistribution": mode,
-                                "policy": policy, "seed": seed + k})
-    return out
+    return [{**point, "requests": REQUESTS, "arrivals": arrivals, "interval": interval,
+             # the last request gets as long as the others had
+             "duration": arrivals * interval + (2.0 if not quick else 0.5),
+             "warmup": 1.0 if quick else WARMUP,
+             "stock_links": STOCK_LINKS, "stock_pairs": STOCK_PAIRS,
+             "method": method, "predistribution": mode, "policy": policy, "seed": seed + k}
+            for point, k, policy in waxman_points(sweeps, defaults, reps, policies)]
 
 
 def make_sweep(name: str, mode: str, *, seed: int = 0, quick: bool = False,
