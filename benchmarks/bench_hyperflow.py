@@ -21,14 +21,14 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from qdcopt.network.lp.hyperflow import solve_hyperflow
-from qdcopt.network.lp.hyperpaths import solve_tree_master
-from qdcopt.network.trees import greedy_trees, iterative_trees
+from qdcopt import validate
+from qdcopt.network.methods import METHODS, hyperflow_plan
 from qdcopt.network.waxman import waxman_instance
-from qdcopt.solvers.highs import SolverOptions
 from qdcopt.sweeps.bench import bench_main
 
-OPTIONS = SolverOptions(time_limit=600, threads=1, seed=0)
+OPTIONS = {"time_limit": 600.0, "threads": 1, "seed": 0}
+REGISTERED = {"exact": "lp"}
+"""Case names that differ from the method's registered name."""
 FULL_UP_TO = 50
 """Largest network whose full hypergraph ``--full`` solves (nodes)."""
 
@@ -72,41 +72,35 @@ def _network(nodes: int, requests: int, seed: int) -> tuple[Any, float]:
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
-    """The figures of one method on one network."""
+    """The figures of one method on one network: its time (solve and plan), then the
+    validator's objective of its plan."""
     inst, gen_s = _network(int(case["nodes"]), int(case["requests"]),
                            int(case["instance_seed"]))
     method, k_paths = str(case["method"]), int(case["k_paths"])
     if method == "(generate)":
         return {"links": len(inst.links), "n_requests": len(inst.requests), "time_s": gen_s}
-    if method == "exact":
-        exact = solve_tree_master(inst, options=OPTIONS)
-        st = exact.stats
-        return {"objective": exact.objective, "status": str(exact.status),
-                "rounds": int(st["rounds"]),
-                "full_states": int(st["full_states"]), "full_swaps": int(st["full_swaps"]),
-                "active_states": int(st["active_states"]),
-                "active_swaps": int(st["active_swaps"]), "columns": int(st["columns"]),
-                "build_s": st["total_s"] - st["solve_s"] - st["pricing_s"],
-                "solve_s": st["solve_s"], "pricing_s": st["pricing_s"],
-                "time_s": st["total_s"]}
     t = time.perf_counter()
-    if method in ("pruned", "hyperflow", "full"):
-        if method == "pruned":
-            res = solve_hyperflow(inst, pricing=False, k_paths=k_paths, clean=False,
-                                  options=OPTIONS)
-        elif method == "hyperflow":
-            res = solve_hyperflow(inst, k_paths=k_paths, clean=False, options=OPTIONS)
-        else:
-            res = solve_hyperflow(inst, full=True, pricing=False, clean=False,
-                                  options=OPTIONS)
-        run_s = time.perf_counter() - t
-        return {"objective": res.objective, "status": str(res.status),
-                "rounds": int(res.stats.get("rounds", 0)),
-                "active_swaps": int(res.stats.get("active_swaps", 0)), "time_s": run_s}
-    trees = iterative_trees(inst) if method == "iterative" else greedy_trees(inst)
+    if method == "full":
+        plan, info = hyperflow_plan("lp-full", inst, "published", "sum", False, k_paths,
+                                    OPTIONS, full=True)
+    elif method in ("pruned", "hyperflow"):
+        plan, info = METHODS[f"lp-{method}"](inst, k_paths=k_paths, **OPTIONS)
+    else:
+        plan, info = METHODS[REGISTERED.get(method, method)](inst, **OPTIONS)
     run_s = time.perf_counter() - t
-    rate = sum(tr.rate * inst.requests[tr.request].weight for tr in trees)
-    return {"objective": rate, "trees": len(trees), "time_s": run_s}
+    report = validate(inst, plan)
+    st = info.extra
+    row = {"objective": float(report.objective), "valid": report.ok,
+           "status": str(info.status), "time_s": run_s,
+           "rounds": int(st.get("rounds") or 0),
+           "active_swaps": int(st.get("active_swaps") or 0), "trees": int(st.get("trees") or 0)}
+    if method == "exact":
+        row.update({"full_states": int(st["full_states"]), "full_swaps": int(st["full_swaps"]),
+                    "active_states": int(st["active_states"]), "columns": int(st["columns"]),
+                    "trees": len(plan.trees), "solve_s": st["solve_s"],
+                    "pricing_s": st["pricing_s"],
+                    "build_s": st["total_s"] - st["solve_s"] - st["pricing_s"]})
+    return row
 
 
 def show(frame: Any, args: argparse.Namespace) -> None:
@@ -121,28 +115,28 @@ def show(frame: Any, args: argparse.Namespace) -> None:
         print(f"  active hypergraph    states {int(ex.active_states):>9,}  swaps "
               f"{int(ex.active_swaps):>11,}  tree columns {int(ex.columns):,}")
         print(f"  exact LP (trees)     {ex.objective:12.4f} pairs/s  status {ex.status}"
-              f"  rounds {int(ex.rounds)}")
+              f"  rounds {int(ex.rounds)}  valid {bool(ex.valid)}")
         print(f"                       build {ex.build_s:.2f} s  solve {ex.solve_s:.2f} s  "
               f"pricing {ex.pricing_s:.2f} s  total {ex.time_s:.2f} s")
         pr = r["pruned"]
         share = pr.objective / ex.objective if ex.objective > 0 else float("nan")
         print(f"  pruned only (k={pr.k_paths})  {pr.objective:12.4f} pairs/s  "
               f"({100 * share:.2f} % of exact)  swaps {int(pr.active_swaps):,}  "
-              f"{pr.time_s:.2f} s")
+              f"{pr.time_s:.2f} s  valid {bool(pr.valid)}")
         if "hyperflow" in r:
             hf = r["hyperflow"]
             print(f"  priced hyperflow LP  {hf.objective:12.4f} pairs/s  status {hf.status}  "
                   f"rounds {int(hf.rounds)}  active swaps {int(hf.active_swaps):,}  "
-                  f"{hf.time_s:.2f} s")
+                  f"{hf.time_s:.2f} s  valid {bool(hf.valid)}")
         if "full" in r:
             fu = r["full"]
             print(f"  full hypergraph LP   {fu.objective:12.4f} pairs/s  status {fu.status}"
-                  f"  {fu.time_s:.2f} s")
+                  f"  {fu.time_s:.2f} s  valid {bool(fu.valid)}")
         it, gr = r["iterative"], r["greedy"]
         print(f"  iterative DP trees   {it.objective:12.4f} pairs/s  ({int(it.trees)} trees)  "
-              f"DP time {it.time_s:.2f} s")
+              f"DP time {it.time_s:.2f} s  valid {bool(it.valid)}")
         print(f"  greedy balanced      {gr.objective:12.4f} pairs/s  ({int(gr.trees)} trees)  "
-              f"{gr.time_s:.2f} s")
+              f"{gr.time_s:.2f} s  valid {bool(gr.valid)}")
 
 
 if __name__ == "__main__":

@@ -74,13 +74,15 @@ def method_lp(instance: NetworkInstance, *, variant: str = "published",
     return plan, info
 
 
-def _hyperflow_method(name: str, instance: NetworkInstance, variant: str, objective: str,
-                      pricing: bool, k_paths: int, options: dict[str, Any],
-                      ) -> tuple[NetworkPlan, SolveInfo]:
+def hyperflow_plan(name: str, instance: NetworkInstance, variant: str, objective: str,
+                   pricing: bool, k_paths: int, options: dict[str, Any], *,
+                   full: bool = False) -> tuple[NetworkPlan, SolveInfo]:
+    """The state/swap hyperflow LP's plan: priced (``pricing``), on the pruned hypergraph
+    alone, or on the full hypergraph (``full``, no pricing needed; small networks)."""
     check_variant(variant)
     start = time.perf_counter()
     sol = solve_hyperflow(instance, variant=variant, objective=objective, pricing=pricing,
-                          k_paths=k_paths, options=_options(**options))
+                          full=full, k_paths=k_paths, options=_options(**options))
     gamma = swap_gain(link_model(instance).swap_success, variant)
     trees = decompose(instance, gamma, sol.link_rate, sol.request_rate, sol.swap_w, sol.swap_u,
                       sol.swap_v, sol.swap_rate)
@@ -99,16 +101,16 @@ def method_lp_hyperflow(instance: NetworkInstance, *, variant: str = "published"
                         objective: str = "sum", k_paths: int = 10, **options: Any,
                         ) -> tuple[NetworkPlan, SolveInfo]:
     """State/swap hyperflow LP priced to the full-hypergraph optimum."""
-    return _hyperflow_method("lp-hyperflow", instance, variant, objective, True, k_paths,
-                             options)
+    return hyperflow_plan("lp-hyperflow", instance, variant, objective, True, k_paths,
+                          options)
 
 
 def method_lp_pruned(instance: NetworkInstance, *, variant: str = "published",
                      objective: str = "sum", k_paths: int = 10, **options: Any,
                      ) -> tuple[NetworkPlan, SolveInfo]:
     """Hyperflow LP on the pruned hypergraph only (a restriction: a lower bound)."""
-    return _hyperflow_method("lp-pruned", instance, variant, objective, False, k_paths,
-                             options)
+    return hyperflow_plan("lp-pruned", instance, variant, objective, False, k_paths,
+                          options)
 
 
 def method_lp_pyomo(instance: NetworkInstance, *, variant: str = "published",
