@@ -17,6 +17,7 @@ import time
 from functools import cache, lru_cache
 from typing import Any
 
+import qdcopt
 from qdcopt.network.methods import METHODS
 from qdcopt.network.physics import link_model
 from qdcopt.network.runtime import POLICIES, RuntimeConfig
@@ -62,20 +63,21 @@ def _plan(nodes: int, requests: int, seed: int, method: str) -> tuple[Any, ...]:
     _warm(method)
     inst = waxman_instance(nodes, requests=requests, seed=seed)
     start = time.perf_counter()
-    plan, info = METHODS[method](inst)
+    plan, _ = METHODS[method](inst)
     plan_s = time.perf_counter() - start
     model = link_model(inst)
-    return inst, plan, info, plan_s, model, exec_trees(inst, plan, model)
+    return inst, plan, plan_s, model, exec_trees(inst, plan, model)
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
     """The plan's size, promise and time; or one policy's run."""
     seed = int(case["instance_seed"])
-    inst, plan, info, plan_s, model, trees = _plan(int(case["nodes"]), int(case["requests"]),
-                                                   seed, str(case["method"]))
+    inst, plan, plan_s, model, trees = _plan(int(case["nodes"]), int(case["requests"]),
+                                             seed, str(case["method"]))
     if case["policy"] == PLAN:
+        report = qdcopt.validate(inst, plan)  # the promise printed is the validator's
         return {"instance": inst.name, "links": len(inst.links), "trees": len(plan.trees),
-                "promised": float(info.objective), "plan_s": plan_s}
+                "promised": float(report.objective), "valid": report.ok, "plan_s": plan_s}
     duration = float(case["duration"])
     cfg = RuntimeConfig(policy=str(case["policy"]), duration=duration)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -90,7 +92,8 @@ def show(frame: Any, args: argparse.Namespace) -> None:
     for r in frame.itertuples():
         if r.policy == PLAN:
             print(f"{r.instance}: {int(r.links)} links; plan {r.method}: {int(r.trees)} "
-                  f"trees, promised {r.promised:.1f} pairs/s, {r.plan_s:.2f} s")
+                  f"trees, promised {r.promised:.1f} pairs/s (valid {bool(r.valid)}), "
+                  f"{r.plan_s:.2f} s")
             continue
         print(f"{r.label:22s} {int(r.events):9d} events  wall {r.wall_s:6.2f} s  "
               f"cpu {r.cpu_s:6.2f} s  {r.events / r.cpu_s:9,.0f} events/cpu-s  "
