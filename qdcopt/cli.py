@@ -569,7 +569,7 @@ def bench_cmd(
     """
     import runpy
 
-    from qdcopt.sweeps.bench import load_suite, suite_table
+    from qdcopt.sweeps.bench import load_suite, run_suite
 
     if args and args[0] == "--":  # `qdcopt bench SUITE -- OPTIONS` is allowed too
         args = args[1:]
@@ -588,14 +588,15 @@ def bench_cmd(
     old = sys.argv
     sys.argv = [f"qdcopt bench {suite}", *(args or [])]
     code = 0
+    table: list[dict[str, Any]] | None = None
     printed = io.StringIO()
     t0 = time.perf_counter()
 
     def run() -> int:
+        nonlocal table
         if hasattr(module, "cases"):
-            from qdcopt.sweeps.bench import bench_main
-
-            return bench_main(module, list(args or []))
+            code, table = run_suite(module, list(args or []))
+            return code
         try:  # a plain script that prints its own figures
             runpy.run_path(str(script), run_name="__main__")
         except SystemExit as exc:
@@ -614,8 +615,6 @@ def bench_cmd(
     finally:
         sys.argv = old
     if as_json:
-        table = suite_table(module, list(args or [])) if code == 0 and hasattr(
-            module, "cases") else None
         print(json.dumps({"suite": suite, "script": str(script), "args": list(args or []),
                           "exit_code": int(code), "time_s": round(time.perf_counter() - t0, 3),
                           "lines": printed.getvalue().splitlines(),

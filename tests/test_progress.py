@@ -32,7 +32,7 @@ def test_a_long_step_is_named_in_the_periodic_lines():
     bar = LineProgress(stream, interval=0.05, unit="methods")
     bar.start("compare x", 2)
     bar.note("milp")
-    time.sleep(0.15)
+    time.sleep(0.4)  # several ticks, with room for a loaded machine
     bar.update(1)
     bar.close()
     lines = stream.getvalue().splitlines()

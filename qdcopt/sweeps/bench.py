@@ -145,6 +145,12 @@ def bench_main(script: str | Path | ModuleType, argv: Sequence[str] | None = Non
         0 when every case is done, 1 when some failed, 130 when interrupted; bad options
         exit 2 through :mod:`argparse`.
     """
+    return run_suite(script, argv)[0]
+
+
+def run_suite(script: str | Path | ModuleType, argv: Sequence[str] | None = None,
+              ) -> tuple[int, list[dict[str, Any]] | None]:
+    """:func:`bench_main`, also returning the table's rows (``None`` unless complete)."""
     import pandas as pd
 
     module = script if isinstance(script, ModuleType) else load_suite(script)
@@ -163,7 +169,7 @@ def bench_main(script: str | Path | ModuleType, argv: Sequence[str] | None = Non
         st = sweep_status(sweep, args.out)
         print(f"bench {name}: {st.done} of {st.total} cases done, {len(st.failed)} failed, "
               f"{st.pending} pending (series {sweep.settings['series']}, store {st.store})")
-        return 0
+        return 0, None
     workers = 1 if args.workers is None and args.scheduler is None else args.workers
     if getattr(module, "IN_PROCESS", False):
         if args.scheduler is not None or args.workers not in (None, 0):
@@ -180,33 +186,23 @@ def bench_main(script: str | Path | ModuleType, argv: Sequence[str] | None = Non
         st = sweep_status(sweep, args.out)
         print(f"interrupted: {st.done} of {st.total} cases of bench {name} are kept in "
               f"{st.store}; the same command continues from there", file=sys.stderr)
-        return 130
+        return 130, None
     st = result.status
     for key, error in st.failed:
         print(f"failed: {key}: {error}", file=sys.stderr)
     if st.failed:
         print(f"{len(st.failed)} cases failed; --retry-failed reruns them", file=sys.stderr)
-        return 1
-    frame = pd.DataFrame(_rows(sweep, args.out))
+        return 1, None
+    rows = _rows(sweep, args.out)
+    frame = pd.DataFrame(rows)
     if result.executed == 0:
         print(f"(the stored figures of series {sweep.settings['series']}; --again measures "
               f"anew)", file=sys.stderr)
     module.show(frame, args)
-    return 0
+    return 0, rows
 
 
 def _rows(sweep: Sweep, out: Path) -> list[dict[str, Any]]:
     """The stored rows of a complete series, in case order."""
     records = Store(store_path(out, sweep.study)).read(sweep.version)
     return [records[t.key].row for t in sweep.tasks]
-
-
-def suite_table(module: ModuleType, argv: Sequence[str]) -> list[dict[str, Any]] | None:
-    """The rows of the series ``argv`` names, when every case of it is done (else None)."""
-    args = parser_for(module).parse_args(list(argv))
-    sweep = suite_sweep(module, args)
-    if args.again:  # the series just measured, not the one after it
-        sweep = suite_sweep(module, argparse.Namespace(**{**vars(args), "again": False}))
-    if sweep_status(sweep, args.out).pending:
-        return None
-    return _rows(sweep, args.out)
