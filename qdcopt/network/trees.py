@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from typing import Any
 
 import numpy as np
 
@@ -108,6 +109,77 @@ def _finish(instance: NetworkInstance, model: LinkModel, request: int, nodes: li
     return SwapTree(request=request, rate=1.0 / latency, nodes=tuple(nodes))
 
 
+def min_latency_tree(instance: NetworkInstance, model: LinkModel, s: int, d: int,
+                     leaf_latency: np.ndarray, can_swap: np.ndarray | None = None,
+                     wait: Any = None) -> list[TreeNode] | None:
+    """The nodes of the minimum eq.-1 latency tree for ``{s, d}`` (Knuth's Dijkstra).
+
+    Parameters
+    ----------
+    instance, model
+        The network and its link model.
+    s, d
+        End nodes.
+    leaf_latency
+        ``1 / rate`` of a leaf on each link (``inf``: the link cannot be a leaf).
+    can_swap
+        Nodes allowed to swap (default: all).
+    wait
+        Expected wait for both children from their latencies (arrays in, array out);
+        default eq. 1's ``3/2 · max``.  It must be monotone and at least the larger
+        latency, which keeps the settling order exact.
+
+    Returns
+    -------
+    list of TreeNode or None
+        Root first, leaves without rates; ``None`` when no tree exists.
+    """
+    n = instance.n
+    T = np.full((n, n), np.inf)
+    lu, lv = model.link_u, model.link_v
+    ok = np.isfinite(leaf_latency)
+    T[lu[ok], lv[ok]] = leaf_latency[ok]
+    T[lv[ok], lu[ok]] = leaf_latency[ok]
+    swap_ok = np.ones(n, dtype=bool) if can_swap is None else np.asarray(can_swap, dtype=bool)
+    via = np.full((n, n), NO_SWAP, dtype=np.int64)
+    done = np.zeros((n, n), dtype=bool)
+    ts = instance.physics.swap_latency
+    inv_speed = 1.0 / instance.physics.classical_speed
+    dist = model.classical_distance
+    inv_q = 1.0 / model.swap_success
+    heap = [(float(T[a, b]), int(a), int(b)) for a, b in zip(lu[ok], lv[ok], strict=True)]
+    heapq.heapify(heap)
+    while heap:
+        t, a, b = heapq.heappop(heap)
+        if done[a, b] or t > T[a, b]:
+            continue
+        done[a, b] = done[b, a] = True
+        if {a, b} == {s, d}:
+            break
+        # Swap at b: {a, b} + {b, x} -> {a, x};  swap at a: {b, a} + {a, x} -> {b, x}.
+        for end, mid in ((a, b), (b, a)):
+            if not swap_ok[mid]:
+                continue
+            xs = np.flatnonzero(done[mid])
+            xs = xs[(xs != end) & ~done[end, xs]]
+            if len(xs) == 0:
+                continue
+            both = (MAX_OF_TWO_EXPONENTIALS * np.maximum(t, T[mid, xs]) if wait is None
+                    else wait(np.full(len(xs), t), T[mid, xs]))
+            extra = ts + np.maximum(dist[mid, end], dist[mid, xs]) * inv_speed
+            cand = (both + extra) * inv_q[mid]
+            better = cand < T[end, xs]
+            for x, c in zip(xs[better].tolist(), cand[better].tolist(), strict=True):
+                T[end, x] = T[x, end] = c
+                via[end, x] = via[x, end] = mid
+                heapq.heappush(heap, (c, end, x))
+    if not math.isfinite(T[s, d]):
+        return None
+    nodes: list[TreeNode] = []
+    _build(via, s, d, nodes)
+    return nodes
+
+
 def optimal_tree(instance: NetworkInstance, request: int, residual: np.ndarray | None = None,
                  model: LinkModel | None = None) -> SwapTree | None:
     """The minimum-latency swapping tree for one request (dynamic programming).
@@ -133,49 +205,15 @@ def optimal_tree(instance: NetworkInstance, request: int, residual: np.ndarray |
     cap = model.node_capacity if residual is None else np.asarray(residual, dtype=float)
     req = instance.requests[request]
     s, d = req.source, req.destination
-    n = instance.n
     share = cap / 2.0
     share[s] = cap[s]
     share[d] = cap[d]
-    T = np.full((n, n), np.inf)
-    lu, lv = model.link_u, model.link_v
-    rate = model.success * np.minimum(share[lu], share[lv])
-    ok = rate > 0
-    T[lu[ok], lv[ok]] = 1.0 / rate[ok]
-    T[lv[ok], lu[ok]] = T[lu[ok], lv[ok]]
-    via = np.full((n, n), NO_SWAP, dtype=np.int64)
-    done = np.zeros((n, n), dtype=bool)
-    ts = instance.physics.swap_latency
-    inv_speed = 1.0 / instance.physics.classical_speed
-    dist = model.classical_distance
-    inv_q = 1.0 / model.swap_success
-    heap = [(float(T[a, b]), int(a), int(b)) for a, b in zip(lu[ok], lv[ok], strict=True)]
-    heapq.heapify(heap)
-    while heap:
-        t, a, b = heapq.heappop(heap)
-        if done[a, b] or t > T[a, b]:
-            continue
-        done[a, b] = done[b, a] = True
-        if {a, b} == {s, d}:
-            break
-        # Swap at b: {a, b} + {b, x} -> {a, x};  swap at a: {b, a} + {a, x} -> {b, x}.
-        for end, mid in ((a, b), (b, a)):
-            xs = np.flatnonzero(done[mid])
-            xs = xs[(xs != end) & ~done[end, xs]]
-            if len(xs) == 0:
-                continue
-            worst = np.maximum(t, T[mid, xs])
-            extra = ts + np.maximum(dist[mid, end], dist[mid, xs]) * inv_speed
-            cand = (MAX_OF_TWO_EXPONENTIALS * worst + extra) * inv_q[mid]
-            better = cand < T[end, xs]
-            for x, c in zip(xs[better].tolist(), cand[better].tolist(), strict=True):
-                T[end, x] = T[x, end] = c
-                via[end, x] = via[x, end] = mid
-                heapq.heappush(heap, (c, end, x))
-    if not math.isfinite(T[s, d]):
+    rate = model.success * np.minimum(share[model.link_u], share[model.link_v])
+    with np.errstate(divide="ignore"):
+        latency = np.where(rate > 0, 1.0 / np.where(rate > 0, rate, 1.0), np.inf)
+    nodes = min_latency_tree(instance, model, s, d, latency)
+    if nodes is None:
         return None
-    nodes: list[TreeNode] = []
-    _build(via, s, d, nodes)
     # A tree whose leaves revisit a node would over-use that node under the 1/2 share:
     # re-share by the actual leaf counts (exact for the simple paths the DP normally finds).
     return _finish(instance, model, request, nodes, cap)

@@ -78,6 +78,12 @@ class RuntimeConfig:
         discarded) before it stops attempting; 0 = no limit.  With no limit a fast link
         fills its nodes' memories with pairs its slower partner can never meet (the
         partner then finds no memory) and only cut-offs break the deadlock.
+    slots
+        One memory per link end of each tree (``models/runtime.md``): a tree holds at most
+        one pair per link end of its route, so a link restarts only when the pair that
+        holds its end (a link pair or a product of it) is used, and never takes the
+        memory its own sibling needs.  ``False``: trees share each node's memories
+        freely (only ``leaf_buffer`` limits a leaf).
     predistribution
         ``"none"``; ``"batch"``: before requests start, make ``predist_pairs`` pairs for
         each of ``predist_links`` node pairs (one-time); ``"continuous"``: keep each
@@ -117,6 +123,7 @@ class RuntimeConfig:
     score_weights: tuple[float, float, float] = (1.0, 1.0, 0.5)
     poll_fraction: float = 0.1
     leaf_buffer: int = 1
+    slots: bool = True
     predistribution: str = "none"
     predist_links: int = 5
     predist_pairs: int = 2

@@ -185,6 +185,11 @@ class Execution:
                 self.gens.append(g)
                 self.gens_at[g.a].append(g)
                 self.gens_at[g.b].append(g)
+        # one memory per link end of each tree: slot_r[k][p] holds the pair whose left end
+        # is route position p, slot_l[k][p] the pair whose right end is p
+        self.slots = config.slots
+        self.slot_r = [[False] * (t.hops + 1) for t in trees]
+        self.slot_l = [[False] * (t.hops + 1) for t in trees]
         self.left: list[list[list[Pair]]] = [[[] for _ in range(t.hops + 1)] for t in trees]
         self.right: list[list[list[Pair]]] = [[[] for _ in range(t.hops + 1)] for t in trees]
         self.root_cutoff = [config.cutoff_factor * t.latency for t in trees]
@@ -234,8 +239,10 @@ class Execution:
         self.req_trees = [[k for k in range(self.n_requests_trees) if trees[k].request == r]
                           for r in range(nreq)]
         self.tree_gens: list[list[_Gen]] = [[] for _ in trees]
+        self.leaf_gen: list[list[_Gen | None]] = [[None] * t.hops for t in trees]
         for g in self.gens:
             self.tree_gens[g.tree].append(g)
+            self.leaf_gen[g.tree][g.leaf.pos] = g
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _log(self, *row: object) -> None:
@@ -285,6 +292,20 @@ class Execution:
                         and not (buffer and g.waiting >= buffer)):
                     self._start(g)
 
+    def _free_slot(self, k: int, pos: int, right: bool) -> None:
+        """Tree ``k``'s memory at route position ``pos`` (its right or left link end) is
+        free again: the leaf that uses it may attempt."""
+        if not self.slots:
+            return
+        if right:
+            self.slot_r[k][pos] = False
+            g = self.leaf_gen[k][pos]
+        else:
+            self.slot_l[k][pos] = False
+            g = self.leaf_gen[k][pos - 1]
+        if g is not None and g.event is None:
+            self._start(g)
+
     def cutoff(self, tree: int, i: int, j: int) -> float:
         """Cut-off age of a pair of ``tree`` spanning ``[i, j]``."""
         cache = self._cutoffs[tree]
@@ -306,6 +327,10 @@ class Execution:
             return
         if self.leaf_buffer and g.waiting >= self.leaf_buffer:
             return  # the leaf's pairs have not been used yet: more would only fill memory
+        if self.slots:
+            pos = g.leaf.pos
+            if self.slot_r[g.tree][pos] or self.slot_l[g.tree][pos + 1]:
+                return  # the tree's memory at a link end still holds a pair
         if g.low:
             # pre-distribution only uses surplus: a memory stays free for requests
             if not self.want[g.tree] or self.free[g.a] < 2 or self.free[g.b] < 2:
@@ -328,6 +353,9 @@ class Execution:
         self.stats.generated += 1
         now = self.sim.now
         pos = g.leaf.pos
+        if self.slots:
+            self.slot_r[g.tree][pos] = True
+            self.slot_l[g.tree][pos + 1] = True
         pair = Pair(self.next_id, g.tree, pos, pos + 1, now, self.w0, now)
         pair.gen = g
         g.waiting += 1
@@ -395,6 +423,8 @@ class Execution:
         self._release(t.route[0], k)
         self._release(t.route[-1], k)
         self._used(pair)
+        self._free_slot(k, 0, True)
+        self._free_slot(k, t.hops, False)
         if self.stream and waiting and self.stock:
             self._serve_from_stock(r)
 
@@ -418,6 +448,8 @@ class Execution:
         self._release(t.route[pair.i], pair.tree)
         self._release(t.route[pair.j], pair.tree)
         self._used(pair)
+        self._free_slot(pair.tree, pair.i, True)
+        self._free_slot(pair.tree, pair.j, False)
 
     def _expire(self, pair: Pair) -> None:
         pair.expiry = None
@@ -448,7 +480,7 @@ class Execution:
         if self.use_gem:
             self.gem.retire(a.id, now, x)
             self.gem.retire(b.id, now, x)
-        sim.after(self.ts, self._swapped, x, k)
+        sim.after(self.ts, self._swapped, x, k, m)
         dx = self.dist[x]
         delay = self.ts + max(dx[u], dx[v]) * self.inv_speed
         if ok:
@@ -463,15 +495,20 @@ class Execution:
             self.stats.swap_failures += 1
             if self.tracing:
                 self._log("swap", a.id, b.id, -1, k, a.i, m, b.j, 0.0)
-            sim.after(delay, self._failed, k, u, v)
+            sim.after(delay, self._failed, k, a.i, b.j)
 
-    def _swapped(self, x: int, k: int) -> None:
+    def _swapped(self, x: int, k: int, m: int) -> None:
         self._release(x, k)
         self._release(x, k)
+        self._free_slot(k, m, False)
+        self._free_slot(k, m, True)
 
-    def _failed(self, k: int, u: int, v: int) -> None:
-        self._release(u, k)
-        self._release(v, k)
+    def _failed(self, k: int, i: int, j: int) -> None:
+        route = self.trees[k].route
+        self._release(route[i], k)
+        self._release(route[j], k)
+        self._free_slot(k, i, True)
+        self._free_slot(k, j, False)
 
     # -- pre-distribution (§IV-C) ---------------------------------------------------------
     def _store(self, pair: Pair) -> None:
@@ -480,6 +517,9 @@ class Execution:
         t = self.trees[k]
         key = (min(t.route[0], t.route[-1]), max(t.route[0], t.route[-1]))
         self.stock.setdefault(key, []).append(pair)
+        # the stocked pair leaves its tree: the tree may make the next one
+        self._free_slot(k, 0, True)
+        self._free_slot(k, t.hops, False)
         self.stats.predistributed += 1
         self.made[k] += 1
         if self.tracing:
@@ -542,6 +582,11 @@ class Execution:
             return False
         if any(p.j == j for p in self.right[k][i]):
             return False  # the tree already holds such a pair
+        if self.slots:
+            if self.slot_r[k][i] or self.slot_l[k][j]:
+                return False  # the tree's memories at those link ends are taken
+            self.slot_r[k][i] = True
+            self.slot_l[k][j] = True
         pair = self.stock[key].pop(0)
         if not self.stock[key]:
             del self.stock[key]

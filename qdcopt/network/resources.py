@@ -1,0 +1,277 @@
+"""The memory model shared by the planner, the validator and the runtime (family B).
+
+A quantum memory at a node is one storage slot.  While a tree runs it **reserves one
+memory per link end of its route**: one at each end node, two at every node where it
+swaps (one for the pair on each side).  A reserved memory is either *attempting* (one
+generation attempt per ``t_gen``, both ends of a link together) or *storing* a pair until
+the swap that uses it, the delivery, or a cut-off frees it.  Attempt time and storage
+time are thus both spent inside the reservation, and the rule a plan must keep is
+
+    Σ_trees  link ends of the tree at u  ≤  memories(u)          for every node u.
+
+A link of success ``p_l`` between two reserved memories yields pairs at
+``g_l = p_l / max(t_gen(u), t_gen(v))`` while both attempt (:func:`slot_link_rate`).  A
+tree's expected latency is eq. 1 over those leaf rates with the expected maximum of the
+two children's waits taken exactly for exponential waits of means ``a`` and ``b``,
+
+    E[max] = a + b − a·b / (a + b)               (= 3/2 · a when a = b, eq. 1's factor),
+
+and its rate is ``1 / T`` (:func:`reserved_latency`).  Eq. 1's ``3/2 · max(a, b)``
+over-states the wait when the children differ (``a ≫ b`` waits about ``a``, not
+``1.5 a``), and under this model a tree's pairs really do wait for each other and restart
+together after a failed swap, so the exact maximum is what a run delivers.  A
+tree that needs more rate runs as several copies, each with its own memories.  Because
+a swap holds the pairs of both sides at once, a node with one memory can end a tree but
+never swap inside one.  The rule is ``B8-MEMORY`` in the validator; the runtime enforces
+it per tree (``slots`` in :mod:`qdcopt.network.runtime.config`); ``models/runtime.md``
+and ``models/hyperflow.md`` derive it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+
+from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.physics import (
+    NO_SWAP,
+    LinkModel,
+    SwapTree,
+    TreeNode,
+    swap_latency_term,
+)
+
+RESERVED = "reserved"
+"""Rate model of plans under this memory model (tree rate = copies / eq.-1 latency)."""
+
+
+def memories(instance: NetworkInstance) -> np.ndarray:
+    """Memories of every node."""
+    return np.array([node.memories for node in instance.nodes], dtype=np.int64)
+
+
+def slot_link_rate(instance: NetworkInstance, model: LinkModel) -> np.ndarray:
+    """Pairs/s of each link while one reserved memory at each end attempts.
+
+    One attempt per generation time at each end (the slower end paces the link), each
+    succeeding with ``p_l``: ``g_l = p_l · min(C_u / m_u, C_v / m_v)`` with
+    ``C / m = 1 / t_gen``.
+    """
+    per_memory = model.node_capacity / memories(instance)
+    if not len(model.link_u):
+        return np.zeros(0)
+    return model.success * np.minimum(per_memory[model.link_u], per_memory[model.link_v])
+
+
+def tree_slots(tree: SwapTree, n: int) -> np.ndarray:
+    """Memories a tree reserves at each node: one per link end of its leaves."""
+    out = np.zeros(n, dtype=np.int64)
+    for node in tree.nodes:
+        if node.is_leaf:
+            out[node.u] += 1
+            out[node.v] += 1
+    return out
+
+
+def both_ready(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray | float:
+    """Expected time until both of two exponential waits of means ``a`` and ``b`` end:
+    ``a + b − a·b/(a + b)`` (``inf`` when either is)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = a + b
+        out = np.where(np.isfinite(total), total - a * b / np.where(total > 0, total, 1.0),
+                       np.inf)
+    return out if out.ndim else float(out)
+
+
+def reserved_latency(instance: NetworkInstance, model: LinkModel,
+                     nodes: list[TreeNode] | tuple[TreeNode, ...]) -> float:
+    """Expected latency of one tree copy under the reserved-memory model, seconds.
+
+    ``T(leaf) = 1 / g``; ``T = (E[max(T_left, T_right)] + t_swap + t_classical) / q_w``
+    with :func:`both_ready` for the expected maximum (see the module docstring).
+    """
+    q = model.swap_success
+
+    def rec(i: int) -> float:
+        node = nodes[i]
+        if node.is_leaf:
+            return math.inf if node.link_rate <= 0 else 1.0 / node.link_rate
+        wait = both_ready(rec(node.left), rec(node.right))
+        extra = swap_latency_term(model, instance, node.swap_at, node.u, node.v)
+        return (wait + extra) / q[node.swap_at]
+
+    return rec(0)
+
+
+def with_slot_rates(instance: NetworkInstance, model: LinkModel, request: int,
+                    nodes: list[TreeNode], rates: np.ndarray) -> SwapTree | None:
+    """The tree over ``nodes`` with every leaf at its link's reserved-memory rate and the
+    tree's rate ``1 / T`` by eq. 1 (``None`` when ``T`` is infinite)."""
+    out = []
+    for node in nodes:
+        if node.is_leaf:
+            link = instance.find_link(node.u, node.v)
+            node = TreeNode(u=node.u, v=node.v, link_rate=float(rates[link]))
+        out.append(node)
+    latency = reserved_latency(instance, model, out)
+    if not math.isfinite(latency) or latency <= 0:
+        return None
+    return SwapTree(request=request, rate=1.0 / latency, nodes=tuple(out))
+
+
+def path_tree(instance: NetworkInstance, model: LinkModel, request: int, route: list[int],
+              rates: np.ndarray) -> SwapTree | None:
+    """The minimum-latency swapping tree over a fixed route (interval DP, ``O(H³)``).
+
+    Parameters
+    ----------
+    instance, model
+        The network and its link model.
+    request
+        Request index recorded in the tree.
+    route
+        Node indices ``v_0 … v_H`` (consecutive nodes joined by links).
+    rates
+        Leaf rate of every link (:func:`slot_link_rate`).
+
+    Returns
+    -------
+    SwapTree or None
+        One copy of the tree, rate ``1 / T``.
+    """
+    h = len(route) - 1
+    dist = model.classical_distance
+    ph = instance.physics
+    inv_q = 1.0 / model.swap_success
+    best = np.full((h + 1, h + 1), np.inf)
+    via = np.full((h + 1, h + 1), -1, dtype=np.int64)
+    for i in range(h):
+        link = instance.find_link(route[i], route[i + 1])
+        g = rates[link] if link is not None else 0.0
+        best[i, i + 1] = 1.0 / g if g > 0 else np.inf
+    r = np.asarray(route)
+    for span in range(2, h + 1):
+        for i in range(h - span + 1):
+            j = i + span
+            ms = np.arange(i + 1, j)
+            wait = both_ready(best[i, ms], best[ms, j])
+            extra = ph.swap_latency + np.maximum(dist[r[ms], r[i]],
+                                                 dist[r[ms], r[j]]) / ph.classical_speed
+            cand = (wait + extra) * inv_q[r[ms]]
+            k = int(np.argmin(cand))
+            best[i, j] = cand[k]
+            via[i, j] = ms[k]
+    if not math.isfinite(best[0, h]):
+        return None
+    nodes: list[TreeNode] = []
+
+    def build(i: int, j: int) -> int:
+        idx = len(nodes)
+        nodes.append(TreeNode(u=route[i], v=route[j]))
+        if j == i + 1:
+            return idx
+        m = int(via[i, j])
+        left = build(i, m)
+        right = build(m, j)
+        nodes[idx] = TreeNode(u=route[i], v=route[j], swap_at=route[m], left=left,
+                              right=right)
+        return idx
+
+    build(0, h)
+    return with_slot_rates(instance, model, request, nodes, rates)
+
+
+def usable_graph(instance: NetworkInstance, free: np.ndarray, s: int, d: int) -> nx.Graph:
+    """Links a new tree copy for ``{s, d}`` may use: the ends need one free memory, every
+    other node two (it must hold the pairs on both its sides to swap them)."""
+    graph = nx.Graph()
+    need = np.full(instance.n, 2)
+    need[[s, d]] = 1
+    ok = free >= need
+    graph.add_nodes_from(int(u) for u in np.flatnonzero(ok))
+    for li, link in enumerate(instance.links):
+        if ok[link.u] and ok[link.v]:
+            graph.add_edge(link.u, link.v, link=li)
+    return graph
+
+
+def zero_reason(instance: NetworkInstance, request: int) -> str | None:
+    """Why no tree can ever serve ``request`` under this memory model (``None`` if one can).
+
+    Returns
+    -------
+    str or None
+        ``"no path"`` (the ends are not connected), ``"no swap node"`` (every path passes
+        through a node with a single memory, which cannot hold the two pairs of a swap).
+    """
+    req = instance.requests[request]
+    s, d = req.source, req.destination
+    full = nx.Graph()
+    full.add_nodes_from(range(instance.n))
+    full.add_edges_from((link.u, link.v) for link in instance.links)
+    if not nx.has_path(full, s, d):
+        return (f"no path: {instance.nodes[s].id} and {instance.nodes[d].id} are not connected")
+    usable = usable_graph(instance, memories(instance), s, d)
+    if s not in usable or d not in usable or not nx.has_path(usable, s, d):
+        ones = sorted({instance.nodes[u].id for u in range(instance.n)
+                       if instance.nodes[u].memories < 2 and u not in (s, d)})
+        return ("no swap node: every path from {a} to {b} passes a node with one memory "
+                "({ones}), which cannot hold the two pairs of a swap").format(
+                    a=instance.nodes[s].id, b=instance.nodes[d].id, ones=", ".join(ones))
+    return None
+
+
+def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: np.ndarray,
+              rates: np.ndarray) -> SwapTree | None:
+    """The fastest single tree copy for ``request`` within the ``free`` memories.
+
+    Knuth's Dijkstra over every swapping tree (:func:`qdcopt.network.trees.min_latency_tree`)
+    with leaves at their reserved-memory rates, links only between nodes with a free
+    memory and swaps only at nodes with two; a tree that revisits a node and would
+    reserve more than its free memories there is refused.
+    """
+    from qdcopt.network.trees import min_latency_tree
+
+    req = instance.requests[request]
+    s, d = req.source, req.destination
+    need_one = free >= 1
+    ok = need_one[model.link_u] & need_one[model.link_v] & (rates > 0)
+    with np.errstate(divide="ignore"):
+        latency = np.where(ok, 1.0 / np.where(rates > 0, rates, 1.0), np.inf)
+    can_swap = free >= 2
+    nodes = min_latency_tree(instance, model, s, d, latency, can_swap, wait=both_ready)
+    if nodes is None:
+        return None
+    tree = with_slot_rates(instance, model, request, nodes, rates)
+    if tree is None or np.any(tree_slots(tree, instance.n) > free):
+        return None
+    return tree
+
+
+def memory_use(trees: list[SwapTree] | tuple[SwapTree, ...], n: int) -> np.ndarray:
+    """Memories all ``trees`` (one copy each) reserve at each node."""
+    out = np.zeros(n, dtype=np.int64)
+    for tree in trees:
+        out += tree_slots(tree, n)
+    return out
+
+
+__all__ = [
+    "NO_SWAP",
+    "RESERVED",
+    "best_copy",
+    "both_ready",
+    "memories",
+    "memory_use",
+    "path_tree",
+    "reserved_latency",
+    "slot_link_rate",
+    "tree_slots",
+    "usable_graph",
+    "with_slot_rates",
+    "zero_reason",
+]
