@@ -1,7 +1,9 @@
 """The family-B methods: instance → (plan, SolveInfo).
 
-* ``lp`` — exact hyperflow LP by column generation over swapping trees (certified
-  full-hypergraph optimum; :mod:`qdcopt.network.lp.hyperpaths`);
+* ``lp`` — tree copies within every node's memories (reserved-memory model, MILP over
+  priced trees, Lagrangian bound; :mod:`qdcopt.network.lp.reserved`); with
+  ``resources="attempts"`` the exact hyperflow LP by column generation over swapping
+  trees (certified full-hypergraph optimum; :mod:`qdcopt.network.lp.hyperpaths`);
 * ``lp-hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
   (:mod:`qdcopt.network.lp.hyperflow`), decomposed into trees;
 * ``lp-pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
@@ -27,9 +29,17 @@ from qdcopt.network.lp.decompose import decompose
 from qdcopt.network.lp.hyperflow import solve_hyperflow
 from qdcopt.network.lp.hyperflow_pyomo import solve_pyomo_hyperflow
 from qdcopt.network.lp.hyperpaths import solve_tree_master
+from qdcopt.network.lp.reserved import solve_reserved
 from qdcopt.network.options import HyperflowParams, LpParams, PyomoLpParams, TreeParams
-from qdcopt.network.physics import check_variant, link_model, swap_gain
-from qdcopt.network.plan import HYPERFLOW, LATENCY, NetworkPlan, plan_from_flows, plan_from_trees
+from qdcopt.network.physics import STEADY_STATE, check_variant, link_model, swap_gain
+from qdcopt.network.plan import (
+    HYPERFLOW,
+    LATENCY,
+    RESERVED,
+    NetworkPlan,
+    plan_from_flows,
+    plan_from_trees,
+)
 from qdcopt.network.trees import greedy_trees, iterative_trees
 from qdcopt.params import MethodSpec
 from qdcopt.solvers.highs import SolveInfo, SolverOptions
@@ -60,17 +70,44 @@ def _lp_info(method: str, status: str, objective: float, certified: bool, start:
 
 
 def method_lp(instance: NetworkInstance, *, variant: str = "published",
-              objective: str = "sum", per_request: int = 8, **options: Any,
-              ) -> tuple[NetworkPlan, SolveInfo]:
-    """Exact hyperflow LP (column generation over trees); see :func:`solve_tree_master`."""
+              objective: str = "sum", per_request: int = 8, resources: str = "memories",
+              k_paths: int = 10, **options: Any) -> tuple[NetworkPlan, SolveInfo]:
+    """Plan swapping trees at the largest rate the network can deliver.
+
+    ``resources="memories"`` (default): tree copies under the reserved-memory model
+    (:func:`qdcopt.network.lp.reserved.solve_reserved`; attempts and storage within each
+    node's memories, so the promise is what a run delivers); ``"attempts"``: the
+    published hyperflow LP, exact by column generation over trees
+    (:func:`solve_tree_master`), whose memories only attempt.
+    """
     check_variant(variant)
     start = time.perf_counter()
+    if resources == "memories":
+        return _reserved_plan("lp", instance, variant, objective, k_paths,
+                              max(1, per_request // 2), options, start)
     flow = solve_tree_master(instance, variant=variant, objective=objective,
                              per_request=per_request, options=_options(**options))
     plan = plan_from_trees(instance, flow.trees, method="lp", variant=variant,
                            rate_model=HYPERFLOW)
     info = _lp_info("lp", flow.status, flow.objective, bool(flow.stats.get("certified")),
                     start, {**flow.stats, "variant": variant, "objective_kind": objective})
+    return plan, info
+
+
+def _reserved_plan(name: str, instance: NetworkInstance, variant: str, objective: str,
+                   k_paths: int, per_request: int, options: dict[str, Any], start: float,
+                   ) -> tuple[NetworkPlan, SolveInfo]:
+    res = solve_reserved(instance, objective=objective, k_paths=k_paths,
+                         per_request=per_request, options=_options(**options))
+    reasons = {instance.requests[r].id: why for r, why in res.reasons.items()}
+    # a reserved tree's waits are in its latency, so its flows take every pair swapped
+    # once (γ = q): the steady-state variant, whatever the published LP would use
+    plan = plan_from_trees(instance, list(res.trees), method=name, variant=STEADY_STATE,
+                           rate_model=RESERVED, reasons=reasons)
+    info = SolveInfo(method=name, status=res.status, objective=res.objective,
+                     bound=res.bound, time_s=time.perf_counter() - start,
+                     extra=_plain({**res.stats, "variant": STEADY_STATE, "resources": "memories",
+                                   "objective_kind": objective}))
     return plan, info
 
 
@@ -156,7 +193,8 @@ def method_greedy(instance: NetworkInstance, *, variant: str = "published",
 
 SPECS = {spec.name: spec for spec in (
     MethodSpec("lp", method_lp, LpParams,
-               "exact hyperflow LP by column generation over swapping trees"),
+               "tree copies within every node's memories (MILP over priced trees); "
+               "-o resources=attempts: the published hyperflow LP"),
     MethodSpec("lp-hyperflow", method_lp_hyperflow, HyperflowParams,
                "state/swap hyperflow LP priced to the full-hypergraph optimum"),
     MethodSpec("lp-pruned", method_lp_pruned, HyperflowParams,

@@ -38,6 +38,10 @@ class LpParams(PyomoLpParams):
     objective: str = option("sum", "sum of weighted rates, or the smallest rate",
                             choices=("sum", "maxmin"))
     per_request: int = option(8, "trees priced in per request and round", ge=1)
+    resources: str = option("memories", "memory model: reserved memories per link end "
+                            "(attempts and storage), or attempts only (the published LP)",
+                            choices=("memories", "attempts"))
+    k_paths: int = option(10, "fastest routes per request priced per round (memories)", ge=1)
 
 
 @dataclass(frozen=True)

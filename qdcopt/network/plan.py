@@ -12,8 +12,13 @@ of CSV files:
   each tree (index 0 is the root; ``swap_at`` empty and ``left = right = -1`` for leaves,
   whose ``link_rate`` is the link pairs/s the tree draws).
 
-``rate_model`` says how tree rates were set: ``"hyperflow"`` (rates are LP flows) or
-``"latency"`` (rate = 1 / expected latency by paper 003's eq. 1).
+``rate_model`` says how tree rates were set: ``"hyperflow"`` (rates are LP flows),
+``"latency"`` (rate = 1 / expected latency by paper 003's eq. 1) or ``"reserved"`` (each
+tree row is one copy holding one memory per link end of its route, leaves at the
+reserved-memory link rate, rate = 1 / latency; :mod:`qdcopt.network.resources`).
+
+``requests.csv`` may carry a ``reason`` column: why a request gets rate 0 (a plan read
+without it has no reasons).
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from qdcopt.network.physics import (
 
 HYPERFLOW = "hyperflow"
 LATENCY = "latency"
-RATE_MODELS = (HYPERFLOW, LATENCY)
+RESERVED = "reserved"
+RATE_MODELS = (HYPERFLOW, LATENCY, RESERVED)
 
 TABLE_COLUMNS = {
     "requests": ["request", "rate"],
@@ -121,6 +127,8 @@ class NetworkPlan:
         ``(node id, left id, right id, rate)`` per swap with flow.
     trees
         The swapping trees.
+    reasons
+        ``(request id, why)`` for requests no tree can serve.
     """
 
     family: ClassVar[str] = "network"
@@ -132,6 +140,11 @@ class NetworkPlan:
     links: tuple[tuple[str, str, float], ...]
     swaps: tuple[tuple[str, str, str, float], ...]
     trees: tuple[PlanTree, ...]
+    reasons: tuple[tuple[str, str], ...] = ()
+
+    def reason(self, request: str) -> str:
+        """Why ``request`` gets rate 0 (``""`` when the plan gives no reason)."""
+        return dict(self.reasons).get(request, "")
 
     def to_tables(self) -> dict[str, pd.DataFrame]:
         """The plan as named DataFrames (see the module docstring)."""
@@ -144,8 +157,11 @@ class NetworkPlan:
             "trees": [(t.tree, t.request, t.rate) for t in self.trees],
             "tree_nodes": nodes,
         }
-        return {name: pd.DataFrame(rows[name], columns=cols)
-                for name, cols in TABLE_COLUMNS.items()}
+        out = {name: pd.DataFrame(rows[name], columns=cols)
+               for name, cols in TABLE_COLUMNS.items()}
+        if self.reasons:
+            out["requests"]["reason"] = [self.reason(rid) for rid, _ in self.requests]
+        return out
 
     def meta(self) -> dict[str, Any]:
         """JSON-ready manifest content."""
@@ -228,14 +244,17 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
                               nodes=tuple(nd for _, nd in listed)))
     variant = str(manifest.get("variant", "published"))
     rate_model = str(manifest.get("rate_model", HYPERFLOW))
+    reasons = tuple((str(r["request"]), str(r["reason"])) for _, _, r in rows("requests")
+                    if str(r.get("reason", "") or "").strip())
     return NetworkPlan(method=str(manifest.get("method", "")), variant=variant,
                        rate_model=rate_model, requests=requests, links=links, swaps=swaps,
-                       trees=tuple(trees))
+                       trees=tuple(trees), reasons=reasons)
 
 
 def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[SwapTree, ...],
                     *, method: str, variant: str, rate_model: str,
-                    model: LinkModel | None = None) -> NetworkPlan:
+                    model: LinkModel | None = None,
+                    reasons: dict[str, str] | None = None) -> NetworkPlan:
     """A plan whose flows are exactly what its trees use.
 
     Link rates are the pairs the trees' leaves draw; swap flows are the trees' swap flows
@@ -252,6 +271,8 @@ def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[Swa
         Recorded in the plan.
     model
         Link model (computed when not given).
+    reasons
+        Request id → why no tree can serve it.
 
     Returns
     -------
@@ -289,7 +310,8 @@ def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[Swa
                     for i, link in enumerate(instance.links) if link_rate[i] > 0),
         swaps=tuple((ids[w], ids[u], ids[v], float(x))
                     for (w, u, v), x in sorted(swap_rate.items()) if x > 0),
-        trees=tuple(plan_trees))
+        trees=tuple(plan_trees),
+        reasons=tuple(sorted((reasons or {}).items())))
 
 
 def plan_from_flows(instance: NetworkInstance, trees: list[SwapTree], *, method: str,

@@ -217,8 +217,14 @@ def zero_reason(instance: NetworkInstance, request: int) -> str | None:
         return (f"no path: {instance.nodes[s].id} and {instance.nodes[d].id} are not connected")
     usable = usable_graph(instance, memories(instance), s, d)
     if s not in usable or d not in usable or not nx.has_path(usable, s, d):
+        degree = np.zeros(instance.n, dtype=np.int64)
+        for link in instance.links:
+            degree[link.u] += 1
+            degree[link.v] += 1
+        # a node of degree one ends paths but lies inside none
         ones = sorted({instance.nodes[u].id for u in range(instance.n)
-                       if instance.nodes[u].memories < 2 and u not in (s, d)})
+                       if instance.nodes[u].memories < 2 and u not in (s, d)
+                       and degree[u] >= 2})
         return ("no swap node: every path from {a} to {b} passes a node with one memory "
                 "({ones}), which cannot hold the two pairs of a swap").format(
                     a=instance.nodes[s].id, b=instance.nodes[d].id, ones=", ".join(ones))

@@ -16,7 +16,14 @@ accuracy of an LP solution):
   each leaf draws what its tree needs (``rate / Π γ`` above it);
 * ``B6-REQUEST-RATE`` each request's rate is the sum of its trees' rates;
 * ``B7-TREE-LATENCY`` (``rate_model = "latency"``) a tree's rate is at most ``1 / T`` with
-  ``T`` its expected latency by paper 003's eq. 1 from its leaves' link rates.
+  ``T`` its expected latency by paper 003's eq. 1 from its leaves' link rates; for
+  ``rate_model = "reserved"`` with ``T`` the reserved-memory latency
+  (:func:`qdcopt.network.resources.reserved_latency`);
+* ``B8-MEMORY`` (``rate_model = "reserved"``) every tree (one copy) reserves one memory
+  per link end of its route, and a node's reservations stay within its memories; a leaf
+  draws at most its link's reserved-memory rate (one attempt per generation time);
+  reserved plans keep their waits in the latency, so their flows follow ``γ = q`` (the
+  ``steady_state`` variant), which ``B3`` and ``B5`` then check.
 
 The objective is ``Σ_r w_r · rate_r``.
 """
@@ -38,7 +45,8 @@ from qdcopt.network.physics import (
     tree_latency,
     tree_need,
 )
-from qdcopt.network.plan import LATENCY, NetworkPlan
+from qdcopt.network.plan import LATENCY, RESERVED, NetworkPlan
+from qdcopt.network.resources import memories, reserved_latency, slot_link_rate, tree_slots
 from qdcopt.report import Report, Violation
 
 REL_TOL = 1e-6
@@ -175,6 +183,9 @@ def validate_plan(instance: NetworkInstance, plan: NetworkPlan) -> Report:
     x_trees: dict[tuple[int, int, int], float] = {}
     g_trees = np.zeros(len(instance.links))
     latency_sum = np.zeros(len(instance.requests))
+    reserved = plan.rate_model == RESERVED
+    slot_rate = slot_link_rate(instance, model) if reserved else None
+    held = np.zeros(n, dtype=np.int64)
     for tree in plan.trees:
         indexed = _tree_indices(instance, tree, bad)
         if indexed is None:
@@ -196,14 +207,34 @@ def validate_plan(instance: NetworkInstance, plan: NetworkPlan) -> Report:
             else:
                 key = (nd.swap_at, *pair(nd.u, nd.v))
                 x_trees[key] = x_trees.get(key, 0.0) + tree.rate * f_i
-        latency = tree_latency(indexed, instance, model)
+        latency = (reserved_latency(instance, model, indexed.nodes) if reserved
+                   else tree_latency(indexed, instance, model))
         latency_sum[r] += tree.rate * latency if math.isfinite(latency) else 0.0
-        if plan.rate_model == LATENCY and tree.rate > (
+        if reserved:
+            held += tree_slots(indexed, n)
+            for nd in indexed.nodes:
+                if not nd.is_leaf:
+                    continue
+                most = float(slot_rate[instance.find_link(nd.u, nd.v)])
+                if nd.link_rate > most + _slack(most):
+                    bad("B8-MEMORY",
+                        f"tree {tree.tree}: leaf {instance.nodes[nd.u].id}–"
+                        f"{instance.nodes[nd.v].id} draws {nd.link_rate:.6g} pairs/s, more "
+                        f"than one memory at each end can make ({most:.6g})",
+                        tree=tree.tree, drawn=nd.link_rate, most=most)
+        if plan.rate_model in (LATENCY, RESERVED) and tree.rate > (
                 1.0 / latency if latency > 0 else math.inf) * (1 + REL_TOL):
             bad("B7-TREE-LATENCY",
                 f"tree {tree.tree}: rate {tree.rate:.6g} exceeds 1/T = {1 / latency:.6g} "
                 f"(eq. 1 latency {latency:.6g} s)", tree=tree.tree, rate=tree.rate,
                 latency=latency)
+    if reserved:
+        mem = memories(instance)
+        for u in np.flatnonzero(held > mem).tolist():
+            bad("B8-MEMORY",
+                f"node {instance.nodes[u].id}: trees reserve {int(held[u])} memories "
+                f"(one per link end), it has {int(mem[u])}",
+                node=instance.nodes[u].id, reserved=int(held[u]), memories=int(mem[u]))
     for key, x in x_trees.items():
         have = x_plan.get(key, 0.0)
         if x > have + _slack(have, x):
@@ -248,6 +279,12 @@ def validate_plan(instance: NetworkInstance, plan: NetworkPlan) -> Report:
         "variant": variant,
         "rate_model": plan.rate_model,
     }
+    if reserved:
+        metrics["memories_reserved"] = int(held.sum())
+        metrics["max_memory_share"] = float(
+            (held / np.maximum(memories(instance), 1)).max()) if n else 0.0
+    if plan.reasons:
+        metrics["zero_rate_reasons"] = dict(plan.reasons)
     if counts:
         metrics["violations_by_code"] = counts
     return Report(family="network", objective=objective, violations=tuple(out),

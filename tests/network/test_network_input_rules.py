@@ -33,11 +33,11 @@ def _first_error_line(path: Path) -> str:
 
 
 CASES = [
-    ('generation_time = "1 ms"', 'generation_time = "1e30 s"', "physics.generation_time",
+    ('generation_time = "2 ms"', 'generation_time = "1e30 s"', "physics.generation_time",
      "must be at most 1000 s"),
     ('swap_latency = "10 us"', 'swap_latency = "20000 s"', "physics.swap_latency",
      "must be at most 1000 s"),
-    ("memories = 1\n", f"memories = {10**23}\n", "physics.memories",
+    ("memories = 2\n", f"memories = {10**23}\n", "physics.memories",
      "must be at most 1000000000"),
     ('x = 20.0', 'x = 1e308', "links[1].length", "must be at most"),
     ('u = "A"\nv = "B"\nrate = 100.0', 'u = "A"\nv = "B"\nrate = 1e6', "links[0].rate",

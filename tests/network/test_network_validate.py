@@ -42,7 +42,7 @@ def test_network_every_plan_validates_and_round_trips(method: str, tmp_path: Pat
 
 def test_network_lp_plan_metrics_on_star() -> None:
     inst = load_network(INSTANCES / "star.toml")
-    plan, _ = FAMILY.methods["lp"](inst, objective="maxmin")
+    plan, _ = FAMILY.methods["lp"](inst, objective="maxmin", resources="attempts")
     report = validate_plan(inst, plan)
     assert report.ok
     m = report.metrics

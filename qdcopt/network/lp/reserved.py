@@ -21,7 +21,10 @@ copy of a tree for ``r`` reserves a memory at both ends, so at most
 ``K_r = min(m_s, m_d)`` copies serve ``r``, and ``ρ_T ≤ ρ*_r`` (the fastest single tree,
 found exactly by dynamic programming over all trees); for any ``μ ≥ 0``
 
-    OPT ≤ Σ_u μ_u m_u + Σ_r K_r · max(0, w_r ρ*_r − μ_s − μ_d).
+    OPT ≤ Σ_u μ_u m_u + Σ_r K_r · max(0, w_r ρ*_r − P_r(μ)),
+
+with ``P_r(μ)`` the cheapest ``s_r``–``d_r`` route priced at ``μ`` (ends once, inner
+nodes twice), a lower bound on what any tree of ``r`` reserves.
 
 The smallest value over the rounds' duals (and ``μ = 0``) is reported.
 """
@@ -236,9 +239,17 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
         lp_value = float(res.objective)
         history.append(lp_value)
         mu = _duals(h, n)
-        ends = np.array([mu[req.source] + mu[req.destination] for req in instance.requests])
+        # every tree for r reserves memories along some s–d route: at least the cheapest
+        # route's prices (ends once, inner nodes twice: the edge weight μ_u + μ_v)
+        floor = np.zeros(n_req)
+        for r, sub in usable.items():
+            req = instance.requests[r]
+            for u, v in sub.edges:
+                sub.edges[u, v]["price"] = mu[u] + mu[v]
+            floor[r] = nx.shortest_path_length(sub, req.source, req.destination,
+                                               weight="price")
         lagrange = min(lagrange, float(mu @ mem + np.sum(
-            cap * np.maximum(0.0, weights * best_rate - ends))))
+            cap * np.maximum(0.0, weights * best_rate - floor))))
         added = 0
         for r, sub in usable.items():
             req = instance.requests[r]
