@@ -383,9 +383,12 @@ def _print_table(name: str, table: Any) -> None:
     shown = ["method", "valid", "objective", "bound", "gap_to_best_bound", "time_s", "status"]
     extra = [c for c in ("bound_over_candidates", "acceptance_ratio", "reconfigurations",
                          "peak_stored_pairs_max", "aggregate_rate", "min_rate",
-                         "delivered_rate", "delivered_low", "delivered_high")
+                         "promised_rate", "delivered_rate", "delivered_low", "delivered_high",
+                         "delivered_over_promised")
              if c in table.columns]
     short = {"gap_to_best_bound": "gap", "acceptance_ratio": "accepted/all",
+             "promised_rate": "promised/s", "delivered_rate": "delivered/s",
+             "delivered_over_promised": "deliv/prom",
              "reconfigurations": "reconf", "peak_stored_pairs_max": "peak mem",
              "bound_over_candidates": "bound (cand.)"}
     t = Table(title=f"compare {name}")

@@ -202,8 +202,8 @@ def _table(sense: str, names: list[str], plans: dict[str, Any], infos: dict[str,
 
 def add_simulation(result: Comparison, instance: Any, progress: Progress | None = None,
                    **options: Any) -> Comparison:
-    """Execute each method's valid plan in the family's simulation and add its delivered
-    total rate (mean and 95 % interval over seeds) beside the promised objective.
+    """Execute each method's valid plan in the family's simulation and add its promised
+    and delivered total rate (mean and 95 % interval over seeds) and their ratio.
 
     ``options`` go to the family's ``simulate`` hook (``policy``, ``duration``, ``seeds``,
     ``seed``, …); ``progress`` is told of each plan as it runs.
@@ -216,8 +216,10 @@ def add_simulation(result: Comparison, instance: Any, progress: Progress | None 
     fam = family_of(instance)
     if fam.simulate is None:
         raise ValueError(f"{fam.name} instances have no simulation")
-    extra: dict[str, list[float]] = {"delivered_rate": [], "delivered_low": [],
-                                     "delivered_high": [], "delivered_fidelity": []}
+    extra: dict[str, list[float]] = {"promised_rate": [], "delivered_rate": [],
+                                     "delivered_low": [], "delivered_high": [],
+                                     "delivered_over_promised": [],
+                                     "delivered_fidelity": []}
     progress = progress or NoProgress()
     methods = list(result.table["method"])
     progress.start(f"simulate {getattr(instance, 'name', '')}".rstrip(), len(methods))
@@ -235,13 +237,16 @@ def add_simulation(result: Comparison, instance: Any, progress: Progress | None 
 
 def _simulate_one(fam: Any, instance: Any, result: Comparison, method: str,
                   options: dict[str, Any], extra: dict[str, list[float]]) -> None:
-    """Append one method's delivered rate, interval and fidelity to ``extra``'s columns."""
+    """Append one method's promised and delivered rate (interval, ratio) and fidelity to
+    ``extra``'s columns."""
     if not result.reports[method].ok:
         for col in extra.values():
             col.append(math.nan)
         return
     frame = fam.simulate(instance, plan=result.plans[method], **options).to_frame()
     total = frame[frame["request"] == "total"].iloc[0]
+    extra["promised_rate"].append(float(total["promised_rate"]))
+    extra["delivered_over_promised"].append(float(total["delivered_over_promised"]))
     extra["delivered_rate"].append(float(total["delivered_rate"]))
     extra["delivered_low"].append(float(total["delivered_rate_low"]))
     extra["delivered_high"].append(float(total["delivered_rate_high"]))

@@ -30,7 +30,7 @@ from qdcopt.network.lp.hyperflow import solve_hyperflow
 from qdcopt.network.lp.hyperflow_pyomo import solve_pyomo_hyperflow
 from qdcopt.network.lp.hyperpaths import solve_tree_master
 from qdcopt.network.lp.reserved import solve_reserved
-from qdcopt.network.options import HyperflowParams, LpParams, PyomoLpParams, TreeParams
+from qdcopt.network.options import HyperflowParams, LpParams, MemoryTreeParams, PyomoLpParams
 from qdcopt.network.physics import STEADY_STATE, check_variant, link_model, swap_gain
 from qdcopt.network.plan import (
     HYPERFLOW,
@@ -40,7 +40,8 @@ from qdcopt.network.plan import (
     plan_from_flows,
     plan_from_trees,
 )
-from qdcopt.network.trees import greedy_trees, iterative_trees
+from qdcopt.network.resources import zero_reason
+from qdcopt.network.trees import greedy_copies, greedy_trees, iterative_copies, iterative_trees
 from qdcopt.params import MethodSpec
 from qdcopt.solvers.highs import SolveInfo, SolverOptions
 
@@ -164,31 +165,45 @@ def method_lp_pyomo(instance: NetworkInstance, *, variant: str = "published",
                             extra={"variant": variant, "trees": len(trees)})
 
 
-def _tree_method(name: str, instance: NetworkInstance, variant: str, builder: Any,
-                 ) -> tuple[NetworkPlan, SolveInfo]:
+def _tree_method(name: str, instance: NetworkInstance, variant: str, resources: str,
+                 builder: Any, reserved_builder: Any) -> tuple[NetworkPlan, SolveInfo]:
     check_variant(variant)
     start = time.perf_counter()
     model = link_model(instance)
-    trees = builder(instance, model)
-    plan = plan_from_trees(instance, trees, method=name, variant=variant, rate_model=LATENCY,
-                           model=model)
+    if resources == "memories":
+        trees = reserved_builder(instance, model)
+        served = {t.request for t in trees}
+        reasons = {}
+        for r, req in enumerate(instance.requests):
+            if r not in served:
+                reasons[req.id] = zero_reason(instance, r) or "no tree fits the memories left"
+        plan = plan_from_trees(instance, trees, method=name, variant=STEADY_STATE,
+                               rate_model=RESERVED, model=model, reasons=reasons)
+    else:
+        trees = builder(instance, model)
+        plan = plan_from_trees(instance, trees, method=name, variant=variant,
+                               rate_model=LATENCY, model=model)
     weights = {r.id: r.weight for r in instance.requests}
     objective = sum(weights[rid] * rate for rid, rate in plan.requests)
     return plan, SolveInfo(method=name, status="heuristic", objective=objective,
                            time_s=time.perf_counter() - start,
-                           extra={"variant": variant, "trees": len(trees)})
+                           extra={"variant": plan.variant, "resources": resources,
+                                  "trees": len(trees)})
 
 
 def method_iterative(instance: NetworkInstance, *, variant: str = "published",
-                     **_: Any) -> tuple[NetworkPlan, SolveInfo]:
-    """Iterative optimal swapping trees (paper 003 §IV-C)."""
-    return _tree_method("iterative", instance, variant, iterative_trees)
+                     resources: str = "memories", **_: Any) -> tuple[NetworkPlan, SolveInfo]:
+    """Iterative optimal swapping trees (paper 003 §IV-C), in turns of tree copies within
+    the memories (``resources="attempts"``: one tree per request on the attempts left)."""
+    return _tree_method("iterative", instance, variant, resources, iterative_trees,
+                        iterative_copies)
 
 
 def method_greedy(instance: NetworkInstance, *, variant: str = "published",
-                  **_: Any) -> tuple[NetworkPlan, SolveInfo]:
-    """Shortest-path balanced trees, one request at a time."""
-    return _tree_method("greedy", instance, variant, greedy_trees)
+                  resources: str = "memories", **_: Any) -> tuple[NetworkPlan, SolveInfo]:
+    """Shortest-path balanced trees, one request at a time (copies within the memories,
+    or one tree per request on the attempts left)."""
+    return _tree_method("greedy", instance, variant, resources, greedy_trees, greedy_copies)
 
 
 SPECS = {spec.name: spec for spec in (
@@ -201,9 +216,9 @@ SPECS = {spec.name: spec for spec in (
                "hyperflow LP on the pruned hypergraph only (a lower bound)"),
     MethodSpec("lp-pyomo", method_lp_pyomo, PyomoLpParams,
                "pyomo statement of the hyperflow LP (small instances)"),
-    MethodSpec("iterative", method_iterative, TreeParams,
+    MethodSpec("iterative", method_iterative, MemoryTreeParams,
                "optimal swapping trees one request at a time"),
-    MethodSpec("greedy", method_greedy, TreeParams,
+    MethodSpec("greedy", method_greedy, MemoryTreeParams,
                "shortest-path balanced trees one request at a time"),
 )}
 """Method name → its registration (function, parameter class, summary)."""

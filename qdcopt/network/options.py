@@ -17,9 +17,21 @@ _LP_USES = ("time_limit", "threads", "seed", "verbose")
 
 @dataclass(frozen=True)
 class TreeParams(MethodParams):
-    """Options of the tree heuristics ``iterative`` and ``greedy``."""
+    """The hyperflow variant (every family-B method)."""
 
     variant: str = option("published", "hyperflow model variant", choices=VARIANTS)
+
+
+_RESOURCES = option("memories", "memory model: reserved memories per link end (attempts "
+                    "and storage), or attempts only (the published LP)",
+                    choices=("memories", "attempts"))
+
+
+@dataclass(frozen=True)
+class MemoryTreeParams(TreeParams):
+    """Options of ``iterative`` and ``greedy``."""
+
+    resources: str = _RESOURCES
 
 
 @dataclass(frozen=True)
@@ -38,9 +50,7 @@ class LpParams(PyomoLpParams):
     objective: str = option("sum", "sum of weighted rates, or the smallest rate",
                             choices=("sum", "maxmin"))
     per_request: int = option(8, "trees priced in per request and round", ge=1)
-    resources: str = option("memories", "memory model: reserved memories per link end "
-                            "(attempts and storage), or attempts only (the published LP)",
-                            choices=("memories", "attempts"))
+    resources: str = _RESOURCES
     k_paths: int = option(10, "fastest routes per request priced per round (memories)", ge=1)
 
 

@@ -34,6 +34,7 @@ import math
 import networkx as nx
 import numpy as np
 
+from qdcopt.network.dp import min_latency_tree
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import (
     NO_SWAP,
@@ -235,13 +236,11 @@ def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: n
               rates: np.ndarray) -> SwapTree | None:
     """The fastest single tree copy for ``request`` within the ``free`` memories.
 
-    Knuth's Dijkstra over every swapping tree (:func:`qdcopt.network.trees.min_latency_tree`)
+    Knuth's Dijkstra over every swapping tree (:func:`qdcopt.network.dp.min_latency_tree`)
     with leaves at their reserved-memory rates, links only between nodes with a free
     memory and swaps only at nodes with two; a tree that revisits a node and would
     reserve more than its free memories there is refused.
     """
-    from qdcopt.network.trees import min_latency_tree
-
     req = instance.requests[request]
     s, d = req.source, req.destination
     need_one = free >= 1

@@ -22,16 +22,14 @@ settled pair that shares an end.
 
 from __future__ import annotations
 
-import heapq
 import math
 from typing import Any
 
 import numpy as np
 
+from qdcopt.network.dp import min_latency_tree
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import (
-    MAX_OF_TWO_EXPONENTIALS,
-    NO_SWAP,
     LinkModel,
     SwapTree,
     TreeNode,
@@ -43,19 +41,6 @@ from qdcopt.network.physics import (
 # --------------------------------------------------------------------------------------
 # Building trees
 # --------------------------------------------------------------------------------------
-def _build(via: np.ndarray, u: int, v: int, nodes: list[TreeNode]) -> int:
-    """Append the tree of ``{u, v}`` encoded by ``via`` to ``nodes``; return its index."""
-    i = len(nodes)
-    w = int(via[u, v])
-    nodes.append(TreeNode(u=u, v=v))
-    if w == NO_SWAP:
-        return i
-    left = _build(via, u, w, nodes)
-    right = _build(via, w, v, nodes)
-    nodes[i] = TreeNode(u=u, v=v, swap_at=w, left=left, right=right)
-    return i
-
-
 def balanced_tree(path: list[int]) -> list[TreeNode]:
     """Nodes of the balanced swapping tree over ``path`` (swap at the middle, recursively)."""
     nodes: list[TreeNode] = []
@@ -107,77 +92,6 @@ def _finish(instance: NetworkInstance, model: LinkModel, request: int, nodes: li
     if not math.isfinite(latency) or latency <= 0:
         return None
     return SwapTree(request=request, rate=1.0 / latency, nodes=tuple(nodes))
-
-
-def min_latency_tree(instance: NetworkInstance, model: LinkModel, s: int, d: int,
-                     leaf_latency: np.ndarray, can_swap: np.ndarray | None = None,
-                     wait: Any = None) -> list[TreeNode] | None:
-    """The nodes of the minimum eq.-1 latency tree for ``{s, d}`` (Knuth's Dijkstra).
-
-    Parameters
-    ----------
-    instance, model
-        The network and its link model.
-    s, d
-        End nodes.
-    leaf_latency
-        ``1 / rate`` of a leaf on each link (``inf``: the link cannot be a leaf).
-    can_swap
-        Nodes allowed to swap (default: all).
-    wait
-        Expected wait for both children from their latencies (arrays in, array out);
-        default eq. 1's ``3/2 · max``.  It must be monotone and at least the larger
-        latency, which keeps the settling order exact.
-
-    Returns
-    -------
-    list of TreeNode or None
-        Root first, leaves without rates; ``None`` when no tree exists.
-    """
-    n = instance.n
-    T = np.full((n, n), np.inf)
-    lu, lv = model.link_u, model.link_v
-    ok = np.isfinite(leaf_latency)
-    T[lu[ok], lv[ok]] = leaf_latency[ok]
-    T[lv[ok], lu[ok]] = leaf_latency[ok]
-    swap_ok = np.ones(n, dtype=bool) if can_swap is None else np.asarray(can_swap, dtype=bool)
-    via = np.full((n, n), NO_SWAP, dtype=np.int64)
-    done = np.zeros((n, n), dtype=bool)
-    ts = instance.physics.swap_latency
-    inv_speed = 1.0 / instance.physics.classical_speed
-    dist = model.classical_distance
-    inv_q = 1.0 / model.swap_success
-    heap = [(float(T[a, b]), int(a), int(b)) for a, b in zip(lu[ok], lv[ok], strict=True)]
-    heapq.heapify(heap)
-    while heap:
-        t, a, b = heapq.heappop(heap)
-        if done[a, b] or t > T[a, b]:
-            continue
-        done[a, b] = done[b, a] = True
-        if {a, b} == {s, d}:
-            break
-        # Swap at b: {a, b} + {b, x} -> {a, x};  swap at a: {b, a} + {a, x} -> {b, x}.
-        for end, mid in ((a, b), (b, a)):
-            if not swap_ok[mid]:
-                continue
-            xs = np.flatnonzero(done[mid])
-            xs = xs[(xs != end) & ~done[end, xs]]
-            if len(xs) == 0:
-                continue
-            both = (MAX_OF_TWO_EXPONENTIALS * np.maximum(t, T[mid, xs]) if wait is None
-                    else wait(np.full(len(xs), t), T[mid, xs]))
-            extra = ts + np.maximum(dist[mid, end], dist[mid, xs]) * inv_speed
-            cand = (both + extra) * inv_q[mid]
-            better = cand < T[end, xs]
-            for x, c in zip(xs[better].tolist(), cand[better].tolist(), strict=True):
-                T[end, x] = T[x, end] = c
-                via[end, x] = via[x, end] = mid
-                heapq.heappush(heap, (c, end, x))
-    if not math.isfinite(T[s, d]):
-        return None
-    nodes: list[TreeNode] = []
-    _build(via, s, d, nodes)
-    return nodes
 
 
 def optimal_tree(instance: NetworkInstance, request: int, residual: np.ndarray | None = None,
@@ -312,6 +226,71 @@ def greedy_trees(instance: NetworkInstance, model: LinkModel | None = None) -> l
         out.append(tree)
         residual = consume(residual, tree, instance, model)
     return out
+
+
+def _copies_in_rounds(instance: NetworkInstance, model: LinkModel, pick: Any,
+                      ) -> list[SwapTree]:
+    """Requests in turn (heaviest first) each add one tree copy that ``pick`` finds within
+    the memories left; rounds repeat until no request can add one."""
+    from qdcopt.network.resources import memories, slot_link_rate, tree_slots
+
+    free = memories(instance)
+    rates = slot_link_rate(instance, model)
+    order = sorted(range(len(instance.requests)), key=lambda r: -instance.requests[r].weight)
+    out: list[SwapTree] = []
+    active = list(order)
+    while active:
+        still = []
+        for r in active:
+            tree = pick(r, free, rates)
+            if tree is None:
+                continue
+            out.append(tree)
+            free = free - tree_slots(tree, instance.n)
+            still.append(r)
+        active = still
+    return out
+
+
+def iterative_copies(instance: NetworkInstance, model: LinkModel | None = None,
+                     ) -> list[SwapTree]:
+    """The iterative method under reserved memories (``models/hyperflow.md``).
+
+    Each request in turn takes the fastest tree copy (Knuth's Dijkstra over all trees,
+    :func:`qdcopt.network.resources.best_copy`) that fits the memories left; unlike the
+    attempt-only version, one copy leaves memories that a request can use for another,
+    so the turns repeat until no request can add a copy.
+    """
+    from qdcopt.network.resources import best_copy
+
+    model = model if model is not None else link_model(instance)
+    return _copies_in_rounds(
+        instance, model, lambda r, free, rates: best_copy(instance, model, r, free, rates))
+
+
+def greedy_copies(instance: NetworkInstance, model: LinkModel | None = None,
+                  ) -> list[SwapTree]:
+    """Shortest-fibre-path balanced tree copies within the memories left, in turns."""
+    import networkx as nx
+
+    from qdcopt.network.resources import usable_graph, with_slot_rates
+
+    model = model if model is not None else link_model(instance)
+
+    def pick(r: int, free: np.ndarray, rates: np.ndarray) -> SwapTree | None:
+        req = instance.requests[r]
+        graph = usable_graph(instance, free, req.source, req.destination)
+        if req.source not in graph or req.destination not in graph:
+            return None
+        for u, v in graph.edges:
+            graph.edges[u, v]["km"] = instance.links[graph.edges[u, v]["link"]].length
+        try:
+            path = nx.shortest_path(graph, req.source, req.destination, weight="km")
+        except nx.NetworkXNoPath:
+            return None
+        return with_slot_rates(instance, model, r, balanced_tree(path), rates)
+
+    return _copies_in_rounds(instance, model, pick)
 
 
 def enumerate_trees(path: list[int]) -> list[list[TreeNode]]:

@@ -139,7 +139,7 @@ def test_network_rule_request_rate(base) -> None:
 
 def test_network_rule_tree_latency() -> None:
     inst = load_network(INSTANCES / "path3.toml")
-    plan, _ = FAMILY.methods["iterative"](inst)
+    plan, _ = FAMILY.methods["iterative"](inst, resources="attempts")
     assert plan.rate_model == LATENCY and validate_plan(inst, plan).ok
     # The LP-like rate 50/3 beats the eq.-1 rate of the same tree: latency rule broken.
     (tree,) = plan.trees

@@ -33,6 +33,7 @@ import highspy
 import numpy as np
 
 from qdcopt import interrupt
+from qdcopt.network.dp import build_tree
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.hypergraph import full_swap_count, state_count
 from qdcopt.network.lp.pricing import PRICE_TOL, cheapest_derivations
@@ -52,7 +53,6 @@ from qdcopt.network.physics import (
     swap_gain,
     tree_need,
 )
-from qdcopt.network.trees import _build
 from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
 
 PHASE_SLACK = 1e-10
@@ -233,7 +233,7 @@ class TreeMaster:
                 continue
             positive += 1
             nodes: list[TreeNode] = []
-            _build(via, s, d, nodes)
+            build_tree(via, s, d, nodes)
             added += self.add(r, nodes)
             if per_request > 1:
                 # Cheapest trees whose root swaps at each other node: diverse columns that
@@ -248,9 +248,9 @@ class TreeMaster:
                         break
                     root = TreeNode(u=s, v=d, swap_at=w, left=1, right=-1)
                     sub: list[TreeNode] = [root]
-                    _build(via, s, w, sub)
+                    build_tree(via, s, w, sub)
                     right = len(sub)
-                    _build(via, w, d, sub)
+                    build_tree(via, w, d, sub)
                     sub[0] = TreeNode(u=s, v=d, swap_at=w, left=1, right=right)
                     added += self.add(r, sub)
         return positive, added
@@ -266,7 +266,7 @@ class TreeMaster:
         for r, req in enumerate(self.instance.requests):
             if math.isfinite(D[req.source, req.destination]):
                 nodes: list[TreeNode] = []
-                _build(via, req.source, req.destination, nodes)
+                build_tree(via, req.source, req.destination, nodes)
                 self.add(r, nodes)
 
 
