@@ -61,3 +61,17 @@ class HyperflowParams(PyomoLpParams):
     objective: str = option("sum", "sum of weighted rates, or the smallest rate",
                             choices=("sum", "maxmin"))
     k_paths: int = option(10, "shortest paths per request in the pruned hypergraph", ge=1)
+
+
+@dataclass(frozen=True)
+class CalibratedParams(MethodParams):
+    """Options of ``lp-calibrated``."""
+
+    rounds: int = option(3, "re-plans after the first plan", ge=0)
+    target: float = option(0.9, "stop when delivered ≥ target × promised", gt=0, le=1)
+    duration: float = option(20.0, "simulated seconds per calibration run", gt=0, le=1000)
+    seeds: int = option(2, "calibration runs per round", ge=1)
+    k_paths: int = option(10, "fastest routes per request priced per round", ge=1)
+    per_request: int = option(4, "trees priced in per request and round", ge=1)
+
+    USES: ClassVar[tuple[str, ...]] = _LP_USES

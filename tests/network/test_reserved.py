@@ -207,3 +207,21 @@ def test_default_plan_delivers_its_promise_with_plentiful_memories(n, seed):
     mem = np.array([nd.memories for nd in inst.nodes])
     for run in sim.runs:
         assert np.all(run.peak_memory <= mem)
+
+
+# -- calibration --------------------------------------------------------------------------
+def test_calibration_derates_requests_that_deliver_less_and_stays_valid():
+    from qdcopt.network.calibrate import calibrated_plan
+
+    inst = path_instance(8, memories=2, link_rate=100.0, length=10.0, q=0.5)
+    # a 1 s run of a 1.8 pairs/s tree with this seed delivers nothing: the loop derates
+    # (halving at most per round) and plans again
+    cal = calibrated_plan(inst, rounds=2, target=0.99, duration=1.0, seeds=1, seed=1)
+    promised = [p for p, _ in cal.history]
+    assert promised == pytest.approx([promised[0], promised[0] / 2, promised[0] / 4])
+    assert validate_plan(inst, cal.plan).ok
+    # a long run meets the target at once: one round, the model's promise kept
+    cal = calibrated_plan(inst, rounds=2, target=0.9, duration=200.0, seeds=1)
+    assert len(cal.history) == 1
+    plan, _ = METHODS["lp"](inst)
+    assert cal.history[0][0] == pytest.approx(dict(plan.requests)["r"])

@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -145,7 +145,8 @@ def _duals(h: Any, n: int) -> np.ndarray:
 def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths: int = 10,
                    rounds: int = 30, per_request: int = 4,
                    options: SolverOptions | None = None,
-                   model: LinkModel | None = None) -> ReservedResult:
+                   model: LinkModel | None = None,
+                   derate: np.ndarray | None = None) -> ReservedResult:
     """Plan tree copies under the reserved-memory model (see the module docstring).
 
     Parameters
@@ -165,6 +166,10 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
         HiGHS options (the time limit covers the whole method).
     model
         Link model (computed when not given).
+    derate
+        Per request, a factor in (0, 1] on the rate of its trees in the integer master
+        (measured delivered / promised, :mod:`qdcopt.network.calibrate`); the chosen
+        trees carry the derated rates.
 
     Returns
     -------
@@ -277,6 +282,9 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
     chosen: list[SwapTree] = []
     status = Status.FEASIBLE
     value = 0.0
+    if derate is not None:
+        factor = np.clip(np.asarray(derate, dtype=float), 0.0, 1.0)
+        columns = [replace(t, rate=float(t.rate * factor[t.request])) for t in columns]
     if columns:
         level = None
         if objective == "maxmin":
