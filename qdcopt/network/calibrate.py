@@ -3,13 +3,14 @@
 
 The reserved-memory model (:mod:`qdcopt.network.resources`) leaves out what only a run
 shows: cut-offs that discard pairs, decoherence, the non-exponential waits of deep
-trees.  ``lp-calibrated`` closes the loop: it plans with :func:`solve_reserved`,
-executes the plan under the fixed policy for a few seeded runs, and for every request
-whose delivered rate falls below its promise derates that request's trees by the
-measured ratio (at most halving them per round) and solves the integer master again,
-so that memories go to trees that deliver.  It stops when the plan delivers at least
-``target`` of its promise or after ``rounds`` rounds, and returns the last plan with the derated promise (each tree's rate
-stays at most ``1 / T``, so the plan validates under the same rules).
+trees. ``lp-calibrated`` closes the loop: it plans with :func:`solve_reserved`, executes
+the plan under the fixed policy for a few seeded runs, and for every request whose
+delivered rate falls below its promise derates that request's trees by the measured
+ratio (at most halving them per round) and solves the integer master again, so that
+memories go to trees that deliver. It stops when the plan delivers at least ``target``
+of its promise or after ``rounds`` rounds, and returns the last plan with the derated
+promise (each tree's rate stays at most ``1 / T``, so the plan validates under the same
+rules).
 """
 
 from __future__ import annotations
