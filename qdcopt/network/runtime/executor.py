@@ -28,25 +28,36 @@ Model (every formula and default in ``models/runtime.md``):
   cut-off ``cutoff_factor × T`` (``T`` the tree's eq.-1 latency), or, with early
   discard, ``root · discard_factor^depth``.  A root pair older than the root cut-off is
   discarded instead of delivered.
+
+Layout: this module holds the pairs, the link generators and the core of
+:class:`Execution` (link generation, ready pairs, deliveries, discards, swaps, the run);
+the execution is composed with mixins that keep its other concerns, so that the hot
+paths stay plain method calls: ``memory.py`` (free memories, link-end memories, memory
+accounting), ``policies.py`` (swap decisions), ``workload.py`` (pre-distribution stock,
+request stream); ``metrics.py`` holds :class:`RunStats`.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from qdcopt.engine import Simulator, Streams
 from qdcopt.engine.streams import Buffered
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.physics import MAX_OF_TWO_EXPONENTIALS, LinkModel
+from qdcopt.network.physics import LinkModel
 from qdcopt.network.runtime import config as C
 from qdcopt.network.runtime.config import RuntimeConfig
 from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, werner
 from qdcopt.network.runtime.gem import GEM
-from qdcopt.network.runtime.routes import ExecTree, Leaf, central_node, predistribution_trees
+from qdcopt.network.runtime.memory import MemoryAccounting
+from qdcopt.network.runtime.metrics import RunStats
+from qdcopt.network.runtime.policies import SwapPolicies
+from qdcopt.network.runtime.routes import ExecTree, Leaf, predistribution_trees
+from qdcopt.network.runtime.workload import Workload
+
+__all__ = ["Execution", "Pair", "RunStats"]
 
 
 class Pair:
@@ -86,68 +97,13 @@ class _Gen:
         self.waiting = 0  # its link pairs not yet swapped, delivered or discarded
 
 
-@dataclass
-class RunStats:
-    """What one seeded run measured.
-
-    Attributes
-    ----------
-    duration
-        Simulated seconds.
-    delivered, fidelity_sum, latencies, fidelities
-        Per request: pairs delivered, sum of their fidelities, every latency (between
-        deliveries; with a request stream, from a request's arrival to its delivery) and
-        every delivered fidelity.
-    expired
-        Per request: pairs discarded by a cut-off (root pairs included).
-    memory_area
-        Per request: memory-seconds held by its pairs.
-    generated
-        Link pairs heralded (all trees).
-    swaps, swap_failures
-        Swaps performed and failed.
-    total_memory_area, total_memories
-        Memory-seconds in use over the run, memories in the network.
-    peak_memory
-        Largest number of memories in use at each node.
-    events
-        Events the loop ran.
-    predistributed, predist_used
-        Pre-distributed pairs made, and those taken into a request's tree.
-    start
-        When requests started (after a one-time pre-distribution batch; else 0).
-    arrivals, unserved, surplus
-        Request stream: requests that arrived, those still waiting at the end, and pairs
-        delivered with no request waiting (their memories are freed at once).
-    trace
-        The event trace when asked for.
-    """
-
-    duration: float
-    delivered: np.ndarray
-    fidelity_sum: np.ndarray
-    latencies: list[list[float]]
-    fidelities: list[list[float]]
-    expired: np.ndarray
-    memory_area: np.ndarray
-    generated: int = 0
-    swaps: int = 0
-    swap_failures: int = 0
-    total_memory_area: float = 0.0
-    total_memories: int = 0
-    peak_memory: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    events: int = 0
-    predistributed: int = 0
-    predist_used: int = 0
-    start: float = 0.0
-    arrivals: int = 0
-    unserved: int = 0
-    surplus: int = 0
-    trace: list[tuple] = field(default_factory=list)
-
-
-class Execution:
+class Execution(MemoryAccounting, SwapPolicies, Workload):
     """The state of one run; :meth:`run` executes it.
+
+    Memory accounting, swap decisions and the workload come from the mixins
+    :class:`~qdcopt.network.runtime.memory.MemoryAccounting`,
+    :class:`~qdcopt.network.runtime.policies.SwapPolicies` and
+    :class:`~qdcopt.network.runtime.workload.Workload`; all state lives on the execution.
 
     Parameters
     ----------
@@ -175,21 +131,23 @@ class Execution:
         self.link_draw = Buffered(streams.get("links"))
         self.swap_draw = Buffered(streams.get("swaps"))
         n = instance.n
-        self.mem = [node.memories for node in instance.nodes]
-        self.free = list(self.mem)
+        nreq = len(instance.requests)
+        self._init_memory(instance, trees, config)
+        # link generators: per node, per tree, and per leaf position of each tree
         self.gens_at: list[list[_Gen]] = [[] for _ in range(n)]
         self.gens: list[_Gen] = []
+        self.tree_gens: list[list[_Gen]] = [[] for _ in trees]
+        self.leaf_gen: list[list[_Gen | None]] = [[None] * t.hops for t in trees]
         for k, t in enumerate(trees):
             for leaf in t.leaves:
                 g = _Gen(k, leaf, low=k >= self.n_requests_trees)
                 self.gens.append(g)
                 self.gens_at[g.a].append(g)
                 self.gens_at[g.b].append(g)
-        # one memory per link end of each tree: slot_r[k][p] holds the pair whose left end
-        # is route position p, slot_l[k][p] the pair whose right end is p
-        self.slots = config.slots
-        self.slot_r = [[False] * (t.hops + 1) for t in trees]
-        self.slot_l = [[False] * (t.hops + 1) for t in trees]
+                self.tree_gens[k].append(g)
+                self.leaf_gen[k][leaf.pos] = g
+        # ready pairs of each tree by route position: right[k][p] start at p, left[k][p]
+        # end at p
         self.left: list[list[list[Pair]]] = [[[] for _ in range(t.hops + 1)] for t in trees]
         self.right: list[list[list[Pair]]] = [[[] for _ in range(t.hops + 1)] for t in trees]
         self.root_cutoff = [config.cutoff_factor * t.latency for t in trees]
@@ -207,104 +165,19 @@ class Execution:
         self.leaf_buffer = config.leaf_buffer
         self.gem = GEM.from_distances(model.classical_distance, ph.classical_speed,
                                       config.gem_latency_scale)
-        self.center = central_node(model)
-        self.pending: set[tuple[int, int]] = set()
-        self.policy = config.policy
-        self.next_id = 0
-        nreq = len(instance.requests)
-        # counters are plain lists while running (numpy scalars are slow one at a time)
-        self.stats = RunStats(duration=config.duration, delivered=[0] * nreq,
-                              fidelity_sum=[0.0] * nreq, latencies=[[] for _ in range(nreq)],
-                              fidelities=[[] for _ in range(nreq)], expired=[0] * nreq,
-                              memory_area=[0.0] * nreq, total_memories=int(sum(self.mem)),
-                              peak_memory=[0] * n)
-        self.tree_request = [t.request for t in trees]
         # the GEM is read only by the policies that consult it
         self.use_gem = config.policy in (C.SCORING, C.CENTRALIZED)
+        self.next_id = 0
+        self.stats = RunStats.counting(config.duration, nreq, n, int(sum(self.mem)))
+        self.tree_request = [t.request for t in trees]
         self.tracing = config.trace
         self.last_delivery = [0.0] * len(trees)
-        self.used = 0
-        self.tree_used = [0] * len(trees)
-        self.last_change = 0.0
-        self.tree_last = [0.0] * len(trees)
-        # pre-distribution: stock per node pair, whether each tree still generates
-        self.requests_on = self.predist != "batch" or len(trees) == self.n_requests_trees
-        self.want = [True] * len(trees)
-        self.made = [0] * len(trees)
-        self.stock: dict[tuple[int, int], list[Pair]] = {}
-        self.pos_of = [{node: i for i, node in enumerate(t.route)} for t in trees]
-        # request stream: arrival times of the requests waiting, per node pair
-        self.stream = config.arrivals > 0
-        self.demand: list[deque[float]] = [deque() for _ in range(nreq)]
-        self.req_trees = [[k for k in range(self.n_requests_trees) if trees[k].request == r]
-                          for r in range(nreq)]
-        self.tree_gens: list[list[_Gen]] = [[] for _ in trees]
-        self.leaf_gen: list[list[_Gen | None]] = [[None] * t.hops for t in trees]
-        for g in self.gens:
-            self.tree_gens[g.tree].append(g)
-            self.leaf_gen[g.tree][g.leaf.pos] = g
+        self._init_policies(model, config)
+        self._init_workload(trees, config, nreq)
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _log(self, *row: object) -> None:
         self.stats.trace.append((self.sim.now, *row))
-
-    def _account(self, tree: int, delta: int) -> None:
-        now = self.sim.now
-        st = self.stats
-        st.total_memory_area += self.used * (now - self.last_change)
-        self.last_change = now
-        self.used += delta
-        req = self.tree_request[tree]
-        if req >= 0:
-            st.memory_area[req] += self.tree_used[tree] * (now - self.tree_last[tree])
-        self.tree_last[tree] = now
-        self.tree_used[tree] += delta
-
-    def _take(self, node: int, tree: int) -> None:
-        free = self.free[node] - 1
-        if free < 0:
-            raise RuntimeError(f"node {node} has no free memory")  # invariant
-        self.free[node] = free
-        used = self.mem[node] - free
-        if used > self.stats.peak_memory[node]:
-            self.stats.peak_memory[node] = used
-        self._account(tree, 1)
-        if free == 0:  # no free memory: no generator at this node may attempt
-            for g in self.gens_at[node]:
-                if g.event is not None:
-                    g.event.cancelled = True
-                    g.event = None
-
-    def _release(self, node: int, tree: int) -> None:
-        self.free[node] += 1
-        self._account(tree, -1)
-        if self.tracing:
-            self._log("free", node, tree)
-        free = self.free[node]
-        # 1: requests may attempt again; 2: pre-distribution too
-        if free == 1 or (free == 2 and self.predist != "none"):
-            buffer = self.leaf_buffer
-            free_at = self.free
-            for g in self.gens_at[node]:
-                # the cheap refusals of _start, inline: most generators here are full
-                # or blocked at their other end
-                if (g.event is None and free_at[g.a] and free_at[g.b]
-                        and not (buffer and g.waiting >= buffer)):
-                    self._start(g)
-
-    def _free_slot(self, k: int, pos: int, right: bool) -> None:
-        """Tree ``k``'s memory at route position ``pos`` (its right or left link end) is
-        free again: the leaf that uses it may attempt."""
-        if not self.slots:
-            return
-        if right:
-            self.slot_r[k][pos] = False
-            g = self.leaf_gen[k][pos]
-        else:
-            self.slot_l[k][pos] = False
-            g = self.leaf_gen[k][pos - 1]
-        if g is not None and g.event is None:
-            self._start(g)
 
     def cutoff(self, tree: int, i: int, j: int) -> float:
         """Cut-off age of a pair of ``tree`` spanning ``[i, j]``."""
@@ -510,315 +383,6 @@ class Execution:
         self._free_slot(k, i, True)
         self._free_slot(k, j, False)
 
-    # -- pre-distribution (§IV-C) ---------------------------------------------------------
-    def _store(self, pair: Pair) -> None:
-        """A pre-distribution tree made its pair: keep it in stock for any request."""
-        k = pair.tree
-        t = self.trees[k]
-        key = (min(t.route[0], t.route[-1]), max(t.route[0], t.route[-1]))
-        self.stock.setdefault(key, []).append(pair)
-        # the stocked pair leaves its tree: the tree may make the next one
-        self._free_slot(k, 0, True)
-        self._free_slot(k, t.hops, False)
-        self.stats.predistributed += 1
-        self.made[k] += 1
-        if self.tracing:
-            self._log("stock", pair.id, k, key[0], key[1], fidelity(self.w_now(pair)))
-        self._update_want(k, key)
-        for r in range(self.n_requests_trees):
-            if self.stream and not self.demand[self.tree_request[r]]:
-                continue
-            pos = self.pos_of[r]
-            if key[0] in pos and key[1] in pos:
-                p, q = sorted((pos[key[0]], pos[key[1]]))
-                if self.left[r][p] or self.right[r][q]:
-                    if self._relabel(key, r, p, q):
-                        self._decide(r, p)
-                        self._decide(r, q)
-                    if key not in self.stock:
-                        break
-
-    def _update_want(self, k: int, key: tuple[int, int]) -> None:
-        if self.predist == "batch":
-            want = self.made[k] < self.cfg.predist_pairs
-            if not want and self.want[k] and not self.requests_on and not any(
-                    self.want[j] for j in range(self.n_requests_trees, len(self.trees))
-                    if j != k):
-                self.sim.stop()  # the one-time batch is complete: requests may start
-        else:
-            want = len(self.stock.get(key, ())) < self.cfg.predist_pairs
-        was = self.want[k]
-        self.want[k] = want
-        if want and not was:
-            for g in self.gens:
-                if g.tree == k and g.event is None:
-                    self._start(g)
-
-    def _draw_stock(self, k: int, p: int, right: bool) -> None:
-        """Take a stocked pair from ``route[p]`` to another node of the route, if one helps
-        a pair of tree ``k`` ending (``right``) or starting at ``p``."""
-        if self.stream and not self.demand[self.tree_request[k]]:
-            return  # no request waits on this node pair
-        here = self.trees[k].route[p]
-        pos = self.pos_of[k]
-        for key in list(self.stock):
-            if here not in key:
-                continue
-            other = key[1] if key[0] == here else key[0]
-            q = pos.get(other)
-            if q is None or (right and q <= p) or (not right and q >= p):
-                continue
-            lo, hi = (p, q) if right else (q, p)
-            if self._relabel(key, k, lo, hi):
-                return
-
-    def _relabel(self, key: tuple[int, int], k: int, i: int, j: int) -> bool:
-        """Give a stocked pair to tree ``k`` as its segment ``[i, j]``."""
-        t = self.trees[k]
-        if self.policy == C.FIXED and t.segments.get((i, j), (-1,))[0] < 0 and (
-                (i, j) != (0, t.hops)):
-            return False  # the fixed tree could never swap it
-        if self.policy == C.CONNECTIONLESS and i != 0:
-            return False
-        if any(p.j == j for p in self.right[k][i]):
-            return False  # the tree already holds such a pair
-        if self.slots:
-            if self.slot_r[k][i] or self.slot_l[k][j]:
-                return False  # the tree's memories at those link ends are taken
-            self.slot_r[k][i] = True
-            self.slot_l[k][j] = True
-        pair = self.stock[key].pop(0)
-        if not self.stock[key]:
-            del self.stock[key]
-        old = pair.tree
-        for _ in range(2):
-            self._account(old, -1)
-            self._account(k, 1)
-        now = self.sim.now
-        if self.use_gem:
-            self.gem.retire(pair.id, now, t.route[i])
-            self.gem.publish(pair.id, (k, i, j), now, now, t.route[i])
-        # A cached pair joins the request's execution now: its age restarts (cut-offs
-        # bound waiting inside an execution); its fidelity keeps every loss so far.
-        pair.tree, pair.i, pair.j, pair.birth = k, i, j, now
-        self.stats.predist_used += 1
-        self._update_want(old, key)
-        if self.tracing:
-            self._log("relabel", pair.id, k, i, j)
-        self._settle(pair)
-        return True
-
-    def _begin_requests(self, keep_predistributing: bool = False) -> None:
-        """Requests start: counters restart so that rates cover ``duration`` from now."""
-        now = self.sim.now
-        self.requests_on = True
-        st = self.stats
-        st.start = now
-        self.last_change = now
-        st.total_memory_area = 0.0
-        st.memory_area = [0.0] * len(st.memory_area)
-        self.tree_last = [now] * len(self.trees)
-        self.last_delivery = [now] * len(self.trees)
-        for k in range(self.n_requests_trees, len(self.trees)):
-            if not keep_predistributing:
-                self.want[k] = False  # one-time: an unfinished batch is not continued
-        for g in self.gens:
-            if not g.low and g.event is None:
-                self._start(g)
-
-    # -- request stream -------------------------------------------------------------------
-    def _arrive(self, n: int) -> None:
-        """Request ``n`` of the stream arrives: one pair for node pair ``n mod R``."""
-        r = n % len(self.demand)
-        self.demand[r].append(self.sim.now)
-        self.stats.arrivals += 1
-        if self.tracing:
-            self._log("arrive", n, r)
-        if n + 1 < self.cfg.arrivals:  # absolute times: no drift from summed intervals
-            self.sim.at(self.stats.start + (n + 1) * self.cfg.arrival_interval, self._arrive,
-                        n + 1)
-        if len(self.demand[r]) > 1:
-            return  # its trees are already at work for the earlier request
-        if self.stock:
-            self._serve_from_stock(r)
-        for k in self.req_trees[r]:
-            for g in self.tree_gens[k]:
-                if g.event is None:
-                    self._start(g)
-
-    def _serve_from_stock(self, r: int) -> None:
-        """Draw stocked pairs from both ends of the waiting node pair's trees (a pair
-        drawn in draws its neighbours in turn, see :meth:`_settle`)."""
-        waiting = self.demand[r]
-        for k in self.req_trees[r]:
-            if not waiting:
-                return
-            self._draw_stock(k, 0, right=True)
-            if waiting:
-                self._draw_stock(k, self.trees[k].hops, right=False)
-
-    # -- decisions -----------------------------------------------------------------------
-    def _decide(self, k: int, m: int) -> None:
-        """Let the node at position ``m`` of tree ``k`` swap what its policy chooses."""
-        t = self.trees[k]
-        if m == 0 or m == t.hops:
-            return
-        lefts, rights = self.left[k][m], self.right[k][m]
-        policy = self.policy
-        if policy == C.CENTRALIZED:
-            if lefts and rights and (k, m) not in self.pending:
-                self.pending.add((k, m))
-                x = t.route[m]
-                one_way = self.dist[x][self.center] * self.inv_speed
-                self.sim.after(2 * one_way, self._central_reply, k, m, self.sim.now + one_way)
-            return
-        while lefts and rights:
-            pick = self._choose(k, m, lefts, rights)
-            if pick is None:
-                return
-            self._swap(k, m, *pick)
-
-    def _choose(self, k: int, m: int, lefts: list[Pair], rights: list[Pair],
-                ) -> tuple[Pair, Pair] | None:
-        policy = self.policy
-        t = self.trees[k]
-        if policy == C.FIXED:
-            best = None
-            for a in lefts:
-                for b in rights:
-                    planned = t.segments.get((a.i, b.j))
-                    if planned is not None and planned[0] == m:
-                        key = (a.id, b.id)
-                        if best is None or key < best[0]:
-                            best = (key, a, b)
-            return None if best is None else (best[1], best[2])
-        if policy == C.CONNECTIONLESS:
-            cands = [(a, b) for a in lefts if a.i == 0 for b in rights if b.j == m + 1]
-            if not cands:
-                return None
-            return min(cands, key=lambda c: (max(c[0].ready_at, c[1].ready_at), c[0].id,
-                                             c[1].id))
-        if policy == C.SCORING:
-            return self._score_pick(k, m, lefts, rights)
-        key = _KEYS[policy]
-        return min(((a, b) for a in lefts for b in rights), key=key)
-
-    def _central_reply(self, k: int, m: int, seen_at: float) -> None:
-        """The central GEM's answer reaches the node: swap the oldest pairs it saw."""
-        self.pending.discard((k, m))
-        lefts, rights = self.left[k][m], self.right[k][m]
-        gem = self.gem
-        c = self.center
-
-        def seen(p: Pair) -> bool:
-            rec = gem.records.get(p.id)
-            return rec is not None and gem.visible(rec, c, seen_at)
-
-        cands = [(a, b) for a in lefts if seen(a) for b in rights if seen(b)]
-        if cands:
-            a, b = min(cands, key=_KEYS[C.OLDEST])
-            self._swap(k, m, a, b)
-            self._decide(k, m)
-            return
-        if not (lefts and rights):
-            return
-        # The centre had not yet heard of the node's pairs: ask again so that the query
-        # arrives once it has (re-asking at once would loop without time passing).
-        x = self.trees[k].route[m]
-        one_way = self.dist[x][c] * self.inv_speed
-        known = [gem.records[p.id] for p in (*lefts, *rights) if p.id in gem.records]
-        arrive = max((r.created + gem.lag[r.origin][c] for r in known), default=seen_at)
-        self.pending.add((k, m))
-        self.sim.at(max(self.sim.now, arrive - one_way) + 2 * one_way, self._central_reply, k,
-                    m, max(self.sim.now + one_way, arrive))
-
-    # -- scoring (Algorithm 2 as derived in models/runtime.md) ----------------------------
-    def _remaining(self, k: int, seg: tuple[int, int], x: int) -> float:
-        """Expected time until segment ``seg`` of tree ``k`` exists, as node ``x`` sees it.
-
-        Zero when ``x``'s GEM replica holds such a pair; a leaf's ``1 / g``; a planned
-        swap's eq. 1 with the remaining times of its children (the factor 3/2 only when
-        both are still to come).
-        """
-        if self.gem.sees(x, self.sim.now, (k, seg[0], seg[1])):
-            return 0.0
-        t = self.trees[k]
-        planned = t.segments.get(seg)
-        if planned is None:
-            return math.inf
-        m = planned[0]
-        if m < 0:
-            return planned[2]
-        ca, cb = t.children[seg]
-        ra, rb = self._remaining(k, ca, x), self._remaining(k, cb, x)
-        hi = max(ra, rb)
-        factor = MAX_OF_TWO_EXPONENTIALS if min(ra, rb) > 0 else 1.0
-        w = t.route[m]
-        dw = self.dist[w]
-        extra = self.ts + max(dw[t.route[seg[0]]], dw[t.route[seg[1]]]) * self.inv_speed
-        return (factor * hi + extra) / self.q[w]
-
-    def score(self, k: int, m: int, a: Pair, b: Pair) -> float:
-        """Score of swapping ``a = [i, m]`` and ``b = [m, j]`` at position ``m``.
-
-        ``w_B · B − w_O · O + w_M · M`` with
-        ``B = q · (j − i)/H · (1 − age/cut-off of the product)`` (expected progress of a
-        fresh product), ``O`` the largest probability that a planned partner of ``a`` or
-        ``b`` at ``m`` that is not yet there arrives within the input's remaining
-        lifetime (``1 − exp(−τ / T_remaining)``; 1 when it is already there; 0 for the
-        planned swap), ``M`` the fraction of the node's memories in use.
-        """
-        t = self.trees[k]
-        now = self.sim.now
-        x = t.route[m]
-        wb, wo, wm = self.cfg.score_weights
-        i, j = a.i, b.j
-        age = now - min(a.birth, b.birth)
-        limit = self.cutoff(k, i, j)
-        if i == 0 and j == t.hops:
-            limit = self.root_cutoff[k]
-        fresh = max(0.0, 1.0 - age / limit)
-        benefit = self.q[x] * (j - i) / t.hops * fresh
-        loss = 0.0
-        planned = t.segments.get((i, j))
-        # an input the plan does not have (made by an earlier adaptive swap) can only go
-        # on adaptively: there is no planned swap left to lose
-        intact = (a.i, a.j) in t.segments and (b.i, b.j) in t.segments
-        if intact and (planned is None or planned[0] != m):
-            for p in (a, b):
-                # the plan swaps p with its sibling at one of p's ends (here or at the
-                # other end); any other swap of p gives that up
-                sib = t.sibling.get((p.i, p.j))
-                if sib is None:
-                    continue
-                tau = p.birth + self.cutoff(k, p.i, p.j) - now
-                rem = self._remaining(k, sib[1], x)
-                if rem == 0.0:
-                    loss = 1.0
-                elif tau > 0 and math.isfinite(rem):
-                    loss = max(loss, -math.expm1(-tau / rem))
-        relief = (self.mem[x] - self.free[x]) / self.mem[x]
-        return wb * benefit - wo * loss + wm * relief
-
-    def _score_pick(self, k: int, m: int, lefts: list[Pair], rights: list[Pair],
-                    ) -> tuple[Pair, Pair] | None:
-        best = None
-        for a in lefts:
-            for b in rights:
-                s = self.score(k, m, a, b)
-                if s > 0 and (best is None or s > best[0]):
-                    best = (s, a, b)
-        if best is None:
-            if (k, m) not in self.pending:
-                self.pending.add((k, m))
-                self.sim.after(self.cfg.poll_fraction * self.root_cutoff[k], self._poll, k, m)
-            return None
-        return best[1], best[2]
-
-    def _poll(self, k: int, m: int) -> None:
-        self.pending.discard((k, m))
-        self._decide(k, m)
-
     # -- run -----------------------------------------------------------------------------
     def run(self) -> RunStats:
         """Execute for ``config.duration`` seconds and return the measurements."""
@@ -838,21 +402,6 @@ class Execution:
         st = self.stats
         st.events = self.sim.events_run
         st.unserved = sum(len(waiting) for waiting in self.demand)
-        for k in range(len(self.trees)):
-            self._account(k, 0)
-        st.delivered = np.array(st.delivered, dtype=np.int64)
-        st.fidelity_sum = np.array(st.fidelity_sum, dtype=float)
-        st.expired = np.array(st.expired, dtype=np.int64)
-        st.memory_area = np.array(st.memory_area, dtype=float)
-        st.peak_memory = np.array(st.peak_memory, dtype=np.int64)
+        self._close_accounting()
+        st.freeze()
         return st
-
-
-_KEYS = {
-    C.SWAP_ASAP: lambda c: (max(c[0].ready_at, c[1].ready_at), c[0].id, c[1].id),
-    C.OLDEST: lambda c: (min(c[0].birth, c[1].birth), c[0].id, c[1].id),
-    C.YOUNGEST: lambda c: (-min(c[0].birth, c[1].birth), c[0].id, c[1].id),
-    C.LONGEST_HOP: lambda c: (-(c[1].j - c[0].i), c[0].id, c[1].id),
-    C.SHORTEST_HOP: lambda c: (c[1].j - c[0].i, c[0].id, c[1].id),
-    C.CENTRALIZED: lambda c: (min(c[0].birth, c[1].birth), c[0].id, c[1].id),
-}
