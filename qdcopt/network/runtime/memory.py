@@ -16,8 +16,8 @@ from qdcopt.network.runtime.routes import ExecTree
 
 if TYPE_CHECKING:
     from qdcopt.engine import Simulator
-    from qdcopt.network.runtime.executor import _Gen
     from qdcopt.network.runtime.metrics import RunStats
+    from qdcopt.network.runtime.pairs import _Gen
 
 
 class MemoryAccounting:

@@ -20,7 +20,7 @@ from qdcopt.network.runtime.routes import ExecTree, central_node
 
 if TYPE_CHECKING:
     from qdcopt.engine import Simulator
-    from qdcopt.network.runtime.executor import Pair
+    from qdcopt.network.runtime.pairs import Pair
 
 
 class SwapPolicies:

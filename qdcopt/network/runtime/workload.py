@@ -20,8 +20,8 @@ from qdcopt.network.runtime.routes import ExecTree
 
 if TYPE_CHECKING:
     from qdcopt.engine import Simulator
-    from qdcopt.network.runtime.executor import Pair, _Gen
     from qdcopt.network.runtime.metrics import RunStats
+    from qdcopt.network.runtime.pairs import Pair, _Gen
 
 
 class Workload:
