@@ -5,7 +5,9 @@ as problems (the command line exits 1 on any):
 
 * a method's claimed objective must equal the validator's;
 * no valid plan may beat a proven bound, and an exact method that reports optimality
-  must be at least as good as every other valid plan of the same demand.
+  must be at least as good as every other valid plan of the same demand — both within
+  one resource model (a plan's ``bound_scope``: family-B plans under reserved memories
+  answer to other rules than attempt-only plans).
 """
 
 from __future__ import annotations
@@ -142,6 +144,12 @@ def _comparable(plan: Any, report: Report) -> bool:
     return report.ok and not getattr(plan, "changes_demand", False)
 
 
+def _scope(plan: Any) -> str:
+    """The resource model a plan answers to: bounds and optima hold within one model only
+    (family B plans under reserved memories or attempts alone, for instance)."""
+    return str(getattr(plan, "bound_scope", ""))
+
+
 def _better(a: float, b: float, sense: str) -> bool:
     return a > b + 1e-9 * max(1.0, abs(b)) if sense == "max" else a < b - 1e-9 * max(1.0, abs(b))
 
@@ -155,6 +163,8 @@ def _bound_checks(sense: str, exact: tuple[str, ...], plans: dict[str, Any],
         if not _comparable(plans[m], report):
             continue
         for bm, bound in bounds:
+            if _scope(plans[bm]) != _scope(plans[m]):
+                continue
             if _better(report.objective, bound, sense):
                 problems.append(f"{m}'s validated objective {report.objective:g} beats the bound "
                                 f"{bound:g} that {bm} claims to have proven")
@@ -162,8 +172,8 @@ def _bound_checks(sense: str, exact: tuple[str, ...], plans: dict[str, Any],
         if em not in reports or infos[em].status != "optimal" or not reports[em].ok:
             continue
         for m, report in reports.items():
-            if m != em and _comparable(plans[m], report) and _better(
-                    report.objective, reports[em].objective, sense):
+            if m != em and _comparable(plans[m], report) and _scope(plans[m]) == _scope(
+                    plans[em]) and _better(report.objective, reports[em].objective, sense):
                 problems.append(f"{m} ({report.objective:g}) beats the optimum of {em} "
                                 f"({reports[em].objective:g})")
     return problems
@@ -171,12 +181,15 @@ def _bound_checks(sense: str, exact: tuple[str, ...], plans: dict[str, Any],
 
 def _table(sense: str, names: list[str], plans: dict[str, Any], infos: dict[str, SolveInfo],
            reports: dict[str, Report]) -> pd.DataFrame:
-    bounds = [i.bound for m, i in infos.items() if not math.isnan(i.bound)
-              and not getattr(plans[m], "changes_demand", False)]
-    best_bound = (min(bounds) if sense == "max" else max(bounds)) if bounds else math.nan
+    bounds: dict[str, list[float]] = {}
+    for m, i in infos.items():
+        if not math.isnan(i.bound) and not getattr(plans[m], "changes_demand", False):
+            bounds.setdefault(_scope(plans[m]), []).append(i.bound)
     rows = []
     for m in names:
         info, report = infos[m], reports[m]
+        scoped = bounds.get(_scope(plans[m]), [])
+        best_bound = (min(scoped) if sense == "max" else max(scoped)) if scoped else math.nan
         row = {
             "method": m,
             "valid": report.ok,

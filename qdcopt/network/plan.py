@@ -142,6 +142,12 @@ class NetworkPlan:
     trees: tuple[PlanTree, ...]
     reasons: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def bound_scope(self) -> str:
+        """The resource model whose bounds apply to this plan: ``"memories"`` for
+        reserved-memory plans, ``"attempts"`` for the attempt-only LP and tree plans."""
+        return "memories" if self.rate_model == RESERVED else "attempts"
+
     def reason(self, request: str) -> str:
         """Why ``request`` gets rate 0 (``""`` when the plan gives no reason)."""
         return dict(self.reasons).get(request, "")

@@ -25,6 +25,8 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 000 Fig. 5: execution and completion time vs number of jobs"),
     "fig6": ("qdcopt.studies.fig6_runtime",
              "paper 003 Figs. 6 and 9: delivered rate and fidelity of executed plans per policy"),
+    "promise": ("qdcopt.studies.promise_delivery",
+                "family B: promised against delivered rate per planner at the Fig. 6 points"),
     "modenhub": ("qdcopt.studies.modenhub",
                  "paper 001 Fig. 3: teleportation success and attempts vs N, with exact values"),
     "modenhub_memory": ("qdcopt.studies.modenhub_memory",

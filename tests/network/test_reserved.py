@@ -225,3 +225,19 @@ def test_calibration_derates_requests_that_deliver_less_and_stays_valid():
     assert len(cal.history) == 1
     plan, _ = METHODS["lp"](inst)
     assert cal.history[0][0] == pytest.approx(dict(plan.requests)["r"])
+
+
+def test_compare_holds_bounds_within_one_resource_model():
+    from qdcopt.compare import run_comparison
+    from qdcopt.network.instance import load_network
+
+    inst = load_network("instances/network/diamond.toml")
+    result = run_comparison(inst, ["lp", "iterative", "lp-hyperflow"])
+    assert not result.problems
+    table = result.table.set_index("method")
+    # the attempt-only LP promises more (100/3) than reserved memories allow (33.244), and
+    # each plan's gap is to the bound of its own model
+    assert table.loc["lp-hyperflow", "objective"] > table.loc["lp", "bound"]
+    assert table.loc["lp", "gap_to_best_bound"] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc["lp-hyperflow", "gap_to_best_bound"] == pytest.approx(0.0, abs=1e-6)
+    assert table.loc["iterative", "objective"] <= table.loc["lp", "bound"] * (1 + 1e-9)
