@@ -88,16 +88,19 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def show(frame: Any, args: argparse.Namespace) -> None:
-    """The plan's line, then one line per policy."""
+    """The plan's line, then one line per policy (delivered and delivered / promised)."""
+    promised = float("nan")
     for r in frame.itertuples():
         if r.policy == PLAN:
+            promised = float(r.promised)
             print(f"{r.instance}: {int(r.links)} links; plan {r.method}: {int(r.trees)} "
                   f"trees, promised {r.promised:.1f} pairs/s (valid {bool(r.valid)}), "
                   f"{r.plan_s:.2f} s")
             continue
         print(f"{r.label:22s} {int(r.events):9d} events  wall {r.wall_s:6.2f} s  "
               f"cpu {r.cpu_s:6.2f} s  {r.events / r.cpu_s:9,.0f} events/cpu-s  "
-              f"delivered {r.delivered:7.1f} pairs/s")
+              f"delivered {r.delivered:7.1f} pairs/s ({r.delivered / promised:.3f} of the "
+              f"promise)")
 
 
 if __name__ == "__main__":
