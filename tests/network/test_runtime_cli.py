@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from qdcopt.cli import app
@@ -100,6 +101,11 @@ def test_compare_simulate_adds_delivered_rates(tmp_path):
     assert [r["method"] for r in rows] == ["lp", "iterative"]
     assert all(r["delivered_rate"] > 0 and r["delivered_low"] <= r["delivered_rate"]
                for r in rows)
+    # the promise beside the delivery: the validator's aggregate rate and the ratio
+    for r in rows:
+        assert r["promised_rate"] == pytest.approx(r["aggregate_rate"])
+        assert r["delivered_over_promised"] == pytest.approx(
+            r["delivered_rate"] / r["promised_rate"])
 
 
 def test_simulate_a_saved_plan_folder(tmp_path):
