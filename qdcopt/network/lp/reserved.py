@@ -301,6 +301,24 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
                 chosen.extend([columns[j]] * c)
         if res.status == Status.TIME_LIMIT:
             status = Status.TIME_LIMIT
+    filled = 0
+    if objective == "sum" and derate is None:
+        # memories the integer master left unused may still hold a copy of a tree it was
+        # never offered: fill them, heaviest request first, with the fastest copy that
+        # fits (the objective can only grow)
+        free = mem - sum((tree_slots(t, n) for t in chosen), np.zeros(n, dtype=np.int64))
+        order = sorted(usable, key=lambda r: -weights[r])
+        while order:
+            still = []
+            for r in order:
+                tree = best_copy(instance, model, r, free, rates)
+                if tree is None:
+                    continue
+                chosen.append(tree)
+                free = free - tree_slots(tree, n)
+                filled += 1
+                still.append(r)
+            order = still
     value = float(sum(weights[t.request] * t.rate for t in chosen))
     bound = max(lagrange, value)
     if objective == "sum" and value >= bound * (1 - 1e-6) - 1e-12:
@@ -310,6 +328,7 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
         "rounds": done_rounds,
         "columns": len(columns),
         "copies": len(chosen),
+        "filled_copies": filled,
         "distinct_trees": len({_key(t) for t in chosen}),
         "lp_over_columns": lp_value,
         "lagrangian_bound": lagrange,
