@@ -75,15 +75,22 @@ RandomRequestsOpt = Annotated[int | None, typer.Option(
     "--random-requests", help="Requests of a graph file: K distinct random node pairs joined "
     "by a path, seeded by --seed (0 when not given).")]
 
+SpacingOpt = Annotated[float | None, typer.Option(
+    "--repeater-spacing", help="Graph files: insert repeaters every at most KM km on each "
+    "longer link (ids '{u}..{v}#{k}'); TOML instances use repeater_spacing in [physics].")]
+
 
 def _load(path: Path, requests: str | None, random_requests: int | None,
-          seed: int | None) -> Any:
-    """Load an instance; the request options go to graph files (refused for others)."""
+          seed: int | None, repeater_spacing: float | None = None) -> Any:
+    """Load an instance; the request and repeater options go to graph files (refused for
+    others)."""
     graph: dict[str, Any] = {}
     if requests is not None:
         graph["requests"] = requests
     if random_requests is not None:
         graph.update(random_requests=random_requests, seed=0 if seed is None else seed)
+    if repeater_spacing is not None:
+        graph["repeater_spacing"] = repeater_spacing
     return load_instance(path, **graph)
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", help="Show the solver's log (on stderr, never on stdout).")]
@@ -216,6 +223,7 @@ def solve_cmd(
     seed: SeedOpt = None,
     requests: RequestsOpt = None,
     random_requests: RandomRequestsOpt = None,
+    repeater_spacing: SpacingOpt = None,
     verbose: VerboseOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -224,7 +232,7 @@ def solve_cmd(
     Ctrl-C stops the method: its best plan so far is validated, saved (with --out) and
     reported with status interrupted, and the exit code is 130.
     """
-    inst = _load(instance, requests, random_requests, seed)
+    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
     opts = _parse_options(option, time_limit, threads, seed)
     if verbose:
         opts["verbose"] = True
@@ -289,11 +297,12 @@ def validate_cmd(
     plan_dir: Annotated[Path, typer.Argument(help="Plan folder (CSV files + plan.json).")],
     requests: RequestsOpt = None,
     random_requests: RandomRequestsOpt = None,
+    repeater_spacing: SpacingOpt = None,
     seed: SeedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Replay the plan in PLAN_DIR against INSTANCE and report every broken rule."""
-    inst = _load(instance, requests, random_requests, seed)
+    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
     plan, info = load_plan(plan_dir)
     if plan.family != inst.family:
         raise ValueError(f"{plan_dir} holds a {plan.family} plan, {instance} is a "
@@ -326,6 +335,7 @@ def compare_cmd(
     seed: SeedOpt = None,
     requests: RequestsOpt = None,
     random_requests: RandomRequestsOpt = None,
+    repeater_spacing: SpacingOpt = None,
     verbose: VerboseOpt = False,
     as_json: JsonOpt = False,
     simulate: Annotated[bool, typer.Option(
@@ -339,7 +349,7 @@ def compare_cmd(
     Ctrl-C stops the method running and skips the rest: the table holds the methods run
     so far and the exit code is 130.
     """
-    inst = _load(instance, requests, random_requests, seed)
+    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
     opts = _parse_options(option, time_limit, threads, seed)
     if verbose:
         opts["verbose"] = True
@@ -422,6 +432,9 @@ def simulate_cmd(
     option: OptionOpt = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Write simulate.csv (and simulate.json) here.")] = None,
+    requests: RequestsOpt = None,
+    random_requests: RandomRequestsOpt = None,
+    repeater_spacing: SpacingOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run INSTANCE over time in the seeded event engine: delivered beside promised.
@@ -429,7 +442,7 @@ def simulate_cmd(
     Family B executes a plan (policies, GEM, pre-distribution), family C runs DQP or ESP,
     family D runs the ModEn-Hub beside its exact values or the demand service for days.
     """
-    inst = load_instance(instance)
+    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
     if (seeds is not None and seeds < 1) or (duration is not None and not duration > 0) or (
             days is not None and not days > 0):
         raise ValueError("--seeds must be at least 1, --duration and --days positive")
@@ -482,13 +495,14 @@ def export_cmd(
     seed: SeedOpt = None,
     requests: RequestsOpt = None,
     random_requests: RandomRequestsOpt = None,
+    repeater_spacing: SpacingOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the operator files of a validated plan (switch control, resource allocation)."""
     if (plan_dir is None) == (method is None):
         raise ValueError("export needs exactly one of --plan DIR (a saved plan) or "
                          "-m METHOD (solve first)")
-    inst = _load(instance, requests, random_requests, seed)
+    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
     if plan_dir is not None:
         plan, _ = load_plan(plan_dir)
     else:

@@ -14,13 +14,14 @@ from qdcopt.network.graphs import load_graph_file, network_instance_from_graph
 from qdcopt.network.instance import NetworkInstance, load_network
 from qdcopt.network.methods import ALIASES, METHODS, SPECS
 from qdcopt.network.plan import NetworkPlan, plan_from_tables
+from qdcopt.network.repeaters import insert_repeaters, load_network_file
 from qdcopt.network.runtime import simulate
 from qdcopt.network.validate import validate_plan
 from qdcopt.network.waxman import waxman_instance
 
 FAMILY = Family(
     name="network",
-    load=load_network,
+    load=load_network_file,
     methods=METHODS,
     compare_methods=("lp", "iterative", "greedy"),
     validate=validate_plan,
@@ -33,5 +34,6 @@ FAMILY = Family(
     simulate=simulate,
 )
 
-__all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "load_graph_file", "load_network",
-           "network_instance_from_graph", "validate_plan", "waxman_instance"]
+__all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "insert_repeaters", "load_graph_file",
+           "load_network", "load_network_file", "network_instance_from_graph",
+           "validate_plan", "waxman_instance"]

@@ -35,6 +35,7 @@ import numpy as np
 
 from qdcopt.errors import InstanceError
 from qdcopt.network.instance import NetworkInstance, load_network
+from qdcopt.network.repeaters import expand
 
 EARTH_RADIUS_KM = 6371.0
 """Mean Earth radius of the great-circle distance, km."""
@@ -345,7 +346,7 @@ def network_instance_from_graph(graph: Any, *, requests: str | Sequence[tuple[st
         "requests": [{"id": f"r{i}", "source": s, "destination": d}
                      for i, (s, d) in enumerate(pairs)],
     }
-    return load_network(path, document)
+    return expand(load_network(path, document))
 
 
 def _requests_of(graph: Any, order: list[str], requests: Any, k: int | None,

@@ -59,7 +59,8 @@ from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, TICKS_PER_SECOND
 
 TOP_FIELDS = {"kind", "name", "description", "physics", "nodes", "links", "requests"}
 PHYSICS_FIELDS = {"swap_success", "swap_latency", "classical_speed", "attenuation_length",
-                  "optical_bsm_success", "memories", "generation_time", "generation_success"}
+                  "optical_bsm_success", "memories", "generation_time", "generation_success",
+                  "repeater_spacing", "repeater_memories"}
 NODE_FIELDS = {"id", "x", "y", "memories", "generation_time", "generation_success",
                "swap_success"}
 LINK_FIELDS = {"u", "v", "length", "rate"}
@@ -133,14 +134,29 @@ class Physics:
         arrives with probability ``exp(-d / L0)``.
     optical_bsm_success
         Success probability of the optical Bell-state measurement that heralds a link pair.
+    repeater_spacing
+        Longest link, km: loading a file with it inserts repeaters every at most this
+        many km on each longer link (:mod:`qdcopt.network.repeaters`); ``None``: as is.
+    repeater_memories
+        Memories of each inserted repeater (default: what most nodes have).
     """
 
     swap_latency: float = DEFAULT_SWAP_LATENCY_S
     classical_speed: float = DEFAULT_CLASSICAL_SPEED_KM_S
     attenuation_length: float = DEFAULT_ATTENUATION_LENGTH_KM
     optical_bsm_success: float = DEFAULT_SWAP_SUCCESS / 2
+    repeater_spacing: float | None = None
+    repeater_memories: int | None = None
 
     def __post_init__(self) -> None:
+        if self.repeater_spacing is not None:
+            _real("repeater_spacing", self.repeater_spacing, low=0.0, low_open=True)
+        if self.repeater_memories is not None:
+            if self.repeater_spacing is None:
+                _fail("repeater_memories", "applies only with repeater_spacing")
+            rule = count_rule(self.repeater_memories)
+            if rule:
+                _fail("repeater_memories", rule)
         _duration("swap_latency", self.swap_latency, positive=False)
         _real("classical_speed", self.classical_speed, low=0.0, low_open=True)
         _real("attenuation_length", self.attenuation_length, low=0.0, low_open=True)
@@ -249,6 +265,36 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Repeater:
+    """A repeater node inserted on an original link (:mod:`qdcopt.network.repeaters`).
+
+    Attributes
+    ----------
+    id
+        Its node id, ``"{u}..{v}#{k}"``.
+    u, v
+        Ids of the original link's end nodes.
+    position
+        ``k``: the repeater's place from ``u`` (1 … ``segments − 1``).
+    segments
+        Equal segments the link was split into.
+    length
+        The original link's length, km.
+    """
+
+    id: str
+    u: str
+    v: str
+    position: int
+    segments: int
+    length: float
+
+    def as_row(self) -> list[object]:
+        """The mapping as a plain list (for plan manifests)."""
+        return [self.id, self.u, self.v, self.position, self.segments, self.length]
+
+
+@dataclass(frozen=True)
 class NetworkInstance:
     """A checked, immutable family-B instance.
 
@@ -264,6 +310,9 @@ class NetworkInstance:
         File it was read from (empty when generated).
     description
         Free text.
+    repeaters
+        Repeater nodes inserted on long links (empty unless the instance was expanded by
+        :func:`qdcopt.network.repeaters.insert_repeaters`).
     """
 
     family: ClassVar[str] = "network"
@@ -275,6 +324,7 @@ class NetworkInstance:
     physics: Physics = field(default_factory=Physics)
     file: str = ""
     description: str = ""
+    repeaters: tuple[Repeater, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -392,6 +442,10 @@ def _physics(doc: Section) -> tuple[Physics, dict[str, Any]]:
         # Paper 003 §VI: the optical BSM succeeds half as often as the atomic one.
         optical_bsm_success=ph.number("optical_bsm_success", q / 2, low=0.0, high=1.0,
                                       low_open=True),
+        repeater_spacing=(ph.number("repeater_spacing", 1.0, low=0.0, low_open=True)
+                          if ph.has("repeater_spacing") else None),
+        repeater_memories=(ph.integer("repeater_memories", 1, minimum=1)
+                           if ph.has("repeater_memories") else None),
     )
     defaults = {
         "swap_success": q,

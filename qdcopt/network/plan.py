@@ -129,6 +129,9 @@ class NetworkPlan:
         The swapping trees.
     reasons
         ``(request id, why)`` for requests no tree can serve.
+    repeaters
+        The network's inserted repeaters, ``(id, u, v, position, segments, length)``
+        each (:mod:`qdcopt.network.repeaters`), kept in ``plan.json``.
     """
 
     family: ClassVar[str] = "network"
@@ -141,6 +144,7 @@ class NetworkPlan:
     swaps: tuple[tuple[str, str, str, float], ...]
     trees: tuple[PlanTree, ...]
     reasons: tuple[tuple[str, str], ...] = ()
+    repeaters: tuple[tuple[str, str, str, int, int, float], ...] = ()
 
     @property
     def bound_scope(self) -> str:
@@ -171,7 +175,11 @@ class NetworkPlan:
 
     def meta(self) -> dict[str, Any]:
         """JSON-ready manifest content."""
-        return {"method": self.method, "variant": self.variant, "rate_model": self.rate_model}
+        meta: dict[str, Any] = {"method": self.method, "variant": self.variant,
+                                "rate_model": self.rate_model}
+        if self.repeaters:
+            meta["repeaters"] = [list(r) for r in self.repeaters]
+        return meta
 
 
 def _read_exact(folder: Path | None, name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -252,9 +260,19 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
     rate_model = str(manifest.get("rate_model", HYPERFLOW))
     reasons = tuple((str(r["request"]), str(r["reason"])) for _, _, r in rows("requests")
                     if str(r.get("reason", "") or "").strip())
+    repeaters = []
+    for i, row in enumerate(manifest.get("repeaters") or []):
+        if not (isinstance(row, list) and len(row) == 6):
+            raise InstanceError(f"{folder}/plan.json" if folder is not None else "plan.json",
+                                f"repeaters[{i}]", "must be [id, u, v, position, segments, "
+                                f"length], got {row!r}")
+        repeaters.append((str(row[0]), str(row[1]), str(row[2]),
+                          _int(row[3], "plan.json", f"repeaters[{i}]"),
+                          _int(row[4], "plan.json", f"repeaters[{i}]"),
+                          _float(row[5], "plan.json", f"repeaters[{i}]")))
     return NetworkPlan(method=str(manifest.get("method", "")), variant=variant,
                        rate_model=rate_model, requests=requests, links=links, swaps=swaps,
-                       trees=tuple(trees), reasons=reasons)
+                       trees=tuple(trees), reasons=reasons, repeaters=tuple(repeaters))
 
 
 def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[SwapTree, ...],
@@ -317,7 +335,8 @@ def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[Swa
         swaps=tuple((ids[w], ids[u], ids[v], float(x))
                     for (w, u, v), x in sorted(swap_rate.items()) if x > 0),
         trees=tuple(plan_trees),
-        reasons=tuple(sorted((reasons or {}).items())))
+        reasons=tuple(sorted((reasons or {}).items())),
+        repeaters=tuple(tuple(r.as_row()) for r in instance.repeaters))
 
 
 def plan_from_flows(instance: NetworkInstance, trees: list[SwapTree], *, method: str,
