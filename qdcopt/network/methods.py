@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,13 @@ from qdcopt.network.options import (
     MemoryTreeParams,
     PyomoLpParams,
 )
-from qdcopt.network.physics import STEADY_STATE, check_variant, link_model, swap_gain
+from qdcopt.network.physics import (
+    STEADY_STATE,
+    check_variant,
+    link_model,
+    swap_gain,
+    weak_links,
+)
 from qdcopt.network.plan import (
     HYPERFLOW,
     LATENCY,
@@ -60,6 +67,30 @@ def _options(time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,
              verbose: bool = False, lp_method: str = "choose", **_: Any) -> SolverOptions:
     return SolverOptions(time_limit=time_limit, threads=threads, seed=seed, verbose=verbose,
                          lp_method=lp_method)
+
+
+def _usable(instance: NetworkInstance) -> tuple[NetworkInstance, dict[str, str]]:
+    """The instance without links below the success floor (the attempt-only models would
+    otherwise hand the solver costs ``1 / p`` beyond 1e9), and the reasons of the requests
+    that leaves without a path."""
+    weak = set(weak_links(link_model(instance)).tolist())
+    if not weak:
+        return instance, {}
+    reasons = {}
+    for r, req in enumerate(instance.requests):
+        why = zero_reason(instance, r)
+        if why is not None and not why.startswith("no swap node"):
+            reasons[req.id] = why
+    kept = tuple(link for li, link in enumerate(instance.links) if li not in weak)
+    return replace(instance, links=kept), reasons
+
+
+def _with_reasons(plan: NetworkPlan, reasons: dict[str, str]) -> NetworkPlan:
+    if not reasons:
+        return plan
+    merged = {**dict(plan.reasons), **{k: v for k, v in reasons.items()
+                                       if dict(plan.requests).get(k, 0.0) == 0.0}}
+    return replace(plan, reasons=tuple(sorted(merged.items())))
 
 
 def _plain(stats: dict[str, Any]) -> dict[str, Any]:
@@ -96,10 +127,11 @@ def method_lp(instance: NetworkInstance, *, variant: str = "published",
     if resources == "memories":
         return _reserved_plan("lp", instance, variant, objective, k_paths,
                               max(1, per_request // 2), options, start)
-    flow = solve_tree_master(instance, variant=variant, objective=objective,
+    usable, reasons = _usable(instance)
+    flow = solve_tree_master(usable, variant=variant, objective=objective,
                              per_request=per_request, options=_options(**options))
-    plan = plan_from_trees(instance, flow.trees, method="lp", variant=variant,
-                           rate_model=HYPERFLOW)
+    plan = _with_reasons(plan_from_trees(usable, flow.trees, method="lp", variant=variant,
+                                         rate_model=HYPERFLOW), reasons)
     info = _lp_info("lp", flow.status, flow.objective, bool(flow.stats.get("certified")),
                     start, {**flow.stats, "variant": variant, "objective_kind": objective})
     return plan, info
@@ -129,6 +161,7 @@ def hyperflow_plan(name: str, instance: NetworkInstance, variant: str, objective
     alone, or on the full hypergraph (``full``, no pricing needed; small networks)."""
     check_variant(variant)
     start = time.perf_counter()
+    instance, reasons = _usable(instance)
     sol = solve_hyperflow(instance, variant=variant, objective=objective, pricing=pricing,
                           full=full, k_paths=k_paths, options=_options(**options))
     gamma = swap_gain(link_model(instance).swap_success, variant)
@@ -138,6 +171,7 @@ def hyperflow_plan(name: str, instance: NetworkInstance, variant: str, objective
                            link_rate=sol.link_rate, request_rate=sol.request_rate,
                            swap_w=sol.swap_w, swap_u=sol.swap_u, swap_v=sol.swap_v,
                            swap_rate=sol.swap_rate)
+    plan = _with_reasons(plan, reasons)
     stats = {k: v for k, v in sol.stats.items() if k != "positive"}
     stats.update(variant=variant, objective_kind=objective, trees=len(trees))
     info = _lp_info(name, sol.status, sol.objective, bool(sol.stats.get("certified")), start,
@@ -166,11 +200,13 @@ def method_lp_pyomo(instance: NetworkInstance, *, variant: str = "published",
     """Pyomo statement of the hyperflow LP over the full hypergraph (small instances)."""
     check_variant(variant)
     start = time.perf_counter()
+    instance, reasons = _usable(instance)
     info, flows = solve_pyomo_hyperflow(instance, variant=variant, options=_options(**options))
     gamma = swap_gain(link_model(instance).swap_success, variant)
     trees = decompose(instance, gamma, flows["link_rate"], flows["request_rate"],
                       flows["swap_w"], flows["swap_u"], flows["swap_v"], flows["swap_rate"])
-    plan = plan_from_flows(instance, trees, method="lp-pyomo", variant=variant, **flows)
+    plan = _with_reasons(plan_from_flows(instance, trees, method="lp-pyomo", variant=variant,
+                                         **flows), reasons)
     return plan, info.with_(time_s=time.perf_counter() - start,
                             extra={"variant": variant, "trees": len(trees)})
 
@@ -190,9 +226,11 @@ def _tree_method(name: str, instance: NetworkInstance, variant: str, resources: 
         plan = plan_from_trees(instance, trees, method=name, variant=STEADY_STATE,
                                rate_model=RESERVED, model=model, reasons=reasons)
     else:
-        trees = builder(instance, model)
-        plan = plan_from_trees(instance, trees, method=name, variant=variant,
-                               rate_model=LATENCY, model=model)
+        usable, reasons = _usable(instance)
+        model = link_model(usable)
+        trees = builder(usable, model)
+        plan = _with_reasons(plan_from_trees(usable, trees, method=name, variant=variant,
+                                             rate_model=LATENCY, model=model), reasons)
     weights = {r.id: r.weight for r in instance.requests}
     objective = sum(weights[rid] * rate for rid, rate in plan.requests)
     return plan, SolveInfo(method=name, status="heuristic", objective=objective,

@@ -37,6 +37,12 @@ from qdcopt.network.instance import (  # data-level physics lives with the data
     node_capacity,
 )
 
+LINK_SUCCESS_FLOOR = 1e-9
+"""Least success probability per attempt of a link a planner uses.  Below it a link makes
+fewer than one pair in 14 hours at 20 000 attempts/s, and its cost ``1 / p`` would put
+coefficients beyond 1e9 before the solvers; such links are left out of every plan, and a
+request they cut off gets rate 0 with a reason that names them."""
+
 PUBLISHED = "published"
 STEADY_STATE = "steady_state"
 VARIANTS = (PUBLISHED, STEADY_STATE)
@@ -145,6 +151,11 @@ def link_model(instance: NetworkInstance) -> LinkModel:
     return LinkModel(link_u=lu, link_v=lv, success=success, capacity=link_cap,
                      node_capacity=cap, swap_success=q,
                      classical_distance=fibre_distances(instance))
+
+
+def weak_links(model: LinkModel) -> np.ndarray:
+    """Indices of the links whose success per attempt is below :data:`LINK_SUCCESS_FLOOR`."""
+    return np.flatnonzero(model.success < LINK_SUCCESS_FLOOR)
 
 
 def classical_latency(model: LinkModel, speed_km_s: float, w: int, u: int, v: int) -> float:

@@ -37,11 +37,14 @@ import numpy as np
 from qdcopt.network.dp import min_latency_tree
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import (
+    LINK_SUCCESS_FLOOR,
     NO_SWAP,
     LinkModel,
     SwapTree,
     TreeNode,
+    link_model,
     swap_latency_term,
+    weak_links,
 )
 
 RESERVED = "reserved"
@@ -63,7 +66,9 @@ def slot_link_rate(instance: NetworkInstance, model: LinkModel) -> np.ndarray:
     per_memory = model.node_capacity / memories(instance)
     if not len(model.link_u):
         return np.zeros(0)
-    return model.success * np.minimum(per_memory[model.link_u], per_memory[model.link_v])
+    rate = model.success * np.minimum(per_memory[model.link_u], per_memory[model.link_v])
+    rate[weak_links(model)] = 0.0  # below the floor: never planned
+    return rate
 
 
 def tree_slots(tree: SwapTree, n: int) -> np.ndarray:
@@ -186,16 +191,18 @@ def path_tree(instance: NetworkInstance, model: LinkModel, request: int, route: 
     return with_slot_rates(instance, model, request, nodes, rates)
 
 
-def usable_graph(instance: NetworkInstance, free: np.ndarray, s: int, d: int) -> nx.Graph:
+def usable_graph(instance: NetworkInstance, free: np.ndarray, s: int, d: int,
+                 rates: np.ndarray | None = None) -> nx.Graph:
     """Links a new tree copy for ``{s, d}`` may use: the ends need one free memory, every
-    other node two (it must hold the pairs on both its sides to swap them)."""
+    other node two (it must hold the pairs on both its sides to swap them); with
+    ``rates``, only links that make pairs."""
     graph = nx.Graph()
     need = np.full(instance.n, 2)
     need[[s, d]] = 1
     ok = free >= need
     graph.add_nodes_from(int(u) for u in np.flatnonzero(ok))
     for li, link in enumerate(instance.links):
-        if ok[link.u] and ok[link.v]:
+        if ok[link.u] and ok[link.v] and (rates is None or rates[li] > 0):
             graph.add_edge(link.u, link.v, link=li)
     return graph
 
@@ -216,7 +223,27 @@ def zero_reason(instance: NetworkInstance, request: int) -> str | None:
     full.add_edges_from((link.u, link.v) for link in instance.links)
     if not nx.has_path(full, s, d):
         return (f"no path: {instance.nodes[s].id} and {instance.nodes[d].id} are not connected")
+    model = link_model(instance)
+    weak = set(weak_links(model).tolist())
+    strong = nx.Graph()
+    strong.add_nodes_from(range(instance.n))
+    strong.add_edges_from((link.u, link.v) for li, link in enumerate(instance.links)
+                          if li not in weak)
+    if not nx.has_path(strong, s, d):
+        shown = sorted(weak, key=lambda li: -model.success[li])[:5]
+        names = ", ".join(
+            f"{instance.nodes[instance.links[li].u].id}–{instance.nodes[instance.links[li].v].id}"
+            f" ({instance.links[li].length:g} km, {model.success[li]:.1e} per attempt)"
+            for li in shown) + (f" and {len(weak) - 5} more" if len(weak) > 5 else "")
+        return (f"no usable path: every path from {instance.nodes[s].id} to "
+                f"{instance.nodes[d].id} needs a link whose success per attempt is below "
+                f"{LINK_SUCCESS_FLOOR:g}: {names}; insert repeaters (--repeater-spacing KM, "
+                "or repeater_spacing in [physics])")
     usable = usable_graph(instance, memories(instance), s, d)
+    for li in weak:
+        link = instance.links[li]
+        if usable.has_edge(link.u, link.v):
+            usable.remove_edge(link.u, link.v)
     if s not in usable or d not in usable or not nx.has_path(usable, s, d):
         degree = np.zeros(instance.n, dtype=np.int64)
         for link in instance.links:

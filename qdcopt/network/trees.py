@@ -279,7 +279,7 @@ def greedy_copies(instance: NetworkInstance, model: LinkModel | None = None,
 
     def pick(r: int, free: np.ndarray, rates: np.ndarray) -> SwapTree | None:
         req = instance.requests[r]
-        graph = usable_graph(instance, free, req.source, req.destination)
+        graph = usable_graph(instance, free, req.source, req.destination, rates)
         if req.source not in graph or req.destination not in graph:
             return None
         for u, v in graph.edges:

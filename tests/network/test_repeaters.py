@@ -124,3 +124,33 @@ def test_simulate_takes_graph_options():
                               "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["requests"][0]["request"] == "r0"
+
+
+# -- links below the success floor --------------------------------------------------------
+def test_a_link_below_the_floor_gives_rate_zero_naming_it_and_repeaters_fix_it():
+    inst = _pair(600.0)  # exp(-30) · 0.2 ≈ 1.9e-14 per attempt: below 1e-9
+    for method, opts in (("lp", {}), ("lp", {"resources": "attempts"}),
+                         ("lp-hyperflow", {}), ("iterative", {}), ("greedy", {})):
+        plan, info = METHODS[method](inst, **opts)
+        assert dict(plan.requests)["r"] == 0.0, method
+        why = plan.reason("r")
+        assert "A–B (600 km" in why and "--repeater-spacing" in why, (method, why)
+        assert qdcopt.validate(inst, plan).ok
+    plan, _ = METHODS["lp"](insert_repeaters(inst, 50.0))
+    assert dict(plan.requests)["r"] > 0
+
+
+def test_column_generation_near_the_floor_is_an_honest_status():
+    # a chain whose middle link sits just above the floor: costs up to 1e9 in the master
+    nodes = tuple(Node(id=i, x=10.0 * k, y=0.0, memories=2, generation_time=1e-3,
+                       generation_success=1.0, swap_success=0.5)
+                  for k, i in enumerate("ABCD"))
+    links = (Link(u=0, v=1, length=10.0), Link(u=1, v=2, length=20.0 * math.log(0.2 / 2e-9)),
+             Link(u=2, v=3, length=10.0), Link(u=0, v=3, length=400.0))
+    inst = NetworkInstance(name="near", nodes=nodes, links=links,
+                           requests=(Request(id="r", source=0, destination=3),))
+    for opts in ({}, {"resources": "attempts"}):
+        plan, info = METHODS["lp"](inst, **opts)
+        assert info.status in {"optimal", "restricted", "feasible", "time_limit"}
+        report = qdcopt.validate(inst, plan)
+        assert report.ok and report.objective == pytest.approx(info.objective, rel=1e-6)

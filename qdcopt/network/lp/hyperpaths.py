@@ -342,13 +342,13 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
             z = float(master.values()[0])
             stats["maxmin_level"] = z
             master.h.changeColBounds(0, z * (1.0 - PHASE_SLACK), highspy.kHighsInf)
-    values = master.values()
+    values = np.asarray(master.values(), dtype=float)
+    n_values = len(master.columns) + 1  # the fairness level, then one value per tree
     if status != "optimal" and master.h.getInfo().primal_solution_status != 2:
-        # a run stopped early may hold no feasible point: keep the last solved master
-        # (trees added since carry no rate in it), else no tree at all
-        if settled is None:
-            settled = np.zeros(0)
-        values = np.concatenate([settled, np.zeros(len(values) - len(settled))])
+        # a run stopped early (or failed) may hold no feasible point: keep the last solved
+        # master (trees added since carry no rate in it), else no tree at all
+        values = settled if settled is not None else np.zeros(0)
+    values = np.concatenate([values[:n_values], np.zeros(max(0, n_values - len(values)))])
     trees = []
     states: set[tuple[int, int]] = set()
     swaps: set[tuple[int, int, int]] = set()

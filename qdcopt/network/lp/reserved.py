@@ -213,7 +213,8 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
             continue
         s, d = req.source, req.destination
         cap[r] = min(mem[s], mem[d])
-        sub = usable_graph(instance, mem, s, d)
+        # links below the success floor make no pairs (rate 0): not in the route graph
+        sub = usable_graph(instance, mem, s, d, rates)
         for u, v in sub.edges:
             sub.edges[u, v]["latency"] = graph.edges[u, v]["latency"]
         usable[r] = sub
