@@ -27,6 +27,9 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 003 Figs. 6 and 9: delivered rate and fidelity of executed plans per policy"),
     "promise": ("qdcopt.studies.promise_delivery",
                 "family B: promised against delivered rate per planner at the Fig. 6 points"),
+    "repeaters": ("qdcopt.studies.repeater_spacing",
+                  "family B: rate against repeater spacing on the Abilene backbone, delivered "
+                  "beside promised"),
     "modenhub": ("qdcopt.studies.modenhub",
                  "paper 001 Fig. 3: teleportation success and attempts vs N, with exact values"),
     "modenhub_memory": ("qdcopt.studies.modenhub_memory",
