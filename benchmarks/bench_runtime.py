@@ -20,8 +20,7 @@ from typing import Any
 import qdcopt
 from qdcopt.network.methods import METHODS
 from qdcopt.network.physics import link_model
-from qdcopt.network.runtime import POLICIES, RuntimeConfig
-from qdcopt.network.runtime.executor import Execution
+from qdcopt.network.runtime import POLICIES, RuntimeConfig, make_execution
 from qdcopt.network.runtime.routes import exec_trees
 from qdcopt.network.waxman import waxman_instance
 from qdcopt.sweeps.bench import bench_main
@@ -81,7 +80,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     duration = float(case["duration"])
     cfg = RuntimeConfig(policy=str(case["policy"]), duration=duration)
     wall, cpu = time.perf_counter(), time.process_time()
-    run = Execution(inst, model, trees, cfg, seed).run()
+    run = make_execution(inst, model, trees, cfg, seed).run()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"label": cfg.label, "events": int(run.events), "wall_s": wall, "cpu_s": cpu,
             "delivered": float(run.delivered.sum() / duration)}

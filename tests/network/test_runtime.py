@@ -19,6 +19,7 @@ from qdcopt.network.runtime import (
     simulate,
     simulate_plan,
 )
+from qdcopt.network.runtime.config import CONNECTIONLESS_MODES
 from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, swap, werner
 from qdcopt.network.runtime.gem import GEM
 from qdcopt.network.runtime.routes import exec_trees
@@ -163,11 +164,13 @@ def test_fixed_tree_swaps_only_planned_triples():
     assert {(r[6], r[7], r[8]) for r in asap.trace if r[1] == "swap"} - planned
 
 
-def test_connectionless_swaps_hop_by_hop_from_the_source():
+@pytest.mark.parametrize("mode", CONNECTIONLESS_MODES)
+def test_connectionless_swaps_hop_by_hop_from_the_source(mode):
+    # on a path node indices are route positions: both modes swap [0, m] with [m, m+1]
     inst = path_instance(4, memories=3)
     plan = balanced_plan(inst, 200.0)
-    run = run_once(inst, plan, RuntimeConfig(policy="connectionless", duration=1.0,
-                                             trace=True), 0)
+    run = run_once(inst, plan, RuntimeConfig(policy="connectionless", connectionless=mode,
+                                             duration=1.0, trace=True), 0)
     swaps = [(r[6], r[7], r[8]) for r in run.trace if r[1] == "swap"]
     assert swaps
     assert all(i == 0 and j == m + 1 for i, m, j in swaps)
@@ -312,14 +315,19 @@ def _replay_checks(inst: NetworkInstance, run, trees, predist_pairs: int = 0) ->
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(5, 9), seed=st.integers(0, 10_000), policy=st.sampled_from(POLICIES),
        early=st.booleans(), memories=st.integers(1, 4),
-       predist=st.sampled_from(["none", "batch", "continuous"]))
-def test_invariants_on_random_small_networks(n, seed, policy, early, memories, predist):
+       predist=st.sampled_from(["none", "batch", "continuous"]),
+       mode=st.sampled_from(CONNECTIONLESS_MODES))
+def test_invariants_on_random_small_networks(n, seed, policy, early, memories, predist,
+                                             mode):
     inst = waxman_instance(n, density=0.4, requests=2, seed=seed, memories=memories)
     plan = plan_from_trees(inst, iterative_trees(inst), method="iterative",
                            variant="published", rate_model=LATENCY)
     trees = exec_trees(inst, plan, link_model(inst))
+    if policy == "connectionless" and mode == "dynamic":
+        predist = "none"  # pre-distribution stocks plan segments: the baseline has no plan
     cfg = RuntimeConfig(policy=policy, early_discard=early, duration=0.05, trace=True,
-                        predistribution=predist, predist_pairs=2, predist_warmup=0.05)
+                        predistribution=predist, predist_pairs=2, predist_warmup=0.05,
+                        connectionless=mode)
     run = run_once(inst, plan, cfg, seed=seed)
     _replay_checks(inst, run, trees, predist_pairs=2)
     assert (run.peak_memory <= np.array([nd.memories for nd in inst.nodes])).all()

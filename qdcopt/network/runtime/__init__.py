@@ -16,19 +16,48 @@ from contextlib import contextmanager
 from typing import Any
 
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.physics import link_model
+from qdcopt.network.physics import LinkModel, link_model
 from qdcopt.network.plan import NetworkPlan
 from qdcopt.network.runtime.config import POLICIES, POLICY_HELP, RuntimeConfig
+from qdcopt.network.runtime.connectionless import ConnectionlessExecution
 from qdcopt.network.runtime.executor import Execution, RunStats
 from qdcopt.network.runtime.results import SimulationResult
-from qdcopt.network.runtime.routes import exec_trees
+from qdcopt.network.runtime.routes import ExecTree, exec_trees
+
+
+def make_execution(instance: NetworkInstance, model: LinkModel, trees: list[ExecTree],
+                   config: RuntimeConfig, seed: int,
+                   ) -> Execution | ConnectionlessExecution:
+    """The run ``config`` asks for: the plan's trees executed under its policy, or the
+    plan-free connectionless baseline (which ignores ``trees``).
+
+    Parameters
+    ----------
+    instance, model
+        The network and its link model.
+    trees
+        The plan's trees as routes (:func:`~qdcopt.network.runtime.routes.exec_trees`).
+    config
+        Policy and model settings.
+    seed
+        Seed of every random stream of the run.
+
+    Returns
+    -------
+    Execution or ConnectionlessExecution
+        Not yet run: call its ``run()``.
+    """
+    if config.dynamic_connectionless:
+        return ConnectionlessExecution(instance, model, config, seed)
+    return Execution(instance, model, trees, config, seed)
 
 
 def run_once(instance: NetworkInstance, plan: NetworkPlan, config: RuntimeConfig,
              seed: int) -> RunStats:
-    """One seeded execution of ``plan`` (see :class:`Execution`)."""
+    """One seeded execution of ``plan`` (see :func:`make_execution`)."""
     model = link_model(instance)
-    return Execution(instance, model, exec_trees(instance, plan, model), config, seed).run()
+    return make_execution(instance, model, exec_trees(instance, plan, model), config,
+                          seed).run()
 
 
 def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
@@ -61,7 +90,7 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
     model = link_model(instance)
     trees = exec_trees(instance, plan, model)
     start = time.perf_counter()
-    runs = tuple(Execution(instance, model, trees, config, seed + s).run()
+    runs = tuple(make_execution(instance, model, trees, config, seed + s).run()
                  for s in range(seeds))
     wall = time.perf_counter() - start
     promised = dict(plan.requests)
@@ -140,4 +169,4 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 __all__ = ["POLICIES", "POLICY_HELP", "RunStats", "RuntimeConfig", "SimulationResult",
-           "run_once", "simulate", "simulate_plan"]
+           "make_execution", "run_once", "simulate", "simulate_plan"]

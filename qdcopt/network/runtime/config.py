@@ -28,10 +28,15 @@ POLICY_HELP = {
     LONGEST_HOP: "adjacent pairs swap at once; pairs spanning the most hops first",
     SHORTEST_HOP: "adjacent pairs swap at once; pairs spanning the fewest hops first",
     SCORING: "the swap of highest positive score (benefit − opportunity loss + memory relief)",
-    CONNECTIONLESS: "baseline: hop by hop from the source, no swapping tree",
+    CONNECTIONLESS: "baseline: hop by hop from the source with local next-hop choice, no plan",
     CENTRALIZED: "baseline: oldest-first, every decision queries the GEM at the central node",
 }
 WAITS = ("geometric", "exponential")
+DYNAMIC = "dynamic"
+PLAN_ROUTES = "plan-routes"
+CONNECTIONLESS_MODES = (DYNAMIC, PLAN_ROUTES)
+CENTRAL_SERVICE_TIME = 100e-6
+"""Default seconds the central GEM spends on one query (see ``central_service_time``)."""
 PREDISTRIBUTION = ("none", "batch", "continuous")
 
 
@@ -106,6 +111,25 @@ class RuntimeConfig:
         delivery.
     arrival_interval
         Seconds between two arrivals of the stream.
+    connectionless
+        Which connectionless baseline ``policy="connectionless"`` runs.  ``"dynamic"``
+        (default): hop-by-hop swapping as Bacciottini et al. define it — routing tables of
+        hop distances, the next hop chosen at each node among the neighbours one hop
+        closer to the destination as whichever first has a link pair, per-hop waiting,
+        link generation on every routed link at the one-memory-per-link-end rate with
+        each node's memories split over its routed links; the plan is not used (its
+        requests come from the instance).  ``"plan-routes"``: the former simplification,
+        hop by hop along each plan tree's route at the plan's link rates.  The rules are
+        in ``models/runtime.md``.
+    central_service_time
+        Seconds the central GEM (``policy="centralized"``) spends on one query: queries
+        are served first come first served by one server, so the centre becomes a
+        bottleneck when queries arrive faster than it serves them.  Default 100 µs: a
+        query is a classical message received, a lookup in the table of the network's
+        live pairs and an oldest-first choice, a reply sent — tens of µs of message
+        handling on a conventional controller plus the lookup and decision (see
+        ``models/runtime.md``).  0: an infinitely fast centre (only the propagation
+        delay to it and back).
     trace
         Keep the full event trace (for tests; costs memory).
     """
@@ -130,6 +154,8 @@ class RuntimeConfig:
     predist_warmup: float = 10.0
     arrivals: int = 0
     arrival_interval: float = 1.0
+    connectionless: str = DYNAMIC
+    central_service_time: float = CENTRAL_SERVICE_TIME
     trace: bool = False
 
     def __post_init__(self) -> None:
@@ -140,6 +166,14 @@ class RuntimeConfig:
                              f"got {self.predistribution!r}")
         if self.waits not in WAITS:
             raise ValueError(f"waits must be one of {', '.join(WAITS)}, got {self.waits!r}")
+        if self.connectionless not in CONNECTIONLESS_MODES:
+            raise ValueError(f"connectionless must be one of {', '.join(CONNECTIONLESS_MODES)}"
+                             f", got {self.connectionless!r}")
+        if self.dynamic_connectionless and self.predistribution != "none":
+            # pre-distribution stocks segments of the plan's trees; this baseline has none
+            raise ValueError("pre-distribution needs the plan's trees: the dynamic "
+                             "connectionless baseline has no plan (use "
+                             "connectionless='plan-routes')")
         checks = {
             "duration": self.duration > 0,
             "link_fidelity": 0.25 <= self.link_fidelity <= 1.0,
@@ -155,13 +189,15 @@ class RuntimeConfig:
             "predist_warmup": self.predist_warmup > 0,
             "arrivals": self.arrivals >= 0,
             "arrival_interval": self.arrival_interval > 0,
+            "central_service_time": self.central_service_time >= 0,
         }
         rules = {"duration": "> 0", "link_fidelity": "in [0.25, 1]",
                  "depolarizing_rate": "≥ 0", "dephasing_rate": "≥ 0", "cutoff_factor": "> 0",
                  "discard_factor": "in (0, 1]", "gem_latency_scale": "≥ 0",
                  "poll_fraction": "> 0", "leaf_buffer": "≥ 0",
                  "predist_links": "≥ 1", "predist_pairs": "≥ 1",
-                 "predist_warmup": "> 0", "arrivals": "≥ 0", "arrival_interval": "> 0"}
+                 "predist_warmup": "> 0", "arrivals": "≥ 0", "arrival_interval": "> 0",
+                 "central_service_time": "≥ 0"}
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(f"runtime option {name} must be {rules[name]}, "
@@ -187,7 +223,16 @@ class RuntimeConfig:
         return replace(self, **changes)
 
     @property
+    def dynamic_connectionless(self) -> bool:
+        """Whether the run is the plan-free connectionless baseline (``connectionless``)."""
+        return self.policy == CONNECTIONLESS and self.connectionless == DYNAMIC
+
+    @property
     def label(self) -> str:
-        """Policy name with its discard and pre-distribution modes, e.g. ``oldest+discard``."""
+        """Policy name with its discard and pre-distribution modes, e.g. ``oldest+discard``
+        (``connectionless[plan-routes]`` for the former connectionless baseline)."""
         pd = "" if self.predistribution == "none" else f"+{self.predistribution}"
-        return self.policy + ("+discard" if self.early_discard else "") + pd
+        name = self.policy
+        if self.policy == CONNECTIONLESS and self.connectionless != DYNAMIC:
+            name += f"[{self.connectionless}]"
+        return name + ("+discard" if self.early_discard else "") + pd

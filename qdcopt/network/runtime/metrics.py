@@ -45,6 +45,12 @@ class RunStats:
     arrivals, unserved, surplus
         Request stream: requests that arrived, those still waiting at the end, and pairs
         delivered with no request waiting (their memories are freed at once).
+    link_expired
+        Dynamic connectionless baseline: link pairs discarded by their cut-off before any
+        chain took them (they belong to no request, so ``expired`` leaves them out).
+    central_queries, central_wait
+        Centralised baseline: queries sent to the central GEM, and the seconds they spent
+        waiting for its server in all (0 when ``central_service_time`` is 0).
     trace
         The event trace when asked for.
     """
@@ -69,6 +75,9 @@ class RunStats:
     arrivals: int = 0
     unserved: int = 0
     surplus: int = 0
+    link_expired: int = 0
+    central_queries: int = 0
+    central_wait: float = 0.0
     trace: list[tuple] = field(default_factory=list)
 
     @classmethod

@@ -2,13 +2,16 @@
 
 Which two ready pairs a node swaps (``RuntimeConfig.policy``): the fixed plan, the
 ordering keys of the greedy policies (:data:`_KEYS`), connectionless swapping from the
-source, the central GEM's reply (``centralized``) and Algorithm 2's scoring with its
-polling (see ``models/runtime.md``).
+source along the plan's routes (``connectionless="plan-routes"``; the plan-free baseline
+is :mod:`qdcopt.network.runtime.connectionless`), the central GEM's reply
+(``centralized``, with its first-come-first-served server) and Algorithm 2's scoring
+with its polling (see ``models/runtime.md``).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -20,6 +23,7 @@ from qdcopt.network.runtime.routes import ExecTree, central_node
 
 if TYPE_CHECKING:
     from qdcopt.engine import Simulator
+    from qdcopt.network.runtime.metrics import RunStats
     from qdcopt.network.runtime.pairs import Pair
 
 
@@ -35,11 +39,18 @@ class SwapPolicies:
     pending
         ``(tree, position)`` of the nodes with a central reply or a scoring poll under
         way (one at a time per node).
+    service
+        Seconds the central GEM serves one query (``central_service_time``; 0 for the
+        other policies and for an infinitely fast centre).
+    central_queue
+        Queries at the centre, first come first served: the head is in service, each
+        ``(tree, position, one-way delay back to the node, arrival time)``.
     """
 
     # provided by the execution
     sim: Simulator
     cfg: RuntimeConfig
+    stats: RunStats
     trees: list[ExecTree]
     left: list[list[list[Pair]]]
     right: list[list[list[Pair]]]
@@ -58,6 +69,8 @@ class SwapPolicies:
         self.policy = config.policy
         self.center = central_node(model)
         self.pending: set[tuple[int, int]] = set()
+        self.service = config.central_service_time if self.policy == C.CENTRALIZED else 0.0
+        self.central_queue: deque[tuple[int, int, float, float]] = deque()
 
     def _decide(self, k: int, m: int) -> None:
         """Let the node at position ``m`` of tree ``k`` swap what its policy chooses."""
@@ -69,9 +82,15 @@ class SwapPolicies:
         if policy == C.CENTRALIZED:
             if lefts and rights and (k, m) not in self.pending:
                 self.pending.add((k, m))
+                self.stats.central_queries += 1
                 x = t.route[m]
                 one_way = self.dist[x][self.center] * self.inv_speed
-                self.sim.after(2 * one_way, self._central_reply, k, m, self.sim.now + one_way)
+                if self.service:
+                    self.sim.after(one_way, self._central_arrive, k, m, one_way)
+                else:
+                    # an infinitely fast centre answers the moment the query arrives
+                    self.sim.after(2 * one_way, self._central_reply, k, m,
+                                   self.sim.now + one_way)
             return
         while lefts and rights:
             pick = self._choose(k, m, lefts, rights)
@@ -130,8 +149,36 @@ class SwapPolicies:
         known = [gem.records[p.id] for p in (*lefts, *rights) if p.id in gem.records]
         arrive = max((r.created + gem.lag[r.origin][c] for r in known), default=seen_at)
         self.pending.add((k, m))
+        self.stats.central_queries += 1
+        if self.service:
+            self.sim.at(max(self.sim.now + one_way, arrive), self._central_arrive, k, m,
+                        one_way)
+            return
         self.sim.at(max(self.sim.now, arrive - one_way) + 2 * one_way, self._central_reply, k,
                     m, max(self.sim.now + one_way, arrive))
+
+    # -- the central GEM's server (central_service_time > 0) -------------------------------
+    def _central_arrive(self, k: int, m: int, one_way: float) -> None:
+        """A query from the node at position ``m`` of tree ``k`` reaches the centre."""
+        queue = self.central_queue
+        queue.append((k, m, one_way, self.sim.now))
+        if len(queue) == 1:  # the server was idle
+            self._central_start()
+
+    def _central_start(self) -> None:
+        """The query at the head of the queue is served: the centre reads its GEM now and
+        answers when the service time has passed."""
+        now = self.sim.now
+        self.stats.central_wait += now - self.central_queue[0][3]
+        self.sim.after(self.service, self._central_done, now)
+
+    def _central_done(self, seen_at: float) -> None:
+        """The centre has decided on the head query: the reply travels back, the next
+        query is served."""
+        k, m, one_way, _ = self.central_queue.popleft()
+        self.sim.after(one_way, self._central_reply, k, m, seen_at)
+        if self.central_queue:
+            self._central_start()
 
     # -- scoring (Algorithm 2 as derived in models/runtime.md) ----------------------------
     def _remaining(self, k: int, seg: tuple[int, int], x: int) -> float:
