@@ -83,14 +83,19 @@ def tree_slots(tree: SwapTree, n: int) -> np.ndarray:
 
 def both_ready(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray | float:
     """Expected time until both of two exponential waits of means ``a`` and ``b`` end:
-    ``a + b − a·b/(a + b)`` (``inf`` when either is)."""
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = a + b
-        out = np.where(np.isfinite(total), total - a * b / np.where(total > 0, total, 1.0),
-                       np.inf)
-    return out if out.ndim else float(out)
+    ``a + b − a·b/(a + b)``, computed as ``M + m²/(M + m)`` with ``M``, ``m`` the larger
+    and smaller mean (``inf`` when either is)."""
+    if np.isscalar(a) and np.isscalar(b):
+        big, small = (a, b) if a >= b else (b, a)
+        if math.isinf(big):
+            return math.inf
+        return float(big + small * small / (big + small))
+    big = np.maximum(a, b)
+    small = np.minimum(a, b)
+    # an infinite smaller mean means both are infinite: count it as 0 so that no
+    # inf/inf is formed; the larger one makes the result infinite anyway
+    small = np.where(np.isfinite(small), small, 0.0)
+    return big + small * small / (big + small)
 
 
 def reserved_latency(instance: NetworkInstance, model: LinkModel,
@@ -160,17 +165,19 @@ def path_tree(instance: NetworkInstance, model: LinkModel, request: int, route: 
         g = rates[link] if link is not None else 0.0
         best[i, i + 1] = 1.0 / g if g > 0 else np.inf
     r = np.asarray(route)
+    extra_of = ph.swap_latency + np.zeros(1)
     for span in range(2, h + 1):
-        for i in range(h - span + 1):
-            j = i + span
-            ms = np.arange(i + 1, j)
-            wait = both_ready(best[i, ms], best[ms, j])
-            extra = ph.swap_latency + np.maximum(dist[r[ms], r[i]],
-                                                 dist[r[ms], r[j]]) / ph.classical_speed
-            cand = (wait + extra) * inv_q[r[ms]]
-            k = int(np.argmin(cand))
-            best[i, j] = cand[k]
-            via[i, j] = ms[k]
+        # every segment [i, i + span] at once: rows i, columns the swap position i + k
+        i = np.arange(h - span + 1)[:, None]
+        m = i + np.arange(1, span)[None, :]
+        j = i + span
+        wait = both_ready(best[i, m], best[m, j])
+        extra = extra_of + np.maximum(dist[r[m], r[i]], dist[r[m], r[j]]) / ph.classical_speed
+        cand = (wait + extra) * inv_q[r[m]]
+        k = np.argmin(cand, axis=1)
+        rows = np.arange(len(k))
+        best[rows, rows + span] = cand[rows, k]
+        via[rows, rows + span] = m[rows, k]
     if not math.isfinite(best[0, h]):
         return None
     nodes: list[TreeNode] = []
