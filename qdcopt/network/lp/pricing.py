@@ -21,6 +21,7 @@ swap has ``rc > 0`` it is added together with the cheapest derivation of its fre
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 # Relative tolerance below which a reduced cost counts as zero.
@@ -57,21 +58,34 @@ def cheapest_derivations(base: np.ndarray, improvable: np.ndarray, gamma: np.nda
     inv_gamma = 1.0 / np.asarray(gamma, dtype=float)
     # Gauss–Seidel sweeps over the swap node: each sweep extends every derivation by at
     # least one level and prices only fall, so the sweeps stop at the least fixed point.
-    for _ in range(4 * n + 4):
+    # The compiled loop makes the same comparisons in the same order as the array form
+    # below (which it replaced for speed: 38 of 46 s of a 200-node LP were these sweeps).
+    _sweeps(P, via, free, inv_gamma, 4 * n + 4)
+    return P, via
+
+
+@numba.njit(cache=True)
+def _sweeps(P: np.ndarray, via: np.ndarray, free: np.ndarray, inv_gamma: np.ndarray,
+            most: int) -> None:  # pragma: no cover - compiled
+    n = P.shape[0]
+    for _ in range(most):
         changed = False
         for w in range(n):
-            col = P[:, w]
-            cand = (col[:, None] + col[None, :]) * inv_gamma[w]
-            better = free & (cand < P * (1.0 - 1e-13))
-            better[w, :] = False
-            better[:, w] = False
-            if better.any():
-                P[better] = cand[better]
-                via[better] = w
-                changed = True
+            g = inv_gamma[w]
+            for u in range(n):
+                if u == w:
+                    continue
+                puw = P[u, w]
+                for v in range(n):
+                    if v == w or not free[u, v]:
+                        continue
+                    cand = (puw + P[v, w]) * g
+                    if cand < P[u, v] * (1.0 - 1e-13):
+                        P[u, v] = cand
+                        via[u, v] = w
+                        changed = True
         if not changed:
             break
-    return P, via
 
 
 def extend_prices(prices: np.ndarray, fixed: np.ndarray, gamma: np.ndarray,
