@@ -18,7 +18,10 @@ expiry, or as *rejected* when the schedule-aware rule finds it cannot reach mini
 service; its pair submits the next demand ``Exponential(λ)`` later.  Its queue time runs
 from submission to the start of its first scheduled interval; for a lone pair whose
 submissions fall uniformly within intervals its expectation is ``T/2 + offset·T`` for
-intervals of length ``T`` (the "single pair" line of paper 002 Fig. 4.3(b)).
+intervals of length ``T`` (the "single pair" line of paper 002 Fig. 4.3(b)), and its share
+of demands with minimal service is a mean of binomial tails over that wait
+(:func:`qdcopt.service.demands.lone_share`; ``min_service_share_single_pair``, the mean
+over the pairs).
 
 The run is a sequence of events on the shared engine (:class:`qdcopt.engine.Simulator`).
 Events at the same time run PGA ends first, then expiries, then arrivals, then the
@@ -204,8 +207,12 @@ class _Service(IntervalJobs):
         self.queue = kept
 
     def feasible(self, demands: list[Demand]) -> bool:
-        """EDF keeps every demand on track in the next ``lookahead`` intervals."""
-        first = round(min(d.start for d in demands) / self.T)
+        """EDF keeps every demand on track in the next ``lookahead`` intervals.
+
+        The next interval is the candidate's first (the latest start): the admitted
+        demands' periods up to it are already settled by the schedules built so far.
+        """
+        first = round(max(d.start for d in demands) / self.T)
         state = {d.id: d.next_period for d in demands}
         for k in range(self.cfg.lookahead):
             problem, owners, period = self.problem(first + k, demands, state)
@@ -271,6 +278,7 @@ def summarise(s: _Service) -> ServiceResult:
         "queue_time_std": float(q.std(ddof=1)) if len(q) > 1 else math.nan,
         "queue_time_p95": float(np.percentile(q, 95)) if len(q) else math.nan,
         "queue_time_single_pair": s.T / 2 + cfg.offset * s.T,
+        "min_service_share_single_pair": float(np.mean([s.lone_share(c) for c in s.classes])),
         "utilisation_max": float(util.max()),
         "pga_seconds": float(s.slot), "interval_seconds": float(s.T),
         "p_success": float(min(s.p_success.values())),

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from qdcopt.service.config import ServiceConfig, cka_classes
-from qdcopt.service.demands import Demand, adaptive_rate
+from qdcopt.service.demands import Demand, DemandClass, adaptive_rate, lone_share
 from qdcopt.service.generate import period_windows
 from qdcopt.service.interval import IntervalProblem
 from qdcopt.service.network import packet_probability, pga_cycles
@@ -60,6 +60,13 @@ class IntervalJobs:
     def max_rate(self, d: Demand) -> float:
         """Fastest PGA rate: one PGA per PGA duration."""
         return 1.0 / self.pga_seconds(d)
+
+    def lone_share(self, cls: DemandClass) -> float:
+        """Share of a lone demand of ``cls`` that obtains minimal service (the λ → 0 limit;
+        see :func:`qdcopt.service.demands.lone_share`)."""
+        return lone_share(cls.min_packets, self.p_success[cls.pair], cls.rate, cls.expiry,
+                          self.slot, self.T, self.cfg.offset, self.dur[cls.pair],
+                          self.cfg.adaptive_target, 1.0 / (self.dur[cls.pair] * self.slot))
 
     def problem(self, interval: int, demands: list[Demand], state: dict[int, int]
                 ) -> tuple[IntervalProblem, list[Demand], np.ndarray]:

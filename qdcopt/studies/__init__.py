@@ -36,6 +36,8 @@ STUDIES: dict[str, tuple[str, str]] = {
                         "ModEn-Hub beyond paper 001: cache cut-off, fidelity, smallest K(N)"),
     "fig4_3": ("qdcopt.studies.fig4_3",
                "paper 002 Fig. 4.3: minimal-service share and queue time vs renewal rate"),
+    "fig4_3_former": ("qdcopt.studies.fig4_3_former",
+                      "paper 002 Fig. 4.3 under the former parameters (2-pair packets, 8 h)"),
     "table5": ("qdcopt.studies.table5",
                "paper 004 Table V, Figs. 8, 10, 11: DQP and ESP latency, the optimum beside"),
     "fig7": ("qdcopt.studies.fig7_batch_latency",
