@@ -34,7 +34,7 @@ import math
 import networkx as nx
 import numpy as np
 
-from qdcopt.network.dp import min_latency_tree
+from qdcopt.network.dp import EXACT_MAX, min_latency_tree
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import (
     LINK_SUCCESS_FLOOR,
@@ -282,7 +282,7 @@ def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: n
     with np.errstate(divide="ignore"):
         latency = np.where(ok, 1.0 / np.where(rates > 0, rates, 1.0), np.inf)
     can_swap = free >= 2
-    nodes = min_latency_tree(instance, model, s, d, latency, can_swap, wait=both_ready)
+    nodes = min_latency_tree(instance, model, s, d, latency, can_swap, wait=EXACT_MAX)
     if nodes is None:
         return None
     tree = with_slot_rates(instance, model, request, nodes, rates)
