@@ -84,11 +84,11 @@ class RuntimeConfig:
         fills its nodes' memories with pairs its slower partner can never meet (the
         partner then finds no memory) and only cut-offs break the deadlock.
     slots
-        One memory per link end of each tree (``models/runtime.md``): a tree holds at most
-        one pair per link end of its route, so a link restarts only when the pair that
-        holds its end (a link pair or a product of it) is used, and never takes the
-        memory its own sibling needs.  ``False``: trees share each node's memories
-        freely (only ``leaf_buffer`` limits a leaf).
+        One memory per link end of each tree copy (``models/runtime.md``): a tree of
+        ``copies`` copies holds at most ``copies`` pairs per link end of its route, so a
+        link restarts only when a pair that holds its end (a link pair or a product of
+        it) is used, and never takes the memory its own sibling needs.  ``False``: trees
+        share each node's memories freely (only ``leaf_buffer`` limits a leaf).
     predistribution
         ``"none"``; ``"batch"``: before requests start, make ``predist_pairs`` pairs for
         each of ``predist_links`` node pairs (one-time); ``"continuous"``: keep each

@@ -10,7 +10,8 @@ Model (every formula and default in ``models/runtime.md``):
   attempts only while both its end nodes have a free memory; a heralded pair takes one
   memory at each end.  When a node's last memory is taken, its generators stop (their
   pending successes are cancelled); when a memory frees they start again, the first
-  attempt one attempt period later.
+  attempt one attempt period later.  A tree that stands for ``copies`` identical rows of
+  the plan has ``copies`` generators per leaf and as many memories per link end.
 * **Swaps.** A node swaps two ready pairs of one tree that meet at it (which ones: the
   policy).  The swap takes the swap latency; its two memories at the node are then
   free; it succeeds with ``q_w``; the outcome reaches the product's two ends after the
@@ -40,6 +41,7 @@ request stream); ``metrics.py`` holds :class:`RunStats`.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -97,19 +99,21 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
         n = instance.n
         nreq = len(instance.requests)
         self._init_memory(instance, trees, config)
-        # link generators: per node, per tree, and per leaf position of each tree
+        # link generators: per node, per tree, and per leaf position of each tree; a
+        # tree of k copies has k per leaf, one per memory pair of the link's two ends
         self.gens_at: list[list[_Gen]] = [[] for _ in range(n)]
         self.gens: list[_Gen] = []
         self.tree_gens: list[list[_Gen]] = [[] for _ in trees]
-        self.leaf_gen: list[list[_Gen | None]] = [[None] * t.hops for t in trees]
+        self.leaf_gen: list[list[list[_Gen]]] = [[[] for _ in range(t.hops)] for t in trees]
         for k, t in enumerate(trees):
             for leaf in t.leaves:
-                g = _Gen(k, leaf, low=k >= self.n_requests_trees)
-                self.gens.append(g)
-                self.gens_at[g.a].append(g)
-                self.gens_at[g.b].append(g)
-                self.tree_gens[k].append(g)
-                self.leaf_gen[k][leaf.pos] = g
+                for _ in range(t.copies):
+                    g = _Gen(k, leaf, low=k >= self.n_requests_trees)
+                    self.gens.append(g)
+                    self.gens_at[g.a].append(g)
+                    self.gens_at[g.b].append(g)
+                    self.tree_gens[k].append(g)
+                    self.leaf_gen[k][leaf.pos].append(g)
         # ready pairs of each tree by route position: right[k][p] start at p, left[k][p]
         # end at p
         self.left: list[list[list[Pair]]] = [[[] for _ in range(t.hops + 1)] for t in trees]
@@ -135,7 +139,8 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
         self.stats = RunStats.counting(config.duration, nreq, n, int(sum(self.mem)))
         self.tree_request = [t.request for t in trees]
         self.tracing = config.trace
-        self.last_delivery = [0.0] * len(trees)
+        # per tree, when each copy last delivered (see _finish)
+        self.last_delivery = [deque([0.0] * t.copies) for t in trees]
         self._init_policies(model, config)
         self._init_workload(trees, config, nreq)
 
@@ -166,8 +171,11 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
             return  # the leaf's pairs have not been used yet: more would only fill memory
         if self.slots:
             pos = g.leaf.pos
-            if self.slot_r[g.tree][pos] or self.slot_l[g.tree][pos + 1]:
-                return  # the tree's memory at a link end still holds a pair
+            busy = self.attempting[g.tree][pos]
+            cap = self.copies[g.tree]
+            if (self.slot_r[g.tree][pos] + busy >= cap
+                    or self.slot_l[g.tree][pos + 1] + busy >= cap):
+                return  # every memory of the tree at a link end attempts or holds a pair
         if g.low:
             # pre-distribution only uses surplus: a memory stays free for requests
             if not self.want[g.tree] or self.free[g.a] < 2 or self.free[g.b] < 2:
@@ -178,9 +186,15 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
         # geometric attempts by inversion of the same draw: K = ceil(E / -ln(1 - p))
         wait = e / g.rate if self.exponential else max(1.0, math.ceil(e / g.lam)) * g.period
         g.event = self.sim.after(wait, self._herald, g)
+        if self.slots:
+            # the attempt holds a memory at each link end until it heralds or is cancelled
+            self.attempting[g.tree][pos] += 1
 
     def _herald(self, g: _Gen) -> None:
         g.event = None
+        pos = g.leaf.pos
+        if self.slots:
+            self.attempting[g.tree][pos] -= 1
         if g.low and (not self.want[g.tree] or self.free[g.a] < 2 or self.free[g.b] < 2):
             return  # the surplus went while this attempt ran: wait for it to come back
         if self.stream and not g.low and not self.demand[self.tree_request[g.tree]]:
@@ -189,10 +203,11 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
         self._take(g.b, g.tree)
         self.stats.generated += 1
         now = self.sim.now
-        pos = g.leaf.pos
         if self.slots:
-            self.slot_r[g.tree][pos] = True
-            self.slot_l[g.tree][pos + 1] = True
+            # the pair keeps the attempt's memories (see _free_slot for why at most cap)
+            cap = self.copies[g.tree]
+            self.slot_r[g.tree][pos] = min(cap, self.slot_r[g.tree][pos] + 1)
+            self.slot_l[g.tree][pos + 1] = min(cap, self.slot_l[g.tree][pos + 1] + 1)
         pair = Pair(self.next_id, g.tree, pos, pos + 1, now, self.w0, now)
         pair.gen = g
         g.waiting += 1
@@ -250,9 +265,14 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
             st.delivered[r] += 1
             st.fidelity_sum[r] += f
             st.fidelities[r].append(f)
-            since = waiting.popleft() if self.stream else self.last_delivery[k]
+            # the delivery ends the wait of the copy that has waited longest, so that a
+            # latency is one copy's time between deliveries, what eq. 1 predicts
+            ring = self.last_delivery[k]
+            since = ring.popleft()
+            ring.append(now)
+            if self.stream:
+                since = waiting.popleft()
             st.latencies[r].append(now - since)
-            self.last_delivery[k] = now
             if self.tracing:
                 self._log("deliver", pair.id, k, pair.i, pair.j, f)
         if self.use_gem:

@@ -1,8 +1,10 @@
 """Memory accounting of an execution: :class:`MemoryAccounting`.
 
 It holds the free memories per node (taking and freeing one, which stops and restarts the
-node's link generators), the per-tree link-end memories (``slot_r`` / ``slot_l``), the
-memory-seconds counted per request and in total, and each node's peak memory use.
+node's link generators), the per-tree link-end memories (``slot_r`` / ``slot_l``: how many
+of a tree's ``copies`` memories at each link end hold a pair, ``attempting``: how many
+attempt), the memory-seconds counted per request and in total, and each node's peak
+memory use.
 """
 
 from __future__ import annotations
@@ -31,10 +33,19 @@ class MemoryAccounting:
     mem, free
         Memories of each node, and how many of them are free.
     slots
-        Whether each tree has one memory per link end (``RuntimeConfig.slots``).
+        Whether each tree has ``copies`` memories per link end (``RuntimeConfig.slots``).
+    copies
+        Per tree: its memories per link end (``ExecTree.copies``).
     slot_r, slot_l
-        ``slot_r[k][p]``: tree ``k`` holds a pair whose left end is route position ``p``;
-        ``slot_l[k][p]``: one whose right end is ``p``.
+        ``slot_r[k][p]``: memories of tree ``k`` at route position ``p`` for the link to
+        ``p + 1`` that hold a pair (whose left end is ``p``); ``slot_l[k][p]``: the same
+        for the link to ``p − 1`` (pairs whose right end is ``p``).  At most
+        ``copies[k]``.
+    attempting
+        ``attempting[k][p]``: generators of tree ``k``'s leaf at position ``p`` with an
+        attempt under way, each holding a memory at both ends of the link.  A leaf
+        starts one more only while ``slot_r[k][p]`` and ``slot_l[k][p + 1]`` each plus
+        ``attempting[k][p]`` are below ``copies[k]``.
     used, last_change
         Memories in use in the network, and when that last changed.
     tree_used, tree_last
@@ -47,7 +58,7 @@ class MemoryAccounting:
     trees: list[ExecTree]
     tree_request: list[int]
     gens_at: list[list[_Gen]]
-    leaf_gen: list[list[_Gen | None]]
+    leaf_gen: list[list[list[_Gen]]]
     leaf_buffer: int
     predist: str
     tracing: bool
@@ -58,11 +69,14 @@ class MemoryAccounting:
                      config: RuntimeConfig) -> None:
         self.mem = [node.memories for node in instance.nodes]
         self.free = list(self.mem)
-        # one memory per link end of each tree: slot_r[k][p] holds the pair whose left end
-        # is route position p, slot_l[k][p] the pair whose right end is p
+        # copies memories per link end of each tree: slot_r[k][p] counts those holding a
+        # pair whose left end is route position p, slot_l[k][p] those holding a pair whose
+        # right end is p, attempting[k][p] those of both ends of link p that attempt
         self.slots = config.slots
-        self.slot_r = [[False] * (t.hops + 1) for t in trees]
-        self.slot_l = [[False] * (t.hops + 1) for t in trees]
+        self.copies = [t.copies for t in trees]
+        self.slot_r = [[0] * (t.hops + 1) for t in trees]
+        self.slot_l = [[0] * (t.hops + 1) for t in trees]
+        self.attempting = [[0] * t.hops for t in trees]
         self.used = 0
         self.tree_used = [0] * len(trees)
         self.last_change = 0.0
@@ -109,6 +123,8 @@ class MemoryAccounting:
                 if g.event is not None:
                     g.event.cancelled = True
                     g.event = None
+                    if self.slots:  # the attempt's link-end memories are free again
+                        self.attempting[g.tree][g.leaf.pos] -= 1
 
     def _release(self, node: int, tree: int) -> None:
         self.free[node] += 1
@@ -128,15 +144,26 @@ class MemoryAccounting:
                     self._start(g)
 
     def _free_slot(self, k: int, pos: int, right: bool) -> None:
-        """Tree ``k``'s memory at route position ``pos`` (its right or left link end) is
-        free again: the leaf that uses it may attempt."""
+        """One of tree ``k``'s memories at route position ``pos`` (at its right or left
+        link end) is free again: a generator of the leaf that uses it may attempt.
+
+        The counts stay within ``[0, copies]``, and only pre-distribution reaches the
+        bounds: a stocked pair may join a link end whose last memory is attempting
+        (``Workload._relabel`` counts held pairs only: the stocked pair stays in the
+        pre-distribution memory it was made in), the attempt's pair then leaves the count
+        at ``copies``, and the first pair to go frees a memory of the tree.  With one copy
+        this is the rule the link-end memory has always followed.
+        """
         if not self.slots:
             return
         if right:
-            self.slot_r[k][pos] = False
-            g = self.leaf_gen[k][pos]
+            self.slot_r[k][pos] = max(0, self.slot_r[k][pos] - 1)
+            gens = self.leaf_gen[k][pos]
         else:
-            self.slot_l[k][pos] = False
-            g = self.leaf_gen[k][pos - 1]
-        if g is not None and g.event is None:
-            self._start(g)
+            self.slot_l[k][pos] = max(0, self.slot_l[k][pos] - 1)
+            gens = self.leaf_gen[k][pos - 1]
+        for g in gens:
+            if g.event is None:
+                self._start(g)
+                if g.event is not None:
+                    return  # one memory freed: at most one more attempt

@@ -5,13 +5,15 @@ first decomposed into trees).  The in-order leaves of a tree give its route
 ``v_0 … v_H`` (``H`` links); every pair the runtime holds for the tree spans a segment
 ``[i, j]`` of route positions.  A tree node is the segment of its leaves; the fixed-tree
 policy swaps only the planned triples ``(i, m, j)``; the adaptive policies may join any
-two segments that meet at a position.
+two segments that meet at a position.  Identical rows of a plan (the reserved-memory
+planner's copies of one tree) are executed as one tree with ``copies`` memories per
+link end, so that a node of it may choose among up to ``copies`` pairs on each side.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,11 +55,11 @@ class ExecTree:
     Attributes
     ----------
     index
-        Position of the tree in the plan.
+        Position of the tree in the plan (of its first copy).
     request
         Request index.
     rate
-        The tree's planned rate, pairs/s.
+        The tree's planned rate, pairs/s (all its copies together).
     route
         Node indices ``v_0 … v_H``.
     leaves
@@ -70,9 +72,15 @@ class ExecTree:
     sibling
         Segment → ``(the position where its parent swaps, the sibling's segment)``.
     latency
-        Expected generation latency of the root by eq. 1, seconds.
+        Expected generation latency of the root by eq. 1, seconds (of one copy: the
+        cut-offs are set from it).
     depth
         Swap levels of the tree.
+    copies
+        Identical rows of the plan this tree stands for: it holds up to ``copies``
+        memories at each link end of its route, and each leaf has ``copies`` generators
+        that attempt at one copy's ``link_rate`` (``models/runtime.md``, "One memory per
+        link end").
     """
 
     index: int
@@ -85,6 +93,7 @@ class ExecTree:
     sibling: dict[tuple[int, int], tuple[int, tuple[int, int]]]
     latency: float
     depth: int
+    copies: int = 1
 
     @property
     def hops(self) -> int:
@@ -114,6 +123,13 @@ def exec_trees(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel,
                ) -> list[ExecTree]:
     """The plan's trees with positive rate as routes with planned segments.
 
+    Identical rows — same request, same nodes in the same order (so the same route, swap
+    points and leaf link rates) — become one tree whose ``copies`` is their number and
+    whose rate is the sum of theirs: the reserved-memory planner (``models/hyperflow.md``,
+    "Reserved memories") multiplies a tree's rate by giving it several copies, each with
+    one memory per link end, and executing them together lets the run-time policies
+    choose among the copies' pairs while the memories stay those the planner reserved.
+
     Parameters
     ----------
     instance
@@ -126,16 +142,22 @@ def exec_trees(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel,
     Returns
     -------
     list of ExecTree
-        Trees whose every leaf draws a positive rate, in plan order.
+        Trees whose every leaf draws a positive rate, in plan order of their first copy.
 
     Raises
     ------
     ValueError
         When a tree names an unknown node or a leaf that is not a link.
     """
-    out = []
+    groups: dict[tuple[str, tuple], list[int]] = {}
     for k, tree in enumerate(plan.trees):
-        built = _exec_tree(instance, model, k, tree)
+        groups.setdefault((tree.request, tree.nodes), []).append(k)
+    out = []
+    for rows in groups.values():
+        built = _exec_tree(instance, model, rows[0], plan.trees[rows[0]])
+        if built is not None and len(rows) > 1:
+            built = replace(built, copies=len(rows),
+                            rate=sum(plan.trees[k].rate for k in rows))
         if built is not None:
             out.append(built)
     return out
@@ -244,8 +266,10 @@ def predistribution_trees(trees: list[ExecTree], count: int) -> list[ExecTree]:
                 continue
             key = (min(t.route[i], t.route[j]), max(t.route[i], t.route[j]))
             weight[key] = weight.get(key, 0.0) + t.rate * lat
-            if key not in source or t.rate > source[key][0]:
-                source[key] = (t.rate, k, (i, j))
+            # the fastest single copy: the subtree is made by one copy's leaves
+            per_copy = t.rate / t.copies
+            if key not in source or per_copy > source[key][0]:
+                source[key] = (per_copy, k, (i, j))
     chosen = sorted(weight, key=lambda key: (-weight[key], key))[:count]
     out = []
     for key in chosen:

@@ -60,9 +60,10 @@ class Workload:
     left: list[list[list[Pair]]]
     right: list[list[list[Pair]]]
     slots: bool
-    slot_r: list[list[bool]]
-    slot_l: list[list[bool]]
-    last_delivery: list[float]
+    copies: list[int]
+    slot_r: list[list[int]]
+    slot_l: list[list[int]]
+    last_delivery: list[deque[float]]
     gem: GEM
     use_gem: bool
     tracing: bool
@@ -160,13 +161,14 @@ class Workload:
             return False  # the fixed tree could never swap it
         if self.policy == C.CONNECTIONLESS and i != 0:
             return False
-        if any(p.j == j for p in self.right[k][i]):
-            return False  # the tree already holds such a pair
+        if sum(p.j == j for p in self.right[k][i]) >= t.copies:
+            return False  # the tree already holds such a pair (one per copy)
         if self.slots:
-            if self.slot_r[k][i] or self.slot_l[k][j]:
-                return False  # the tree's memories at those link ends are taken
-            self.slot_r[k][i] = True
-            self.slot_l[k][j] = True
+            cap = self.copies[k]
+            if self.slot_r[k][i] >= cap or self.slot_l[k][j] >= cap:
+                return False  # the tree's memories at those link ends hold pairs
+            self.slot_r[k][i] += 1
+            self.slot_l[k][j] += 1
         pair = self.stock[key].pop(0)
         if not self.stock[key]:
             del self.stock[key]
@@ -194,7 +196,7 @@ class Workload:
         self.requests_on = True
         self.stats.start = now
         self._restart_accounting(now)
-        self.last_delivery = [now] * len(self.trees)
+        self.last_delivery = [deque([now] * t.copies) for t in self.trees]
         for k in range(self.n_requests_trees, len(self.trees)):
             if not keep_predistributing:
                 self.want[k] = False  # one-time: an unfinished batch is not continued
