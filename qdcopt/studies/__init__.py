@@ -25,6 +25,8 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 000 Fig. 5: execution and completion time vs number of jobs"),
     "fig6": ("qdcopt.studies.fig6_runtime",
              "paper 003 Figs. 6 and 9: delivered rate and fidelity of executed plans per policy"),
+    "sensitivity": ("qdcopt.studies.sensitivity",
+                    "paper 003's headlines against the lost score weights and discard factor"),
     "promise": ("qdcopt.studies.promise_delivery",
                 "family B: promised against delivered rate per planner at the Fig. 6 points"),
     "repeaters": ("qdcopt.studies.repeater_spacing",
