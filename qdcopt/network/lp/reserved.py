@@ -283,8 +283,9 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
     chosen: list[SwapTree] = []
     status = Status.FEASIBLE
     value = 0.0
+    factor = (np.ones(n_req) if derate is None
+              else np.clip(np.asarray(derate, dtype=float), 0.0, 1.0))
     if derate is not None:
-        factor = np.clip(np.asarray(derate, dtype=float), 0.0, 1.0)
         columns = [replace(t, rate=float(t.rate * factor[t.request])) for t in columns]
     if columns:
         level = None
@@ -303,10 +304,10 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
         if res.status == Status.TIME_LIMIT:
             status = Status.TIME_LIMIT
     filled = 0
-    if objective == "sum" and derate is None:
+    if objective == "sum":
         # memories the integer master left unused may still hold a copy of a tree it was
         # never offered: fill them, heaviest request first, with the fastest copy that
-        # fits (the objective can only grow)
+        # fits (the objective can only grow; a derated request's copy keeps its factor)
         free = mem - sum((tree_slots(t, n) for t in chosen), np.zeros(n, dtype=np.int64))
         order = sorted(usable, key=lambda r: -weights[r])
         while order:
@@ -315,6 +316,8 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
                 tree = best_copy(instance, model, r, free, rates)
                 if tree is None:
                     continue
+                if factor[r] < 1.0:
+                    tree = replace(tree, rate=float(tree.rate * factor[r]))
                 chosen.append(tree)
                 free = free - tree_slots(tree, n)
                 filled += 1
