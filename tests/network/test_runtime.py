@@ -308,6 +308,8 @@ def _replay_checks(inst: NetworkInstance, run, trees, predist_pairs: int = 0) ->
             pid = row[2]
             assert pid not in used, "pair used twice"
             used.add(pid)
+            if kind == "discard" and row[-1] == "stock":  # the stock cut-off
+                stock[where[pid]] -= 1
             if kind == "deliver":
                 assert row[6] <= made[pid] + 1e-12, "fidelity rose"
 

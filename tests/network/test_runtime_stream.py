@@ -92,3 +92,39 @@ def test_bad_stream_options_are_refused():
         RuntimeConfig(arrivals=-1)
     with pytest.raises(ValueError, match="arrival_interval"):
         RuntimeConfig(arrival_interval=0.0)
+
+
+
+def test_stock_older_than_its_cut_off_is_never_used():
+    from qdcopt.network.methods import METHODS
+    from qdcopt.network.physics import link_model
+    from qdcopt.network.runtime.executor import Execution
+    from qdcopt.network.runtime.routes import exec_trees
+    from qdcopt.network.waxman import waxman_instance
+
+    inst = waxman_instance(15, density=0.25, requests=4, seed=2)
+    plan, _ = METHODS["iterative"](inst)
+    model = link_model(inst)
+    cfg = RuntimeConfig(policy="oldest", duration=2.0, trace=True, arrivals=40,
+                        arrival_interval=0.05, predistribution="continuous",
+                        predist_warmup=0.5, stock_cutoff_factor=0.5)
+    ex = Execution(inst, model, exec_trees(inst, plan, model), cfg, seed=1)
+    run = ex.run()
+    assert run.stock_expired > 0
+    stocked: dict[int, tuple[float, float]] = {}  # pair → (stocked at, its cut-off)
+    expired = set()
+    for row in run.trace:
+        t, kind = row[0], row[1]
+        if kind == "stock":
+            stocked[row[2]] = (t, 0.5 * ex.root_cutoff[row[3]])
+        elif kind == "discard" and row[-1] == "stock":
+            at, limit = stocked[row[2]]
+            assert t - at <= limit + 1e-12  # gone by its cut-off (its age ≥ time in stock)
+            expired.add(row[2])
+        elif kind == "relabel" and row[2] in stocked:
+            at, limit = stocked[row[2]]
+            assert row[2] not in expired and t - at < limit
+    # without the cut-off the same run keeps every stocked pair until it is used
+    keep = Execution(inst, model, exec_trees(inst, plan, model),
+                     cfg.with_(stock_cutoff_factor=float("inf")), seed=1).run()
+    assert keep.stock_expired == 0

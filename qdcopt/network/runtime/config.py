@@ -99,6 +99,11 @@ class RuntimeConfig:
         Node pairs chosen for pre-distribution (the plan's most used intermediate pairs).
     predist_pairs
         Batch size per node pair, or the stock kept per node pair.
+    stock_cutoff_factor
+        A stocked pair is discarded (its memories freed, its stock refilled) when its age
+        reaches this factor times the root cut-off of the tree that made it; a pair that
+        old would have been discarded as a root pair, and waiting in stock does not
+        make it fresher.  ``inf``: stock never expires (the former model).
     predist_warmup
         Longest the one-time batch may take, seconds; requests start then at the latest.
     arrivals
@@ -152,6 +157,7 @@ class RuntimeConfig:
     predist_links: int = 5
     predist_pairs: int = 2
     predist_warmup: float = 10.0
+    stock_cutoff_factor: float = 1.0
     arrivals: int = 0
     arrival_interval: float = 1.0
     connectionless: str = DYNAMIC
@@ -187,6 +193,7 @@ class RuntimeConfig:
             "predist_links": self.predist_links >= 1,
             "predist_pairs": self.predist_pairs >= 1,
             "predist_warmup": self.predist_warmup > 0,
+            "stock_cutoff_factor": self.stock_cutoff_factor > 0,
             "arrivals": self.arrivals >= 0,
             "arrival_interval": self.arrival_interval > 0,
             "central_service_time": self.central_service_time >= 0,
@@ -196,7 +203,8 @@ class RuntimeConfig:
                  "discard_factor": "in (0, 1]", "gem_latency_scale": "≥ 0",
                  "poll_fraction": "> 0", "leaf_buffer": "≥ 0",
                  "predist_links": "≥ 1", "predist_pairs": "≥ 1",
-                 "predist_warmup": "> 0", "arrivals": "≥ 0", "arrival_interval": "> 0",
+                 "predist_warmup": "> 0", "stock_cutoff_factor": "> 0 (inf: no cut-off)",
+                 "arrivals": "≥ 0", "arrival_interval": "> 0",
                  "central_service_time": "≥ 0"}
         for name, ok in checks.items():
             if not ok:

@@ -38,8 +38,9 @@ class RunStats:
         Largest number of memories in use at each node.
     events
         Events the loop ran.
-    predistributed, predist_used
-        Pre-distributed pairs made, and those taken into a request's tree.
+    predistributed, predist_used, stock_expired
+        Pre-distributed pairs made, those taken into a request's tree, and those
+        discarded from stock by the stock cut-off.
     start
         When requests started (after a one-time pre-distribution batch; else 0).
     arrivals, unserved, surplus
@@ -71,6 +72,7 @@ class RunStats:
     events: int = 0
     predistributed: int = 0
     predist_used: int = 0
+    stock_expired: int = 0
     start: float = 0.0
     arrivals: int = 0
     unserved: int = 0

@@ -8,6 +8,7 @@ serving an arrival from stock).
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -67,6 +68,8 @@ class Workload:
     gem: GEM
     use_gem: bool
     tracing: bool
+    root_cutoff: list[float]
+    _release: Callable[[int, int], None]
     _start: Callable[[_Gen], None]
     _settle: Callable[[Pair], None]
     _decide: Callable[[int, int], None]
@@ -97,6 +100,7 @@ class Workload:
         t = self.trees[k]
         key = (min(t.route[0], t.route[-1]), max(t.route[0], t.route[-1]))
         self.stock.setdefault(key, []).append(pair)
+        limit = self.cfg.stock_cutoff_factor * self.root_cutoff[k]
         # the stocked pair leaves its tree: the tree may make the next one
         self._free_slot(k, 0, True)
         self._free_slot(k, t.hops, False)
@@ -105,6 +109,11 @@ class Workload:
         if self.tracing:
             self._log("stock", pair.id, k, key[0], key[1], fidelity(self.w_now(pair)))
         self._update_want(k, key)
+        if math.isfinite(limit):
+            if pair.birth + limit <= self.sim.now:
+                self._expire_stock(pair, key)  # already past the stock cut-off
+                return
+            pair.expiry = self.sim.at(pair.birth + limit, self._expire_stock, pair, key)
         for r in range(self.n_requests_trees):
             if self.stream and not self.demand[self.tree_request[r]]:
                 continue
@@ -117,6 +126,26 @@ class Workload:
                         self._decide(r, q)
                     if key not in self.stock:
                         break
+
+    def _expire_stock(self, pair: Pair, key: tuple[int, int]) -> None:
+        """A stocked pair reached the stock cut-off: discard it and refill the stock."""
+        pair.expiry = None
+        held = self.stock.get(key)
+        if not held or pair not in held:
+            return  # taken by a request meanwhile
+        held.remove(pair)
+        if not held:
+            del self.stock[key]
+        k = pair.tree
+        t = self.trees[k]
+        self.stats.stock_expired += 1
+        if self.tracing:
+            self._log("discard", pair.id, k, 0, t.hops, "stock")
+        if self.use_gem:
+            self.gem.retire(pair.id, self.sim.now, t.route[0])
+        self._release(t.route[0], k)
+        self._release(t.route[-1], k)
+        self._update_want(k, key)
 
     def _update_want(self, k: int, key: tuple[int, int]) -> None:
         """Whether pre-distribution tree ``k`` (making pairs for ``key``) still generates."""
@@ -172,6 +201,9 @@ class Workload:
         pair = self.stock[key].pop(0)
         if not self.stock[key]:
             del self.stock[key]
+        if pair.expiry is not None:  # its stock cut-off no longer applies
+            pair.expiry.cancelled = True
+            pair.expiry = None
         old = pair.tree
         for _ in range(2):
             self._account(old, -1)
