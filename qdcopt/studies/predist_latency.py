@@ -46,7 +46,7 @@ STOCK_LINKS = 5  # node pairs given pre-distributed pairs
 STOCK_PAIRS = 2  # pairs per node pair (batch size, or stock kept)
 WARMUP = 10.0  # seconds the stock may fill before the first request
 _POINT = ("sweep", "x", "nodes", "swap_success", "density", "requests", "arrivals",
-          "interval", "duration", "warmup", "stock_links", "stock_pairs", "method")
+          "interval", "duration", "warmup", "stock_links", "stock_pairs", "method", "stock")
 
 
 def tasks(mode: str, *, seed: int = 0, quick: bool = False, repetitions: int | None = None,
@@ -65,6 +65,9 @@ def tasks(mode: str, *, seed: int = 0, quick: bool = False, repetitions: int | N
         Repetitions per point (default 10, quick 1).
     policies, method
         Policies run, and the family-B method whose plan is executed.
+
+    Each policy runs with the stock (``stock`` = the mode) and, as the reference series,
+    without any (``stock = "none"``: the same stream on the same plan and seed).
     """
     sweeps, defaults = (QUICK_SWEEPS, QUICK_DEFAULTS) if quick else (SWEEPS, DEFAULTS)
     reps = repetitions if repetitions is not None else (1 if quick else 10)
@@ -74,8 +77,10 @@ def tasks(mode: str, *, seed: int = 0, quick: bool = False, repetitions: int | N
              "duration": arrivals * interval + (2.0 if not quick else 0.5),
              "warmup": 1.0 if quick else WARMUP,
              "stock_links": STOCK_LINKS, "stock_pairs": STOCK_PAIRS,
-             "method": method, "predistribution": mode, "policy": policy, "seed": seed + k}
-            for point, k, policy in waxman_points(sweeps, defaults, reps, policies)]
+             "method": method, "predistribution": stock, "stock": stock, "policy": policy,
+             "seed": seed + k}
+            for point, k, policy in waxman_points(sweeps, defaults, reps, policies)
+            for stock in (mode, "none")]
 
 
 def make_sweep(name: str, mode: str, *, seed: int = 0, quick: bool = False,
@@ -87,13 +92,15 @@ def make_sweep(name: str, mode: str, *, seed: int = 0, quick: bool = False,
                              repetition=t["seed"] - seed, seed=t["seed"]))
     settings = {"seed": seed, "quick": quick, "predistribution": mode}
     writer = write_batch if mode == "batch" else write_continuous
-    return Sweep(name, tuple(out), run_task, settings, writer, group=len(POLICIES))
+    return Sweep(name, tuple(out), run_task, settings, writer, group=2 * len(POLICIES))
 
 
 def run_task(task: Task | dict[str, Any], settings: Any = None) -> dict[str, Any]:
     """Execute one task (a sweep :class:`~qdcopt.sweeps.Task` or a plain dict); its row."""
     if isinstance(task, Task):
-        task = {**task.params(), "predistribution": settings["predistribution"],
+        params = task.params()
+        task = {**params, "predistribution": params.get("stock",
+                                                        settings["predistribution"]),
                 "policy": task.method, "seed": task.seed}
     return row_of(task)
 

@@ -19,8 +19,12 @@ def test_quick_study_runs_and_writes_its_files(tmp_path, name, mode, stem):
     assert result.complete
     rows = pd.read_csv(tmp_path / f"{stem}.csv")
     assert (tmp_path / f"{stem}.png").stat().st_size > 0
-    assert len(rows) == 4 * 4  # 2 values × 2 sweeps, 4 policies, 1 repetition
-    assert set(rows["label"]) == {f"{p}+discard+{mode}" for p in predist_latency.POLICIES}
+    # 2 values × 2 sweeps, 4 policies, with and without stock, 1 repetition
+    assert len(rows) == 4 * 4 * 2
+    assert set(rows["label"]) == {f"{p}+discard{s}" for p in predist_latency.POLICIES
+                                  for s in (f"+{mode}", "")}
+    none = rows[rows["stock"] == "none"]
+    assert (none["predistributed"] == 0).all() and len(none) == 16
     assert (rows["served"] + rows["unserved"] == rows["arrived"]).all()
     assert (rows["arrived"] == 8).all()
     assert (rows["predist_used"] <= rows["predistributed"]).all()
