@@ -31,9 +31,10 @@ from typing import Any
 from qdcopt.errors import InstanceError
 from qdcopt.network.instance import Link, NetworkInstance, Node, Repeater, load_network
 
-MAX_REPEATERS = 100_000
-"""Most repeater nodes one expansion may add (a spacing far below the link lengths would
-otherwise build a network no method can plan)."""
+MAX_REPEATERS = 5_000
+"""Most repeater nodes one expansion may add: the planners and the validator hold
+node-by-node matrices (fibre distances, prices, latencies), 200 MB each at 5 000 nodes,
+so a spacing far below the link lengths is refused instead of exhausting memory."""
 
 
 def repeater_id(u: str, v: str, k: int) -> str:
