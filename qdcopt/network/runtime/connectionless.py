@@ -51,6 +51,7 @@ from qdcopt.network.resources import slot_link_rate
 from qdcopt.network.runtime.config import RuntimeConfig
 from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, werner
 from qdcopt.network.runtime.metrics import RunStats
+from qdcopt.network.runtime.workload import record_arrival
 
 __all__ = ["ConnectionlessExecution", "Routing", "routing"]
 
@@ -585,13 +586,7 @@ class ConnectionlessExecution:
     # -- request stream -----------------------------------------------------------------
     def _arrive(self, n: int) -> None:
         """Request ``n`` of the stream arrives: one pair for node pair ``n mod R``."""
-        r = n % len(self.demand)
-        self.demand[r].append(self.sim.now)
-        self.stats.arrivals += 1
-        if self.tracing:
-            self._log("arrive", n, r)
-        if n + 1 < self.cfg.arrivals:  # absolute times: no drift from summed intervals
-            self.sim.at((n + 1) * self.cfg.arrival_interval, self._arrive, n + 1)
+        r = record_arrival(self, n, 0.0)
         if len(self.demand[r]) > 1 or not self.route.next_hops[r]:
             return
         # link pairs that waited at the source on a first hop start chains now

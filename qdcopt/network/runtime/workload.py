@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qdcopt.network.runtime import config as C
 from qdcopt.network.runtime.config import RuntimeConfig
@@ -239,14 +239,7 @@ class Workload:
     # -- request stream -------------------------------------------------------------------
     def _arrive(self, n: int) -> None:
         """Request ``n`` of the stream arrives: one pair for node pair ``n mod R``."""
-        r = n % len(self.demand)
-        self.demand[r].append(self.sim.now)
-        self.stats.arrivals += 1
-        if self.tracing:
-            self._log("arrive", n, r)
-        if n + 1 < self.cfg.arrivals:  # absolute times: no drift from summed intervals
-            self.sim.at(self.stats.start + (n + 1) * self.cfg.arrival_interval, self._arrive,
-                        n + 1)
+        r = record_arrival(self, n, self.stats.start)
         if len(self.demand[r]) > 1:
             return  # its trees are already at work for the earlier request
         if self.stock:
@@ -266,3 +259,17 @@ class Workload:
             self._draw_stock(k, 0, right=True)
             if waiting:
                 self._draw_stock(k, self.trees[k].hops, right=False)
+
+
+def record_arrival(run: Any, n: int, start: float) -> int:
+    """Book request ``n`` of a stream in ``run`` (either execution) and schedule the next
+    one at ``start + (n + 1) · interval`` (absolute times: no drift from summed
+    intervals); return its node pair ``n mod R``."""
+    r = n % len(run.demand)
+    run.demand[r].append(run.sim.now)
+    run.stats.arrivals += 1
+    if run.tracing:
+        run._log("arrive", n, r)
+    if n + 1 < run.cfg.arrivals:
+        run.sim.at(start + (n + 1) * run.cfg.arrival_interval, run._arrive, n + 1)
+    return r
