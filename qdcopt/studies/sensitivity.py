@@ -117,18 +117,17 @@ def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     rows.to_csv(csv, index=False)
     summary = summarise(rows)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    part = summary[summary["part"] == "weights"]
-    for (moved, plan), g in part.groupby(["moved", "plan"], sort=True):
-        g = g.sort_values("value")
-        axes[0].plot(g["value"], g["over_fixed"], marker="o", label=f"{moved} ({plan})")
-    axes[0].set_xlabel("weight (the others at 1, 1, 0.5)")
-    axes[0].set_title("scoring: delivered / fixed tree")
-    part = summary[summary["part"] == "discard"]
-    for (policy, plan), g in part.groupby(["policy", "plan"], sort=True):
-        g = g.sort_values("value")
-        axes[1].plot(g["value"], g["over_fixed"], marker="o", label=f"{policy} ({plan})")
-    axes[1].set_xlabel("early-discard factor α")
-    axes[1].set_title("delivered / fixed tree at the same α")
+    panels = (("weights", "moved", "weight (the others at 1, 1, 0.5)",
+               "scoring: delivered / fixed tree"),
+              ("discard", "policy", "early-discard factor α",
+               "delivered / fixed tree at the same α"))
+    for ax, (name, key, xlabel, title) in zip(axes, panels, strict=True):
+        part = summary[summary["part"] == name]
+        for (what, plan), g in part.groupby([key, "plan"], sort=True):
+            g = g.sort_values("value")
+            ax.plot(g["value"], g["over_fixed"], marker="o", label=f"{what} ({plan})")
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
     for ax in axes:
         ax.axhline(1.0, color="k", lw=0.8)
         ax.axhline(1.2, color="k", lw=0.8, ls=":")
