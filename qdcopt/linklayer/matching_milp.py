@@ -48,7 +48,7 @@ import numpy as np
 from qdcopt.linklayer.bounds import independent_set_bound
 from qdcopt.linklayer.greedy import greedy_matching, serial_schedule
 from qdcopt.linklayer.trace import Trace, TraceRequest
-from qdcopt.solvers.highs import SolverOptions, new_highs, run_highs_object
+from qdcopt.solvers.highs import MINIMIZE, SolverOptions, new_highs, run_mip
 
 EPS = 1e-9
 
@@ -286,20 +286,23 @@ def build_window(trace: Trace, n_nodes: int, reqs: list[TraceRequest], slot: flo
 
 def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
                   warm: dict[int, int] | None) -> tuple[np.ndarray | None, float, float, str,
-                                                        int]:
-    """(column values, objective, dual bound, status, nodes) of one window."""
+                                                        int, bool]:
+    """(column values, objective, dual bound, status, nodes, start rejected) of one window.
+
+    The solve goes through :func:`qdcopt.solvers.highs.run_mip`: a run from the warm start
+    whose reported objective and bound do not belong to the solution it returns (seen
+    with HiGHS 1.16) is discarded and the window solved again without the start.
+    """
     import highspy
 
     n = len(w.cost)
     if n == 0:
-        return np.zeros(0), 0.0, 0.0, "optimal", 0
+        return np.zeros(0), 0.0, 0.0, "optimal", 0, False
     h = new_highs(options.verbose)
     for key, value in options.highs_options().items():
         if key == "solver" and value == "choose":
             continue
         h.setOptionValue(key, value)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(0.01, float(time_limit)))
     lp = highspy.HighsLp()
     lp.num_col_ = n
     lp.num_row_ = w.n_rows
@@ -317,30 +320,19 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
     lp.sense_ = highspy.ObjSense.kMinimize
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     h.passModel(lp)
+    start = None
     if warm:
-        start = w.columns_for(warm)
-        if start is not None:
-            idx = np.flatnonzero(start > 0.5).astype(np.int32)
-            h.setSolution(len(idx), idx, np.ones(len(idx)))
-    # some set-up steps of the MIP solver do not look at the clock: a watchdog stops them
-    run_highs_object(h, verbose=options.verbose,
-                     watchdog=None if time_limit is None else time_limit + 5.0)
-    text = h.modelStatusToString(h.getModelStatus()).lower()
-    status = "optimal" if text == "optimal" else ("time_limit" if "time" in text else text)
-    info = h.getInfo()
-    sol = h.getSolution()
-    has = bool(sol.value_valid) and info.primal_solution_status == 2
-    x = np.asarray(sol.col_value) if has else None
-    obj = float(info.objective_function_value) if has else math.nan
-    bound = float(info.mip_dual_bound)
-    if status == "optimal" and not math.isfinite(bound):
-        bound = obj
-    if warm and x is not None and abs(float(w.cost @ x) - obj) > 1e-9 * max(1.0, abs(obj)):
-        # Seen with HiGHS 1.16: after a MIP start the reported objective and dual bound
-        # can disagree with the returned solution's cost.  Neither can then be trusted as
-        # a bound, so the window is solved again without the start.
-        return (*_solve_window(w, options, time_limit, None)[:4], -1)
-    return x, obj, bound, status, int(info.mip_node_count)
+        cols = w.columns_for(warm)
+        if cols is not None:
+            idx = np.flatnonzero(cols > 0.5).astype(np.int32)
+            start = (idx, np.ones(len(idx)))
+    # some set-up steps of the MIP solver do not look at the clock: run_mip's watchdog
+    # stops them 5 s after the limit
+    run = run_mip(h, w.cost, sense=MINIMIZE, start=start, time_limit=time_limit)
+    bound = run.bound
+    if run.status == "optimal" and not math.isfinite(bound):
+        bound = run.objective
+    return run.x, run.objective, bound, str(run.status), run.nodes, run.start_rejected
 
 
 def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
@@ -393,10 +385,9 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
         if options.time_limit is not None:
             spent = time.perf_counter() - t_begin
             left = max(0.5, (options.time_limit - spent) / (len(chunks) - wi))
-        x, _, bound, status, nodes = _solve_window(w, options, left, warm)
-        if nodes < 0:
+        x, _, bound, status, nodes, rejected = _solve_window(w, options, left, warm)
+        if rejected:
             stats["warm_start_rejected"] = stats.get("warm_start_rejected", 0) + 1
-            nodes = 0
         all_optimal &= status == "optimal"
         stats["columns"] += len(w.cost)
         stats["rows"] += w.n_rows

@@ -18,13 +18,15 @@ Constraints:
 Objective: maximise ``Σ_τ y[τ] + ε Σ_{j,s} x[j, s]`` with ``ε = 1 / (n_jobs + 1)``, so
 PGAs scheduled only break ties between schedules with as many demands on track.  The
 EDF schedule is handed to HiGHS as its start; the dual bound on ``Σ y`` reported is
-``⌊bound⌋`` (the tie-break term is below 1).
+``⌊bound⌋`` (the tie-break term is below 1).  The solve goes through
+:func:`qdcopt.solvers.highs.run_mip`: started from EDF, HiGHS can report a better
+objective (status optimal) while returning the start itself, and that run is then
+discarded and the model solved without the start.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import Any
 
@@ -32,7 +34,7 @@ import numpy as np
 
 from qdcopt.service.edf import edf_starts
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
-from qdcopt.solvers.highs import SolveInfo, SolverOptions, new_highs, run_highs_object
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status, new_highs, run_mip
 
 PRESOLVE_BELOW = 50_000
 """PGAs from which HiGHS runs without presolve by default."""
@@ -158,49 +160,32 @@ def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: 
     mat = model["matrix"]
     inf = highspy.kHighsInf
     h.passModel(_lp(model, mat, inf, highspy))
-    if warm_start:
-        x0 = _warm_start(model, problem, edf)
-        sol = highspy.HighsSolution()
-        sol.col_value = x0.tolist()
-        sol.value_valid = True
-        h.setSolution(sol)
-    timer = None
-    if time_limit is not None:
-        # some set-up steps of the MIP solver do not look at the clock
-        timer = threading.Timer(time_limit + 5.0, h.cancelSolve)
-        timer.start()
-    try:
-        run_highs_object(h, verbose=verbose)
-    finally:
-        if timer is not None:
-            timer.cancel()
-    status_text = h.modelStatusToString(h.getModelStatus()).lower()
-    info = h.getInfo()
+    start = _warm_start(model, problem, edf) if warm_start else None
+    # some set-up steps of the MIP solver do not look at the clock: run_mip's watchdog
+    run = run_mip(h, model["cost"], start=start, time_limit=time_limit)
     starts = edf.copy()
     best = float((np.bincount(problem.job_demand[edf >= 0], minlength=problem.n_demands)
                   >= problem.min_pgas).sum())
-    if info.primal_solution_status >= 1 and model["n_cols"]:
-        x = np.asarray(h.getSolution().col_value)
-        chosen = np.flatnonzero(x[: model["n_x"]] > 0.5)
+    if run.x is not None and model["n_cols"]:
+        chosen = np.flatnonzero(run.x[: model["n_x"]] > 0.5)
         cand = np.full(problem.n_jobs, -1, dtype=np.int64)
         cand[model["job"][chosen]] = model["start"][chosen]
         per = np.bincount(problem.job_demand[cand >= 0], minlength=problem.n_demands)
         value = float((per >= problem.min_pgas).sum())
         if value > best or (value == best and (cand >= 0).sum() > (starts >= 0).sum()):
             starts, best = cand, value
-    bound = float(info.mip_dual_bound) if model["n_cols"] else 0.0
+    bound = run.bound if model["n_cols"] else 0.0
     bound = math.floor(bound + 1e-6) if math.isfinite(bound) else math.nan
-    status = "optimal" if "optimal" in status_text else (
-        "time_limit" if "time" in status_text else status_text.replace(" ", "_"))
+    status = str(run.status)
     if model["n_cols"] == 0:
-        status, bound = "optimal", best
+        status, bound = Status.OPTIMAL, best
     schedule = IntervalSchedule.from_starts(problem, starts, "milp")
     return schedule, SolveInfo(
         method="milp", status=status, objective=best, bound=min(bound, problem.n_demands),
         time_s=time.perf_counter() - t0,
         extra={"scheduled": len(schedule.job), "jobs": problem.n_jobs,
                "columns": model["n_cols"], "rows": model["n_rows"],
-               "nodes": int(info.mip_node_count)})
+               "nodes": run.nodes, "start_rejected": run.start_rejected})
 
 
 def _lp(model: dict[str, Any], mat: Any, inf: float, highspy: Any) -> Any:

@@ -10,6 +10,9 @@ named constraint blocks.  :func:`solve_arrays` hands it to highspy as sparse arr
 Large solves are guarded by a watchdog: besides HiGHS's own time limit, a timer asks the
 solver to stop shortly after the deadline (some set-up steps of HiGHS's MIP solver do not
 look at the clock), and the best incumbent and dual bound are read back either way.
+Every MIP run goes through :func:`qdcopt.solvers.highs.run_mip`, which checks the returned
+solution against the objective HiGHS reports (and re-solves without the MIP start when
+they disagree).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.solvers.highs import SolverOptions, new_highs, run_highs_object
+from qdcopt.solvers.highs import SolverOptions, new_highs, run_highs_object, run_mip
 
 INF = math.inf
 
@@ -145,6 +148,10 @@ class SpecResult:
         Wall-clock seconds of the solve.
     nodes
         Branch-and-bound nodes.
+    start_rejected
+        Whether the run from the MIP start returned a solution that does not have the
+        objective HiGHS reported, so that the model was solved again without it
+        (:func:`~qdcopt.solvers.highs.run_mip`).
     """
 
     status: str
@@ -153,6 +160,7 @@ class SpecResult:
     bound: float
     time_s: float
     nodes: int = 0
+    start_rejected: bool = False
 
 
 def build_highs(spec: LinearSpec, options: SolverOptions, *, presolve: bool = True,
@@ -211,29 +219,24 @@ def run_highs(h: Any, spec: LinearSpec, time_limit: float | None, *,
         Seconds past the time limit after which the watchdog interrupts HiGHS.
     """
     t0 = time.perf_counter()
+    if not relax:
+        # every MIP, started or not, goes through the one checked run
+        run = run_mip(h, np.asarray(spec.col_cost, dtype=np.float64), sense=spec.sense,
+                      start=start, time_limit=time_limit, grace=grace)
+        return SpecResult(run.status, run.x, run.objective, run.bound,
+                          time.perf_counter() - t0, run.nodes, run.start_rejected)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(0.01, float(time_limit)))
-    if start is not None and not relax:
-        idx, val = start
-        h.setSolution(len(idx), np.asarray(idx, dtype=np.int32),
-                      np.asarray(val, dtype=np.float64))
     status = run_highs_object(h, verbose=bool(h.getOptionValue("output_flag")),
                               watchdog=None if time_limit is None else time_limit + grace)
     info = h.getInfo()
     sol = h.getSolution()
-    has_sol = bool(sol.value_valid) and (relax or info.primal_solution_status == 2)
+    has_sol = bool(sol.value_valid)
     x = np.asarray(sol.col_value, dtype=np.float64) if has_sol else None
     maximise = spec.sense == "max"
     objective = float(info.objective_function_value) if has_sol else math.nan
-    if relax:
-        bound = objective if status == "optimal" else (INF if maximise else -INF)
-        nodes = 0
-    else:
-        bound = float(info.mip_dual_bound)
-        nodes = int(info.mip_node_count)
-        if not math.isfinite(bound):
-            bound = INF if maximise else -INF
-    return SpecResult(status, x, objective, bound, time.perf_counter() - t0, nodes)
+    bound = objective if status == "optimal" else (INF if maximise else -INF)
+    return SpecResult(status, x, objective, bound, time.perf_counter() - t0, 0)
 
 
 def solve_arrays(spec: LinearSpec, options: SolverOptions, *,
@@ -263,7 +266,7 @@ def solve_arrays(spec: LinearSpec, options: SolverOptions, *,
     h = build_highs(spec, options, presolve=presolve, relax=relax)
     res = run_highs(h, spec, options.time_limit, start=start, relax=relax, grace=grace)
     return SpecResult(res.status, res.x, res.objective, res.bound, time.perf_counter() - t0,
-                      res.nodes)
+                      res.nodes, res.start_rejected)
 
 
 def to_pyomo(spec: LinearSpec) -> tuple[Any, list[Any]]:

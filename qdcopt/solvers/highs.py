@@ -10,6 +10,14 @@ promises hold in one place: nothing reaches stdout (HiGHS prints a banner on std
 when its first object is created, before any option can be set; with ``verbose`` its log
 goes to stderr), a Ctrl-C caught by :mod:`qdcopt.interrupt` stops a running solve, and
 one map turns HiGHS's model status into a :class:`~qdcopt.status.Status`.
+
+Every MIP solved from arrays goes through :func:`run_mip`, the one place where a MIP start
+is handed to HiGHS.  It recomputes the objective of the solution HiGHS returns from the
+column costs: HiGHS 1.16, started from a given solution, can report the objective (and a
+dual bound) of a better solution while handing back the start unchanged.  When the two
+disagree the model is solved again without the start; a solution that still disagrees
+is returned with its recomputed objective, no bound and a status that claims no
+optimality (:func:`validated_run`).
 """
 
 from __future__ import annotations
@@ -23,17 +31,28 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+import numpy as np
 
 from qdcopt import interrupt
 from qdcopt.status import MAXIMIZE, MINIMIZE, SolveInfo, Status, relative_gap
 
-__all__ = ["MAXIMIZE", "MINIMIZE", "SolveInfo", "SolverOptions", "Status", "new_highs",
-           "relative_gap", "run_highs_object", "solve_pyomo", "solver_output"]
+__all__ = ["MAXIMIZE", "MINIMIZE", "MipRun", "SolveInfo", "SolverOptions", "Status",
+           "new_highs", "relative_gap", "run_highs_object", "run_mip", "solve_pyomo",
+           "solver_output", "validated_run"]
 
 DEFAULT_TIME_LIMIT = 60.0
 """Seconds a method may use when no time limit is given."""
+
+OBJECTIVE_RTOL = 1e-9
+"""Relative tolerance (of ``max(1, |objective|)``) between the objective a solver reports
+and the one recomputed from the solution it returns."""
+
+RESOLVE_MIN_S = 1.0
+"""Least time limit, seconds, of the solve that replaces a rejected started one (the
+started solve may have used up the caller's limit while proving nothing)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +243,196 @@ def model_status(h: Any, *, watchdog_fired: bool = False) -> Status:
     if raw in mapping:
         return mapping[raw]
     return h.modelStatusToString(raw).lower().replace(" ", "_")
+
+
+@dataclass(frozen=True)
+class MipRun:
+    """What :func:`run_mip` read back from HiGHS, checked against the returned solution.
+
+    Attributes
+    ----------
+    status
+        The mapped model status; never ``optimal`` when the solution disagrees with the
+        reported objective.
+    x
+        Column values of the returned solution (``None`` when HiGHS has no feasible one).
+    objective
+        The objective recomputed from ``x`` (``nan`` without a solution).
+    bound
+        HiGHS's dual bound; ``±inf`` (no bound) when there is none or when it came with an
+        objective that ``x`` does not have.
+    nodes
+        Branch-and-bound nodes over every run.
+    reported
+        The objective HiGHS reported for its last run (``nan`` without a solution).
+    consistent
+        Whether ``objective`` and ``reported`` agree.
+    start_rejected
+        Whether a run from the MIP start was discarded and the model solved without it.
+    """
+
+    status: Status | str
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    nodes: int = 0
+    reported: float = math.nan
+    consistent: bool = True
+    start_rejected: bool = False
+
+
+def _no_bound(sense: str) -> float:
+    return math.inf if sense == MAXIMIZE else -math.inf
+
+
+def objectives_agree(reported: float, recomputed: float, rtol: float = OBJECTIVE_RTOL,
+                     ) -> bool:
+    """Whether a reported objective and one recomputed from the solution agree.
+
+    Parameters
+    ----------
+    reported, recomputed
+        The two objective values (``nan`` on either side agrees with nothing but ``nan``).
+    rtol
+        Tolerance relative to ``max(1, |recomputed|)``.
+    """
+    if math.isnan(reported) or math.isnan(recomputed):
+        return math.isnan(reported) and math.isnan(recomputed)
+    return abs(reported - recomputed) <= rtol * max(1.0, abs(recomputed))
+
+
+def validated_run(status: Status | str, x: np.ndarray | None, reported: float, bound: float,
+                  cost: np.ndarray, *, sense: str = MAXIMIZE, offset: float = 0.0,
+                  nodes: int = 0, rtol: float = OBJECTIVE_RTOL) -> MipRun:
+    """A solver's answer with the objective recomputed from its solution.
+
+    Parameters
+    ----------
+    status, x, reported, bound, nodes
+        What the solver returned: model status, column values (``None``: no solution),
+        its objective and dual bound, branch-and-bound nodes.
+    cost, offset
+        The objective is ``cost · x + offset``.
+    sense
+        ``"max"`` or ``"min"`` (the direction of a missing bound).
+    rtol
+        Tolerance of :func:`objectives_agree`.
+
+    Returns
+    -------
+    MipRun
+        ``objective`` recomputed.  When it disagrees with ``reported``, nothing the
+        solver claimed about optimality holds: an ``optimal`` status becomes
+        ``feasible`` and the bound is dropped (``±inf``), since a bound that came with a
+        wrong objective is no proof either.
+    """
+    if not math.isfinite(bound):
+        bound = _no_bound(sense)
+    if x is None:
+        return MipRun(status, None, math.nan, bound, nodes, reported, True)
+    objective = float(np.dot(np.asarray(cost, dtype=np.float64), x)) + offset
+    if objectives_agree(reported, objective, rtol):
+        return MipRun(status, x, objective, bound, nodes, reported, True)
+    if status == Status.OPTIMAL:
+        status = Status.FEASIBLE
+    return MipRun(status, x, objective, _no_bound(sense), nodes, reported, False)
+
+
+def set_start(h: Any, start: np.ndarray | tuple[np.ndarray, np.ndarray]) -> None:
+    """Hand a MIP start to ``h``: a full column vector or ``(column indices, values)``.
+
+    Only :func:`run_mip` should call this, so that every started solve is checked.
+    """
+    import highspy
+
+    if isinstance(start, tuple):
+        idx, val = start
+        h.setSolution(len(idx), np.asarray(idx, dtype=np.int32),
+                      np.asarray(val, dtype=np.float64))
+        return
+    sol = highspy.HighsSolution()
+    sol.col_value = np.asarray(start, dtype=np.float64).tolist()
+    sol.value_valid = True
+    h.setSolution(sol)
+
+
+def _run_once(h: Any, cost: np.ndarray, sense: str, offset: float,
+              start: np.ndarray | tuple[np.ndarray, np.ndarray] | None,
+              time_limit: float | None, grace: float, verbose: bool) -> MipRun:
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(0.01, float(time_limit)))
+    if start is not None:
+        set_start(h, start)
+    status = run_highs_object(h, verbose=verbose,
+                              watchdog=None if time_limit is None else time_limit + grace)
+    info = h.getInfo()
+    sol = h.getSolution()
+    has = bool(sol.value_valid) and info.primal_solution_status == 2
+    x = np.asarray(sol.col_value, dtype=np.float64) if has else None
+    reported = float(info.objective_function_value) if has else math.nan
+    return validated_run(status, x, reported, float(info.mip_dual_bound), cost, sense=sense,
+                         offset=offset, nodes=int(info.mip_node_count))
+
+
+def run_mip(h: Any, cost: np.ndarray, *, sense: str = MAXIMIZE,
+            start: np.ndarray | tuple[np.ndarray, np.ndarray] | None = None,
+            time_limit: float | None = None, grace: float = 5.0, offset: float = 0.0,
+            ) -> MipRun:
+    """Run the MIP held by ``h``, from a start if given, and check what comes back.
+
+    Parameters
+    ----------
+    h
+        From :func:`new_highs`, with its model passed (its options set).
+    cost
+        The model's column costs, to recompute the returned solution's objective.
+    sense
+        ``"max"`` or ``"min"``.
+    start
+        A MIP start: a full column vector, or ``(column indices, values)`` of a partial
+        one.
+    time_limit
+        Seconds for the run (``None``: the option already set on ``h``); a watchdog
+        stops the run ``grace`` seconds later whatever HiGHS does.
+    grace
+        See ``time_limit``.
+    offset
+        Constant term of the objective.
+
+    Returns
+    -------
+    MipRun
+        When the run from ``start`` returns a solution whose recomputed objective differs
+        from the reported one, that run is discarded (``start_rejected``) and the model
+        solved again from scratch, with what is left of ``time_limit`` (at least
+        :data:`RESOLVE_MIN_S`); the better of the two solutions is kept, the status and
+        bound are the second run's.  A disagreement left after that (or after a run
+        without a start) is reported by :func:`validated_run`.
+    """
+    t0 = time.perf_counter()
+    verbose = bool(h.getOptionValue("output_flag"))
+    first = _run_once(h, cost, sense, offset, start, time_limit, grace, verbose)
+    if start is None or first.consistent or first.status == Status.INTERRUPTED:
+        return first
+    # The start's run answered for a solution it did not return: its objective, bound
+    # and status are all suspect.  clearSolver also forgets the start.
+    h.clearSolver()
+    left = None
+    if time_limit is not None:
+        left = max(min(time_limit, RESOLVE_MIN_S), time_limit - (time.perf_counter() - t0))
+    second = _run_once(h, cost, sense, offset, None, left, grace, verbose)
+    out = replace(second, nodes=first.nodes + second.nodes, start_rejected=True)
+    better = first.x is not None and (
+        second.x is None or (first.objective > second.objective if sense == MAXIMIZE
+                             else first.objective < second.objective))
+    if better:
+        # only the first run's solution is kept: its claims were dropped above
+        status = Status.FEASIBLE if second.status == Status.OPTIMAL else second.status
+        bound = out.bound
+        if (first.objective > bound) if sense == MAXIMIZE else (first.objective < bound):
+            bound = _no_bound(sense)  # a bound the kept solution beats proves nothing
+        out = replace(out, status=status, x=first.x, objective=first.objective, bound=bound)
+    return out
 
 
 @functools.cache
