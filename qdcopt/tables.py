@@ -9,6 +9,7 @@ place removes what a killed one left).
 
 from __future__ import annotations
 
+import csv
 import glob
 import json
 import os
@@ -124,7 +125,8 @@ def read_folder(folder: str | Path) -> tuple[str, dict[str, pd.DataFrame], dict[
     Raises
     ------
     InstanceError
-        When the folder, the manifest or one of its tables is missing or unreadable.
+        When the folder, the manifest or one of its tables is missing or unreadable, the
+        manifest has another format version, or a table lies outside the folder.
     """
     folder = Path(folder)
     manifest_path = folder / MANIFEST
@@ -140,6 +142,11 @@ def read_folder(folder: str | Path) -> tuple[str, dict[str, pd.DataFrame], dict[
         raise InstanceError(manifest_path, "", f"is not valid JSON ({exc})") from None
     if not isinstance(manifest, dict):
         raise InstanceError(manifest_path, "", "must hold a JSON object")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise InstanceError(manifest_path, "format_version",
+                            f"must be {FORMAT_VERSION} (the plan format this qdcopt reads), "
+                            f"got {version!r}")
     family = manifest.get("family")
     if not isinstance(family, str):
         raise InstanceError(manifest_path, "family", "must be a string naming the problem family")
@@ -147,19 +154,50 @@ def read_folder(folder: str | Path) -> tuple[str, dict[str, pd.DataFrame], dict[
     if not isinstance(files, dict):
         raise InstanceError(manifest_path, "tables", "must map table names to CSV files")
     tables: dict[str, pd.DataFrame] = {}
+    inside = folder.resolve()
     for name, file in files.items():
-        path = folder / str(file)
+        if not isinstance(file, str) or not file:
+            raise InstanceError(manifest_path, f"tables.{name}",
+                                f"must name a CSV file in the plan folder, got {file!r}")
+        path = folder / file
+        # a manifest names files of its own folder; following "../x" or "/etc/x" would
+        # read (and report on) files the plan does not own
+        if not path.resolve().is_relative_to(inside):
+            raise InstanceError(manifest_path, f"tables.{name}",
+                                f"must name a file inside the plan folder, got {file!r}")
         if not path.is_file():
             raise InstanceError(path, "", f"table {name!r} named in the manifest is missing")
-        try:
-            # every column is read as text so that ids such as "007" survive; each family
-            # converts its number columns itself (and reports the cell that is no number)
-            tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except pd.errors.EmptyDataError:
-            tables[name] = pd.DataFrame()
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise InstanceError(path, "", f"is not a readable CSV table ({exc})") from None
+        tables[name] = _read_table(path)
     return family, tables, manifest
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """One plan table as text columns, every row as long as the header.
+
+    The csv module reads it rather than pandas, which would take a row with one cell too
+    many as an index column without a word.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = [row for row in csv.reader(f) if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InstanceError(path, "", f"is not a readable CSV table ({exc})") from None
+    if not rows:
+        if path.stat().st_size == 0:
+            # a written table holds at least its header line (or a blank line when it has
+            # no columns), so an empty file was truncated or replaced
+            raise InstanceError(path, "", "is empty: a plan table holds at least its header "
+                                          "line")
+        return pd.DataFrame()
+    header = rows[0]
+    if len(set(header)) != len(header):
+        dup = next(c for c in header if header.count(c) > 1)
+        raise InstanceError(path, dup, "column appears twice in the header")
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise InstanceError(path, f"row {i}",
+                                f"has {len(row)} cells, the header has {len(header)}")
+    return pd.DataFrame(rows[1:], columns=header, dtype=str)
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], file: str | Path) -> None:
