@@ -39,6 +39,7 @@ from qdcopt.families import family_of
 from qdcopt.progress import make_progress
 from qdcopt.report import Report
 from qdcopt.solvers.highs import DEFAULT_TIME_LIMIT, solver_output
+from qdcopt.status import false_optimum, shown_status
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan entanglement distribution in quantum datacenters and networks.")
@@ -240,7 +241,8 @@ def solve_cmd(
         plan, info = solve(inst, method, **opts)
         stopped = interrupt.requested()
         report = validate(inst, plan)
-        mismatch = claim_mismatch(report, info)
+        mismatch = claim_mismatch(report, info) or (
+            false_optimum(info, report.objective) if report.ok else None)
         if out_dir is not None:
             save_plan(plan, out_dir, info, report)
     if stopped:
@@ -252,7 +254,9 @@ def solve_cmd(
                           "plan_dir": str(out_dir) if out_dir else None,
                           "interrupted": stopped}, indent=2))
     else:
-        out.print(f"{info.method}: status {info.status}, {info.time_s:.3f} s"
+        out.print(f"{info.method}: status "
+                  f"{shown_status(info.status, report.objective, info.bound)}, "
+                  f"{info.time_s:.3f} s"
                   + ("" if math.isnan(info.bound) else f", bound {info.bound:g}"))
         _print_report(report, f"plan for {inst.name}")
         if out_dir is not None:
@@ -391,11 +395,11 @@ def compare_cmd(
 
 def _print_table(name: str, table: Any) -> None:
     shown = ["method", "valid", "objective", "bound", "gap_to_best_bound", "time_s", "status"]
-    extra = [c for c in ("bound_over_candidates", "acceptance_ratio", "reconfigurations",
+    extra = [c for c in ("flag", "bound_over_candidates", "acceptance_ratio", "reconfigurations",
                          "peak_stored_pairs_max", "aggregate_rate", "min_rate",
                          "promised_rate", "delivered_rate", "delivered_low", "delivered_high",
                          "delivered_over_promised")
-             if c in table.columns]
+             if c in table.columns and (c != "flag" or table[c].astype(bool).any())]
     short = {"gap_to_best_bound": "gap", "acceptance_ratio": "accepted/all",
              "promised_rate": "promised/s", "delivered_rate": "delivered/s",
              "delivered_over_promised": "deliv/prom",

@@ -1,9 +1,11 @@
 """Run several methods on one instance, validate each plan, and build one table.
 
-The table's objective is the validator's.  Two cross-checks are built in and reported
+The table's objective is the validator's.  These cross-checks are built in and reported
 as problems (the command line exits 1 on any):
 
 * a method's claimed objective must equal the validator's;
+* a method whose status says optimal must have a validated objective equal to its own
+  bound (the table's ``flag`` column then reads ``objective ≠ bound``);
 * no valid plan may beat a proven bound, and an exact method that reports optimality
   must be at least as good as every other valid plan of the same demand — both within
   one resource model (a plan's ``bound_scope``: family-B plans under reserved memories
@@ -28,6 +30,7 @@ from qdcopt.params import shared_options
 from qdcopt.progress import NoProgress, Progress
 from qdcopt.report import Report
 from qdcopt.solvers.highs import SolveInfo, relative_gap
+from qdcopt.status import false_optimum, optimum_flag
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ def _solve_each(instance: Any, names: list[str], options: dict[str, dict[str, An
         mismatch = claim_mismatch(report, info)
         if mismatch:
             problems.append(mismatch)
+        if report.ok and (false := false_optimum(info, report.objective)):
+            problems.append(false)
         if plans_dir is not None:
             save_plan(plan, Path(plans_dir) / name, info, report)
         progress.update(k + 1)
@@ -196,6 +201,8 @@ def _table(sense: str, names: list[str], plans: dict[str, Any], infos: dict[str,
             "objective": report.objective,
             "claimed": info.objective,
             "status": info.status,
+            "flag": optimum_flag(info.status, report.objective, info.bound)
+            if report.ok else "",
             "bound": info.bound,
             "gap_to_best_bound": (relative_gap(report.objective, best_bound, sense)
                                   if _comparable(plans[m], report) else math.nan),

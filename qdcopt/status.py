@@ -117,6 +117,53 @@ def relative_gap(value: float, bound: float, sense: str = MAXIMIZE) -> float:
     return max(0.0, diff) / max(1.0, abs(bound))
 
 
+OPTIMUM_RTOL = 1e-6
+"""Relative tolerance (of ``max(1, |bound|)``) within which an optimal objective must meet
+its bound."""
+
+OPTIMUM_FLAG = "objective ≠ bound"
+"""What tables and messages show beside a status ``optimal`` its figures do not bear out."""
+
+
+def optimum_flag(status: str, objective: float, bound: float,
+                 rtol: float = OPTIMUM_RTOL) -> str:
+    """:data:`OPTIMUM_FLAG` when ``status`` claims optimality but ``objective`` (the
+    validated one) differs from the proven ``bound``, else ``""``.
+
+    Parameters
+    ----------
+    status
+        The method's status.
+    objective
+        The validator's objective of the method's plan.
+    bound
+        The bound the method claims to have proven (``nan``: none, nothing to compare).
+    rtol
+        Tolerance relative to ``max(1, |bound|)``.
+    """
+    if str(status) != Status.OPTIMAL or objective is None or bound is None:
+        return ""
+    if math.isnan(bound) or math.isnan(objective):
+        return ""
+    if abs(objective - bound) <= rtol * max(1.0, abs(bound)):
+        return ""
+    return OPTIMUM_FLAG
+
+
+def shown_status(status: str, objective: float, bound: float) -> str:
+    """The status as printed: ``optimal?`` when :func:`optimum_flag` flags it."""
+    return f"{status}?" if optimum_flag(status, objective, bound) else str(status)
+
+
+def false_optimum(info: SolveInfo | None, objective: float) -> str | None:
+    """A message when ``info`` claims optimality that the validated ``objective`` and the
+    claimed bound contradict (one of the two claims is false), else ``None``."""
+    if info is None or not optimum_flag(info.status, objective, info.bound):
+        return None
+    return (f"{info.method} reports status optimal, but its validated objective "
+            f"{objective:g} differs from its bound {info.bound:g} ({OPTIMUM_FLAG})")
+
+
 def _json_float(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
