@@ -14,7 +14,8 @@ import glob
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,63 @@ MANIFEST = "plan.json"
 FORMAT_VERSION = 1
 
 
+class OutputPathError(ValueError):
+    """An output folder that cannot be written without touching what the user has there
+    (a file in its place or above it, a folder that is not one qdcopt writes)."""
+
+
+def check_output(folder: str | Path, option: str = "--out") -> Path:
+    """Refuse an output folder that would replace or hide a file, before any work is done.
+
+    Parameters
+    ----------
+    folder
+        Where a command will write its folder.
+    option
+        The option that named it, for the message.
+
+    Returns
+    -------
+    Path
+        ``folder`` as a path.
+
+    Raises
+    ------
+    OutputPathError
+        When ``folder`` is an existing file (or anything else that is not a folder), or
+        lies under one (``file/sub``): writing there would fail half-way or move the
+        file aside.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputPathError(f"{option} {folder}: is an existing file; {option} must name "
+                              "a folder (new or existing), nothing was written")
+    for parent in folder.absolute().parents:
+        if parent.exists() and not parent.is_dir():
+            shown = _shown(parent, folder)
+            raise OutputPathError(f"{option} {folder}: lies under the file {shown}; "
+                                  f"{option} must name a folder, nothing was written")
+    return folder
+
+
+def _shown(parent: Path, folder: Path) -> Path:
+    """``parent`` spelt as the user spelt ``folder`` (relative when they gave it so)."""
+    if folder.is_absolute():
+        return parent
+    for candidate in folder.parents:
+        if candidate.absolute() == parent:
+            return candidate
+    return parent
+
+
+def _is_plan_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds only what :func:`write_folder` writes (a manifest and CSV
+    tables), so that replacing it as a whole loses nothing else."""
+    entries = list(folder.iterdir())
+    return (folder / MANIFEST).is_file() and all(
+        e.is_file() and (e.name == MANIFEST or e.suffix == ".csv") for e in entries)
+
+
 def write_folder(folder: str | Path, family: str, tables: Mapping[str, pd.DataFrame],
                  meta: Mapping[str, Any]) -> Path:
     """Write ``tables`` as ``<name>.csv`` files and a manifest into ``folder`` atomically.
@@ -34,7 +92,7 @@ def write_folder(folder: str | Path, family: str, tables: Mapping[str, pd.DataFr
     Parameters
     ----------
     folder
-        Target folder; replaced as a whole if it exists.
+        Target folder; replaced as a whole if it is an earlier plan folder (or empty).
     family
         Problem family of the plan (``"datacenter"``, ``"network"``...).
     tables
@@ -46,12 +104,19 @@ def write_folder(folder: str | Path, family: str, tables: Mapping[str, pd.DataFr
     -------
     Path
         The folder written.
+
+    Raises
+    ------
+    OutputPathError
+        When ``folder`` is a file or lies under one, or is a folder holding anything but
+        a plan: nothing is written and nothing there is moved.
     """
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder)
-    tmp = _new_temporary(folder)
-    try:
+    folder = check_output(folder)
+    if folder.is_dir() and any(folder.iterdir()) and not _is_plan_folder(folder):
+        raise OutputPathError(f"--out {folder}: is a folder holding other files than a plan; "
+                              "a plan replaces its folder as a whole, so choose a new or "
+                              "empty folder (nothing was written)")
+    with staging(folder, replace=True) as tmp:
         files = {}
         for name, frame in tables.items():
             file = f"{name}.csv"
@@ -60,23 +125,129 @@ def write_folder(folder: str | Path, family: str, tables: Mapping[str, pd.DataFr
         manifest = {"format_version": FORMAT_VERSION, "family": family, "tables": files,
                     **dict(meta)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.{_TMP}-{os.getpid()}-old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 
 _TMP = "partial"
 """Marker in the names of the hidden folders a write uses: ``.<name>.partial-<pid>-<n>``."""
+
+
+@contextmanager
+def staging(folder: str | Path, *, option: str = "--out",
+            replace: bool = False) -> Iterator[Path]:
+    """The one way qdcopt writes an output folder: into a fresh hidden sibling, put in
+    place only when the block ends without an error.
+
+    The block writes into the folder it is given.  On success, when ``folder`` does not
+    exist the sibling is renamed to it (one atomic step); when it exists, every entry of
+    the sibling replaces the entry of the same name in it (a file by one rename, a plan
+    folder as a whole), and whatever else the folder holds is kept.  On an error or
+    Ctrl-C the sibling is removed and ``folder`` is left as it was.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+    option
+        The option that named it, for messages.
+    replace
+        Replace an existing ``folder`` as a whole instead of merging into it (for plan
+        folders, whose every file the new plan rewrites).
+
+    Yields
+    ------
+    Path
+        The hidden sibling to write into.
+
+    Raises
+    ------
+    OutputPathError
+        Before the block runs, when ``folder`` is a file or lies under one; after it,
+        when an entry written would replace a file by a folder, a folder by a file, or a
+        folder that holds more than a plan (nothing is moved then).
+    """
+    given = check_output(folder, option)
+    # siblings are named after the folder's own name, so "." and "a/.." are spelt out
+    folder = Path(os.path.normpath(given.absolute()))
+    if not folder.name:
+        raise OutputPathError(f"{option} {given}: cannot write into the root folder")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder)
+    tmp = _new_temporary(folder)
+    try:
+        yield tmp
+        if folder.is_dir() and replace and any(folder.iterdir()):
+            _swap(tmp, folder)
+        elif folder.is_dir():
+            _check_merge(tmp, folder, option)
+            _merge(tmp, folder)
+            shutil.rmtree(tmp)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _check_merge(src: Path, dst: Path, option: str) -> None:
+    """Refuse a merge that would replace something of another kind, before any move."""
+    for entry in src.iterdir():
+        target = dst / entry.name
+        if not target.exists() and not target.is_symlink():
+            continue
+        if entry.is_dir() != target.is_dir():
+            kind = "a folder" if target.is_dir() else "a file"
+            raise OutputPathError(f"{option} {dst}: {target} is {kind} of the same name as "
+                                  f"what would be written there; nothing was written")
+        if entry.is_dir():
+            if (entry / MANIFEST).is_file():
+                if any(target.iterdir()) and not _is_plan_folder(target):
+                    raise OutputPathError(
+                        f"{option} {dst}: {target} holds other files than a plan and "
+                        "would be replaced by one; nothing was written")
+            else:
+                _check_merge(entry, target, option)
+
+
+def _merge(src: Path, dst: Path) -> None:
+    """Move every entry of ``src`` into ``dst``: files and plan folders replace their
+    namesakes, other folders are merged entry by entry."""
+    for entry in src.iterdir():
+        target = dst / entry.name
+        if not target.exists():
+            os.replace(entry, target)
+        elif entry.is_dir() and (entry / MANIFEST).is_file():
+            _swap(entry, target)
+        elif entry.is_dir():
+            _merge(entry, target)
+        else:
+            os.replace(entry, target)
+
+
+def _swap(new: Path, folder: Path) -> None:
+    """Put folder ``new`` in the place of folder ``folder``, then remove the old one."""
+    old = folder.with_name(f".{folder.name}.{_TMP}-{os.getpid()}-old")
+    if old.exists():
+        shutil.rmtree(old)
+    os.replace(folder, old)
+    try:
+        os.replace(new, folder)
+    except BaseException:
+        os.replace(old, folder)
+        raise
+    shutil.rmtree(old)
+
+
+def written(paths: Iterable[str | Path], tmp: Path, folder: Path) -> list[Path]:
+    """The paths under ``folder`` of files a block of :func:`staging` wrote under ``tmp``."""
+    out = []
+    for p in paths:
+        p = Path(p)
+        try:
+            out.append(folder / p.relative_to(tmp))
+        except ValueError:
+            out.append(p)
+    return out
 
 
 def _new_temporary(folder: Path) -> Path:
@@ -94,13 +265,14 @@ def _new_temporary(folder: Path) -> Path:
 
 def _remove_stale(folder: Path) -> None:
     """Remove the hidden folders left beside ``folder`` by a write whose process was
-    killed (its process no longer exists)."""
+    killed (its process no longer exists); only folders are removed, never a file."""
     for path in folder.parent.glob(f".{glob.escape(folder.name)}.{_TMP}-*"):
         try:
             pid = int(path.name[len(folder.name) + len(_TMP) + 3:].split("-")[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not _alive(pid) and path.is_dir() \
+                and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
 
 
