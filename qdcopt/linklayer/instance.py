@@ -50,16 +50,35 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
+from qdcopt.engine.limits import check_horizon
 from qdcopt.errors import InstanceError
 from qdcopt.fields import Section, read_document
 from qdcopt.linklayer import physics, topologies
-from qdcopt.timebase import TICKS_PER_SECOND
+from qdcopt.timebase import MAX_TICKS, TICKS_PER_SECOND
 
 TOP_FIELDS = {"kind", "name", "description", "topology", "hardware", "traffic", "trace"}
 HARDWARE_FIELDS = {"qubits_per_node", "link_length", "station_position", "detection_window",
                    "clock_min", "clock_max", "signal_speed", "efficiency", "scheduler_delay"}
 TRAFFIC_FIELDS = {"backoff_mean", "size_min", "size_max", "fidelity"}
 TRACE_FIELDS = {"duration", "seed", "slot", "arrivals"}
+
+MAX_SECONDS: float = MAX_TICKS / TICKS_PER_SECOND
+"""Longest time (1000 s), as everywhere in qdcopt: here a herald round trip, the mean
+service of a request, a trace or a simulated run."""
+MAX_LINKS: int = 100_000
+"""Most links (and nodes) of G_Q: every link is a traffic source with its own random
+stream, and the protocols, the trace and the schedules keep state per link and node."""
+MAX_REQUEST_PAIRS: int = 10_000
+"""Largest request size: the physical layer draws one geometric number per pair."""
+MAX_ATTEMPTS: float = 1e12
+"""Most attempts a request of ``size_max`` pairs may need on average: counts of attempts
+are int64, and a mean of 10¹² keeps the geometric tails far below 2⁶³."""
+MAX_TRACE_REQUESTS: float = 1e6
+"""Most requests a realised trace may hold (upper estimate: links × (duration /
+backoff_mean + 1)); every method and the validator keep one record per request."""
+EVENTS_PER_REQUEST: int = 20
+"""Upper estimate of the events a protocol runs per request (arrival, messages, herald,
+completion; about 5 measured for ESP and DQP)."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +276,14 @@ def _topology(doc: Section, path: Path) -> tuple[tuple[str, ...], tuple[tuple[in
         _, names, minima = topologies.BUILDERS[graph]
         top.reject_unknown({"graph", *names})
         params = {k: top.integer(k, minimum=lo) for k, lo in zip(names, minima, strict=True)}
+        n_nodes, n_links = topologies.size(graph, **params)
+        if max(n_nodes, n_links) > MAX_LINKS:
+            # refused before building: K_n materialises n(n − 1)/2 links
+            given = ", ".join(f"{k} = {v}" for k, v in params.items())
+            raise InstanceError(top.file, top.path,
+                                f"graph {graph!r} with {given} has {n_nodes} nodes and "
+                                f"{n_links} links; a topology holds at most {MAX_LINKS} of "
+                                f"each")
         nodes, edges = topologies.build(graph, **params)
         return nodes, edges, f"{graph} " + " ".join(f"{k}={v}" for k, v in params.items())
     if "file" in keys:
@@ -264,7 +291,18 @@ def _topology(doc: Section, path: Path) -> tuple[tuple[str, ...], tuple[tuple[in
         return (*_graph_file(top, path), f"file {top.string('file')}")
     top.reject_unknown({"nodes", "edges"})
     nodes = tuple(top.strings("nodes"))
-    return nodes, _edges(top, nodes, top.raw("edges")), "explicit"
+    raw = top.raw("edges")
+    _check_counts(top, "nodes", len(nodes), "edges", len(raw) if isinstance(raw, list) else 0)
+    return nodes, _edges(top, nodes, raw), "explicit"
+
+
+def _check_counts(top: Section, node_field: str, n_nodes: int, link_field: str,
+                  n_links: int) -> None:
+    """Refuse a topology with more than :data:`MAX_LINKS` nodes or links."""
+    for name, count in ((node_field, n_nodes), (link_field, n_links)):
+        if count > MAX_LINKS:
+            raise top.error(name, f"holds {count} entries; a topology holds at most "
+                                  f"{MAX_LINKS} nodes and {MAX_LINKS} links")
 
 
 def _edges(top: Section, nodes: tuple[str, ...], raw: Any) -> tuple[tuple[int, int], ...]:
@@ -275,7 +313,7 @@ def _edges(top: Section, nodes: tuple[str, ...], raw: Any) -> tuple[tuple[int, i
                                 f"duplicate node {name!r} (first at [{index[name]}])")
         index[name] = i
     if not isinstance(raw, list) or not raw:
-        raise top.error("edges", "must be a non-empty list of [u, v] pairs")
+        raise top.error("edges", "must be a non-empty list of node pairs [u, v]")
     seen: dict[tuple[int, int], int] = {}
     out = []
     for k, pair in enumerate(raw):
@@ -318,9 +356,27 @@ def _graph_file(top: Section, path: Path) -> tuple[tuple[str, ...], tuple[tuple[
         raise
     except Exception as exc:  # networkx raises many types for malformed files
         raise top.error("file", f"{rel!r} is not a readable graph ({exc})") from None
-    g = nx.Graph(g)
+    if g.is_directed():
+        g = g.to_undirected()   # a→b and b→a are one link
+    _check_counts(top, "file", g.number_of_nodes(), "file", g.number_of_edges())
+    for a, b in g.edges():
+        if a == b:
+            # a link joins two nodes; dropping the loop would change the file's graph
+            raise top.error("file", f"{rel!r} has a link from node {str(a)!r} to itself; "
+                                    f"a link must join two different nodes")
     nodes = tuple(str(v) for v in g.nodes)
-    edges = [[str(a), str(b)] for a, b in g.edges if a != b]
+    if len(set(nodes)) != len(nodes):
+        dup = next(v for v in nodes if nodes.count(v) > 1)
+        raise top.error("file", f"{rel!r} has two nodes labelled {dup!r}")
+    seen: dict[frozenset[str], None] = {}
+    edges = []
+    for a, b in g.edges():
+        key = frozenset((str(a), str(b)))
+        if key in seen:
+            raise top.error("file", f"{rel!r} has the link {a}–{b} twice; a pair of nodes "
+                                    f"shares at most one link")
+        seen[key] = None
+        edges.append([str(a), str(b)])
     return nodes, _edges(top, nodes, edges)
 
 
@@ -335,6 +391,13 @@ def _hardware(doc: Section) -> Hardware:
     if clock_max < clock_min:
         raise hw.error("clock_max", f"must be ≥ clock_min ({clock_min:g} s), "
                                     f"got {clock_max:g} s")
+    station = hw.number("station_position", d.station_position, low=0.0, high=1.0)
+    trip = physics.herald_round_trip(length, station, speed)
+    if not trip <= MAX_SECONDS:
+        longest = MAX_SECONDS * speed / (2.0 * max(station, 1.0 - station))
+        raise hw.error("link_length", f"must be at most {longest:g} km (the herald round trip "
+                                      f"2·max(s, 1 − s)·L / signal_speed = {trip:g} s must "
+                                      f"stay within 1000 s), got {length:g}")
     window = _seconds(hw, "detection_window", d.detection_window)
     if window > clock_min:
         raise hw.error("detection_window", f"must fit in one clock cycle (≤ clock_min = "
@@ -342,7 +405,7 @@ def _hardware(doc: Section) -> Hardware:
     return Hardware(
         qubits_per_node=hw.integer("qubits_per_node", d.qubits_per_node, minimum=1),
         link_length=length,
-        station_position=hw.number("station_position", d.station_position, low=0.0, high=1.0),
+        station_position=station,
         detection_window=window,
         clock_min=clock_min,
         clock_max=clock_max,
@@ -356,8 +419,8 @@ def _traffic(doc: Section, hardware: Hardware) -> Traffic:
     tr = doc.table("traffic", None)
     tr.reject_unknown(TRAFFIC_FIELDS)
     d = Traffic()
-    size_min = tr.integer("size_min", d.size_min, minimum=1)
-    size_max = tr.integer("size_max", d.size_max, minimum=1)
+    size_min = tr.integer("size_min", d.size_min, minimum=1, maximum=MAX_REQUEST_PAIRS)
+    size_max = tr.integer("size_max", d.size_max, minimum=1, maximum=MAX_REQUEST_PAIRS)
     if size_max < size_min:
         raise tr.error("size_max", f"must be ≥ size_min ({size_min}), got {size_max}")
     if size_max > hardware.qubits_per_node:
@@ -418,4 +481,74 @@ def load_linklayer(path: str | Path, document: dict[str, Any] | None = None) -> 
                         file=str(path), description=doc.string("description", ""))
     if not math.isfinite(inst.success_probability) or inst.success_probability <= 0.0:
         raise doc.error("hardware.efficiency", "gives no positive success probability")
+    _check_service(doc, inst)
+    _check_trace(doc, inst)
     return inst
+
+
+def _check_service(doc: Section, inst: LinkInstance) -> None:
+    """The largest request must be servable: its mean attempts fit int64 with room to
+    spare and its mean service time is at most 1000 s."""
+    p = inst.success_probability
+    size = inst.traffic.size_max
+    attempts = size / p
+    if attempts > MAX_ATTEMPTS:
+        raise doc.error("traffic.size_max",
+                        f"a request of {size} pairs needs {attempts:.3g} attempts on average "
+                        f"(p = 2 (1 − fidelity) · efficiency = {p:.3g} per attempt); at most "
+                        f"{MAX_ATTEMPTS:.0e} are allowed")
+    period = inst.hardware.clock_max + inst.hardware.round_trip
+    service = attempts * period
+    if service > MAX_SECONDS:
+        raise doc.error("traffic.size_max",
+                        f"a request of {size} pairs lasts {service:.3g} s on average "
+                        f"({attempts:.3g} attempts of up to {period:.3g} s); a request must be "
+                        f"served within 1000 s on average")
+
+
+def _check_trace(doc: Section, inst: LinkInstance) -> None:
+    """The realised trace holds at most :data:`MAX_TRACE_REQUESTS` requests (estimate)."""
+    expected = trace_requests(inst, inst.trace.duration)
+    if expected > MAX_TRACE_REQUESTS:
+        raise doc.error("trace.duration",
+                        f"{inst.trace.duration:g} s gives up to {expected:.3g} requests "
+                        f"({len(inst.edges)} links × (duration / traffic.backoff_mean + 1)); "
+                        f"a trace holds at most {MAX_TRACE_REQUESTS:.0e}")
+
+
+def trace_requests(inst: LinkInstance, duration: float) -> float:
+    """Upper estimate of the mean number of requests arriving in ``[0, duration)``.
+
+    Each link's next request comes at least an exponential back-off (mean
+    ``backoff_mean``) after its previous one, so a link issues at most
+    ``duration / backoff_mean + 1`` requests on average.
+    """
+    return len(inst.edges) * (duration / inst.traffic.backoff_mean + 1.0)
+
+
+def check_duration(inst: LinkInstance, duration: object) -> float:
+    """A simulated duration (seconds), checked against 1000 s and the event cap.
+
+    Parameters
+    ----------
+    inst
+        The instance.
+    duration
+        Seconds asked for.
+
+    Returns
+    -------
+    float
+        The duration.
+
+    Raises
+    ------
+    InstanceError
+        Naming the instance file and ``duration``.
+    """
+    per_second = EVENTS_PER_REQUEST * len(inst.edges) / inst.traffic.backoff_mean
+    return check_horizon(inst.file, "duration", duration, longest=MAX_SECONDS, unit="s",
+                         events_per_unit=per_second,
+                         sources=f"{len(inst.edges)} links, one request per "
+                                 f"{inst.traffic.backoff_mean:g} s back-off at most, "
+                                 f"~{EVENTS_PER_REQUEST} events each")

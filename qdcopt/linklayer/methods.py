@@ -17,8 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from qdcopt.errors import InstanceError
 from qdcopt.linklayer.greedy import greedy_matching
-from qdcopt.linklayer.instance import LinkInstance
+from qdcopt.linklayer.instance import (
+    MAX_SECONDS,
+    MAX_TRACE_REQUESTS,
+    LinkInstance,
+    trace_requests,
+)
 from qdcopt.linklayer.matching_milp import solve_matching_milp
 from qdcopt.linklayer.options import MilpParams, TraceParams
 from qdcopt.linklayer.plan import Execution, LinkPlan
@@ -35,7 +41,40 @@ def _trace(instance: LinkInstance, trace_duration: float | None, trace_seed: int
     arrivals = instance.trace.arrivals if trace_arrivals is None else str(trace_arrivals)
     if not duration > 0:
         raise ValueError(f"trace_duration must be positive, got {trace_duration!r}")
+    if trace_duration is not None:
+        # the option bypasses the instance's own trace check: same rules
+        if not duration <= MAX_SECONDS:
+            raise InstanceError(instance.file, "trace_duration",
+                                f"must be at most 1000 s, got {duration:g}")
+        expected = trace_requests(instance, duration)
+        if expected > MAX_TRACE_REQUESTS:
+            raise InstanceError(instance.file, "trace_duration",
+                                f"{duration:g} s gives up to {expected:.3g} requests; a trace "
+                                f"holds at most {MAX_TRACE_REQUESTS:.0e}")
     return realise_trace(instance, duration, seed, arrivals), duration, seed, arrivals
+
+
+MAX_SERVICE_SLOTS: int = 50
+"""Most slots the mean request service may span in the matching MILP: a request's columns
+hold one entry per slot of its service, and a window has about as many columns per request
+as slots, so the model grows with the square of service / slot (measured: 2 · 10⁶ nonzeros
+and 0.4 GB at 47 slots, 9 · 10⁶ and 1.4 GB at 100)."""
+
+
+def _check_slot(instance: LinkInstance, trace: Trace, slot: float, given: bool) -> None:
+    """Refuse a slot so short that the MILP would not fit in memory."""
+    field = "slot" if given else "trace.slot"
+    if not (math.isfinite(slot) and slot > 0):
+        raise InstanceError(instance.file, field, f"must be a positive time, got {slot!r}")
+    if not trace.requests:
+        return
+    mean = float(np.mean([trace.duration(r) for r in trace.requests]))
+    if mean / slot > MAX_SERVICE_SLOTS:
+        raise InstanceError(instance.file, field,
+                            f"must be at least {mean / MAX_SERVICE_SLOTS:.3g} s for the MILP: "
+                            f"the trace's mean request service of {mean:.3g} s spans "
+                            f"{mean / slot:.0f} slots of {slot:g} s, at most "
+                            f"{MAX_SERVICE_SLOTS} are allowed")
 
 
 def plan_from_starts(instance: LinkInstance, trace: Trace, starts: dict[int, float],
@@ -105,9 +144,9 @@ def method_milp(instance: LinkInstance, *, trace_duration: float | None = None,
     t0 = time.perf_counter()
     trace, duration, tseed, arrivals = _trace(instance, trace_duration, trace_seed,
                                               trace_arrivals)
+    given = slot is not None
     slot = instance.trace.slot if slot is None else float(slot)
-    if not slot > 0:
-        raise ValueError(f"slot must be positive, got {slot!r}")
+    _check_slot(instance, trace, slot, given)
     opts = SolverOptions(time_limit=time_limit, threads=threads, seed=seed, mip_gap=mip_gap,
                          verbose=verbose)
     res = solve_matching_milp(trace, instance.n, slot, options=opts, window=int(window),

@@ -13,6 +13,7 @@ the same table, so one validator judges them all.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +23,9 @@ import pandas as pd
 from qdcopt.errors import InstanceError
 
 COLUMNS = ("request", "u", "v", "start", "finish")
+MAX_PLAN_SECONDS: float = 1e6
+"""Latest time a plan may name: float seconds keep the validator's 1 ns tolerance up to
+about 4 · 10⁶ s."""
 
 
 @dataclass(frozen=True)
@@ -88,20 +92,39 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
             raise InstanceError(file, c, "required column is missing")
     out = []
     for i, rec in enumerate(frame.to_dict("records")):
+        row = f"row {i + 2}"   # the line in the file: the header is line 1
         try:
             req = int(rec["request"])
-            start, finish = float(rec["start"]), float(rec["finish"])
         except (TypeError, ValueError):
-            raise InstanceError(file, f"[{i}]", "request must be an integer and start, finish "
-                                                "numbers") from None
-        out.append(Execution(req, str(rec["u"]), str(rec["v"]), start, finish))
+            raise InstanceError(file, f"{row}.request",
+                                f"must be an integer, got {rec['request']!r}") from None
+        times = []
+        for col in ("start", "finish"):
+            try:
+                value = float(rec[col])
+            except (TypeError, ValueError):
+                value = math.nan
+            # a nan compares false with everything, so the replay could never judge it
+            # (a negative or early start is the validator's to judge: C4-RELEASE)
+            if not (math.isfinite(value) and abs(value) <= MAX_PLAN_SECONDS):
+                raise InstanceError(file, f"{row}.{col}",
+                                    f"must be a finite time in seconds, at most "
+                                    f"{MAX_PLAN_SECONDS:g} in size, got {rec[col]!r}")
+            times.append(value)
+        out.append(Execution(req, str(rec["u"]), str(rec["v"]), *times))
     mfile = f"{folder}/plan.json" if folder is not None else "plan.json"
     try:
         duration = float(manifest["trace_duration"])
-        seed = int(manifest["trace_seed"])
+        seed = manifest["trace_seed"]
     except (KeyError, TypeError, ValueError):
         raise InstanceError(mfile, "trace_duration", "trace_duration and trace_seed must be "
                                                      "given as numbers") from None
+    if not (math.isfinite(duration) and 0.0 < duration <= 1000.0):
+        raise InstanceError(mfile, "trace_duration",
+                            f"must be a time in seconds in (0, 1000], got {duration!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InstanceError(mfile, "trace_seed",
+                            f"must be a non-negative integer, got {seed!r}")
     arrivals = str(manifest.get("trace_arrivals", "greedy"))
     if arrivals not in ("uncontended", "greedy"):
         raise InstanceError(mfile, "trace_arrivals", f"must be 'uncontended' or 'greedy', "

@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from qdcopt.linklayer.instance import LinkInstance
+from qdcopt.engine.limits import check_seeds
+from qdcopt.linklayer.instance import LinkInstance, check_duration
 from qdcopt.linklayer.metrics import METRICS, confidence, run_metrics
 from qdcopt.linklayer.protocols import PROTOCOLS, RunRecord
 
@@ -139,8 +140,9 @@ def simulate(instance: LinkInstance, method: str = "esp", duration: float = 120.
     if options:
         raise ValueError(f"option {next(iter(options))}: a link-layer simulation has no such "
                          "option (known: method, duration, seeds, seed)")
-    if int(seeds) < 1:
-        raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
+    # bounded before the first event: an infinite horizon would never return
+    duration = check_duration(instance, duration)
+    seeds = check_seeds(instance.file, seeds)
     rows = []
     for k in range(int(seeds)):
         t0 = time.perf_counter()

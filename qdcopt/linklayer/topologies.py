@@ -103,6 +103,33 @@ PAPER_TOPOLOGIES: tuple[tuple[str, str, dict[str, int]], ...] = (
 )
 
 
+def size(name: str, **params: int) -> tuple[int, int]:
+    """Nodes and links of the named topology, computed without building it.
+
+    Parameters
+    ----------
+    name
+        Builder name (``KeyError`` if unknown).
+    **params
+        The graph's parameters.
+
+    Returns
+    -------
+    (int, int)
+        Number of nodes and of links.
+    """
+    counts: dict[str, Callable[..., tuple[int, int]]] = {
+        "complete": lambda n: (n, n * (n - 1) // 2),
+        "complete_bipartite": lambda m, n: (m + n, m * n),
+        "star": lambda n: (n + 1, n),
+        "grid": lambda rows, cols: (rows * cols, rows * (cols - 1) + cols * (rows - 1)),
+        "cycle": lambda n: (n, n),
+        "wheel": lambda n: (n, 2 * (n - 1)),
+        "friendship": lambda n: (2 * n + 1, 3 * n),
+    }
+    return counts[name](**params)
+
+
 def build(name: str, **params: int) -> Graph:
     """The named topology with its parameters (``KeyError`` if unknown)."""
     fn, _, _ = BUILDERS[name]

@@ -22,7 +22,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from qdcopt.linklayer.instance import LinkInstance
+from qdcopt.errors import InstanceError
+from qdcopt.linklayer.instance import MAX_TRACE_REQUESTS, LinkInstance, trace_requests
 from qdcopt.linklayer.plan import Execution, LinkPlan
 from qdcopt.linklayer.trace import Trace, realise_trace
 from qdcopt.report import Report, Violation
@@ -114,6 +115,12 @@ def validate_plan(instance: LinkInstance, plan: LinkPlan) -> Report:
     Report
         Violations, the mean latency (ms) as objective, and the paper's metrics.
     """
+    expected = trace_requests(instance, plan.trace_duration)
+    if expected > MAX_TRACE_REQUESTS:
+        # the plan names a trace too long to realise: refuse before drawing it
+        raise InstanceError("plan.json", "trace_duration",
+                            f"{plan.trace_duration:g} s gives up to {expected:.3g} requests on "
+                            f"this instance; a trace holds at most {MAX_TRACE_REQUESTS:.0e}")
     trace = realise_trace(instance, plan.trace_duration, plan.trace_seed, plan.trace_arrivals)
     violations, seen = check_schedule(instance, trace, plan.executions)
     by_id = {r.id: r for r in trace.requests}
