@@ -128,8 +128,9 @@ def _solve_each(instance: Any, names: list[str], options: dict[str, dict[str, An
         mismatch = claim_mismatch(report, info)
         if mismatch:
             problems.append(mismatch)
-        if report.ok and (false := false_optimum(info, report.objective)):
-            problems.append(false)
+        overclaim = false_optimum(info, report.objective) if report.ok else None
+        if overclaim:
+            problems.append(overclaim)
         if plans_dir is not None:
             save_plan(plan, Path(plans_dir) / name, info, report)
         progress.update(k + 1)
