@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperCommand
 
 from qdcopt import __version__, interrupt
@@ -50,15 +52,48 @@ INTERRUPTED = 130
 
 def _console(stderr: bool) -> Console:
     """A console for stdout or stderr; off a terminal, lines are never wrapped (a file or
-    a pipe gets each line whole, however long)."""
+    a pipe gets each line whole, however long).
+
+    Markup and emoji codes are off: what is printed holds ids, paths and messages the user
+    wrote (``[/b]A``, ``:x:``), which must come out as written; styled words are
+    :class:`~rich.text.Text` pieces (see :func:`say`).
+    """
     stream = sys.stderr if stderr else sys.stdout
     if stream is not None and stream.isatty():
-        return Console(stderr=stderr, highlight=False)
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=100_000)
+        return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False,
+                   soft_wrap=True, width=100_000)
 
 
 out = _console(stderr=False)
 err = _console(stderr=True)
+
+
+def say(console: Console, *parts: str | tuple[str, str]) -> None:
+    """Print one line made of plain text and ``(text, style)`` pieces.
+
+    Every piece is printed exactly as given (never read as markup), so user text such as
+    ``[/x]-Brussels`` or ``a [graph] table`` comes out whole; only the style of a
+    ``(text, style)`` piece is applied.
+
+    Parameters
+    ----------
+    console
+        :data:`out` or :data:`err`.
+    *parts
+        Text, or ``(text, style)`` pairs such as ``("error:", "bold red")``.
+    """
+    line = Text()
+    for part in parts:
+        if isinstance(part, tuple):
+            line.append(part[0], style=part[1])
+        else:
+            line.append(str(part))
+    console.print(line, soft_wrap=True)
+
+
+def _error(text: str, label: str = "error:") -> None:
+    say(err, (label, "bold red"), " ", text)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 OptionOpt = Annotated[list[str] | None, typer.Option(
@@ -123,18 +158,32 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except InstanceError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+            _error(exc.message)
             raise typer.Exit(2) from None
         except CrossCheckError as exc:
-            err.print(f"[bold red]cross-check failed:[/] {exc}", soft_wrap=True)
+            _error(str(exc), "cross-check failed:")
             raise typer.Exit(1) from None
         except ValueError as exc:
-            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            _error(str(exc))
             raise typer.Exit(2) from None
         except _Exit as exc:
             raise typer.Exit(exc.code) from None
+        except BrokenPipeError:
+            # the reader stopped reading (`qdcopt validate … | head -1`): what it wanted
+            # it has; quit quietly, as a tool in a pipe does
+            _quiet_stdout()
+            raise typer.Exit(0) from None
 
     return wrapper
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that the final flush of a closed pipe neither
+    fails nor prints an error."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _parse_options(items: list[str] | None, time_limit: float | None, threads: int | None,
@@ -196,18 +245,19 @@ def _fmt(x: Any) -> str:
 
 
 def _print_report(report: Report, title: str) -> None:
-    status = "[green]valid[/]" if report.ok else f"[red]INVALID ({len(report.violations)})[/]"
-    out.print(f"{title}: {status}, objective {report.objective:g}")
+    status = ("valid", "green") if report.ok else (
+        f"INVALID ({len(report.violations)})", "red")
+    say(out, f"{title}: ", status, f", objective {report.objective:g}")
     for key, value in report.metrics.items():
         if isinstance(value, dict):
             if 0 < len(value) <= 8:
-                out.print(f"  {key}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in value.items()))
+                say(out, f"  {key}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in value.items()))
         else:
-            out.print(f"  {key}: {_fmt(value)}")
+            say(out, f"  {key}: {_fmt(value)}")
     for v in report.violations[:20]:
-        out.print(f"  [red]{v.code}[/] {v.message}", soft_wrap=True)
+        say(out, "  ", (str(v.code), "red"), " ", str(v.message))
     if len(report.violations) > 20:
-        out.print(f"  … {len(report.violations) - 20} more violations")
+        say(out, f"  … {len(report.violations) - 20} more violations")
 
 
 @app.command("solve", cls=_MethodsHelp)
@@ -246,8 +296,8 @@ def solve_cmd(
         if out_dir is not None:
             save_plan(plan, out_dir, info, report)
     if stopped:
-        err.print("[bold yellow]interrupted:[/] kept the best plan found so far"
-                  + (f", written to {out_dir}" if out_dir is not None else ""))
+        say(err, ("interrupted:", "bold yellow"), " kept the best plan found so far"
+            + (f", written to {out_dir}" if out_dir is not None else ""))
     if as_json:
         print(json.dumps({"instance": str(instance), "solve_info": info.to_dict(),
                           "report": report.to_dict(), "cross_check": mismatch,
@@ -262,7 +312,7 @@ def solve_cmd(
         if out_dir is not None:
             out.print(f"plan written to {out_dir}")
     if mismatch:
-        err.print(f"[bold red]cross-check failed:[/] {mismatch}")
+        _error(mismatch, "cross-check failed:")
     if stopped:
         raise _Exit(INTERRUPTED)
     if not report.ok or mismatch:
@@ -319,8 +369,8 @@ def validate_cmd(
     else:
         _print_report(report, f"plan {plan_dir}")
     if mismatch:
-        err.print(f"[bold red]cross-check failed:[/] the plan's recorded objective differs "
-                  f"from the validated one: {mismatch}", soft_wrap=True)
+        _error(f"the plan's recorded objective differs from the validated one: {mismatch}",
+               "cross-check failed:")
     if not report.ok or mismatch:
         raise _Exit(1)
 
@@ -384,10 +434,10 @@ def compare_cmd(
         _print_table(inst.name, result.table)
         out.print(f"table written to {table_path}; plans under {folder / 'plans'}")
     for p in result.problems:
-        err.print(f"[bold red]cross-check failed:[/] {p}", soft_wrap=True)
+        _error(str(p), "cross-check failed:")
     if result.interrupted:
-        err.print(f"[bold yellow]interrupted:[/] stopped after {len(result.table)} "
-                  f"method(s); the table holds them")
+        say(err, ("interrupted:", "bold yellow"), f" stopped after {len(result.table)} "
+            "method(s); the table holds them")
         raise _Exit(INTERRUPTED)
     if result.problems:
         raise _Exit(1)
@@ -517,7 +567,7 @@ def export_cmd(
             print(json.dumps({"files": [], "report": report.to_dict()}, indent=2))
         else:
             _print_report(report, "plan")
-        err.print("[bold red]refusing to export an invalid plan[/]")
+        say(err, ("refusing to export an invalid plan", "bold red"))
         raise _Exit(1)
     fam = family_of(inst)
     if fam.export is None:
@@ -672,8 +722,6 @@ def study_cmd(
     folder as it comes back, so a run stopped (Ctrl-C, kill) continues where it stopped
     when run again.  Progress goes to stderr.
     """
-    from rich.markup import escape
-
     from qdcopt.studies import STUDIES, run_study, study_status
 
     if name == "list":
@@ -714,7 +762,7 @@ def study_cmd(
         for f in result.files:
             out.print(f"wrote {f}")
     for key, error in st.failed[:20]:
-        err.print(f"[bold red]failed:[/] {escape(key)}: {escape(error)}", soft_wrap=True)
+        _error(f"{key}: {error}", "failed:")
     if st.failed:
         more = f" (and {len(st.failed) - 20} more)" if len(st.failed) > 20 else ""
         err.print(f"{len(st.failed)} tasks failed{more}; no files written; "

@@ -142,7 +142,9 @@ class BarProgress:
             TimeRemainingColumn,
         )
 
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+        # the label holds names the user chose (studies, methods, instances): shown as
+        # written, never read as markup
+        self._bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                              MofNCompleteColumn(), TextColumn("{task.fields[failed]}"),
                              TimeElapsedColumn(), TextColumn("remaining"),
                              TimeRemainingColumn(), console=Console(stderr=True),
