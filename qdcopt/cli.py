@@ -50,6 +50,13 @@ INTERRUPTED = 130
 """Exit code after a Ctrl-C (128 + SIGINT), as shells use."""
 
 
+class _Console(Console):
+    """A rich console that leaves a closed pipe to the command (rich itself would exit 1)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def _console(stderr: bool) -> Console:
     """A console for stdout or stderr; off a terminal, lines are never wrapped (a file or
     a pipe gets each line whole, however long).
@@ -60,8 +67,8 @@ def _console(stderr: bool) -> Console:
     """
     stream = sys.stderr if stderr else sys.stdout
     if stream is not None and stream.isatty():
-        return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
-    return Console(stderr=stderr, highlight=False, markup=False, emoji=False,
+        return _Console(stderr=stderr, highlight=False, markup=False, emoji=False)
+    return _Console(stderr=stderr, highlight=False, markup=False, emoji=False,
                    soft_wrap=True, width=100_000)
 
 
@@ -770,10 +777,32 @@ def study_cmd(
         raise _Exit(1)
 
 
+def _stdout_is_null() -> bool:
+    """Whether file descriptor 1 is the null device."""
+    try:
+        return os.path.samestat(os.fstat(1), os.stat(os.devnull))
+    except OSError:
+        return False
+
+
 def main() -> None:
     """Entry point of the ``qdcopt`` console script."""
+    was_null = _stdout_is_null()
     try:
         app()
+    except BrokenPipeError:  # raised outside a command
+        _quiet_stdout()
+        sys.exit(0)
+    except SystemExit as exc:
+        from click.utils import PacifyFlushWrapper
+
+        # click and rich answer a closed pipe while printing help with exit 1 (click marks
+        # stdout, rich points it at the null device); a reader that stopped reading is no
+        # failure
+        if exc.code == 1 and (isinstance(sys.stdout, PacifyFlushWrapper)
+                              or (not was_null and _stdout_is_null())):
+            sys.exit(0)
+        raise
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
