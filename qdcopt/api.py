@@ -7,6 +7,7 @@ the ``family`` attribute of a loaded instance), so the flow is the same for each
 from __future__ import annotations
 
 import inspect
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from qdcopt.families import family, family_of, known_kinds
 from qdcopt.fields import read_document
 from qdcopt.report import Report
 from qdcopt.status import SolveInfo, Status
-from qdcopt.tables import read_folder, write_folder
+from qdcopt.tables import fingerprint, read_folder, write_folder
 
 GRAPH_SUFFIXES = (".gml", ".graphml")
 
@@ -198,15 +199,48 @@ def claim_mismatch(report: Report, info: SolveInfo, tol: float = 1e-6) -> str | 
 
 
 def save_plan(plan: Any, folder: str | Path, info: SolveInfo | None = None,
-              report: Report | None = None) -> Path:
-    """Write a plan as a folder of CSV files plus ``plan.json`` (atomically)."""
+              report: Report | None = None, instance: Any = None) -> Path:
+    """Write a plan as a folder of CSV files plus ``plan.json`` (atomically).
+
+    With ``instance``, the manifest records its name and :func:`~qdcopt.tables.fingerprint`,
+    so that the plan is not later run against another instance (:func:`check_plan_for`).
+    """
     meta = dict(plan.meta())
+    if instance is not None:
+        meta["instance"] = {"name": getattr(instance, "name", ""),
+                            "fingerprint": fingerprint(instance)}
     if info is not None:
         meta["solve_info"] = info.to_dict()
     if report is not None:
         meta["validation"] = {"valid": report.ok, "objective": report.objective,
                               "violations": len(report.violations)}
     return write_folder(folder, plan.family, plan.to_tables(), meta)
+
+
+def check_plan_for(folder: str | Path, instance: Any) -> None:
+    """Refuse a plan folder made for another instance than ``instance``.
+
+    Plans whose manifest records no instance (written before it was recorded) pass.
+
+    Raises
+    ------
+    InstanceError
+        Naming the folder's manifest, the instance it was made for and the one given.
+    """
+    manifest = Path(folder) / "plan.json"
+    try:
+        recorded = json.loads(manifest.read_text()).get("instance")
+    except (OSError, ValueError, AttributeError):
+        return  # load_plan has read it already; what it accepted is not judged twice
+    if not isinstance(recorded, dict) or "fingerprint" not in recorded:
+        return
+    mine = fingerprint(instance)
+    if recorded["fingerprint"] != mine:
+        raise InstanceError(manifest, "instance",
+                            f"the plan was made for instance {recorded.get('name', '?')!r} "
+                            f"(fingerprint {recorded['fingerprint']}), not for "
+                            f"{getattr(instance, 'name', '?')!r} (fingerprint {mine}); "
+                            "solve this instance or give its own plan")
 
 
 def load_plan(folder: str | Path) -> tuple[Any, SolveInfo | None]:

@@ -403,3 +403,74 @@ def int_column(frame: pd.DataFrame, column: str, file: str | Path) -> np.ndarray
             raise InstanceError(file, f"row {i + 2}.{column}",
                                 f"must be an integer, got {text!r}") from None
     raise InstanceError(file, column, "holds an integer too large for 64 bits")
+
+
+_NOT_IDENTITY = ("file", "description", "name")
+"""Fields of an instance that do not change what a plan must satisfy (where it was read
+from, its prose, its label): left out of its fingerprint."""
+
+
+def fingerprint(instance: Any) -> str:
+    """A short digest of everything in ``instance`` a plan depends on.
+
+    Two loads of the same content give the same digest, in any process and from any path
+    (the file name, the description and the instance's name are left out); a change to any
+    node, link, request, rate or setting changes it.  Plan folders record it, so that a
+    plan is not executed against another instance.
+
+    Parameters
+    ----------
+    instance
+        A loaded instance of any family (a frozen dataclass).
+
+    Returns
+    -------
+    str
+        16 hexadecimal digits.
+    """
+    import dataclasses
+    import hashlib
+
+    digest = hashlib.sha256()
+
+    def feed(obj: Any, depth: int) -> None:
+        digest.update(f"<{type(obj).__name__}>".encode())
+        if depth > 40:  # an object that refers back to itself: its type is enough
+            return
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                if depth == 0 and f.name in _NOT_IDENTITY:
+                    continue
+                digest.update(f.name.encode())
+                feed(getattr(obj, f.name), depth + 1)
+        elif isinstance(obj, Mapping):
+            items = sorted(obj.items(), key=lambda kv: repr(kv[0]))
+            for key, value in items:
+                feed(key, depth + 1)
+                feed(value, depth + 1)
+        elif isinstance(obj, (list, tuple)):
+            digest.update(str(len(obj)).encode())
+            for item in obj:
+                feed(item, depth + 1)
+        elif isinstance(obj, (set, frozenset)):  # their order changes between processes
+            for text in sorted(repr(item) for item in obj):
+                digest.update(text.encode())
+        elif isinstance(obj, np.ndarray):
+            digest.update(f"{obj.dtype}{obj.shape}".encode())
+            digest.update(np.ascontiguousarray(obj).tobytes() if obj.dtype != object
+                          else repr(obj.tolist()).encode())
+        elif isinstance(obj, (pd.DataFrame, pd.Series)):
+            digest.update(repr(list(getattr(obj, "columns", [obj.name]))).encode())
+            digest.update(pd.util.hash_pandas_object(obj, index=True).to_numpy().tobytes())
+        elif obj is None or isinstance(obj, (str, int, float, bool, complex, Path,
+                                             np.generic)):
+            digest.update(repr(obj).encode())
+        elif hasattr(obj, "__dict__"):
+            feed(vars(obj), depth + 1)
+        else:  # no content to read: the type alone (never an address, which changes)
+            text = repr(obj)
+            if " at 0x" not in text:
+                digest.update(text.encode())
+
+    feed(instance, 0)
+    return digest.hexdigest()[:16]
