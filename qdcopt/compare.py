@@ -132,7 +132,7 @@ def _solve_each(instance: Any, names: list[str], options: dict[str, dict[str, An
         if overclaim:
             problems.append(overclaim)
         if plans_dir is not None:
-            save_plan(plan, Path(plans_dir) / name, info, report)
+            save_plan(plan, Path(plans_dir) / name, info, report, instance=instance)
         progress.update(k + 1)
         if interrupt.requested():
             break
