@@ -79,6 +79,16 @@ MIN_LINK_SUCCESS = 1e-300
 """Smallest success probability of one link attempt that the rate models represent."""
 MAX_WEIGHT = 1e9
 """Largest request weight: larger objective coefficients break HiGHS's column generation."""
+MAX_NODES = 5000
+"""Most nodes: the link model holds the fibre distance between every two nodes, an
+n × n matrix (5000 nodes: 200 MB)."""
+MAX_LINKS = 100_000
+"""Most links: each is a column of every tree-pricing graph and a generator at run time."""
+MAX_REQUESTS = 10_000
+"""Most requests: every method prices or searches trees per request."""
+MAX_COORDINATE_KM = 1e6
+"""Largest |x| or |y| of a node position, km (beyond the Moon's orbit): distances between
+positions then stay finite and exact enough for every rate and latency."""
 
 
 # Each data class checks its own rules when it is built, so instances built in code (the
@@ -194,8 +204,8 @@ class Node:
 
     def __post_init__(self) -> None:
         _name("id", self.id)
-        _real("x", self.x)
-        _real("y", self.y)
+        _real("x", self.x, low=-MAX_COORDINATE_KM, high=MAX_COORDINATE_KM)
+        _real("y", self.y, low=-MAX_COORDINATE_KM, high=MAX_COORDINATE_KM)
         rule = count_rule(self.memories)
         if rule is not None:
             _fail("memories", rule)
@@ -345,6 +355,11 @@ class NetworkInstance:
                     _fail(f"{name}[{i}]", f"must be a {kind.__name__}, got {item!r}")
         if not isinstance(self.physics, Physics):
             _fail("physics", f"must be a Physics, got {self.physics!r}")
+        for name, items, most in (("nodes", self.nodes, MAX_NODES),
+                                  ("links", self.links, MAX_LINKS),
+                                  ("requests", self.requests, MAX_REQUESTS)):
+            if len(items) > most:
+                _fail(name, f"holds {len(items)} entries, at most {most} are allowed")
         check_unique(None, "nodes", [node.id for node in self.nodes])
         check_unique(None, "requests", [r.id for r in self.requests])
         n = len(self.nodes)
@@ -356,6 +371,14 @@ class NetworkInstance:
                 _fail(f"links[{i}].v", f"duplicate link {self.nodes[link.u].id}–"
                       f"{self.nodes[link.v].id} (first at links[{seen[link.u, link.v]}])")
             seen[link.u, link.v] = i
+            delay = link.length / self.physics.classical_speed
+            if not delay <= MAX_SECONDS:
+                # a tree's latency adds these delays: they must stay times qdcopt represents
+                _fail(f"links[{i}].length",
+                      f"must be at most {MAX_SECONDS * self.physics.classical_speed:g} km "
+                      f"(a classical signal at physics.classical_speed = "
+                      f"{self.physics.classical_speed:g} km/s crosses it within "
+                      f"{MAX_TIME_TEXT}), got {link.length:g}")
         for i, r in enumerate(self.requests):
             for name in ("source", "destination"):
                 if getattr(r, name) >= n:
@@ -457,7 +480,15 @@ def _physics(doc: Section) -> tuple[Physics, dict[str, Any]]:
     return physics, defaults
 
 
+def _check_count(doc: Section, name: str, most: int) -> None:
+    """Refuse a list longer than ``most`` before building its entries."""
+    raw = doc.raw(name, [])
+    if isinstance(raw, list) and len(raw) > most:
+        raise doc.error(name, f"holds {len(raw)} entries, at most {most} are allowed")
+
+
 def _nodes(doc: Section, defaults: dict[str, Any]) -> tuple[Node, ...]:
+    _check_count(doc, "nodes", MAX_NODES)
     out = []
     for item in doc.tables("nodes", nonempty=True):
         item.reject_unknown(NODE_FIELDS)
@@ -478,6 +509,7 @@ def _nodes(doc: Section, defaults: dict[str, Any]) -> tuple[Node, ...]:
 
 
 def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tuple[Link, ...]:
+    _check_count(doc, "links", MAX_LINKS)
     out: list[Link] = []
     seen: dict[tuple[int, int], int] = {}
     for i, item in enumerate(doc.tables("links", nonempty=True)):
@@ -502,7 +534,7 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
         else:
             na, nb = nodes[a], nodes[b]
             length = math.hypot(na.x - nb.x, na.y - nb.y)
-            if not math.isfinite(length):
+            if not math.isfinite(length):  # pragma: no cover - positions are bounded
                 raise item.error("length", "required: the nodes' positions are too far apart "
                                  "to compute a finite distance")
         rate = item.number("rate", None, low=0.0, low_open=True) if item.has("rate") else None
@@ -511,6 +543,7 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
 
 
 def _requests(doc: Section, index: dict[str, int]) -> tuple[Request, ...]:
+    _check_count(doc, "requests", MAX_REQUESTS)
     out = []
     for item in doc.tables("requests", nonempty=True):
         item.reject_unknown(REQUEST_FIELDS)
@@ -557,9 +590,36 @@ def load_network(path: str | Path, document: dict[str, Any] | None = None) -> Ne
     index = {n.id: i for i, n in enumerate(nodes)}
     links = _links(doc, nodes, index)
     requests = _requests(doc, index)
+    _check_connected(doc, nodes, links, requests)
     return NetworkInstance(name=doc.string("name", path.stem), nodes=nodes, links=links,
                            requests=requests, physics=physics, file=str(path),
                            description=doc.string("description", ""))
+
+
+def _check_connected(doc: Section, nodes: tuple[Node, ...], links: tuple[Link, ...],
+                     requests: tuple[Request, ...]) -> None:
+    """Refuse a request whose nodes no chain of links joins.
+
+    No method could serve it; a file that asks for it has a typo or a missing link, so
+    it is refused as in the service family (an instance built in code keeps the plans'
+    rate 0 with the reason "no path").
+    """
+    parent = list(range(len(nodes)))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for link in links:
+        parent[root(link.u)] = root(link.v)
+    for i, r in enumerate(requests):
+        if root(r.source) != root(r.destination):
+            raise InstanceError(doc.file, f"{doc.where('requests')}[{i}]",
+                                f"request {r.id!r}: nodes {nodes[r.source].id!r} and "
+                                f"{nodes[r.destination].id!r} are disconnected (no chain of "
+                                f"links joins them)")
 
 
 def to_document(instance: NetworkInstance) -> dict[str, Any]:

@@ -39,7 +39,7 @@ CASES = [
      "must be at most 1000 s"),
     ("memories = 2\n", f"memories = {10**23}\n", "physics.memories",
      "must be at most 1000000000"),
-    ('x = 20.0', 'x = 1e308', "links[1].length", "must be at most"),
+    ('x = 20.0', 'x = 1e308', "nodes[2].x", "must be ≤ 1e+06"),
     ('u = "A"\nv = "B"\nrate = 100.0', 'u = "A"\nv = "B"\nrate = 1e6', "links[0].rate",
      "must be at most 1000 pairs/s"),
     ('destination = "C"', 'destination = "C"\nweight = 1e300', "requests[0].weight",

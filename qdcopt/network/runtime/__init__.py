@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from qdcopt.engine.limits import check_horizon, check_seeds
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel, link_model
 from qdcopt.network.plan import NetworkPlan
@@ -137,6 +138,7 @@ def simulate(instance: NetworkInstance, *, method: str = "lp", plan: NetworkPlan
     -------
     SimulationResult
     """
+    check_run_length(instance, duration, seeds)
     config = RuntimeConfig.from_options(policy=policy, duration=duration, **options)
     if plan is None:
         from qdcopt.network.methods import METHODS
@@ -148,6 +150,24 @@ def simulate(instance: NetworkInstance, *, method: str = "lp", plan: NetworkPlan
     elif plan.family != "network":
         raise ValueError(f"a {plan.family} plan cannot run on a network instance")
     return simulate_plan(instance, plan, config, seeds=seeds, seed=seed)
+
+
+def check_run_length(instance: NetworkInstance, duration: object, seeds: object) -> None:
+    """Refuse a run too long to finish, before planning (see :mod:`qdcopt.engine.limits`).
+
+    Every link pair is at least one event, and a link makes at most ``p_link · min(C_u,
+    C_v)`` pairs per second, so a run makes about ``duration × Σ_links`` of that.
+
+    Raises
+    ------
+    InstanceError
+        Naming the instance file and ``duration`` or ``seeds``.
+    """
+    most = float(link_model(instance).capacity.sum())
+    check_horizon(instance.file, "duration", duration, longest=1000.0, unit="s",
+                  events_per_unit=max(most, 1.0),
+                  sources=f"{len(instance.links)} links making up to {most:.3g} pairs/s")
+    check_seeds(instance.file, seeds)
 
 
 @contextmanager
@@ -169,4 +189,4 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 __all__ = ["POLICIES", "POLICY_HELP", "RunStats", "RuntimeConfig", "SimulationResult",
-           "make_execution", "run_once", "simulate", "simulate_plan"]
+           "check_run_length", "make_execution", "run_once", "simulate", "simulate_plan"]
