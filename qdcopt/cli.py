@@ -27,6 +27,7 @@ from typer.core import TyperCommand
 
 from qdcopt import __version__, interrupt
 from qdcopt.api import (
+    check_plan_for,
     claim_mismatch,
     load_instance,
     load_plan,
@@ -42,6 +43,7 @@ from qdcopt.progress import make_progress
 from qdcopt.report import Report
 from qdcopt.solvers.highs import DEFAULT_TIME_LIMIT, solver_output
 from qdcopt.status import false_optimum, shown_status
+from qdcopt.tables import check_output, staging, written
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan entanglement distribution in quantum datacenters and networks.")
@@ -290,6 +292,8 @@ def solve_cmd(
     Ctrl-C stops the method: its best plan so far is validated, saved (with --out) and
     reported with status interrupted, and the exit code is 130.
     """
+    if out_dir is not None:  # refused before any work, never found out after the solve
+        check_output(out_dir)
     inst = _load(instance, requests, random_requests, seed, repeater_spacing)
     opts = _parse_options(option, time_limit, threads, seed)
     if verbose:
@@ -301,7 +305,7 @@ def solve_cmd(
         mismatch = claim_mismatch(report, info) or (
             false_optimum(info, report.objective) if report.ok else None)
         if out_dir is not None:
-            save_plan(plan, out_dir, info, report)
+            save_plan(plan, out_dir, info, report, instance=inst)
     if stopped:
         say(err, ("interrupted:", "bold yellow"), " kept the best plan found so far"
             + (f", written to {out_dir}" if out_dir is not None else ""))
@@ -410,6 +414,8 @@ def compare_cmd(
     Ctrl-C stops the method running and skips the rest: the table holds the methods run
     so far and the exit code is 130.
     """
+    if out_dir is not None:
+        check_output(out_dir)
     inst = _load(instance, requests, random_requests, seed, repeater_spacing)
     opts = _parse_options(option, time_limit, threads, seed)
     if verbose:
@@ -419,20 +425,23 @@ def compare_cmd(
     for m in names or []:
         if fam.method_name(m) not in fam.methods:
             raise ValueError(f"unknown method {m!r} (known: {', '.join(fam.methods)})")
-    folder = out_dir or Path("results") / "compare" / inst.name
-    with interrupt.catch_sigint():
+    if simulate:  # every option is checked before the first solve
+        _check_compare_simulation(fam.name, policy, duration, seeds)
+    folder = check_output(out_dir or Path("results") / "compare" / inst.name)
+    # the table and the plans go to a hidden sibling first, put in place at the end: a
+    # failed run leaves the folder as it was
+    with interrupt.catch_sigint(), staging(folder) as tmp:
         # a bar on a terminal; off one, a line every 30 s once the comparison has run for
         # 5 s, so that a long one shows it is alive and a quick one stays quiet
-        result = run_comparison(inst, names, {"*": opts}, plans_dir=folder / "plans",
+        result = run_comparison(inst, names, {"*": opts}, plans_dir=tmp / "plans",
                                 progress=make_progress(unit="methods", after=5.0))
         if simulate:
             result = add_simulation(result, inst,
                                     progress=make_progress(unit="plans", after=5.0),
                                     policy=policy, duration=duration, seeds=seeds,
                                     seed=0 if seed is None else seed)
-    folder.mkdir(parents=True, exist_ok=True)
+        result.table.to_csv(tmp / "compare.csv", index=False)
     table_path = folder / "compare.csv"
-    result.table.to_csv(table_path, index=False)
     if as_json:
         print(json.dumps({"instance": str(instance), "table": json.loads(
             result.table.to_json(orient="records")), "problems": list(result.problems),
@@ -448,6 +457,24 @@ def compare_cmd(
         raise _Exit(INTERRUPTED)
     if result.problems:
         raise _Exit(1)
+
+
+def _check_compare_simulation(family_name: str, policy: str, duration: float,
+                              seeds: int) -> None:
+    """Refuse ``compare --simulate`` options before anything is solved."""
+    if family_name != "network":
+        raise ValueError(f"--simulate executes each plan in the network runtime; {family_name} "
+                         "instances have none (`qdcopt simulate` runs them)")
+    if seeds < 1:
+        raise ValueError(f"--seeds must be at least 1, got {seeds}")
+    if not (math.isfinite(duration) and duration > 0):
+        raise ValueError(f"--duration must be a finite number of seconds > 0, got {duration:g}")
+    from qdcopt.network.runtime import RuntimeConfig
+
+    try:
+        RuntimeConfig.from_options(policy=policy, duration=duration)
+    except ValueError as exc:
+        raise ValueError(f"--policy: {exc}") from None
 
 
 def _print_table(name: str, table: Any) -> None:
@@ -488,7 +515,8 @@ def simulate_cmd(
     admission: Annotated[str | None, typer.Option(
         help="Family D demand service: admission rule (utilisation or schedule).")] = None,
     seeds: Annotated[int | None, typer.Option(
-        help="Runs, with seeds SEED, SEED+1, … (default 10).")] = None,
+        help="Families B and C, and the ModEn-Hub: runs, with seeds SEED, SEED+1, … "
+        "(default 10; the hub: its runs). The demand service is one run per --seed.")] = None,
     seed: SeedOpt = None,
     option: OptionOpt = None,
     out_dir: Annotated[Path | None, typer.Option(
@@ -503,26 +531,41 @@ def simulate_cmd(
     Family B executes a plan (policies, GEM, pre-distribution), family C runs DQP or ESP,
     family D runs the ModEn-Hub beside its exact values or the demand service for days.
     """
+    if out_dir is not None:
+        check_output(out_dir)
+    if plan_dir is not None and method is not None:
+        raise ValueError(f"--plan {plan_dir} and -m {method} exclude each other: --plan "
+                         "executes a saved plan, -m solves the instance anew")
+    if seeds is not None and seeds < 1:
+        raise ValueError(f"--seeds must be at least 1, got {seeds}")
+    for flag, value in (("--duration", duration), ("--days", days)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{flag} must be a finite number > 0, got {value:g}")
+    extra = _parse_options(option, None, None, seed)
+    extra.pop("seed", None)
     inst = _load(instance, requests, random_requests, seed, repeater_spacing)
-    if (seeds is not None and seeds < 1) or (duration is not None and not duration > 0) or (
-            days is not None and not days > 0):
-        raise ValueError("--seeds must be at least 1, --duration and --days positive")
     given = {"method": method, "policy": policy, "duration": duration, "days": days,
              "admission": admission, "seeds": seeds}
     # only what the user gave: each family has its own defaults and refuses the rest
     opts = {k: v for k, v in given.items() if v is not None}
     if plan_dir is not None:
         opts["plan"], _ = load_plan(plan_dir)
-    with err.status("simulating…"):
-        result = simulate(inst, seed=0 if seed is None else seed, **opts,
-                          **_parse_options(option, None, None, None))
+        check_plan_for(plan_dir, inst)
+    try:
+        with err.status("simulating…"):
+            result = simulate(inst, seed=0 if seed is None else seed, **opts, **extra)
+    except KeyboardInterrupt:
+        say(err, ("interrupted:", "bold yellow"), " the simulation stopped before its runs "
+            "ended; its results are kept only whole, so nothing was "
+            + ("written" if out_dir is not None else "printed"))
+        raise _Exit(INTERRUPTED) from None
     frame = result.to_frame()
     files = []
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        with staging(out_dir) as tmp:
+            frame.to_csv(tmp / "simulate.csv", index=False)
+            (tmp / "simulate.json").write_text(json.dumps(result.to_dict(), indent=2))
         files = [out_dir / "simulate.csv", out_dir / "simulate.json"]
-        frame.to_csv(files[0], index=False)
-        files[1].write_text(json.dumps(result.to_dict(), indent=2))
     if as_json:
         print(json.dumps({**result.to_dict(), "files": [str(f) for f in files]}, indent=2))
         return
@@ -563,11 +606,17 @@ def export_cmd(
     if (plan_dir is None) == (method is None):
         raise ValueError("export needs exactly one of --plan DIR (a saved plan) or "
                          "-m METHOD (solve first)")
+    check_output(out_dir)
+    opts = _parse_options(option, None, None, seed)
     inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    fam = family_of(inst)
+    if fam.export is None:
+        raise ValueError(f"{fam.name} plans have no operator export")
     if plan_dir is not None:
         plan, _ = load_plan(plan_dir)
+        check_plan_for(plan_dir, inst)
     else:
-        plan, _ = solve(inst, method, **_parse_options(option, None, None, seed))
+        plan, _ = solve(inst, method, **opts)
     report = validate(inst, plan)
     if not report.ok:
         if as_json:
@@ -576,11 +625,9 @@ def export_cmd(
             _print_report(report, "plan")
         say(err, ("refusing to export an invalid plan", "bold red"))
         raise _Exit(1)
-    fam = family_of(inst)
-    if fam.export is None:
-        raise ValueError(f"{fam.name} plans have no operator export")
-    files = fam.export(inst, plan, out_dir)
-    save_plan(plan, out_dir / "plan", None, report)
+    with staging(out_dir) as tmp:
+        files = written(fam.export(inst, plan, tmp), tmp, out_dir)
+        save_plan(plan, tmp / "plan", None, report, instance=inst)
     if as_json:
         print(json.dumps({"files": [str(f) for f in files], "plan_dir": str(out_dir / "plan")},
                          indent=2))
@@ -599,11 +646,24 @@ def eds_cmd(
 ) -> None:
     """Extract the entanglement demand schedule of the circuits (jobs) of INSTANCE."""
     from qdcopt.datacenter.load import extract_eds
+    from qdcopt.fields import read_document
 
+    if out_dir is not None:
+        check_output(out_dir)
+    if instance.suffix.lower() in (".gml", ".graphml"):
+        raise ValueError(f"{instance}: eds extracts the demand schedule of circuits; it needs "
+                         "a datacenter instance with [[jobs]], not a network graph file")
+    kind = read_document(instance).get("kind", "datacenter")
+    if kind != "datacenter":
+        raise ValueError(f"{instance}: eds extracts the demand schedule of circuits; it needs "
+                         f"a datacenter instance with [[jobs]], this is a {kind} instance")
     result = extract_eds(instance)
     summary = result.summary_frame()
     requests = result.requests_frame()
-    files = result.write_csv(out_dir) if out_dir is not None else []
+    files: list[Path] = []
+    if out_dir is not None:
+        with staging(out_dir) as tmp:
+            files = written(result.write_csv(tmp), tmp, out_dir)
     if as_json:
         print(json.dumps({"instance": str(instance),
                           "jobs": json.loads(summary.to_json(orient="records")),
