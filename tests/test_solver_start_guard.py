@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,3 +146,11 @@ def test_validated_run_without_a_solution():
 def test_offset_is_part_of_the_recomputed_objective():
     run = validated_run(Status.OPTIMAL, X0, 11.625, 11.625, COST, offset=10.0)
     assert run.consistent and run.objective == 11.625
+
+
+def test_every_mip_start_is_handed_over_by_the_checked_run():
+    # a start passed to HiGHS anywhere else would skip the check
+    package = Path(__file__).resolve().parents[1] / "qdcopt"
+    callers = sorted(str(f.relative_to(package)) for f in package.rglob("*.py")
+                     if "setSolution" in f.read_text(encoding="utf-8"))
+    assert callers == ["solvers/highs.py"]

@@ -40,8 +40,8 @@ from qdcopt import interrupt
 from qdcopt.status import MAXIMIZE, MINIMIZE, SolveInfo, Status, relative_gap
 
 __all__ = ["MAXIMIZE", "MINIMIZE", "MipRun", "SolveInfo", "SolverOptions", "Status",
-           "new_highs", "relative_gap", "run_highs_object", "run_mip", "solve_pyomo",
-           "solver_output", "validated_run"]
+           "new_highs", "objectives_agree", "relative_gap", "run_highs_object", "run_mip",
+           "solve_pyomo", "solver_output", "validated_run"]
 
 DEFAULT_TIME_LIMIT = 60.0
 """Seconds a method may use when no time limit is given."""
@@ -338,11 +338,9 @@ def validated_run(status: Status | str, x: np.ndarray | None, reported: float, b
     return MipRun(status, x, objective, _no_bound(sense), nodes, reported, False)
 
 
-def set_start(h: Any, start: np.ndarray | tuple[np.ndarray, np.ndarray]) -> None:
-    """Hand a MIP start to ``h``: a full column vector or ``(column indices, values)``.
-
-    Only :func:`run_mip` should call this, so that every started solve is checked.
-    """
+def _set_start(h: Any, start: np.ndarray | tuple[np.ndarray, np.ndarray]) -> None:
+    """Hand a MIP start to ``h``: a full column vector or ``(column indices, values)``
+    (private: a start handed over anywhere but in :func:`run_mip` would go unchecked)."""
     import highspy
 
     if isinstance(start, tuple):
@@ -362,7 +360,7 @@ def _run_once(h: Any, cost: np.ndarray, sense: str, offset: float,
     if time_limit is not None:
         h.setOptionValue("time_limit", max(0.01, float(time_limit)))
     if start is not None:
-        set_start(h, start)
+        _set_start(h, start)
     status = run_highs_object(h, verbose=verbose,
                               watchdog=None if time_limit is None else time_limit + grace)
     info = h.getInfo()
