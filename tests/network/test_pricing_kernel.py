@@ -55,3 +55,18 @@ def test_hand_computed_path():
     base = np.array([[0, 1, inf], [1, 0, 2], [inf, 2, 0]], dtype=float)
     P, via = cheapest_derivations(base, np.isinf(base), np.array([1.0, 0.5, 1.0]))
     assert P[0, 2] == P[2, 0] == 6.0 and via[0, 2] == 1
+
+
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(13, 61), seed=st.integers(0, 10_000))
+def test_parallel_rows_equal_the_array_form_on_larger_networks(n, seed):
+    # enough rows that every thread gets several, odd and even n (the middle row alone)
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.1, 10.0, (n, n))
+    base = np.where(rng.random((n, n)) < 0.15, base, np.inf)
+    base = np.minimum(base, base.T)
+    gamma = rng.uniform(0.3, 1.0, n)
+    improvable = np.ones((n, n), dtype=bool)
+    got = cheapest_derivations(base, improvable, gamma)
+    want = _array_form(base, improvable, gamma)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
