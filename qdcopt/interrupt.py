@@ -10,10 +10,12 @@ SIGINT raises :class:`KeyboardInterrupt`.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 _requested = threading.Event()
@@ -61,3 +63,74 @@ def catch_sigint() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
         clear()
+
+
+INTERRUPTED = 130
+"""Exit code after a Ctrl-C (128 + SIGINT)."""
+
+
+def _descendants() -> list[int]:
+    """Ids of this process's children, grandchildren, … (Linux; empty elsewhere)."""
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        # the name (field 2) may hold spaces and parentheses: the parent id follows the
+        # last ")"
+        fields = text[text.rfind(")") + 2:].split()
+        if len(fields) > 1 and fields[1].isdigit():
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    out, todo = [], [os.getpid()]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+@contextmanager
+def second_sigint_quits(message: str) -> Iterator[None]:
+    """Within the block, the first SIGINT raises :class:`KeyboardInterrupt` as usual (the
+    caller stops cleanly: cancels tasks, closes workers, keeps what is done) and the next
+    one quits at once: ``message`` goes to stderr, the processes this one started are
+    killed, and the process exits with code 130 without waiting for the clean stop.
+
+    Outside the main thread (where handlers cannot be installed) the block runs unchanged.
+
+    Parameters
+    ----------
+    message
+        What the user is told when the second SIGINT quits (what is kept, how to resume).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def second(signum: int, frame: Any) -> None:
+        for pid in _descendants():
+            with suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            sys.stderr.write(f"{message}\n")
+            sys.stderr.flush()
+        finally:
+            os._exit(INTERRUPTED)
+
+    def first(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, second)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -29,9 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from qdcopt import interrupt
 from qdcopt.progress import NoProgress, Progress
 from qdcopt.sweeps.store import Record, Store, store_path
 from qdcopt.sweeps.tasks import Sweep, Task, TaskFunction
+from qdcopt.tables import check_output, staging, written
 
 
 @dataclass(frozen=True)
@@ -120,14 +122,17 @@ def run_sweep(sweep: Sweep, out_dir: Path, *, workers: int | None = None,
         raise ValueError(f"--workers must be 0 or more, got {workers}")
     if max_tasks is not None and max_tasks < 0:
         raise ValueError(f"max_tasks must be 0 or more, got {max_tasks}")
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"--out {out_dir}: is a file, not a folder")
+    out_dir = check_output(out_dir)
     store = Store(store_path(out_dir, sweep.study))
     version = sweep.version
     progress = progress or NoProgress()
     t0 = time.perf_counter()
-    with store.lock(f"study {sweep.study} in {out_dir}"):
+    # the first Ctrl-C stops cleanly (tasks cancelled, workers closed: seconds); a second
+    # one quits at once, and the rows stored so far still count on the next run
+    quits = interrupt.second_sigint_quits(
+        f"interrupted again: quit at once; the tasks of {sweep.study} stored in "
+        f"{store.root} are kept and the same command continues from there")
+    with quits, store.lock(f"study {sweep.study} in {out_dir}"):
         records = store.read(version)
         todo = [t for t in sweep.tasks if t.key not in records
                 or (retry_failed and records[t.key].status == "failed")]
@@ -169,7 +174,10 @@ def run_sweep(sweep: Sweep, out_dir: Path, *, workers: int | None = None,
                 import pandas as pd
 
                 frame = pd.DataFrame([records[t.key].row for t in sweep.tasks])
-                files = tuple(sweep.write(frame, out_dir))
+                # through the one writer: a failed or stopped write leaves no half of the
+                # study's files beside the earlier ones
+                with staging(out_dir) as tmp:
+                    files = tuple(written(sweep.write(frame, tmp), tmp, out_dir))
     return SweepResult(status, executed, files, time.perf_counter() - t0)
 
 
