@@ -334,7 +334,8 @@ def solve_cmd(
 @_guard
 def methods_cmd(
     family_name: Annotated[str | None, typer.Argument(
-        metavar="FAMILY", help="Only this family's methods (datacenter or network).")] = None,
+        metavar="FAMILY", help="Only this family's methods: datacenter, network, linklayer "
+        "or service.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List every method with its options: type and range, default, what each does."""
@@ -799,6 +800,12 @@ def study_cmd(
         for key, (_, text) in STUDIES.items():
             out.print(f"{key:10s} {text}")
         return
+    _parse_options(None, None, None, seed)  # --seed: the rule every command states
+    if repetitions is not None and repetitions < 1:
+        raise ValueError(f"--repetitions must be at least 1, got {repetitions}")
+    if workers is not None and workers < 0:
+        raise ValueError(f"--workers must be 0 or more, got {workers}")
+    check_output(out_dir)
     kw = {"seed": 0 if seed is None else seed, "quick": quick, "repetitions": repetitions}
     if workers is not None and scheduler is not None:
         raise ValueError("--workers and --scheduler exclude each other")
