@@ -460,6 +460,32 @@ def compare_cmd(
         raise _Exit(1)
 
 
+def _typed_simulate_options(inst: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """The ``-o`` options of ``simulate`` checked against the types of the settings they
+    set (``early_discard=maybe`` is refused, not passed on as a text); names a family does
+    not know are left to it, which refuses them with its list of options."""
+    import typing
+
+    from qdcopt.params import check_typed
+
+    types: dict[str, Any] = {}
+    if inst.family == "network":
+        from qdcopt.network.runtime import RuntimeConfig
+
+        types = typing.get_type_hints(RuntimeConfig)
+    elif inst.family == "service":
+        from qdcopt.service.config import ServiceConfig
+        from qdcopt.service.instance import HubInstance
+        from qdcopt.service.simulate import _SERVICE_OPTIONS
+
+        if isinstance(inst, HubInstance):
+            types = {"sizes": tuple[int, ...]}
+        else:
+            hints = typing.get_type_hints(ServiceConfig)
+            types = {k: hints[f] for k, f in _SERVICE_OPTIONS.items() if f in hints}
+    return {k: check_typed(k, v, types[k]) if k in types else v for k, v in options.items()}
+
+
 def _check_compare_simulation(family_name: str, policy: str, duration: float,
                               seeds: int) -> None:
     """Refuse ``compare --simulate`` options before anything is solved."""
@@ -544,9 +570,13 @@ def simulate_cmd(
             raise ValueError(f"{flag} must be a finite number > 0, got {value:g}")
     extra = _parse_options(option, None, None, seed)
     extra.pop("seed", None)
-    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
     given = {"method": method, "policy": policy, "duration": duration, "days": days,
              "admission": admission, "seeds": seeds}
+    for key in extra:
+        if key in (*given, "plan", "seed"):
+            raise ValueError(f"-o {key}: give it as --{key}, not as an option")
+    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    extra = _typed_simulate_options(inst, extra)
     # only what the user gave: each family has its own defaults and refuses the rest
     opts = {k: v for k, v in given.items() if v is not None}
     if plan_dir is not None:

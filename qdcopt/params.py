@@ -387,3 +387,93 @@ def _default(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def check_typed(name: str, value: Any, annotation: Any) -> Any:
+    """``value`` checked against a type annotation and converted to it.
+
+    For options that are no method's (a simulation's settings), read from the command line
+    as JSON or text: ``bool``, ``int``, ``float`` (a text such as ``inf`` is read as a
+    number; NaN is refused), ``str``, tuples of those and their unions with ``None``.
+
+    Parameters
+    ----------
+    name
+        The option's name, for the message.
+    value
+        Its value.
+    annotation
+        The type it must have, e.g. ``bool``, ``float | None``, ``tuple[float, float]``.
+
+    Returns
+    -------
+    Any
+        The value, converted (a list becomes a tuple, an integer a float where a float is
+        wanted).
+
+    Raises
+    ------
+    OptionError
+        Naming the option, the type it must have and the value given.
+    """
+    ok, converted = _convert(value, annotation)
+    if ok:
+        return converted
+    raise OptionError(f"option {name}: must be {_want(annotation)}, got {value!r}")
+
+
+def _convert(value: Any, annotation: Any) -> tuple[bool, Any]:
+    if isinstance(annotation, str):  # an unresolved annotation: nothing to check against
+        return True, value
+    args = typing.get_args(annotation)
+    if isinstance(annotation, UnionType) or typing.get_origin(annotation) is typing.Union:
+        for arm in args:
+            ok, converted = _convert(value, arm)
+            if ok:
+                return True, converted
+        return False, None
+    if annotation is NoneType or annotation is None:
+        return value is None, None
+    if typing.get_origin(annotation) is tuple:
+        if not isinstance(value, (list, tuple)):
+            return False, None
+        arms = [args[0]] * len(value) if len(args) == 2 and args[1] is Ellipsis else list(args)
+        if len(arms) != len(value):
+            return False, None
+        out = []
+        for item, arm in zip(value, arms, strict=True):
+            ok, converted = _convert(item, arm)
+            if not ok:
+                return False, None
+            out.append(converted)
+        return True, tuple(out)
+    if annotation is bool:
+        return isinstance(value, bool), value
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if annotation is float:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                return False, None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            return False, None
+        return True, float(value)
+    if annotation is str:
+        return isinstance(value, str), value
+    return True, value  # a type this check does not know: the receiver checks it
+
+
+def _want(annotation: Any) -> str:
+    args = typing.get_args(annotation)
+    if isinstance(annotation, UnionType) or typing.get_origin(annotation) is typing.Union:
+        arms = [_want(a) for a in args if a is not NoneType]
+        text = " or ".join(arms)
+        return text + (" (or null)" if NoneType in args else "")
+    if typing.get_origin(annotation) is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"a list of {_want(args[0]).removeprefix('a ').removeprefix('an ')}s"
+        return f"a list of {len(args)} values ({', '.join(_want(a) for a in args)})"
+    return {bool: "true or false", int: "an integer", float: "a number",
+            str: "a text"}.get(annotation, getattr(annotation, "__name__", str(annotation)))
