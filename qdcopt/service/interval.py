@@ -14,6 +14,7 @@ schedule is the number of demands on track; the number of PGAs scheduled breaks 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,25 @@ class IntervalSchedule:
         return {"method": self.method, "problem": self.problem.to_dict()}
 
 
+MAX_SLOT_INDEX = 10**9
+"""Largest slot number, job number or duration a plan table may name."""
+
+
+def _integer_cell(text: object) -> int | None:
+    """An integer written as ``12`` or ``12.0``; ``None`` for anything else."""
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        pass
+    try:
+        value = float(str(text))
+    except ValueError:
+        return None
+    if not math.isfinite(value) or not value.is_integer() or abs(value) > 2**53:
+        return None
+    return int(value)
+
+
 def schedule_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
                          folder: Path) -> IntervalSchedule:
     """Inverse of :meth:`IntervalSchedule.to_tables` / :meth:`~IntervalSchedule.meta`."""
@@ -191,16 +211,35 @@ def schedule_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, An
     frame = tables.get("pgas")
     if frame is None:
         raise InstanceError(folder, "pgas.csv", "required table is missing")
+    file = Path(folder) / "pgas.csv"
     cols = {}
     for col in ("job", "start_slot", "duration_slots"):
         if col not in frame.columns:
-            raise InstanceError(Path(folder) / "pgas.csv", col, "required column is missing")
-        values = pd.to_numeric(frame[col], errors="coerce")
-        if values.isna().any() or not (values == values.round()).all():
-            row = int(np.flatnonzero(values.isna() | (values != values.round()))[0])
-            raise InstanceError(Path(folder) / "pgas.csv", f"row {row + 2}.{col}",
-                                f"must be an integer, got {frame[col].iloc[row]!r}")
-        cols[col] = values.to_numpy(np.int64)
+            raise InstanceError(file, col, "required column is missing")
+        out = np.zeros(len(frame), dtype=np.int64)
+        for row, text in enumerate(frame[col].tolist()):
+            value = _integer_cell(text)
+            # slots of one interval: far beyond ±10⁹ is no slot, and the replay's arrays
+            # span every slot a PGA names
+            if value is None or abs(value) > MAX_SLOT_INDEX:
+                raise InstanceError(file, f"row {row + 2}.{col}",
+                                    f"must be an integer of at most {MAX_SLOT_INDEX} in size, "
+                                    f"got {text!r}")
+            out[row] = value
+        cols[col] = out
+    if "demand" in frame.columns:
+        # the demand column repeats the job's demand: a different one is a corrupt plan
+        for row, (job, named) in enumerate(zip(cols["job"].tolist(), frame["demand"].tolist(),
+                                               strict=True)):
+            if 0 <= job < problem.n_jobs:
+                owner = problem.demand_ids[int(problem.job_demand[job])]
+                if str(named) != owner:
+                    raise InstanceError(file, f"row {row + 2}.demand",
+                                        f"job {job} belongs to demand {owner!r}, the row names "
+                                        f"{named!r}")
+            elif str(named) not in problem.demand_ids:
+                raise InstanceError(file, f"row {row + 2}.demand",
+                                    f"names no demand of the interval, got {named!r}")
     return IntervalSchedule(problem, cols["job"], cols["start_slot"], cols["duration_slots"],
                             str(meta.get("method", "")))
 

@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qdcopt.engine.limits import check_seeds
+from qdcopt.fields import Section
 from qdcopt.service.controller import ServiceResult, simulate_service
 from qdcopt.service.hub import simulate_hub
 from qdcopt.service.hub_exact import exact_hub
-from qdcopt.service.instance import HubInstance, ServiceInstance
+from qdcopt.service.instance import HubInstance, ServiceInstance, check_hub, check_run
 
 _SERVICE_OPTIONS = {"policy": "scheduler", "scheduler": "scheduler", "admission": "admission",
                     "days": "days", "seed": "seed", "renewal_rate": "renewal_rate",
@@ -64,7 +66,10 @@ def simulate(instance: HubInstance | ServiceInstance, **options: Any
                 raise ValueError(f"option {key}: a service simulation has no such option "
                                  f"(known: {', '.join(_SERVICE_OPTIONS)})")
             changes[_SERVICE_OPTIONS[key]] = value
-        return simulate_service(replace(instance.config, **changes))
+        config = replace(instance.config, **changes)
+        # bounded before the first event: options may lengthen the run past the file's
+        check_run(instance.file, config, "days" if "days" in options else "controller.days")
+        return simulate_service(config)
     raise TypeError(f"not a service instance: {type(instance).__name__}")
 
 
@@ -73,9 +78,9 @@ def _simulate_hub(instance: HubInstance, *, seeds: int | None = None, seed: int 
     if options:
         raise ValueError(f"option {next(iter(options))}: a ModEn-Hub simulation has no such "
                          f"option (known: seeds, seed, sizes)")
-    runs = seeds if seeds is not None else instance.runs
-    if runs < 1:
-        raise ValueError(f"option seeds: must be at least 1, got {runs}")
+    runs = check_seeds(instance.file, seeds) if seeds is not None else instance.runs
+    check_hub(instance, tuple(sizes or instance.sizes), runs,
+              Section(instance.file, "hub", {}))
     rows = []
     for n in sizes or instance.sizes:
         model = instance.model.with_(n_qpus=int(n))
