@@ -113,7 +113,8 @@ def _lp_info(method: str, status: str, objective: float, certified: bool, start:
 
 def method_lp(instance: NetworkInstance, *, variant: str = "published",
               objective: str = "sum", per_request: int = 8, resources: str = "memories",
-              k_paths: int = 10, **options: Any) -> tuple[NetworkPlan, SolveInfo]:
+              k_paths: int = 10, smoothing: float = 0.5, **options: Any,
+              ) -> tuple[NetworkPlan, SolveInfo]:
     """Plan swapping trees at the largest rate the network can deliver.
 
     ``resources="memories"`` (default): tree copies under the reserved-memory model
@@ -129,7 +130,8 @@ def method_lp(instance: NetworkInstance, *, variant: str = "published",
                               max(1, per_request // 2), options, start)
     usable, reasons = _usable(instance)
     flow = solve_tree_master(usable, variant=variant, objective=objective,
-                             per_request=per_request, options=_options(**options))
+                             per_request=per_request, smoothing=smoothing,
+                             options=_options(**options))
     plan = _with_reasons(plan_from_trees(usable, flow.trees, method="lp", variant=variant,
                                          rate_model=HYPERFLOW), reasons)
     info = _lp_info("lp", flow.status, flow.objective, bool(flow.stats.get("certified")),

@@ -52,6 +52,8 @@ class LpParams(PyomoLpParams):
     per_request: int = option(8, "trees priced in per request and round", ge=1)
     resources: str = _RESOURCES
     k_paths: int = option(10, "fastest routes per request priced per round (memories)", ge=1)
+    smoothing: float = option(0.5, "weight of the stability centre in the duals that price "
+                              "trees (attempts)", ge=0.0, le=0.99)
 
 
 @dataclass(frozen=True)

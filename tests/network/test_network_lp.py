@@ -111,6 +111,25 @@ def test_network_priced_equals_full(seed: int) -> None:
     assert steady.objective >= master.objective - 1e-9  # larger gain, larger optimum
 
 
+@pytest.mark.parametrize("smoothing", [0.0, 0.5, 0.9])
+def test_network_smoothed_pricing_reaches_the_full_optimum(smoothing: float) -> None:
+    # Smoothed duals only choose which trees enter; the search stops only when the
+    # master's own duals price nothing positive, so the optimum is the full hypergraph's.
+    inst = waxman_instance(22, requests=5, seed=4, density=0.25)
+    full = solve_hyperflow(inst, full=True, pricing=False)
+    master = solve_tree_master(inst, smoothing=smoothing)
+    assert master.status == "optimal" and master.stats["certified"]
+    assert master.objective == pytest.approx(full.objective, rel=1e-6)
+    # with smoothing the last round is a mispricing: the smoothed duals added nothing
+    assert (master.stats["mispricings"] >= 1) == (smoothing > 0)
+
+
+@pytest.mark.parametrize("smoothing", [-0.1, 1.0, float("nan")])
+def test_network_smoothing_outside_its_range_is_refused(smoothing: float) -> None:
+    with pytest.raises(ValueError, match="smoothing"):
+        solve_tree_master(waxman_instance(6, requests=1, seed=0), smoothing=smoothing)
+
+
 def test_network_maxmin_priced_equals_full() -> None:
     inst = waxman_instance(16, requests=4, seed=11, density=0.25)
     full = solve_hyperflow(inst, full=True, pricing=False, objective="maxmin")
