@@ -582,14 +582,18 @@ def simulate_cmd(
     if plan_dir is not None:
         opts["plan"], _ = load_plan(plan_dir)
         check_plan_for(plan_dir, inst)
+    # Ctrl-C: the runs (seeds) that ended are kept, reported and written, and the family
+    # records the stop; one that comes before the first run ends leaves nothing to keep
+    interrupt.clear()
     try:
         with err.status("simulating…"):
             result = simulate(inst, seed=0 if seed is None else seed, **opts, **extra)
     except KeyboardInterrupt:
-        say(err, ("interrupted:", "bold yellow"), " the simulation stopped before its runs "
-            "ended; its results are kept only whole, so nothing was "
-            + ("written" if out_dir is not None else "printed"))
+        say(err, ("interrupted:", "bold yellow"), " stopped before the first run ended; "
+            "nothing was " + ("written" if out_dir is not None else "printed"))
         raise _Exit(INTERRUPTED) from None
+    stopped = interrupt.requested()
+    interrupt.clear()
     frame = result.to_frame()
     files = []
     if out_dir is not None:
@@ -597,8 +601,16 @@ def simulate_cmd(
             frame.to_csv(tmp / "simulate.csv", index=False)
             (tmp / "simulate.json").write_text(json.dumps(result.to_dict(), indent=2))
         files = [out_dir / "simulate.csv", out_dir / "simulate.json"]
+    if stopped:
+        kept = getattr(result, "seeds", None) or getattr(result, "rows", None)
+        runs = f"the {len(kept)} run(s)" if isinstance(kept, tuple) else "the runs"
+        say(err, ("interrupted:", "bold yellow"), f" kept {runs} that ended"
+            + (f", written to {out_dir}" if out_dir is not None else ""))
     if as_json:
-        print(json.dumps({**result.to_dict(), "files": [str(f) for f in files]}, indent=2))
+        print(json.dumps({**result.to_dict(), "files": [str(f) for f in files],
+                          "interrupted": stopped}, indent=2))
+        if stopped:
+            raise _Exit(INTERRUPTED)
         return
     t = Table(title=f"simulate {inst.name}: " + ", ".join(
         f"{k} {v}" for k, v in given.items() if v is not None))
@@ -616,6 +628,8 @@ def simulate_cmd(
     out.print(t)
     for f in files:
         out.print(f"wrote {f}")
+    if stopped:
+        raise _Exit(INTERRUPTED)
 
 
 @app.command("export")
