@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from qdcopt import interrupt
 from qdcopt.engine.limits import check_seeds
 from qdcopt.linklayer.instance import LinkInstance, check_duration
 from qdcopt.linklayer.metrics import METRICS, confidence, run_metrics
@@ -144,12 +145,19 @@ def simulate(instance: LinkInstance, method: str = "esp", duration: float = 120.
     duration = check_duration(instance, duration)
     seeds = check_seeds(instance.file, seeds)
     rows = []
-    for k in range(int(seeds)):
-        t0 = time.perf_counter()
-        rec = simulate_once(instance, method, duration, run_seed(seed, k))
-        row: dict[str, Any] = {"run": k}
-        row.update(run_metrics(rec.requests, len(instance.edges), duration))
-        row.update(events=rec.events, messages=rec.messages, violations=len(rec.violations),
-                   **rec.counters, wall_s=time.perf_counter() - t0)
-        rows.append(row)
+    try:
+        for k in range(int(seeds)):
+            t0 = time.perf_counter()
+            rec = simulate_once(instance, method, duration, run_seed(seed, k))
+            row: dict[str, Any] = {"run": k}
+            row.update(run_metrics(rec.requests, len(instance.edges), duration))
+            row.update(events=rec.events, messages=rec.messages,
+                       violations=len(rec.violations), **rec.counters,
+                       wall_s=time.perf_counter() - t0)
+            rows.append(row)
+    except KeyboardInterrupt:
+        if not rows:
+            raise
+        # Ctrl-C keeps the runs that ended; the stop is recorded for the caller to report
+        interrupt.request()
     return SimulationResult(instance.name, method, float(duration), int(seed), tuple(rows))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from qdcopt import interrupt
 from qdcopt.engine.limits import check_horizon, check_seeds
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel, link_model
@@ -91,8 +92,18 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
     model = link_model(instance)
     trees = exec_trees(instance, plan, model)
     start = time.perf_counter()
-    runs = tuple(make_execution(instance, model, trees, config, seed + s).run()
-                 for s in range(seeds))
+    done: list[RunStats] = []
+    try:
+        for s in range(seeds):
+            done.append(make_execution(instance, model, trees, config, seed + s).run())
+    except KeyboardInterrupt:
+        if not done:
+            raise
+        # Ctrl-C keeps the runs that ended: the result holds them, and the stop is
+        # recorded for the caller to report (qdcopt.interrupt.requested)
+        interrupt.request()
+    runs = tuple(done)
+    seeds = len(runs)
     wall = time.perf_counter() - start
     promised = dict(plan.requests)
     rate = [float(promised.get(r.id, 0.0)) for r in instance.requests]
