@@ -36,6 +36,7 @@ from qdcopt.progress import make_progress
 from qdcopt.sweeps.runner import run_sweep, sweep_status
 from qdcopt.sweeps.store import Store, store_path
 from qdcopt.sweeps.tasks import Sweep, code_version, dict_sweep, write_table
+from qdcopt.tables import check_output
 
 RUNNER_OPTIONS = ("workers", "scheduler", "out", "again", "retry_failed", "status")
 """Options of the runner, not of the suite: they never change a case's row."""
@@ -161,6 +162,7 @@ def run_suite(script: str | Path | ModuleType, argv: Sequence[str] | None = None
     if args.workers is not None and args.scheduler is not None:
         parser.error("--workers and --scheduler exclude each other")
     try:
+        check_output(args.out)  # before the store under it is read
         sweep = suite_sweep(module, args)
     except ValueError as exc:
         parser.error(str(exc))
