@@ -389,7 +389,9 @@ def check_run(file: str, config: ServiceConfig, days_field: str) -> None:
     run = config.days * DAY
     if jobs.slot > run:
         t_cycle = config.network.link.t_cycle
-        raise InstanceError(file, "network.t_cycle",
+        # a cycle longer than the run is t_cycle's fault, else the many cycles of a packet
+        field = "network.t_cycle" if t_cycle * 1e3 > run else "demands.packet_size"
+        raise InstanceError(file, field,
                             f"the shortest PGA lasts {jobs.slot:.3g} s ({jobs.slot / t_cycle:.3g} "
                             f"cycles of {t_cycle:g} s), longer than the run "
                             f"({config.days:g} days): no PGA would ever end")
