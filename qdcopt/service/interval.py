@@ -207,7 +207,12 @@ def schedule_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, An
     if "problem" not in meta:
         raise InstanceError(Path(folder) / "plan.json", "meta.problem",
                             "required field is missing")
-    problem = IntervalProblem.from_dict(meta["problem"])
+    try:
+        problem = IntervalProblem.from_dict(meta["problem"])
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError) as exc:
+        raise InstanceError(Path(folder) / "plan.json", "problem",
+                            f"is not an interval problem ({exc.__class__.__name__}: "
+                            f"{str(exc)[:80]})") from None
     frame = tables.get("pgas")
     if frame is None:
         raise InstanceError(folder, "pgas.csv", "required table is missing")
@@ -231,8 +236,9 @@ def schedule_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, An
         # the demand column repeats the job's demand: a different one is a corrupt plan
         for row, (job, named) in enumerate(zip(cols["job"].tolist(), frame["demand"].tolist(),
                                                strict=True)):
-            if 0 <= job < problem.n_jobs:
-                owner = problem.demand_ids[int(problem.job_demand[job])]
+            d = int(problem.job_demand[job]) if 0 <= job < problem.n_jobs else -1
+            if 0 <= d < problem.n_demands:
+                owner = problem.demand_ids[d]
                 if str(named) != owner:
                     raise InstanceError(file, f"row {row + 2}.demand",
                                         f"job {job} belongs to demand {owner!r}, the row names "

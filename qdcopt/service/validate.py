@@ -61,7 +61,11 @@ def validate_schedule(problem: IntervalProblem, plan: IntervalSchedule,
         bad("D5-ADMISSION", f"PGA of job {int(job[i])} starts at {int(start[i])} before its "
             f"demand {p.demand_ids[dem[i]]!r} is admitted at {int(p.demand_start[dem[i]])}",
             job=int(job[i]), demand=p.demand_ids[dem[i]])
-    # resource occupancy: a difference array per resource over the slots touched
+    # resource occupancy: a difference array per resource over the slots touched, cut
+    # one interval length either side (a PGA beyond is already D3, and a plan naming
+    # slot 10⁹ must not allocate 10⁹ cells per resource)
+    start = np.clip(start, -p.n_slots, 2 * p.n_slots)
+    end = np.clip(end, -p.n_slots, 2 * p.n_slots)
     lo = int(min(start.min(initial=0), 0))
     hi = int(max(end.max(initial=0), p.n_slots))
     width = hi - lo + 1

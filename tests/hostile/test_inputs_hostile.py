@@ -335,3 +335,18 @@ def test_plan_row_with_too_many_cells_is_refused(tmp_path):
     lines[1] += ",extra"
     csv.write_text("\n".join(lines) + "\n")
     _validate_refused(TINY, out, csv, "row 2", "cells, the header has")
+
+
+def test_pga_lasting_a_billion_slots_is_judged_without_a_billion_cells(tmp_path):
+    out = _plan(tmp_path, STAR, "edf")
+    _set_cell(out / "pgas.csv", "duration_slots", 1, "1000000000")
+    res = runner.invoke(app, ["validate", str(INSTANCES / STAR), str(out)])
+    assert res.exit_code == 1, res.output
+    assert "D6-DURATION" in res.output or "D3-INTERVAL" in res.output
+
+
+@pytest.mark.parametrize("problem", [None, {"n_slots": "x"}, [1, 2]])
+def test_plan_with_a_broken_interval_problem_is_refused(tmp_path, problem):
+    out = _plan(tmp_path, STAR, "edf")
+    _manifest(out, problem=problem)
+    _validate_refused(STAR, out, out / "plan.json", "problem", "is not an interval problem")
