@@ -34,6 +34,7 @@ string with a unit)::
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,7 @@ def read_requests_csv(path: str | Path, qindex: dict[str, int]) -> Requests:
     """
     path = Path(path)
     check_file(path, "requests file")
+    _check_row_lengths(path)
     try:
         frame = pd.read_csv(path, dtype={"id": str, "job": str, "qpu_a": str, "qpu_b": str},
                             keep_default_na=False)
@@ -274,6 +276,24 @@ def read_requests_csv(path: str | Path, qindex: dict[str, int]) -> Requests:
     jobs = (frame["job"].astype(str).to_numpy(dtype=object) if "job" in frame.columns
             else np.full(len(frame), "job0", dtype=object))
     return Requests.from_columns(ids, jobs, cols["qpu_a"], cols["qpu_b"], t_need)
+
+
+def _check_row_lengths(path: Path) -> None:
+    """Refuse a row with more or fewer cells than the header.
+
+    pandas reads a row with one cell too many by taking the first column as an index,
+    which would shift every field of the table without a word.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            for row in reader:
+                if row and header is not None and len(row) != len(header):
+                    raise InstanceError(path, f"row {reader.line_num}",
+                                        f"has {len(row)} cells, the header has {len(header)}")
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InstanceError(path, "", f"is not a readable CSV table ({exc})") from None
 
 
 def _csv_times(path: Path, column: pd.Series, name: str, scale: int) -> np.ndarray:

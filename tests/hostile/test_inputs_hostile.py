@@ -350,3 +350,12 @@ def test_plan_with_a_broken_interval_problem_is_refused(tmp_path, problem):
     out = _plan(tmp_path, STAR, "edf")
     _manifest(out, problem=problem)
     _validate_refused(STAR, out, out / "plan.json", "problem", "is not an interval problem")
+
+
+def test_requests_csv_row_with_too_many_cells_is_refused(tmp_path):
+    doc = _edited(TINY, {"requests": DELETE, "requests_csv": "requests.csv"})
+    path = tmp_path / "dc.json"
+    path.write_text(json.dumps(doc))
+    csv = tmp_path / "requests.csv"
+    csv.write_text("id,job,qpu_a,qpu_b,t_need_ns\nr1,j,A,B,4\nr2,j,C,D,8,9\n")
+    _refused(["solve", str(path)], csv, "row 3", "has 6 cells, the header has 5")
