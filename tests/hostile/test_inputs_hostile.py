@@ -359,3 +359,9 @@ def test_requests_csv_row_with_too_many_cells_is_refused(tmp_path):
     csv = tmp_path / "requests.csv"
     csv.write_text("id,job,qpu_a,qpu_b,t_need_ns\nr1,j,A,B,4\nr2,j,C,D,8,9\n")
     _refused(["solve", str(path)], csv, "row 3", "has 6 cells, the header has 5")
+
+
+def test_trace_duration_option_follows_the_trace_rules():
+    path = INSTANCES / GRID
+    _refused(["solve", str(path), "-o", "trace_duration=1e30"], path, "trace_duration",
+             "at most 1000 s")
