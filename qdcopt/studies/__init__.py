@@ -46,6 +46,8 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 003 Fig. 7: latency of one-pair requests, one-time pre-distribution"),
     "fig8": ("qdcopt.studies.fig8_continuous_latency",
              "paper 003 Fig. 8: latency of one-pair requests, continuous pre-distribution"),
+    "stock": ("qdcopt.studies.stock_sensitivity",
+              "paper 003 Fig. 8's latency against the lost stock size, threshold and count"),
 }
 
 

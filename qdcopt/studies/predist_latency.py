@@ -117,6 +117,7 @@ def row_of(task: dict[str, Any]) -> dict[str, Any]:
                         arrival_interval=task["interval"],
                         predistribution=task["predistribution"],
                         predist_links=task["stock_links"], predist_pairs=task["stock_pairs"],
+                        predist_threshold=int(task.get("threshold", 0)),
                         predist_warmup=task["warmup"])
     start = time.process_time()
     run = run_once(inst, plan, cfg, seed=task["seed"])

@@ -370,6 +370,53 @@ def test_continuous_replenishment_refills_the_stock():
     assert run.predist_used >= run.predistributed - 2
 
 
+def _stock_made_while_filling(run, pairs: int, threshold: int) -> tuple[int, int]:
+    """Replay the stock of each node pair; return (pairs stocked, pairs stocked while the
+    stock was not filling).  A stock fills from empty up to ``pairs`` and then rests until
+    it falls below ``threshold``."""
+    held: dict[tuple[int, int], int] = {}
+    filling: dict[tuple[int, int], bool] = {}
+    where: dict[int, tuple[int, int]] = {}
+    made = wrong = 0
+
+    def taken(key: tuple[int, int]) -> None:
+        held[key] -= 1
+        if held[key] < threshold:
+            filling[key] = True
+
+    for row in run.trace:
+        if row[1] == "stock":
+            key = (row[4], row[5])
+            made += 1
+            wrong += not filling.get(key, True)
+            held[key] = held.get(key, 0) + 1
+            where[row[2]] = key
+            if held[key] >= pairs:
+                filling[key] = False
+        elif (row[1] == "relabel" and row[2] in where) or (
+                row[1] == "discard" and row[-1] == "stock"):
+            taken(where[row[2]])
+    return made, wrong
+
+
+def test_replenishment_waits_for_the_threshold():
+    inst, plan = _path8()
+    common = {"policy": "swap_asap", "duration": 3.0, "trace": True,
+              "predistribution": "continuous", "predist_links": 1, "predist_pairs": 2}
+    eager = run_once(inst, plan, RuntimeConfig(**common), seed=0)
+    lazy = run_once(inst, plan, RuntimeConfig(**common, predist_threshold=1), seed=0)
+    made_eager, _ = _stock_made_while_filling(eager, 2, 2)
+    made_lazy, wrong = _stock_made_while_filling(lazy, 2, 1)
+    assert wrong == 0  # a stock of 2 refills only once it is empty
+    # the eager stock refills after every pair taken, so more pairs are made
+    assert made_lazy > 2 and made_eager > made_lazy
+    # the default (0) is the stock size itself
+    same = run_once(inst, plan, RuntimeConfig(**common, predist_threshold=2), seed=0)
+    assert same.trace == eager.trace
+    with pytest.raises(ValueError, match="predist_threshold"):
+        RuntimeConfig(predist_pairs=2, predist_threshold=3)
+
+
 def test_score_terms_hand_computed():
     from qdcopt.network.runtime.executor import Execution, Pair
 

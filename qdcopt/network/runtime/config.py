@@ -99,6 +99,11 @@ class RuntimeConfig:
         Node pairs chosen for pre-distribution (the plan's most used intermediate pairs).
     predist_pairs
         Batch size per node pair, or the stock kept per node pair.
+    predist_threshold
+        Continuous pre-distribution only: a node pair's stock is replenished once it
+        falls below this many pairs, and then up to ``predist_pairs`` (hysteresis, as
+        paper 003's "whenever the stock falls below a predefined threshold").  0 (the
+        default) means ``predist_pairs``: replenish as soon as one pair is taken.
     stock_cutoff_factor
         A stocked pair is discarded (its memories freed, its stock refilled) when its age
         reaches this factor times the root cut-off of the tree that made it; a pair that
@@ -156,6 +161,7 @@ class RuntimeConfig:
     predistribution: str = "none"
     predist_links: int = 5
     predist_pairs: int = 2
+    predist_threshold: int = 0
     predist_warmup: float = 10.0
     stock_cutoff_factor: float = 1.0
     arrivals: int = 0
@@ -192,6 +198,7 @@ class RuntimeConfig:
             "leaf_buffer": self.leaf_buffer >= 0,
             "predist_links": self.predist_links >= 1,
             "predist_pairs": self.predist_pairs >= 1,
+            "predist_threshold": 0 <= self.predist_threshold <= self.predist_pairs,
             "predist_warmup": self.predist_warmup > 0,
             "stock_cutoff_factor": self.stock_cutoff_factor > 0,
             "arrivals": self.arrivals >= 0,
@@ -203,6 +210,7 @@ class RuntimeConfig:
                  "discard_factor": "in (0, 1]", "gem_latency_scale": "≥ 0",
                  "poll_fraction": "> 0", "leaf_buffer": "≥ 0",
                  "predist_links": "≥ 1", "predist_pairs": "≥ 1",
+                 "predist_threshold": "in [0, predist_pairs] (0: predist_pairs)",
                  "predist_warmup": "> 0", "stock_cutoff_factor": "> 0 (inf: no cut-off)",
                  "arrivals": "≥ 0", "arrival_interval": "> 0",
                  "central_service_time": "≥ 0"}

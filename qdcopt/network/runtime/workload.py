@@ -156,7 +156,11 @@ class Workload:
                     if j != k):
                 self.sim.stop()  # the one-time batch is complete: requests may start
         else:
-            want = len(self.stock.get(key, ())) < self.cfg.predist_pairs
+            held = len(self.stock.get(key, ()))
+            # a stock that is filling fills up to predist_pairs; a full one waits until it
+            # falls below the threshold
+            threshold = self.cfg.predist_threshold or self.cfg.predist_pairs
+            want = held < (self.cfg.predist_pairs if self.want[k] else threshold)
         was = self.want[k]
         self.want[k] = want
         if want and not was:
