@@ -225,3 +225,16 @@ def test_every_package_has_a_docstring():
     for path in sorted(PACKAGE.rglob("__init__.py")):
         doc = ast.get_docstring(ast.parse(path.read_text()))
         assert doc, f"{path.relative_to(ROOT)} has no docstring"
+
+
+def test_no_global_plotting_state_outside_the_plotting_package():
+    # pyplot and matplotlib.use change the state of the whole process (its backend, its
+    # open figures): pictures are drawn on figures of qdcopt.plotting instead
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if (PACKAGE / "plotting") in path.parents:
+            continue
+        text = path.read_text()
+        if "matplotlib.use(" in text or "matplotlib.pyplot" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -124,14 +124,13 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
     """Runtime (lines, left axis) and distributed depth (bars, right axis) per placement."""
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     methods = list(dict.fromkeys(frame["placement"]))
     counts = list(dict.fromkeys(frame["qpus"]))
     depths = list(dict.fromkeys(frame["depth"]))
-    colors = plt.get_cmap("tab10")
-    fig, axes = plt.subplots(1, len(methods), figsize=(6.0 * len(methods), 4.2), squeeze=False)
+    colors = matplotlib.colormaps["tab10"]
+    fig, axes = subplots(1, len(methods), figsize=(6.0 * len(methods), 4.2), squeeze=False)
     width = 0.8 / len(counts)
     # the same scales in both panels, so that the placements compare at a glance
     top_runtime = float(frame.runtime_us.max()) * 1.05
@@ -162,7 +161,6 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
                  "(cat-entanglement, 5 ns / 50 ns gates)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> None:

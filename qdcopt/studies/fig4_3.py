@@ -148,12 +148,9 @@ def row(task: dict[str, Any]) -> dict[str, Any]:
 
 def plot(frame: pd.DataFrame, path: Path) -> None:
     """Draw panels (a) and (b) from the study's rows."""
-    import matplotlib
+    from qdcopt.plotting import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    fig, axes = subplots(1, 2, figsize=(12, 4.6))
     colours = {"fixed 0.001 Hz": "tab:blue", "fixed 0.0005 Hz": "tab:orange",
                "adaptive": "tab:green"}
     styles = {("utilisation", "edf"): ("-", "o"), ("utilisation", "milp"): (":", "x"),
@@ -189,7 +186,6 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
     axes[1].legend(fontsize=6, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
-    plt.close(fig)
 
 
 def sweep(*, seed: int = 0, quick: bool = False, variant: str = "default") -> Sweep:

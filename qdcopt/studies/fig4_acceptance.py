@@ -153,14 +153,11 @@ def write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
 
 
 def _plot(frame: pd.DataFrame, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     rates = list(dict.fromkeys(frame["rate"]))
     methods = list(dict.fromkeys(frame["method"]))
-    fig, axes = plt.subplots(len(rates), len(methods), figsize=(3.2 * len(methods),
+    fig, axes = subplots(len(rates), len(methods), figsize=(3.2 * len(methods),
                              3.0 * len(rates)), sharex=True, sharey="row", squeeze=False)
     for i, rate in enumerate(rates):
         for j, method in enumerate(methods):
@@ -185,4 +182,3 @@ def _plot(frame: pd.DataFrame, path: Path) -> None:
     fig.suptitle("Acceptance ratio vs storage window (dashed: MILP upper bound)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)

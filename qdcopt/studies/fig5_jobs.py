@@ -156,12 +156,9 @@ def write(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
 
 
 def _plot(summary: pd.DataFrame, path: Path) -> None:
-    import matplotlib
+    from qdcopt.plotting import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = subplots(1, 3, figsize=(15, 4.2))
     panels = (("total_execution_time_s", "total execution time (s)"),
               ("mean_completion_time_s", "mean job completion time (s)"),
               ("jobs_accepted", "jobs run (all requests served)"))
@@ -177,4 +174,3 @@ def _plot(summary: pd.DataFrame, path: Path) -> None:
                  f"mean of {reps} seeded repetitions")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -192,13 +192,10 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
 def plot(summary: pd.DataFrame, path: Path, value: str = "delivered_rate") -> None:
     """One panel per sweep: ``value`` per policy vs the swept parameter (with the LP's
     promised rate when plotting rates)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     sweeps = list(dict.fromkeys(summary["sweep"]))
-    fig, axes = plt.subplots(1, len(sweeps), figsize=(5 * len(sweeps), 4), squeeze=False)
+    fig, axes = subplots(1, len(sweeps), figsize=(5 * len(sweeps), 4), squeeze=False)
     low, high = ("rate_low", "rate_high") if value == "delivered_rate" else (
         "fidelity_low", "fidelity_high")
     for ax, sweep in zip(axes[0], sweeps, strict=True):
@@ -218,7 +215,6 @@ def plot(summary: pd.DataFrame, path: Path, value: str = "delivered_rate") -> No
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:

@@ -87,12 +87,9 @@ def row(task: dict[str, Any]) -> dict[str, Any]:
 
 def plot(frame: pd.DataFrame, path: Path) -> None:
     """Draw Fig. 3 (a) and (b) from the study's rows."""
-    import matplotlib
+    from qdcopt.plotting import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = subplots(1, 2, figsize=(11, 4.2))
     colours = {"naive": "tab:red", "orchestrated": "tab:blue"}
     panels = (("success_rate", "teleportation success rate", "(a)"),
               ("attempts_per_request", "entanglement attempts per teleportation", "(b)"))
@@ -112,7 +109,6 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
-    plt.close(fig)
 
 
 def sweep(*, seed: int = 0, quick: bool = False) -> Sweep:

@@ -76,12 +76,9 @@ def row(task: dict[str, Any]) -> dict[str, Any]:
 
 def plot(memory: pd.DataFrame, ks: pd.DataFrame, path: Path) -> None:
     """(a) success and hit rate vs cut-off, (b) fidelity, (c) smallest K vs N."""
-    import matplotlib
+    from qdcopt.plotting import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = subplots(1, 3, figsize=(15, 4.2))
     finite = memory[np.isfinite(memory["t_cut_intervals"])]
     for n, part in finite.groupby("n_qpus"):
         part = part.sort_values("t_cut_intervals")
@@ -115,7 +112,6 @@ def plot(memory: pd.DataFrame, ks: pd.DataFrame, path: Path) -> None:
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
-    plt.close(fig)
 
 
 def sweep(*, seed: int = 0, quick: bool = False) -> Sweep:

@@ -153,13 +153,10 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
 
 def plot(summary: pd.DataFrame, path: Path, title: str) -> None:
     """One column per sweep: mean latency (top) and served fraction (bottom) per policy."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     sweeps = list(dict.fromkeys(summary["sweep"]))
-    fig, axes = plt.subplots(2, len(sweeps), figsize=(5 * len(sweeps), 7), squeeze=False,
+    fig, axes = subplots(2, len(sweeps), figsize=(5 * len(sweeps), 7), squeeze=False,
                              sharex="col")
     for col, sweep in enumerate(sweeps):
         part = summary[summary["sweep"] == sweep]
@@ -179,7 +176,6 @@ def plot(summary: pd.DataFrame, path: Path, title: str) -> None:
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def _write(rows: pd.DataFrame, out_dir: Path, stem: str, title: str) -> list[Path]:

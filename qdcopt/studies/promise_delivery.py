@@ -100,10 +100,7 @@ def run_task(task: Task | dict[str, Any], settings: Any = None) -> dict[str, Any
 
 def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     """The CSV and a plot of delivered / promised per point and method."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -113,7 +110,7 @@ def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     labels = [f"n={n} q={q:g} d={d:g}" for n, q, d in
               dict.fromkeys(zip(rows["nodes"], rows["swap_success"], rows["density"],
                                 strict=True))]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    fig, axes = subplots(1, 2, figsize=(13, 4.5))
     for method, g in rows.groupby("method", sort=False):
         g = g.groupby(["nodes", "swap_success", "density"], sort=True).mean(numeric_only=True)
         xs = range(len(g))
@@ -129,5 +126,4 @@ def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     fig.tight_layout()
     png = out_dir / "promise_delivery.png"
     fig.savefig(png, dpi=120)
-    plt.close(fig)
     return [csv, png]

@@ -79,17 +79,14 @@ def run_task(task: Task | dict[str, Any], settings: Any = None) -> dict[str, Any
 
 def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     """The CSV and the figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = rows.sort_values(["pair", "spacing_km"])
     csv = out_dir / "repeater_spacing.csv"
     rows.to_csv(csv, index=False)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = subplots(figsize=(7, 4.5))
     for pair, g in rows.groupby("pair", sort=True):
         line, = ax.plot(g["spacing_km"], g["promised_rate"], "--", marker="o",
                         label=f"{pair} promised")
@@ -105,5 +102,4 @@ def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     fig.tight_layout()
     png = out_dir / "repeater_spacing.png"
     fig.savefig(png, dpi=120)
-    plt.close(fig)
     return [csv, png]

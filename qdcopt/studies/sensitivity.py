@@ -106,17 +106,14 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
 
 def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     """The CSV (every run) and the figure (ratios to the fixed tree)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv = out_dir / "sensitivity.csv"
     rows.to_csv(csv, index=False)
     summary = summarise(rows)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, axes = subplots(1, 2, figsize=(12, 4.5))
     panels = (("weights", "moved", "weight (the others at 1, 1, 0.5)",
                "scoring: delivered / fixed tree"),
               ("discard", "policy", "early-discard factor α",
@@ -136,5 +133,4 @@ def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     fig.tight_layout()
     png = out_dir / "sensitivity.png"
     fig.savefig(png, dpi=120)
-    plt.close(fig)
     return [csv, png]

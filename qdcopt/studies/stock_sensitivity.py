@@ -122,10 +122,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
 def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     """The CSV (every run) and the figure: one panel per parameter, the no-stock mean as
     a dashed line per policy."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -136,7 +133,7 @@ def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     labels = {"pairs": "pairs per stocked node pair (5 node pairs)",
               "threshold": f"replenishment threshold (stock of {THRESHOLD_STOCK})",
               "links": "stocked node pairs (2 pairs each)"}
-    fig, axes = plt.subplots(1, len(PARTS), figsize=(5 * len(PARTS), 4.2), sharey=True)
+    fig, axes = subplots(1, len(PARTS), figsize=(5 * len(PARTS), 4.2), sharey=True)
     for ax, part in zip(axes, PARTS, strict=True):
         data = summary[summary["part"] == part]
         for i, (policy, g) in enumerate(data.groupby("policy", sort=True)):
@@ -156,7 +153,6 @@ def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     fig.suptitle("continuous pre-distribution: latency against the stock parameters")
     fig.tight_layout()
     fig.savefig(png, dpi=120)
-    plt.close(fig)
     return [csv, png]
 
 

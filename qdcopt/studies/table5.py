@@ -229,13 +229,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
 
 def plot(tables: dict[str, pd.DataFrame], path: Path) -> None:
     """Figs. 8, 10, 11 and the optimum beside Table V, in one PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from qdcopt.plotting import subplots
 
     t5, fig11 = tables["table5"], tables["fig11"]
-    fig, ax = plt.subplots(2, 2, figsize=(12, 9))
+    fig, ax = subplots(2, 2, figsize=(12, 9))
     a = ax[0, 0]
     for method, colour in (("dqp", "tab:red"), ("esp", "tab:blue")):
         g = t5[t5["method"] == method]
@@ -286,7 +283,6 @@ def plot(tables: dict[str, pd.DataFrame], path: Path) -> None:
     a.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def write(rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
