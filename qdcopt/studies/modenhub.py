@@ -18,13 +18,13 @@ Run ``qdcopt study modenhub`` or ``python -m qdcopt.studies.modenhub [OUT_DIR] [
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from qdcopt.engine import mean_ci
 from qdcopt.service.hub import STRATEGIES, HubModel, simulate_hub
 from qdcopt.service.hub_budget import smallest_k
 from qdcopt.service.hub_exact import exact_hub
@@ -74,10 +74,9 @@ def row(task: dict[str, Any]) -> dict[str, Any]:
     for key, ex in (("success_rate", exact.success_rate),
                     ("attempts_per_request", exact.attempts_per_request),
                     ("hit_rate", exact.hit_rate)):
-        values = np.array([r[key] for r in runs])
-        half = 1.96 * values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else 0.0
-        out[f"{key}_mc"] = float(values.mean())
-        out[f"{key}_ci95"] = float(half)
+        ci = mean_ci(r[key] for r in runs)
+        out[f"{key}_mc"] = ci.mean
+        out[f"{key}_ci95"] = ci.half_width
         out[f"{key}_exact"] = float(ex)
     out["success_longrun"] = float(exact.success_longrun)
     out["attempts_longrun"] = float(exact.attempts_longrun)
