@@ -365,9 +365,11 @@ def _graph_file(top: Section, path: Path) -> tuple[tuple[str, ...], tuple[tuple[
             raise top.error("file", f"{rel!r} has a link from node {str(a)!r} to itself; "
                                     f"a link must join two different nodes")
     nodes = tuple(str(v) for v in g.nodes)
-    if len(set(nodes)) != len(nodes):
-        dup = next(v for v in nodes if nodes.count(v) > 1)
-        raise top.error("file", f"{rel!r} has two nodes labelled {dup!r}")
+    labels: set[str] = set()
+    for v in nodes:
+        if v in labels:   # labels 1 and "1" read as one name
+            raise top.error("file", f"{rel!r} has two nodes labelled {v!r}")
+        labels.add(v)
     seen: dict[frozenset[str], None] = {}
     edges = []
     for a, b in g.edges():
@@ -522,6 +524,18 @@ def trace_requests(inst: LinkInstance, duration: float) -> float:
     Each link's next request comes at least an exponential back-off (mean
     ``backoff_mean``) after its previous one, so a link issues at most
     ``duration / backoff_mean + 1`` requests on average.
+
+    Parameters
+    ----------
+    inst
+        The instance.
+    duration
+        Seconds of arrivals.
+
+    Returns
+    -------
+    float
+        ``links × (duration / backoff_mean + 1)``.
     """
     return len(inst.edges) * (duration / inst.traffic.backoff_mean + 1.0)
 
