@@ -18,7 +18,6 @@ from the previous basis by simplex.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +25,8 @@ from typing import Any
 import highspy
 import numpy as np
 
-from qdcopt import interrupt
 from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.lp.colgen import search
 from qdcopt.network.lp.hypergraph import (
     full_swap_count,
     full_swaps,
@@ -48,7 +47,7 @@ from qdcopt.network.lp.rows import (
     row_bounds,
 )
 from qdcopt.network.physics import LinkModel, link_model, swap_gain
-from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
+from qdcopt.solvers.highs import SolverOptions, new_highs, run_highs_object
 
 # Relative slack when a first-phase optimum is kept as a bound in the next phase.
 PHASE_SLACK = 1e-9
@@ -135,6 +134,7 @@ class HyperflowLP:
         self.weights = np.array([r.weight for r in instance.requests], dtype=float)
         self.solve_s = 0.0
         self.runs = 0
+        self.max_new = max(500, 5 * n)
         self.h = new_highs(options.verbose)
         self._pass_base()
 
@@ -272,9 +272,36 @@ class HyperflowLP:
         """Keep the fairness level at ``z`` or more."""
         self.h.changeColBounds(self.col_z, z, highspy.kHighsInf)
 
+    # -- the column-generation search (colgen.PricedMaster) -------------------------------
+    def start_phase(self, phase: str) -> None:
+        """Objective of ``phase``: the fairness level, or the weighted total."""
+        if phase == MAXMIN:
+            self.set_costs(np.zeros(self.R), 1.0)
+        else:
+            self.set_costs(self.weights, 0.0)
+
+    def values(self) -> np.ndarray:
+        """Column values of the last solve."""
+        return self.columns()
+
+    def level(self) -> float:
+        """The fairness level of the last solve."""
+        return float(self.columns()[self.col_z])
+
+    def hold_level(self, z: float) -> None:
+        """Keep the fairness level at ``z`` less :data:`PHASE_SLACK` (interior-point
+        re-solves meet the level only to their tolerance)."""
+        self.fix_z_at_least(z * (1.0 - PHASE_SLACK))
+
+    def has_feasible_point(self) -> bool:
+        """Whether HiGHS holds a feasible primal point."""
+        return self.h.getInfo().primal_solution_status == 2
+
     # -- pricing -------------------------------------------------------------------------
-    def price(self, max_new: int) -> tuple[int, int]:
-        """Add improving swaps and their derivations; return (positive swaps, columns added)."""
+    def price(self, max_new: int | None = None) -> tuple[int, int]:
+        """Add improving swaps and their derivations (at most ``max_new``, default
+        :attr:`max_new`); return (positive swaps, columns added)."""
+        max_new = self.max_new if max_new is None else max_new
         P0 = self.state_prices()
         # Only link and request states keep the LP's price; every other state gets the
         # largest price consistent with every swap that makes it (see pricing.py).
@@ -358,59 +385,16 @@ def solve_hyperflow(instance: NetworkInstance, *, variant: str = "published",
     max_new = max_new or max(500, 5 * n)
     stats: dict[str, Any] = {"full_states": state_count(n), "full_swaps": full_swap_count(n),
                              "start_swaps": lp.active_count, "rounds": 0, "positive": []}
-    pricing_s = 0.0
-    phases = [("maxmin", None)] if objective == MAXMIN else []
-    phases.append(("sum", None))
-    status = "optimal"
-    certified = True
-    settled: np.ndarray | None = None
-    for phase, _ in phases:
-        if phase == "maxmin":
-            lp.set_costs(np.zeros(lp.R), 1.0)
-        else:
-            lp.set_costs(lp.weights, 0.0)
-        status = lp.run(deadline)
-        if "pruned_objective" not in stats:
-            stats["pruned_objective"] = lp.objective_value() if status == "optimal" else math.nan
-        phase_certified = not pricing and full
-        if status == "optimal":
-            settled = lp.columns()
-        while pricing and status == "optimal":
-            if deadline is not None and time.perf_counter() > deadline:
-                status = "time_limit"
-                break
-            if interrupt.requested():
-                status = Status.INTERRUPTED
-                break
-            if stats["rounds"] >= max_rounds:
-                break
-            tp = time.perf_counter()
-            positive, added = lp.price(max_new)
-            pricing_s += time.perf_counter() - tp
-            stats["rounds"] += 1
-            stats["positive"].append(positive)
-            if positive == 0 or added == 0:
-                # No column can raise the optimum (added == 0: every improving swap is
-                # already in, up to HiGHS's own dual tolerance).
-                phase_certified = True
-                break
-            status = lp.run(deadline)
-            if status == "optimal":
-                settled = lp.columns()
-        certified = certified and phase_certified and status == "optimal"
-        if status != "optimal":
-            break
-        if phase == "maxmin":
-            z = lp.columns()[lp.col_z]
-            stats["maxmin_level"] = float(z)
-            lp.fix_z_at_least(z * (1.0 - PHASE_SLACK))
-    cols = lp.columns()
-    if status != "optimal" and lp.h.getInfo().primal_solution_status != 2:
-        # a run stopped early may hold no feasible point: keep the last solved LP, a
-        # feasible flow (columns added since are zero in it), else no flow at all
-        if settled is None:
-            settled = np.zeros(0)
-        cols = np.concatenate([settled, np.zeros(len(cols) - len(settled))])
+    lp.max_new = max_new
+    phases = [MAXMIN, SUM] if objective == MAXMIN else [SUM]
+    found = search(lp, phases, deadline, pricing=pricing, certified_unpriced=full,
+                   max_rounds=max_rounds, objective_of=lambda _cols: lp.objective_value())
+    stats.update(rounds=found.rounds, positive=list(found.positive),
+                 pruned_objective=found.first_objective)
+    if found.maxmin_level is not None:
+        stats["maxmin_level"] = found.maxmin_level
+    status, certified, cols, pricing_s = (found.status, found.certified, found.values,
+                                          found.pricing_s)
     best = float(np.dot(lp.weights, cols[lp.col_y0:lp.col_z]))
     if clean and status == "optimal":
         cols = _clean(lp, best, deadline, cols)

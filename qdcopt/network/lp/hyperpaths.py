@@ -32,14 +32,15 @@ from typing import Any
 import highspy
 import numpy as np
 
-from qdcopt import interrupt
 from qdcopt.network.dp import build_tree
 from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.lp.colgen import search
 from qdcopt.network.lp.hypergraph import full_swap_count, state_count
 from qdcopt.network.lp.pricing import PRICE_TOL, cheapest_derivations
 from qdcopt.network.lp.rows import (
     MAXMIN,
     OBJECTIVES,
+    SUM,
     fairness_column,
     limit_to_deadline,
     row_bounds,
@@ -140,6 +141,7 @@ class TreeMaster:
         self.smoothing = float(smoothing)
         self.centre: np.ndarray | None = None
         self.mispricings = 0
+        self.per_request = 8
         self.model = model if model is not None else link_model(instance)
         self.gamma = swap_gain(self.model.swap_success, variant)
         self.n, self.R = instance.n, len(instance.requests)
@@ -218,8 +220,30 @@ class TreeMaster:
         """Column values (``z`` first, then the trees)."""
         return np.asarray(self.h.getSolution().col_value)
 
-    def price(self, per_request: int) -> tuple[int, int]:
-        """Add the cheapest trees of requests with positive reduced cost.
+    # -- the column-generation search (colgen.PricedMaster) -------------------------------
+    def start_phase(self, phase: str) -> None:
+        """Objective of ``phase``: the fairness level, or the weighted total."""
+        if phase == MAXMIN:
+            self.set_phase(np.zeros(self.R), 1.0)
+        else:
+            self.set_phase(self.weights, 0.0)
+
+    def level(self) -> float:
+        """The fairness level of the last solve."""
+        return float(self.values()[0])
+
+    def hold_level(self, z: float) -> None:
+        """Keep the fairness level at ``z`` less :data:`PHASE_SLACK` (the master's
+        simplex meets it to 1e-9; tighter than the swap-column LP's interior point)."""
+        self.h.changeColBounds(0, z * (1.0 - PHASE_SLACK), highspy.kHighsInf)
+
+    def has_feasible_point(self) -> bool:
+        """Whether HiGHS holds a feasible primal point."""
+        return self.h.getInfo().primal_solution_status == 2
+
+    def price(self, per_request: int | None = None) -> tuple[int, int]:
+        """Add the cheapest trees of requests with positive reduced cost (each with up to
+        ``per_request`` trees, default :attr:`per_request`).
 
         The trees are priced first at smoothed duals ``α·centre + (1 − α)·duals``
         (``self.smoothing = α``; the centre is the last smoothed point), and only trees
@@ -231,6 +255,7 @@ class TreeMaster:
         -------
         (requests priced positive, columns added)
         """
+        per_request = self.per_request if per_request is None else per_request
         dual = np.array(self.h.getSolution().row_dual, dtype=float)
         if self.smoothing > 0.0 and self.centre is not None:
             smooth = self.smoothing * self.centre + (1.0 - self.smoothing) * dual
@@ -348,53 +373,17 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
     master = TreeMaster(instance, variant, options, smoothing=smoothing)
     master.initial_columns()
     n = instance.n
-    stats: dict[str, Any] = {"full_states": state_count(n), "full_swaps": full_swap_count(n),
-                             "rounds": 0}
-    pricing_s = 0.0
-    status = "optimal"
-    certified = True
-    settled: np.ndarray | None = None
-    phases = ["maxmin", "sum"] if objective == MAXMIN else ["sum"]
-    for phase in phases:
-        if phase == "maxmin":
-            master.set_phase(np.zeros(master.R), 1.0)
-        else:
-            master.set_phase(master.weights, 0.0)
-        status = master.run(deadline)
-        if status == "optimal":
-            settled = master.values()
-        phase_ok = False
-        while status == "optimal" and stats["rounds"] < max_rounds:
-            if deadline is not None and time.perf_counter() > deadline:
-                status = "time_limit"
-                break
-            if interrupt.requested():
-                status = Status.INTERRUPTED
-                break
-            tp = time.perf_counter()
-            positive, added = master.price(per_request)
-            pricing_s += time.perf_counter() - tp
-            stats["rounds"] += 1
-            if positive == 0 or added == 0:
-                phase_ok = True
-                break
-            status = master.run(deadline)
-            if status == "optimal":
-                settled = master.values()
-        certified = certified and phase_ok
-        if status != "optimal":
-            break
-        if phase == "maxmin":
-            z = float(master.values()[0])
-            stats["maxmin_level"] = z
-            master.h.changeColBounds(0, z * (1.0 - PHASE_SLACK), highspy.kHighsInf)
-    values = np.asarray(master.values(), dtype=float)
+    stats: dict[str, Any] = {"full_states": state_count(n), "full_swaps": full_swap_count(n)}
+    master.per_request = per_request
+    phases = [MAXMIN, SUM] if objective == MAXMIN else [SUM]
+    found = search(master, phases, deadline, max_rounds=max_rounds)
+    status, certified, pricing_s = found.status, found.certified, found.pricing_s
+    stats["rounds"] = found.rounds
+    if found.maxmin_level is not None:
+        stats["maxmin_level"] = found.maxmin_level
     n_values = len(master.columns) + 1  # the fairness level, then one value per tree
-    if status != "optimal" and master.h.getInfo().primal_solution_status != 2:
-        # a run stopped early (or failed) may hold no feasible point: keep the last solved
-        # master (trees added since carry no rate in it), else no tree at all
-        values = settled if settled is not None else np.zeros(0)
-    values = np.concatenate([values[:n_values], np.zeros(max(0, n_values - len(values)))])
+    values = np.concatenate([found.values[:n_values],
+                             np.zeros(max(0, n_values - len(found.values)))])
     trees = []
     states: set[tuple[int, int]] = set()
     swaps: set[tuple[int, int, int]] = set()
