@@ -36,6 +36,7 @@ from qdcopt.api import (
     solve,
     validate,
 )
+from qdcopt.cli_plot import register as register_plot_commands
 from qdcopt.compare import add_simulation, run_comparison
 from qdcopt.errors import CrossCheckError, InstanceError
 from qdcopt.families import family_of
@@ -886,6 +887,9 @@ def study_cmd(
         err.print(f"{len(st.failed)} tasks failed{more}; no files written; "
                   f"--retry-failed reruns them")
         raise _Exit(1)
+
+
+register_plot_commands(app)  # qdcopt plot, qdcopt report
 
 
 def _stdout_is_null() -> bool:
