@@ -38,6 +38,33 @@ class Status(StrEnum):
     """The run's purpose is the bound; the plan is a heuristic's."""
     INTERRUPTED = "interrupted"
     """The user interrupted the run (Ctrl-C); the plan is the best found until then."""
+    RESTRICTED = "restricted"
+    """Optimal over the columns the model holds, not certified over all of them."""
+    SIMULATED = "simulated"
+    """The plan is what a seeded simulation of a protocol did; nothing is proven."""
+
+
+class FrozenDict(dict):
+    """A ``dict`` that refuses every change after it is made (so a frozen
+    :class:`SolveInfo` is frozen all the way down), and still pickles, copies and
+    serialises to JSON as a plain ``dict``."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("SolveInfo.extra cannot be changed: make a new SolveInfo with "
+                        "with_(extra={...})")
+
+    __setitem__ = __delitem__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
+        return self
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,10 @@ class SolveInfo:
     sense: str = MAXIMIZE
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.extra, FrozenDict):
+            object.__setattr__(self, "extra", FrozenDict(self.extra))
+
     @property
     def gap(self) -> float:
         """Relative gap between claimed objective and bound (``nan`` if either is unknown)."""
@@ -89,7 +120,7 @@ class SolveInfo:
             "gap": _json_float(self.gap),
             "time_s": round(self.time_s, 6),
             "sense": self.sense,
-            "extra": self.extra,
+            "extra": dict(self.extra),
         }
 
     @classmethod

@@ -31,7 +31,7 @@ from qdcopt.linklayer.plan import Execution, LinkPlan
 from qdcopt.linklayer.protocols import PROTOCOLS
 from qdcopt.linklayer.trace import Trace, realise_trace
 from qdcopt.params import MethodSpec
-from qdcopt.solvers.highs import MINIMIZE, SolveInfo, SolverOptions
+from qdcopt.solvers.highs import MINIMIZE, SolveInfo, SolverOptions, Status
 
 
 def _trace(instance: LinkInstance, trace_duration: float | None, trace_seed: int | None,
@@ -106,7 +106,7 @@ def _protocol(name: str):
                                r.pl_finish) for r in rec.requests if not math.isnan(r.pl_finish))
         plan = LinkPlan(name, duration, seed, rows, arrivals)
         lat = [r.pl_finish - r.created for r in rec.requests]
-        info = SolveInfo(method=name, status="simulated",
+        info = SolveInfo(method=name, status=Status.SIMULATED,
                          objective=float(np.mean(lat) * 1e3) if lat else math.nan,
                          time_s=time.perf_counter() - t0, sense=MINIMIZE,
                          extra={"events": rec.events, "messages": rec.messages,
@@ -128,7 +128,7 @@ def method_greedy(instance: LinkInstance, *, trace_duration: float | None = None
     starts = greedy_matching(trace, instance.n, instance.edges)
     plan = plan_from_starts(instance, trace, starts, "greedy-matching", duration, seed,
                             arrivals)
-    info = SolveInfo(method="greedy-matching", status="heuristic",
+    info = SolveInfo(method="greedy-matching", status=Status.HEURISTIC,
                      objective=_mean_ms(trace, starts), time_s=time.perf_counter() - t0,
                      sense=MINIMIZE)
     return plan, info

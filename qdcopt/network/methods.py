@@ -60,7 +60,7 @@ from qdcopt.network.plan import (
 from qdcopt.network.resources import zero_reason
 from qdcopt.network.trees import greedy_copies, greedy_trees, iterative_copies, iterative_trees
 from qdcopt.params import MethodSpec
-from qdcopt.solvers.highs import SolveInfo, SolverOptions
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status
 
 
 def _options(time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,
@@ -235,7 +235,7 @@ def _tree_method(name: str, instance: NetworkInstance, variant: str, resources: 
                                              rate_model=LATENCY, model=model), reasons)
     weights = {r.id: r.weight for r in instance.requests}
     objective = sum(weights[rid] * rate for rid, rate in plan.requests)
-    return plan, SolveInfo(method=name, status="heuristic", objective=objective,
+    return plan, SolveInfo(method=name, status=Status.HEURISTIC, objective=objective,
                            time_s=time.perf_counter() - start,
                            extra={"variant": plan.variant, "resources": resources,
                                   "trees": len(trees)})
@@ -273,7 +273,7 @@ def method_lp_calibrated(instance: NetworkInstance, *, rounds: int = 3, target: 
     extra["promised_by_round"] = [p for p, _ in cal.history]
     extra["delivered_by_round"] = [d for _, d in cal.history]
     # the derated promise is a measurement, not a proof: no bound, heuristic status
-    return cal.plan, SolveInfo(method="lp-calibrated", status="heuristic",
+    return cal.plan, SolveInfo(method="lp-calibrated", status=Status.HEURISTIC,
                                objective=objective, time_s=time.perf_counter() - start,
                                extra=extra)
 

@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
-from qdcopt.solvers.highs import SolveInfo
+from qdcopt.solvers.highs import SolveInfo, Status
 
 COMPILED_FROM = 5000
 """Jobs from which the compiled loop is used by default (below, its start-up cost
@@ -131,6 +131,6 @@ def edf(problem: IntervalProblem, *, compiled: bool | None = None,
     start = time.perf_counter()
     schedule = IntervalSchedule.from_starts(problem, edf_starts(problem, compiled), "edf")
     on_track = int(schedule.on_track().sum())
-    return schedule, SolveInfo(method="edf", status="heuristic", objective=float(on_track),
+    return schedule, SolveInfo(method="edf", status=Status.HEURISTIC, objective=float(on_track),
                                time_s=time.perf_counter() - start,
                                extra={"scheduled": len(schedule.job), "jobs": problem.n_jobs})

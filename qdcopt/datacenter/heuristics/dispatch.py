@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM, dispatch_plan
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.solvers.highs import SolveInfo
+from qdcopt.solvers.highs import SolveInfo, Status
 
 Pair = tuple[int, int]
 
@@ -341,6 +341,6 @@ def run_dispatch(instance: DatacenterInstance, method: str, policy: object, code
         plan = dispatch_plan(instance, method, code, **weights)
     else:
         plan = Dispatcher(instance).run(policy, method)
-    return plan, SolveInfo(method=method, status="heuristic", objective=float(plan.n_accepted),
+    return plan, SolveInfo(method=method, status=Status.HEURISTIC, objective=float(plan.n_accepted),
                            time_s=time.perf_counter() - started,
                            extra={"reconfigurations": len(plan.reconfigurations)})

@@ -41,7 +41,7 @@ from qdcopt.datacenter.heuristics._kernels.greedy import (
 )
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.solvers.highs import SolveInfo
+from qdcopt.solvers.highs import SolveInfo, Status
 from qdcopt.timebase import parse_duration
 
 COMPILED_FROM = 5_000
@@ -216,7 +216,7 @@ def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object
                                 deliveries=(d_req, d_src, d_evt),
                                 rejected=(rej_req, rej_reason),
                                 shifts=(sh_job, sh_req, sh_delay))
-    info = SolveInfo(method=name, status="heuristic", objective=float(len(d_req)),
+    info = SolveInfo(method=name, status=Status.HEURISTIC, objective=float(len(d_req)),
                      time_s=time.perf_counter() - started,
                      extra={"reconfigurations": len(rc["source"]),
                             "retries": sum(attempts) if attempts else 0})
@@ -239,7 +239,7 @@ def _greedy_compiled(instance: DatacenterInstance, name: str, step: int, max_att
         deliveries=(decided[ok], served[ok], out["event"][decided[ok]]),
         rejected=(rejected, out["reason"][rejected]),
         shifts=(out["jobs"][out["sh_job"]], out["sh_request"], out["sh_delay"]))
-    info = SolveInfo(method=name, status="heuristic", objective=float(ok.sum()),
+    info = SolveInfo(method=name, status=Status.HEURISTIC, objective=float(ok.sum()),
                      time_s=time.perf_counter() - started,
                      extra={"reconfigurations": len(out["rc_source"]),
                             "retries": int(out["attempts"].sum())})

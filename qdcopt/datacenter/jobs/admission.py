@@ -34,7 +34,7 @@ from qdcopt.datacenter.jobs.candidates import JobDecision, job_candidates
 from qdcopt.datacenter.jobs.pipeline import allocate, require_jobs, schedule_decisions
 from qdcopt.datacenter.jobs.selection import build_model
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.solvers.highs import SolveInfo, SolverOptions, solve_pyomo
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status, solve_pyomo
 
 
 def _busy_per_request(instance: DatacenterInstance) -> float:
@@ -100,7 +100,7 @@ def admit_utilisation(instance: DatacenterInstance, *, limit: float = 1.0,
     plan, _, ejected = schedule_decisions(instance, decisions, scheduler, "admit-utilisation",
                                           options)
     return plan, SolveInfo(
-        method="admit-utilisation", status="heuristic", objective=float(plan.n_accepted),
+        method="admit-utilisation", status=Status.HEURISTIC, objective=float(plan.n_accepted),
         time_s=time.perf_counter() - started,
         extra={"admitted": len(admitted), "jobs_accepted": int(plan.job_accepted.sum()),
                "ejected_after_admission": sorted(ejected), "peak_utilisation": peak,
@@ -184,7 +184,7 @@ def admit_lp(instance: DatacenterInstance, *, scheduler: str = "greedy",
                                           reason=reasons.get(spec.id, "not-selected")))
     plan, _, ejected = schedule_decisions(instance, decisions, scheduler, "admit-lp", options)
     return plan, SolveInfo(
-        method="admit-lp", status="heuristic", objective=float(plan.n_accepted),
+        method="admit-lp", status=Status.HEURISTIC, objective=float(plan.n_accepted),
         time_s=time.perf_counter() - started,
         extra={"admitted": len(admitted), "placed": len(picked),
                "jobs_accepted": int(plan.job_accepted.sum()),

@@ -42,7 +42,7 @@ from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.schedulers import SCHEDULERS as METHODS
 from qdcopt.datacenter.validate import effective_need, running_sum_by_group
 from qdcopt.errors import InstanceError
-from qdcopt.solvers.highs import SolveInfo
+from qdcopt.solvers.highs import SolveInfo, Status
 from qdcopt.timebase import parse_duration
 
 MODES = ("sequential", "parallel")
@@ -341,7 +341,7 @@ def run_pipeline(instance: DatacenterInstance, *, mode: str = "parallel",
             plan, decisions = eject(plan, instance, derived, decisions, victims, name)
             late = overlaps(instance, plan, derived, decisions)
     n_jobs = sum(1 for d in decisions if d.accepted)
-    return plan, SolveInfo(method=name, status="heuristic", objective=float(plan.n_accepted),
+    return plan, SolveInfo(method=name, status=Status.HEURISTIC, objective=float(plan.n_accepted),
                            time_s=time.perf_counter() - started,
                            extra={"jobs_accepted": n_jobs, "rounds": r + 1,
                                   "scheduler": scheduler})

@@ -47,7 +47,7 @@ from qdcopt.network.lp.rows import (
     row_bounds,
 )
 from qdcopt.network.physics import LinkModel, link_model, swap_gain
-from qdcopt.solvers.highs import SolverOptions, new_highs, run_highs_object
+from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
 
 # Relative slack when a first-phase optimum is kept as a bound in the next phase.
 PHASE_SLACK = 1e-9
@@ -396,13 +396,13 @@ def solve_hyperflow(instance: NetworkInstance, *, variant: str = "published",
     status, certified, cols, pricing_s = (found.status, found.certified, found.values,
                                           found.pricing_s)
     best = float(np.dot(lp.weights, cols[lp.col_y0:lp.col_z]))
-    if clean and status == "optimal":
+    if clean and status == Status.OPTIMAL:
         cols = _clean(lp, best, deadline, cols)
     stats.update(active_swaps=lp.active_count, build_s=build_s, solve_s=lp.solve_s,
                  pricing_s=pricing_s, certified=certified, runs=lp.runs,
                  total_s=time.perf_counter() - t0)
-    if status == "optimal" and not certified:
-        status = "restricted"
+    if status == Status.OPTIMAL and not certified:
+        status = Status.RESTRICTED
     x = cols[lp.col_x0:]
     keys = lp.active_keys()
     keep = x > 1e-12 * max(1.0, float(np.max(x, initial=0.0)))
@@ -429,7 +429,7 @@ def _clean(lp: HyperflowLP, best: float, deadline: float | None, cols: np.ndarra
     flow_cols = np.concatenate([np.arange(lp.L), np.arange(lp.col_x0, num_col)]).astype(np.int32)
     h.changeColsCost(len(flow_cols), flow_cols, np.full(len(flow_cols), -1.0))
     status = lp.run(deadline)
-    if status != "optimal":
+    if status != Status.OPTIMAL:
         return cols
     cleaned = lp.columns()
     if float(np.dot(lp.weights, cleaned[lp.col_y0:lp.col_z])) < best * (1.0 - 1e-7):

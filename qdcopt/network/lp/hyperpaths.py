@@ -402,12 +402,12 @@ def solve_tree_master(instance: NetworkInstance, *, variant: str = "published",
     for t in trees:
         rates[t.request] += t.rate
     stats.update(active_states=len(states), active_swaps=len(swaps),
-                 columns=len(master.columns), certified=certified and status == "optimal",
+                 columns=len(master.columns), certified=certified and status == Status.OPTIMAL,
                  mispricings=master.mispricings,
                  solve_s=master.solve_s, pricing_s=pricing_s, runs=master.runs,
                  total_s=time.perf_counter() - t0)
-    if status == "optimal" and not certified:
-        status = "restricted"
+    if status == Status.OPTIMAL and not certified:
+        status = Status.RESTRICTED
     return TreeFlow(status=status, objective=float(np.dot(master.weights, rates)),
                     trees=tuple(trees), stats=stats)
 
