@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -184,7 +185,7 @@ def find_instance(name: str, wanted: str | None,
         if not root.is_dir():
             continue
         for path in sorted(root.rglob("*")):
-            if path.suffix.lower() not in (".toml", ".json") or path.stem != name:
+            if path.suffix.lower() not in (".toml", ".json") or not _named(path, name):
                 continue
             try:
                 inst = load_instance(path)
@@ -193,6 +194,19 @@ def find_instance(name: str, wanted: str | None,
             if fingerprint(inst) == wanted or (wanted is None and inst.name == name):
                 return path
     return None
+
+
+def _named(path: Path, name: str) -> bool:
+    """Whether the instance file ``path`` is called ``name`` (its stem or its ``name``
+    field); read as plain TOML or JSON, which is cheap beside a full load."""
+    if path.stem == name:
+        return True
+    try:
+        text = path.read_text(encoding="utf-8")
+        doc = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and doc.get("name") == name
 
 
 def _recorded_instance(plans_dir: Path) -> tuple[str, str | None] | None:
