@@ -21,7 +21,7 @@ from matplotlib.patches import Patch, Polygon
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.validate import effective_need, running_sum_by_group
-from qdcopt.plotting.figures import add_bars, add_segments, axes_for, time_unit
+from qdcopt.plotting.figures import add_bars, axes_for, time_unit
 from qdcopt.timebase import TICK_SECONDS
 
 COLOURS = {"configured": "#cfe3f5", "reconfiguring": "#7f7f7f", "window": "#f2c14e",
@@ -93,10 +93,10 @@ def switch_gantt(instance: DatacenterInstance, plan: DatacenterPlan, source: str
         With the collections labelled ``configured`` (the switch set to the row's pair),
         ``reconfiguring`` (one bar per reconfiguration, in the row of the pair it moves
         to), ``windows`` (one bar per request: ``[t_need − t_max, t_need]``),
-        ``deliveries`` (one tick per delivery) and ``rejected`` (one marker per rejected
-        request, at its need time).  A request is drawn in the row of the source that
-        serves it; an unserved one in the first source whose switch reaches both its
-        QPUs, or in a row ``no source`` when none does.
+        ``deliveries`` (one tick per delivery: a bar of zero width) and ``rejected``
+        (one marker per rejected request, at its need time).  A request is drawn in the
+        row of the source that serves it; an unserved one in the first source whose
+        switch reaches both its QPUs, or in a row ``no source`` when none does.
     """
     tl = timeline(instance, plan)
     inst = tl.instance
@@ -166,24 +166,26 @@ def switch_gantt(instance: DatacenterInstance, plan: DatacenterPlan, source: str
         return y, t0, t1
 
     y, t0, t1 = rows(spans)
-    add_bars(ax, t0, t1, y - 0.4, y + 0.4, label="configured",
+    add_bars(ax, t0, t1, y - 0.4, y + 0.4, label="configured", autolim=False,
              facecolor=COLOURS["configured"], edgecolor="none")
     y, t0, t1 = rows(moves)
-    add_bars(ax, t0, t1, y - 0.4, y + 0.4, label="reconfiguring",
+    add_bars(ax, t0, t1, y - 0.4, y + 0.4, label="reconfiguring", autolim=False,
              facecolor=COLOURS["reconfiguring"], edgecolor=COLOURS["reconfiguring"],
              linewidth=0.5)
     # windows of the requests drawn here: a thin band under the row's centre
     wy = np.array([row[(int(owner[i]), req_pair[i])] for i in mine.tolist()], dtype=float)
     need = tl.t_need[mine].astype(float)
     add_bars(ax, (need - inst.t_max) * per_tick, need * per_tick, wy - 0.32, wy - 0.12,
-             label="windows", facecolor=COLOURS["window"], edgecolor="none", alpha=0.8)
+             label="windows", autolim=False, facecolor=COLOURS["window"], edgecolor="none",
+             alpha=0.8)
     keep = np.isin(tl.d_src, shown)
     dy = np.array([row[(int(k), req_pair[i])] for i, k in
                    zip(tl.d_req[keep].tolist(), tl.d_src[keep].tolist(), strict=True)],
                   dtype=float)
     dt = tl.d_time[keep].astype(float) * per_tick
-    add_segments(ax, dt, dy - 0.1, dt, dy + 0.38, label="deliveries",
-                 colors=COLOURS["delivery"], linewidths=1.5, zorder=3)
+    add_bars(ax, dt, dt, dy - 0.1, dy + 0.38, label="deliveries", autolim=False,
+             facecolor=COLOURS["delivery"], edgecolor=COLOURS["delivery"], linewidth=1.5,
+             zorder=3)
     rej = tl.rejected[np.isin(owner[tl.rejected], shown) | (source is None)]
     ry = np.array([row[(int(owner[i]), req_pair[i])] for i in rej.tolist()], dtype=float)
     ax.scatter(tl.t_need[rej].astype(float) * per_tick, ry, marker="x", s=28,

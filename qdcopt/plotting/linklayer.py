@@ -66,9 +66,9 @@ def attempt_windows(instance: LinkInstance, plan: LinkPlan, ax: Axes | None = No
     scale, unit = time_unit(end)
     ax = axes_for(ax, (10.0, max(2.5, 0.35 * len(names) + 1.5)))
     add_bars(ax, arrive / scale, start / scale, rows - 0.08, rows + 0.08, label="waiting",
-             facecolor="#f39c12", edgecolor="none")
+             autolim=False, facecolor="#f39c12", edgecolor="none")
     add_bars(ax, start / scale, finish / scale, rows - 0.35, rows + 0.35, label="generating",
-             facecolor="#2c7fb8", edgecolor="#2c7fb8", linewidth=0.3)
+             autolim=False, facecolor="#2c7fb8", edgecolor="#2c7fb8", linewidth=0.3)
     ax.set_yticks(range(len(names)), names)
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_xlim(0, end / scale * 1.01)

@@ -85,8 +85,8 @@ def pga_schedule(plan: IntervalSchedule, ax: Axes | None = None) -> Axes:
     slot = p.slot_seconds
     colours = [f"C{d % 10}" for d in colour]
     add_bars(ax, np.array(x0, float) * slot, np.array(x1, float) * slot, np.array(y0, float),
-             np.array(y1, float), label="pgas", facecolor=colours, edgecolor="white",
-             linewidth=0.5)
+             np.array(y1, float), label="pgas", autolim=False, facecolor=colours,
+             edgecolor="white", linewidth=0.5)
     for r in range(n_res):
         ax.axhline(base[r] + cap[r], color="0.5", linestyle=":", linewidth=0.6)
     ax.set_yticks([base[r] + cap[r] / 2 for r in range(n_res)],
