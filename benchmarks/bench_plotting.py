@@ -59,7 +59,7 @@ def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
 @lru_cache(maxsize=1)
 def _plan(target: int, seed: int) -> tuple[Any, Any]:
     # the parts of one size share the plan within the process
-    inst = random_instance(math.ceil(target * 1.01), n_qpus=4, load=0.3, skew=2.0, seed=seed)
+    inst = random_instance(math.ceil(target * 1.02), n_qpus=4, load=0.3, skew=2.0, seed=seed)
     plan, _ = qdcopt.solve(inst, "greedy")
     return inst, plan
 

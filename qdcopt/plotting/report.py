@@ -27,6 +27,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
@@ -79,6 +80,19 @@ def _short_path(match: re.Match[str]) -> str:
     return ' d="' + " ".join(data.split()) + '"'
 
 
+def _ticks(paths: list[Path]) -> Path | None:
+    """Bars of zero width (ticks) as one path of vertical strokes, half the text of their
+    outlines; None when some bar has a width."""
+    if any(len(p.vertices) != 5 for p in paths):
+        return None
+    v = np.stack([p.vertices for p in paths])
+    if np.any(v[:, :4, 0] != v[:, :1, 0]):
+        return None
+    pts = v[:, [0, 2], :].reshape(-1, 2)
+    codes = np.tile([Path.MOVETO, Path.LINETO], len(paths)).astype(Path.code_type)
+    return Path(pts, codes)
+
+
 def _compact(fig: Figure) -> list[tuple[Any, PathPatch]]:
     """Hide each large single-style collection of ``fig`` behind one compound path patch;
     returns the pairs to undo."""
@@ -94,12 +108,17 @@ def _compact(fig: Figure) -> list[tuple[Any, PathPatch]]:
                     or len(coll.get_offsets()) > 1):
                 continue
             lines = isinstance(coll, LineCollection)
-            patch = PathPatch(Path.make_compound_path(*paths), transform=coll.get_transform(),
+            compound = _ticks(paths)
+            lines = lines or compound is not None
+            if compound is None:
+                compound = Path.make_compound_path(*paths)
+            patch = PathPatch(compound, transform=coll.get_transform(),
                               facecolor="none" if lines or not len(faces) else faces[0],
                               edgecolor=edges[0] if len(edges) else "none",
                               linewidth=coll.get_linewidth()[0], zorder=coll.get_zorder(),
                               fill=not lines and len(faces) > 0,
                               clip_path=ax.patch, clip_on=coll.get_clip_on())
+            patch.set_gid(coll.get_gid())  # the SVG group keeps the collection's name
             ax.add_artist(patch)  # the collection's limits stand; add_patch would recount
             coll.set_visible(False)
             swaps.append((coll, patch))

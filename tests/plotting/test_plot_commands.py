@@ -143,3 +143,22 @@ def test_report_refuses_what_is_no_comparison(comparison, tmp_path):
     _refused(["report", str(comparison), "--out", str(tmp_path / "r.html"), "--instance",
               str(DIAMOND)], "plan.json: family:")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_page_svg_writes_each_collection_as_one_path_and_leaves_the_figure(datacenter_default):
+    import io
+
+    from qdcopt.plotting.report import svg_text
+
+    inst, plan = datacenter_default
+    fig = plan_figure(inst, plan)
+    text = svg_text(fig)
+    group = re.search(r'<g id="deliveries">\s*<path d="([^"]*)"', text)
+    assert group is not None and group.group(1).count("M") == plan.n_accepted
+    windows = re.search(r'<g id="windows">\s*<path d="([^"]*)"', text)
+    assert windows is not None and windows.group(1).count("z") == len(inst.requests)
+    assert all(c.get_visible() for ax in fig.axes for c in ax.collections)
+    assert not any(p.get_gid() == "deliveries" for ax in fig.axes for p in ax.patches)
+    plain = io.StringIO()
+    fig.savefig(plain, format="svg")
+    assert len(text) < len(plain.getvalue()) / 2
