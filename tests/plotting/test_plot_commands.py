@@ -162,3 +162,17 @@ def test_page_svg_writes_each_collection_as_one_path_and_leaves_the_figure(datac
     plain = io.StringIO()
     fig.savefig(plain, format="svg")
     assert len(text) < len(plain.getvalue()) / 2
+
+
+def test_report_of_a_simulated_comparison_shows_plan_against_delivery(tmp_path):
+    folder = tmp_path / "diamond"
+    res = runner.invoke(app, ["compare", str(DIAMOND), "--methods", "lp", "--simulate",
+                              "--duration", "1", "--seeds", "2", "--out", str(folder)])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", str(folder), "--out", str(out), "--instance",
+                              str(DIAMOND)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    assert "Plan against delivery" in text and "<th>delivered_rate</th>" in text
+    assert text.count("<svg") == 2  # delivered beside promised, and the plan
