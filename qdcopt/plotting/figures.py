@@ -1,4 +1,4 @@
-"""Figures without global state, and the drawing helpers every picture shares.
+"""Figures without global state, and the drawing tools every picture shares.
 
 :func:`subplots` makes a :class:`matplotlib.figure.Figure` that belongs to no pyplot
 window and needs no backend choice, so drawing a figure never changes the backend of the
