@@ -77,17 +77,19 @@ def route(tree: PlanTree) -> list[str]:
     """The nodes a tree's pairs cross, from the root's ``u`` to its ``v`` (its leaves in
     order, each a link)."""
     leaves: list[tuple[str, str]] = []
-
-    def walk(i: int) -> None:
+    # depth first, left before right, each node once: a plan file whose children point
+    # back up or out of the tree is drawn as far as it makes sense (the validator judges it)
+    stack, seen = ([0] if tree.nodes else []), set()
+    while stack:
+        i = stack.pop()
+        if not 0 <= i < len(tree.nodes) or i in seen:
+            continue
+        seen.add(i)
         nd = tree.nodes[i]
         if nd.is_leaf:
             leaves.append((nd.u, nd.v))
-            return
-        walk(nd.left)
-        walk(nd.right)
-
-    if tree.nodes:
-        walk(0)
+        else:
+            stack.extend([nd.right, nd.left])
     if not leaves:
         return []
     path = [tree.nodes[0].u]

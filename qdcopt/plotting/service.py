@@ -62,7 +62,10 @@ def pga_schedule(plan: IntervalSchedule, ax: Axes | None = None) -> Axes:
     cap = np.maximum(np.asarray(p.capacity, dtype=np.int64), 1)
     base = np.concatenate([[0], np.cumsum(cap + 1)])[:-1]   # a blank lane between bands
     x0, x1, y0, y1, colour = [], [], [], [], []
-    demand_of = p.job_demand[plan.job] if len(plan.job) else np.zeros(0, np.int64)
+    # jobs the interval does not hold are the validator's to report; they are not drawn
+    known = (plan.job >= 0) & (plan.job < p.n_jobs)
+    jobs, starts, durations = plan.job[known], plan.start[known], plan.duration[known]
+    demand_of = p.job_demand[jobs] if len(jobs) else np.zeros(0, np.int64)
     for r in range(n_res):
         sel, use = [], []
         for i, d in enumerate(demand_of.tolist()):
@@ -72,8 +75,8 @@ def pga_schedule(plan: IntervalSchedule, ax: Axes | None = None) -> Axes:
                 use.append(p.demand_use[d][path.index(r)])
         if not sel:
             continue
-        s = plan.start[sel].astype(np.int64)
-        e = s + plan.duration[sel].astype(np.int64)
+        s = starts[sel].astype(np.int64)
+        e = s + durations[sel].astype(np.int64)
         w = np.array(use, dtype=np.int64)
         lane = _lanes(s, e, w)
         x0.extend(s.tolist())
@@ -95,8 +98,8 @@ def pga_schedule(plan: IntervalSchedule, ax: Axes | None = None) -> Axes:
     ax.set_ylim(top + 0.5, -0.5)
     ax.set_xlim(0, p.n_slots * slot)
     ax.set_xlabel("time in the interval (s)")
-    on = int(plan.on_track().sum()) if p.n_demands else 0
-    ax.set_title(f"PGA schedule per resource — {plan.method}: {len(plan.job)} of {p.n_jobs} "
+    on = int((np.bincount(demand_of, minlength=p.n_demands) >= p.min_pgas).sum())
+    ax.set_title(f"PGA schedule per resource — {plan.method}: {len(jobs)} of {p.n_jobs} "
                  f"PGAs, {on}/{p.n_demands} demands on track", fontsize=10)
     shown = sorted(set(colour))
     if shown and len(shown) <= 12:
