@@ -13,13 +13,21 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from qdcopt.linklayer.instance import LinkInstance
+from qdcopt.errors import InstanceError
+from qdcopt.linklayer.instance import MAX_TRACE_REQUESTS, LinkInstance, trace_requests
 from qdcopt.linklayer.plan import LinkPlan
 from qdcopt.linklayer.trace import Trace, realise_trace
 from qdcopt.plotting.figures import add_bars, axes_for, time_unit
 
 
 def _trace(instance: LinkInstance, plan: LinkPlan) -> Trace:
+    """The trace the plan names, refused (as the validator refuses it) when too long to
+    realise."""
+    expected = trace_requests(instance, plan.trace_duration)
+    if expected > MAX_TRACE_REQUESTS:
+        raise InstanceError("plan.json", "trace_duration",
+                            f"{plan.trace_duration:g} s gives up to {expected:.3g} requests on "
+                            f"this instance; a trace holds at most {MAX_TRACE_REQUESTS:.0e}")
     return realise_trace(instance, plan.trace_duration, plan.trace_seed, plan.trace_arrivals)
 
 
