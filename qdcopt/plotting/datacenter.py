@@ -197,8 +197,8 @@ def switch_gantt(instance: DatacenterInstance, plan: DatacenterPlan, source: str
     ax.set_xlim(-0.01 * tl.end * per_tick, tl.end * per_tick * 1.01)
     ax.set_xlabel(f"time ({unit})")
     title = f"switch of {source}" if source is not None else "switches"
-    ax.set_title(f"{inst.name}: {title} — {plan.method}, {len(tl.d_req)} deliveries, "
-                 f"{len(tl.rejected)} rejected", fontsize=10)
+    ax.set_title(f"{inst.name}: {title} — {plan.method}, {int(keep.sum())} deliveries, "
+                 f"{len(rej)} rejected", fontsize=10)
     ax.legend(handles=[Patch(color=COLOURS["configured"], label="set to pair"),
                        Patch(color=COLOURS["reconfiguring"], label="reconfiguring"),
                        Patch(color=COLOURS["window"], label="window t_need − t_max … t_need"),

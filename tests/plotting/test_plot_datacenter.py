@@ -86,3 +86,19 @@ def test_memory_of_the_tiny_plan_steps_at_deliveries_and_need_times(datacenter_t
     assert times[-1] == int(inst.requests.t_need.max()) + 1
     ax = memory_occupancy(inst, plan, ax=subplots()[1])
     assert len([p for p in ax.patches if p.get_label().startswith("memory ")]) == inst.n_qpus
+
+
+def test_each_request_is_drawn_with_exactly_one_source():
+    from qdcopt.datacenter.generate import random_instance
+
+    inst = random_instance(60, n_qpus=4, n_sources=2, seed=1, comm_qubits=2)
+    plan, _ = qdcopt.solve(inst, "edf")
+    per_source = [switch_gantt(inst, plan, source=s.id) for s in inst.sources]
+    assert {str(s) for s in plan.delivery_source} == {"S0", "S1"}
+    for label, total in (("deliveries", plan.n_accepted), ("windows", len(inst.requests)),
+                         ("reconfiguring", len(plan.reconfigurations))):
+        assert sum(len(find(ax, label).get_paths()) for ax in per_source) == total
+    assert sum(len(find(ax, "rejected").get_offsets()) for ax in per_source) == len(
+        plan.rejected_request)
+    labels = [t.get_text() for t in switch_gantt(inst, plan).get_yticklabels()]
+    assert labels[0].startswith("S0 · ") and labels[-1].startswith("S1 · ")
