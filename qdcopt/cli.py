@@ -569,8 +569,8 @@ def simulate_cmd(
     for flag, value in (("--duration", duration), ("--days", days)):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise ValueError(f"{flag} must be a finite number > 0, got {value:g}")
-    extra = _parse_options(option, None, None, seed)
-    extra.pop("seed", None)
+    _parse_options(None, None, None, seed)  # --seed: the rule every command states
+    extra = _parse_options(option, None, None, None)
     given = {"method": method, "policy": policy, "duration": duration, "days": days,
              "admission": admission, "seeds": seeds}
     for key in extra:
