@@ -179,4 +179,4 @@ def test_an_out_that_is_a_file_is_one_line_and_exit_2(suite, capsys):
         bench_main(suite, ["--workers", "0", "--out", "taken"])
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--out taken: is a file, not a folder" in err[0]
+    assert len(err) == 1 and "--out taken: is an existing file" in err[0]

@@ -190,5 +190,5 @@ def test_a_store_that_cannot_be_made_is_a_clear_error(tmp_path):
                        r"Not a directory"):
         run_sweep(_squares(tmp_path), tmp_path / "out", workers=0)
     (tmp_path / "file").write_text("")
-    with pytest.raises(ValueError, match="is a file, not a folder"):
+    with pytest.raises(ValueError, match="is an existing file"):
         run_sweep(_squares(tmp_path), tmp_path / "file", workers=0)
