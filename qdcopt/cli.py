@@ -429,7 +429,7 @@ def compare_cmd(
             raise ValueError(f"unknown method {m!r} (known: {', '.join(fam.methods)})")
     if simulate:  # every option is checked before the first solve
         _check_compare_simulation(fam.name, policy, duration, seeds)
-    folder = check_output(out_dir or Path("results") / "compare" / inst.name)
+    folder = check_output(out_dir or Path("results") / "compare" / _folder_name(inst.name))
     # the table and the plans go to a hidden sibling first, put in place at the end: a
     # failed run leaves the folder as it was
     with interrupt.catch_sigint(), staging(folder) as tmp:
@@ -485,6 +485,13 @@ def _typed_simulate_options(inst: Any, options: dict[str, Any]) -> dict[str, Any
             hints = typing.get_type_hints(ServiceConfig)
             types = {k: hints[f] for k, f in _SERVICE_OPTIONS.items() if f in hints}
     return {k: check_typed(k, v, types[k]) if k in types else v for k, v in options.items()}
+
+
+def _folder_name(name: str) -> str:
+    """An instance name as one folder name: separators and a leading dot would write
+    elsewhere than under ``results/compare/``."""
+    text = name.replace("/", "_").replace("\\", "_").lstrip(".")
+    return text or "instance"
 
 
 def _check_compare_simulation(family_name: str, policy: str, duration: float,

@@ -169,6 +169,8 @@ def staging(folder: str | Path, *, option: str = "--out",
     given = check_output(folder, option)
     # siblings are named after the folder's own name, so "." and "a/.." are spelt out
     folder = Path(os.path.normpath(given.absolute()))
+    if replace and folder.is_symlink():  # the folder it points to is replaced, not the link
+        folder = folder.resolve()
     if not folder.name:
         raise OutputPathError(f"{option} {given}: cannot write into the root folder")
     folder.parent.mkdir(parents=True, exist_ok=True)

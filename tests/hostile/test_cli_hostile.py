@@ -134,6 +134,33 @@ def test_compare_refuses_a_plans_entry_that_is_a_file(tmp_path):
     assert not (out / "compare.csv").exists()
 
 
+def test_a_plan_through_a_symbolic_link_replaces_the_folder_it_points_to(tmp_path):
+    real = tmp_path / "real"
+    assert _run(["solve", TINY, "-m", "edf", "--out", str(real)]).exit_code == 0
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    res = _run(["solve", TINY, "-m", "greedy", "--out", str(link)])
+    assert res.exit_code == 0, res.output
+    assert link.is_symlink()
+    assert json.loads((real / "plan.json").read_text())["solve_info"]["method"] == "greedy"
+    assert _hidden(tmp_path) == []
+
+
+@pytest.mark.parametrize("name, folder", [("../../escape", "_.._escape"), ("..", "instance"),
+                                          (".hidden", "hidden"), ("a/b", "a_b")])
+def test_compare_keeps_its_default_folder_under_results(name, folder, tmp_path, monkeypatch):
+    inst = tmp_path / "named.toml"
+    inst.write_text(Path(TINY).read_text().replace('name = "tiny-double-switch"',
+                                                   f"name = {json.dumps(name)}"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    res = _run(["compare", str(inst), "--methods", "edf"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (work / "results" / "compare").iterdir()) == [folder]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["named.toml", "work"]
+
+
 def test_unicode_output_folder(tmp_path):
     out = tmp_path / "Zürich 日本" / "plan"
     assert _run(["solve", TINY, "-m", "edf", "--out", str(out)]).exit_code == 0
