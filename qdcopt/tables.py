@@ -64,6 +64,11 @@ def check_output(folder: str | Path, option: str = "--out") -> Path:
             shown = _shown(parent, folder)
             raise OutputPathError(f"{option} {folder}: lies under the file {shown}; "
                                   f"{option} must name a folder, nothing was written")
+        if parent.is_dir():  # the nearest folder that exists must take new entries
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise OutputPathError(f"{option} {folder}: the folder {_shown(parent, folder)} "
+                                      "is not writable, nothing was written")
+            break
     return folder
 
 
@@ -173,9 +178,13 @@ def staging(folder: str | Path, *, option: str = "--out",
         folder = folder.resolve()
     if not folder.name:
         raise OutputPathError(f"{option} {given}: cannot write into the root folder")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder)
-    tmp = _new_temporary(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(folder)
+        tmp = _new_temporary(folder)
+    except OSError as exc:
+        raise OutputPathError(f"{option} {given}: cannot be written "
+                              f"({exc.strerror or exc}), nothing was written") from None
     try:
         yield tmp
         if folder.is_dir() and replace and any(folder.iterdir()):

@@ -161,6 +161,14 @@ def test_compare_keeps_its_default_folder_under_results(name, folder, tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["named.toml", "work"]
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+@pytest.mark.parametrize("command", ["solve", "simulate", "eds"])
+def test_an_output_folder_that_cannot_be_made_is_one_message(command):
+    res = _run([*WRITERS[command], "--out", "/proc/qdcopt-nowhere/out"])
+    assert res.exit_code == 2
+    assert "--out /proc/qdcopt-nowhere/out: cannot be written" in res.output
+
+
 def test_unicode_output_folder(tmp_path):
     out = tmp_path / "Zürich 日本" / "plan"
     assert _run(["solve", TINY, "-m", "edf", "--out", str(out)]).exit_code == 0
