@@ -222,6 +222,13 @@ def check_plan_for(folder: str | Path, instance: Any) -> None:
 
     Plans whose manifest records no instance (written before it was recorded) pass.
 
+    Parameters
+    ----------
+    folder
+        A plan folder (already read by :func:`load_plan`).
+    instance
+        The loaded instance the plan is about to be run against.
+
     Raises
     ------
     InstanceError

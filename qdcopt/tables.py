@@ -250,7 +250,22 @@ def _swap(new: Path, folder: Path) -> None:
 
 
 def written(paths: Iterable[str | Path], tmp: Path, folder: Path) -> list[Path]:
-    """The paths under ``folder`` of files a block of :func:`staging` wrote under ``tmp``."""
+    """The paths under ``folder`` of files a block of :func:`staging` wrote under ``tmp``.
+
+    Parameters
+    ----------
+    paths
+        Files as the writer returned them (under ``tmp``).
+    tmp
+        The hidden sibling the block wrote into.
+    folder
+        The output folder, as the user named it.
+
+    Returns
+    -------
+    list of Path
+        Each file where it is once the block has ended (paths not under ``tmp`` are kept).
+    """
     out = []
     for p in paths:
         p = Path(p)
