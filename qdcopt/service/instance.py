@@ -255,11 +255,12 @@ def check_hub(inst: HubInstance, sizes: tuple[int, ...], runs: int, sec: Section
     if draws > MAX_HUB_DRAWS:
         raise sec.error("runs", f"runs × sizes × strategies × requests × rounds = {draws:.3g} "
                                 f"draws; at most {MAX_HUB_DRAWS:.0e}")
-    ages = 1 if m.max_age is None else m.max_age + 1
+    # float first: t_cut / request_interval may be too large for an int
+    ages = 1.0 if m.t_cut is None else m.t_cut / m.request_interval + 1.0
     steps = m.requests * max(m.cache, 1) * ages
     if steps > MAX_HUB_DRAWS:
         raise sec.error("t_cut", f"the exact values step requests × cache × ages (t_cut / "
-                                 f"request_interval + 1 = {ages}) = {steps:.3g} cells; at most "
+                                 f"request_interval + 1 = {ages:.3g}) = {steps:.3g} cells; at most "
                                  f"{MAX_HUB_DRAWS:.0e}")
 
 

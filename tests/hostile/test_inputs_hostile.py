@@ -137,6 +137,7 @@ LOAD_CASES = [
      "array cells per run"),
     ("hub-t-cut", HUB, {"hub.t_cut": 1e9, "hub.request_interval": 1e-9}, "simulate",
      "hub.t_cut", "cells"),
+    ("hub-t-cut-huge", HUB, {"hub.t_cut": 1e308}, "simulate", "hub.t_cut", "cells"),
     ("hub-runs", HUB, {"hub.runs": 10**9}, "simulate", "hub.runs", "at most 1000"),
     # -- service: the demand service on a star or a graph --------------------------------
     ("star-clients", STAR, {"network.clients": 10**9}, "solve", "network.clients",
