@@ -584,6 +584,10 @@ def simulate_cmd(
         if key in (*given, "plan", "seed"):
             raise ValueError(f"-o {key}: give it as --{key}, not as an option")
     inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    if seeds is not None and type(inst).__name__ == "ServiceInstance":
+        raise ValueError(f"--seeds: {instance} is a demand-service instance, simulated once "
+                         "per --seed (run again with another --seed); --seeds is for network, "
+                         "link-layer and ModEn-Hub instances")
     extra = _typed_simulate_options(inst, extra)
     # only what the user gave: each family has its own defaults and refuses the rest
     opts = {k: v for k, v in given.items() if v is not None}

@@ -368,6 +368,12 @@ def test_methods_help_names_every_family():
         assert family in res.output
 
 
+def test_simulate_seeds_on_a_demand_service_says_what_to_do():
+    res = _run(["simulate", LINE3, "--seeds", "3"])
+    assert res.exit_code == 2
+    assert "--seeds:" in res.output and "per --seed" in res.output
+
+
 def test_simulate_help_says_which_families_take_seeds():
     res = _run(["simulate", "--help"])
     text = " ".join(res.output.replace("│", " ").split())
