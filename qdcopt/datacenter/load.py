@@ -119,8 +119,9 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
         requests, job_runtime = result.requests, result.job_runtime
     else:
         raise doc.error("requests", "required: give requests, requests_csv or jobs")
-    if doc.has("job_buffer") and not doc.has("jobs"):
-        raise doc.error("job_buffer", "applies only to an instance with jobs")
+    for name in ("job_buffer", "circuit_defaults"):
+        if doc.has(name) and not doc.has("jobs"):
+            raise doc.error(name, "applies only to an instance with jobs")
     return DatacenterInstance(name=name, qpus=qpus, sources=sources, t_max=t_max,
                               requests=requests, min_fidelity=fmin, file=str(path),
                               description=description, job_runtime=job_runtime,
@@ -147,6 +148,11 @@ def _qpus(doc: Section) -> tuple[Qpu, ...]:
             comm = item.integer("comm_qubits", minimum=1, maximum=None)
         t1 = item.duration("t1", None, positive=True)
         t2 = item.duration("t2", None, positive=True)
+        for name in ("gate_1q", "gate_2q"):
+            # read again with the circuits; checked here so that an instance of plain
+            # requests does not carry a broken value unnoticed
+            if item.has(name):
+                item.duration(name, positive=True)
         fields = {"id": item.string("id"),
                   "data_qubits": item.integer("data_qubits", minimum=1, maximum=None),
                   "comm_qubits": comm, "t1": t1, "t2": t2}

@@ -102,6 +102,13 @@ LOAD_CASES = [
      "topology.edges", "non-empty list of node pairs"),
     ("ll-duplicate-node", GRID, {"topology": {"nodes": ["A", "A"], "edges": [["A", "A"]]}},
      "solve", "topology.nodes[1]", "duplicate node"),
+    # -- datacenter: values read only with circuits are still checked ------------------
+    ("dc-gate-nan", TINY, {"qpus.0.gate_1q": float("nan")}, "solve", "qpus[0].gate_1q",
+     "finite"),
+    ("dc-gate-text", TINY, {"qpus.0.gate_2q": "x"}, "solve", "qpus[0].gate_2q",
+     "a number with an optional unit"),
+    ("dc-circuit-defaults", TINY, {"circuit_defaults": {"gate_1q": "x"}}, "solve",
+     "circuit_defaults", "only to an instance with jobs"),
     # -- network: positions, lengths, sizes, connectivity ------------------------------
     ("net-x-huge", PATH3, {"nodes.0.x": 1e308}, "solve", "nodes[0].x", "must be ≤ 1e+06"),
     ("net-y-negative-huge", PATH3, {"nodes.1.y": -1e308}, "solve", "nodes[1].y",
