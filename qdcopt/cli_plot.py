@@ -224,7 +224,8 @@ def _recorded_instance(plans_dir: Path) -> tuple[str, str | None] | None:
 @_guard
 def report_cmd(
     compare_dir: Annotated[Path, typer.Argument(help="A folder written by qdcopt compare "
-                                                "(compare.csv and plans/).")],
+                                                "(compare.csv and plans/), or a folder "
+                                                "of study results (results/).")],
     out: Annotated[Path, typer.Option("--out", help="The HTML page to write.")],
     instance: Annotated[Path | None, typer.Option(
         "--instance", help="The compared instance (default: the file under instances/ "
@@ -237,11 +238,24 @@ def report_cmd(
 ) -> None:
     """Write one self-contained HTML page for a comparison: the table with bounds and
     gaps, every plan drawn, and delivered beside promised rates when the comparison ran
-    with --simulate."""
+    with --simulate.  Given a folder of study results (PNG and CSV files, e.g. results/),
+    the page shows every figure with the command that made it."""
     from qdcopt.plotting.report import MethodPlan, compare_page
 
     check_file_output(out, (".html",))
     table_path = compare_dir / "compare.csv"
+    if not table_path.is_file() and compare_dir.is_dir() and any(compare_dir.glob("*.png")):
+        # a folder of study results (results/): its figures, commands and tables
+        from qdcopt.plotting.report import results_page
+
+        text = results_page(compare_dir)
+        write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        if as_json:
+            print(json.dumps({"out": str(out),
+                              "figures": len(list(compare_dir.glob("*.png")))}, indent=2))
+        else:
+            print(f"wrote {out}")
+        return
     if not table_path.is_file():
         raise InstanceError(table_path, "", "no comparison table here (qdcopt compare "
                             "INSTANCE --out DIR writes DIR/compare.csv and DIR/plans/)")

@@ -297,6 +297,53 @@ def compare_page(name: str, table: pd.DataFrame, instance: Any, plans: list[Meth
     return page(f"{name}: comparison", sections, intro=intro + ".")
 
 
+RESULT_ROWS = 12
+"""Rows of each study table shown on a results page (the rest stay in the CSV)."""
+
+
+def readme_rows(readme: FilePath) -> dict[str, tuple[str, str]]:
+    """File name → (the command that made it, what it shows), from the table rows of a
+    ``results/README.md`` (``| `a.csv`, `a.png` | command | description |``)."""
+    out: dict[str, tuple[str, str]] = {}
+    if not readme.is_file():
+        return out
+    for line in readme.read_text(encoding="utf-8", errors="replace").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) < 3 or "`" not in cells[0]:
+            continue
+        for name in re.findall(r"`([^`]+)`", cells[0]):
+            out[name] = (cells[1].replace("`", ""), cells[2].replace("`", ""))
+    return out
+
+
+def results_page(folder: FilePath, title: str = "") -> str:
+    """The page ``qdcopt report`` writes for a folder of study results: every PNG
+    embedded, with the command that made it and what it shows (from the folder's
+    ``README.md``), and the head of the CSV tables beside it."""
+    notes = readme_rows(folder / "README.md")
+    sections = []
+    pngs = sorted(folder.glob("*.png"))
+    for png in pngs:
+        stem = png.stem
+        made = notes.get(png.name)
+        sec = Section(png.name)
+        if made:
+            sec.text += [f"Made by: {made[0]}", made[1]]
+        uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+        sec.blocks.append(f'<figure class="pic"><img alt="{html.escape(png.name)}" '
+                          f'src="{uri}" style="max-width:100%"></figure>')
+        for csv in sorted(folder.glob(f"{stem}*.csv")):
+            try:
+                frame = pd.read_csv(csv, nrows=RESULT_ROWS)
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+                continue
+            sec.blocks.append(f"<details><summary>{html.escape(csv.name)}: first "
+                              f"{len(frame)} rows</summary>{table_html(frame)}</details>")
+        sections.append(sec)
+    intro = f"{len(pngs)} figures read from {folder}"
+    return page(title or f"results: {folder.name}", sections, intro=intro + ".")
+
+
 def _delivery_figure(table: pd.DataFrame) -> Figure | None:
     """Promised beside delivered per method, when the comparison ran ``--simulate``."""
     if not {"promised_rate", "delivered_rate"} <= set(table.columns):

@@ -176,3 +176,24 @@ def test_report_of_a_simulated_comparison_shows_plan_against_delivery(tmp_path):
     text = out.read_text()
     assert "Plan against delivery" in text and "<th>delivered_rate</th>" in text
     assert text.count("<svg") == 2  # delivered beside promised, and the plan
+
+
+def test_report_of_study_results_embeds_each_figure_with_its_command(tmp_path):
+    res = tmp_path / "res"
+    res.mkdir()
+    fig, ax = subplots()
+    ax.plot([0, 1], [1, 2])
+    fig.savefig(res / "fig1.png")
+    (res / "fig1.csv").write_text("x,y\n0,1\n1,2\n")
+    (res / "README.md").write_text("| file | command | what |\n|---|---|---|\n"
+                                   "| `fig1.csv`, `fig1.png` | `qdcopt study one` | the [one] "
+                                   "figure <b>bold</b> |\n")
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(res), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.count("data:image/png;base64,") == 1
+    assert "Made by: qdcopt study one" in text
+    # the README's text is shown as written, never as markup
+    assert "the [one] figure &lt;b&gt;bold&lt;/b&gt;" in text
+    assert "fig1.csv: first 2 rows" in text
