@@ -119,9 +119,9 @@ def load_datacenter(path: str | Path, document: dict[str, Any] | None = None,
         requests, job_runtime = result.requests, result.job_runtime
     else:
         raise doc.error("requests", "required: give requests, requests_csv or jobs")
-    for name in ("job_buffer", "circuit_defaults"):
-        if doc.has(name) and not doc.has("jobs"):
-            raise doc.error(name, "applies only to an instance with jobs")
+    for field_name in ("job_buffer", "circuit_defaults"):
+        if doc.has(field_name) and not doc.has("jobs"):
+            raise doc.error(field_name, "applies only to an instance with jobs")
     return DatacenterInstance(name=name, qpus=qpus, sources=sources, t_max=t_max,
                               requests=requests, min_fidelity=fmin, file=str(path),
                               description=description, job_runtime=job_runtime,

@@ -373,3 +373,9 @@ def test_trace_duration_option_follows_the_trace_rules():
     path = INSTANCES / GRID
     _refused(["solve", str(path), "-o", "trace_duration=1e30"], path, "trace_duration",
              "at most 1000 s")
+
+
+def test_loading_checks_keep_the_instance_name():
+    import qdcopt
+
+    assert qdcopt.load_instance(INSTANCES / TINY).name == "tiny-double-switch"
