@@ -436,10 +436,10 @@ def test_a_second_ctrl_c_quits_at_once():
     child = int(p.stdout.readline())
     p.send_signal(signal.SIGINT)
     assert p.stdout.readline().strip() == "clean stop begins"
-    t0 = time.monotonic()
     p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=30)
-    assert time.monotonic() - t0 < 5
+    # the clean stop would take 600 s: returning at all means the second Ctrl-C cut it
+    # short (a time-out here is the failure; no wall-clock threshold on a shared machine)
+    _, err = p.communicate(timeout=120)
     assert p.returncode == 130
     assert "quit at once" in err
     time.sleep(0.2)
