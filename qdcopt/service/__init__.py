@@ -13,9 +13,8 @@ from typing import Any
 
 from qdcopt.families import Family
 from qdcopt.report import Report
-from qdcopt.service.instance import HubInstance, ServiceInstance, load_service
+from qdcopt.service.instance import HubInstance, ServiceInstance, interval_of, load_service
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule, schedule_from_tables
-from qdcopt.service.jobs import interval_of
 from qdcopt.service.methods import METHODS, SPECS
 from qdcopt.service.simulate import simulate
 from qdcopt.service.validate import validate_schedule

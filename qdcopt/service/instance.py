@@ -26,7 +26,8 @@ from qdcopt.fields import Section, check_unique
 from qdcopt.service.config import DAY, ServiceConfig, all_pair_classes, cka_classes
 from qdcopt.service.demands import DemandClass
 from qdcopt.service.hub import STRATEGIES, HubModel
-from qdcopt.service.jobs import IntervalJobs
+from qdcopt.service.interval import IntervalProblem
+from qdcopt.service.jobs import IntervalJobs, snapshot_problem
 from qdcopt.service.network import GraphNetwork, LinkModel, StarNetwork
 
 MAX_NODES = 1000
@@ -466,3 +467,15 @@ def _load_service(path: Path, top: Section) -> ServiceInstance:
         seed=ctl.integer("seed", 0, minimum=0))
     check_run(str(path), config, ctl.where("days"))
     return ServiceInstance(str(path), config)
+
+
+def interval_of(instance: Any) -> IntervalProblem:
+    """The interval problem the methods schedule for a family-D instance."""
+    if isinstance(instance, IntervalProblem):
+        return instance
+    if isinstance(instance, HubInstance):
+        raise InstanceError(instance.file, "hub", "a ModEn-Hub instance has no interval "
+                            "schedule to solve; run it with simulate")
+    if isinstance(instance, ServiceInstance):
+        return snapshot_problem(instance.config)
+    raise TypeError(f"not a service instance: {type(instance).__name__}")

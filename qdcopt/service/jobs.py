@@ -12,7 +12,6 @@ see :meth:`IntervalJobs.problem` for how periods meet interval boundaries.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -154,20 +153,3 @@ def snapshot_problem(config: ServiceConfig) -> IntervalProblem:
         demands.append(d)
     problem, _, _ = s.problem(0, demands, {d.id: 0 for d in demands})
     return problem
-
-
-
-
-def interval_of(instance: Any) -> IntervalProblem:
-    """The interval problem the methods schedule for a family-D instance."""
-    from qdcopt.errors import InstanceError
-    from qdcopt.service.instance import HubInstance, ServiceInstance
-
-    if isinstance(instance, IntervalProblem):
-        return instance
-    if isinstance(instance, HubInstance):
-        raise InstanceError(instance.file, "hub", "a ModEn-Hub instance has no interval "
-                            "schedule to solve; run it with simulate")
-    if isinstance(instance, ServiceInstance):
-        return snapshot_problem(instance.config)
-    raise TypeError(f"not a service instance: {type(instance).__name__}")

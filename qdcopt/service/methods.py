@@ -14,8 +14,8 @@ from typing import Any
 
 from qdcopt.params import MethodSpec
 from qdcopt.service.edf import edf
+from qdcopt.service.instance import interval_of
 from qdcopt.service.interval import IntervalSchedule
-from qdcopt.service.jobs import interval_of
 from qdcopt.service.options import EdfParams, MilpParams
 from qdcopt.service.pga_milp import milp
 from qdcopt.solvers.highs import SolveInfo
