@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qdcopt.engine import mean_ci
 from qdcopt.engine.limits import check_seeds
 from qdcopt.fields import Section
 from qdcopt.service.controller import ServiceResult, simulate_service
@@ -94,10 +95,10 @@ def _simulate_hub(instance: HubInstance, *, seeds: int | None = None, seed: int 
             for key, ex in (("success_rate", exact.success_rate),
                             ("attempts_per_request", exact.attempts_per_request),
                             ("hit_rate", exact.hit_rate)):
-                v = np.array([x[key] for x in samples])
-                half = 1.96 * v.std(ddof=1) / math.sqrt(runs) if runs > 1 else math.nan
-                row[key] = float(v.mean())
-                row[f"{key}_ci95"] = float(half)
+                ci = mean_ci(x[key] for x in samples)
+                row[key] = ci.mean
+                # Student t; one run has no interval (not one of width 0)
+                row[f"{key}_ci95"] = ci.half_width if ci.n > 1 else math.nan
                 row[f"{key}_exact"] = float(ex)
             rows.append(row)
     return HubResult(pd.DataFrame(rows))
