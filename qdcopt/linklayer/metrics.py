@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from qdcopt.engine import mean_ci
 from qdcopt.linklayer.protocols.base import Request
 
 METRICS = ("mean_latency_ms", "jitter_ms", "scaled_latency_ms", "throughput",
@@ -58,21 +59,8 @@ def run_metrics(requests: Iterable[Request], edges: int, duration: float) -> dic
     }
 
 
-# Student-t 97.5 % quantiles for 1..30 degrees of freedom (two-sided 95 % interval).
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-
-
 def confidence(values: Iterable[float], level: float = 0.95) -> tuple[float, float]:
-    """Mean and Student-t half-width of a sample (half-width ``nan`` below two values)."""
-    x = np.array([v for v in values if not math.isnan(v)], dtype=float)
-    if len(x) == 0:
-        return math.nan, math.nan
-    if len(x) < 2:
-        return float(x.mean()), math.nan
-    if level != 0.95:
-        raise ValueError("only 95 % intervals are tabulated")
-    df = len(x) - 1
-    t = _T975[df - 1] if df <= len(_T975) else 1.959964
-    return float(x.mean()), float(t * x.std(ddof=1) / math.sqrt(len(x)))
+    """Mean and Student-t half-width of a sample (:func:`qdcopt.engine.mean_ci`;
+    half-width ``nan`` below two values)."""
+    ci = mean_ci(values, level)
+    return ci.mean, ci.half_width if ci.n > 1 else math.nan
