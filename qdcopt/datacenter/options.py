@@ -55,7 +55,7 @@ class ScoringParams(MethodParams):
 
 
 @dataclass(frozen=True)
-class MilpParams(MethodParams):
+class SwitchMilpParams(MethodParams):
     """Options of ``milp`` (the slot MILP of switch assignment)."""
 
     penalty: float | None = option(

@@ -11,8 +11,8 @@ from qdcopt.datacenter.options import (
     GreedyParams,
     GreedyRetryParams,
     MilpLpParams,
-    MilpParams,
     ScoringParams,
+    SwitchMilpParams,
 )
 from qdcopt.datacenter.switch.milp import MILP_METHODS
 from qdcopt.params import MethodSpec
@@ -25,7 +25,7 @@ SCHEDULER_SPECS = {spec.name: spec for spec in (
     MethodSpec("edf", HEURISTICS["edf"], EdfParams,
                "earliest-deadline-first dispatching of EPR events"),
     MethodSpec("scoring", HEURISTICS["scoring"], ScoringParams, "score-based dispatching"),
-    MethodSpec("milp", MILP_METHODS["milp"], MilpParams,
+    MethodSpec("milp", MILP_METHODS["milp"], SwitchMilpParams,
                "slot MILP of switch assignment: most requests, proven bound"),
     MethodSpec("milp-lp", MILP_METHODS["milp-lp"], MilpLpParams,
                "best heuristic plan with the slot model's LP-relaxation bound"),

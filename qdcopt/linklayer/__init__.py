@@ -12,8 +12,8 @@ from qdcopt.families import Family
 from qdcopt.linklayer.instance import LinkInstance, build_instance, load_linklayer
 from qdcopt.linklayer.methods import METHODS, SPECS
 from qdcopt.linklayer.plan import LinkPlan, plan_from_tables
-from qdcopt.linklayer.simulate import SimulationResult, simulate
-from qdcopt.linklayer.validate import validate_plan
+from qdcopt.linklayer.simulate import ProtocolRuns, simulate
+from qdcopt.linklayer.validate import validate
 
 FAMILY = Family(
     name="linklayer",
@@ -21,12 +21,12 @@ FAMILY = Family(
     methods=METHODS,
     specs=SPECS,
     compare_methods=("dqp", "esp", "greedy-matching", "milp"),
-    validate=validate_plan,
+    validate=validate,
     plan_from_tables=plan_from_tables,
     exact_methods=("milp",),
     sense="min",
     simulate=simulate,
 )
 
-__all__ = ["FAMILY", "LinkInstance", "LinkPlan", "SimulationResult", "build_instance",
-           "load_linklayer", "simulate", "validate_plan"]
+__all__ = ["FAMILY", "LinkInstance", "LinkPlan", "ProtocolRuns", "build_instance",
+           "load_linklayer", "simulate", "validate"]

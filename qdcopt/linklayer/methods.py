@@ -26,8 +26,8 @@ from qdcopt.linklayer.instance import (
     trace_requests,
 )
 from qdcopt.linklayer.matching_milp import solve_matching_milp
-from qdcopt.linklayer.options import MilpParams, TraceParams
-from qdcopt.linklayer.plan import Execution, LinkPlan
+from qdcopt.linklayer.options import MatchingMilpParams, TraceParams
+from qdcopt.linklayer.plan import Generation, LinkPlan
 from qdcopt.linklayer.protocols import PROTOCOLS
 from qdcopt.linklayer.trace import Trace, realise_trace
 from qdcopt.params import MethodSpec
@@ -82,7 +82,7 @@ def plan_from_starts(instance: LinkInstance, trace: Trace, starts: dict[int, flo
                      arrivals: str = "greedy") -> LinkPlan:
     """A plan from start times (finish = start + the request's service time)."""
     names = instance.nodes
-    rows = tuple(Execution(r.id, names[r.initiator], names[r.remote], starts[r.id],
+    rows = tuple(Generation(r.id, names[r.initiator], names[r.remote], starts[r.id],
                            starts[r.id] + trace.duration(r))
                  for r in trace.requests if r.id in starts)
     return LinkPlan(method, duration, seed, rows, arrivals)
@@ -102,7 +102,7 @@ def _protocol(name: str):
                                                  trace_arrivals)
         rec = PROTOCOLS[name](instance, seed=seed, trace=trace).run()
         names = instance.nodes
-        rows = tuple(Execution(r.id, names[r.initiator], names[r.remote], r.pl_start,
+        rows = tuple(Generation(r.id, names[r.initiator], names[r.remote], r.pl_start,
                                r.pl_finish) for r in rec.requests if not math.isnan(r.pl_finish))
         plan = LinkPlan(name, duration, seed, rows, arrivals)
         lat = [r.pl_finish - r.created for r in rec.requests]
@@ -167,7 +167,7 @@ SPECS = {spec.name: spec for spec in (
                "eventual synchronization protocol replaying the realised trace"),
     MethodSpec("greedy-matching", method_greedy, TraceParams,
                "greedy maximal-matching list schedule of the trace (zero delay)"),
-    MethodSpec("milp", method_milp, MilpParams,
+    MethodSpec("milp", method_milp, MatchingMilpParams,
                "time-indexed matching MILP on the trace: a lower bound on mean latency"),
 )}
 """Method name → its registration (function, parameter class, summary)."""

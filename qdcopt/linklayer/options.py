@@ -26,7 +26,7 @@ class TraceParams(MethodParams):
 
 
 @dataclass(frozen=True)
-class MilpParams(TraceParams):
+class MatchingMilpParams(TraceParams):
     """Options of ``milp`` (the time-indexed matching MILP on the realised trace)."""
 
     slot: float | None = option(None, "slot length in seconds (default: the trace's)", gt=0)

@@ -29,7 +29,7 @@ about 4 · 10⁶ s."""
 
 
 @dataclass(frozen=True)
-class Execution:
+class Generation:
     """One generation: request ``request`` between ``u`` and ``v`` over [start, finish)."""
 
     request: int
@@ -60,7 +60,7 @@ class LinkPlan:
     method: str
     trace_duration: float
     trace_seed: int
-    executions: tuple[Execution, ...]
+    executions: tuple[Generation, ...]
     trace_arrivals: str = "greedy"
 
     def to_tables(self) -> dict[str, pd.DataFrame]:
@@ -111,7 +111,7 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
                                     f"must be a finite time in seconds, at most "
                                     f"{MAX_PLAN_SECONDS:g} in size, got {rec[col]!r}")
             times.append(value)
-        out.append(Execution(req, str(rec["u"]), str(rec["v"]), *times))
+        out.append(Generation(req, str(rec["u"]), str(rec["v"]), *times))
     mfile = f"{folder}/plan.json" if folder is not None else "plan.json"
     try:
         duration = float(manifest["trace_duration"])

@@ -2,7 +2,7 @@
 
 :func:`simulate` runs DQP or ESP on the paper's traffic (each edge issues its next
 request an exponential back-off after the previous one completes) for a simulated
-duration and a number of seeds, and returns a :class:`SimulationResult`: one row of
+duration and a number of seeds, and returns a :class:`ProtocolRuns`: one row of
 metrics per seed, and their means with 95 % confidence intervals.
 """
 
@@ -28,7 +28,7 @@ def run_seed(study_seed: int, k: int) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class SimulationResult:
+class ProtocolRuns:
     """Metrics of every seed of one protocol on one instance.
 
     Attributes
@@ -118,7 +118,7 @@ def simulate_once(instance: LinkInstance, method: str, duration: float,
 
 
 def simulate(instance: LinkInstance, method: str = "esp", duration: float = 120.0,
-             seeds: int = 10, seed: int = 0, **options: Any) -> SimulationResult:
+             seeds: int = 10, seed: int = 0, **options: Any) -> ProtocolRuns:
     """Run ``method`` for ``duration`` simulated seconds on ``seeds`` seeds.
 
     Parameters
@@ -136,7 +136,7 @@ def simulate(instance: LinkInstance, method: str = "esp", duration: float = 120.
 
     Returns
     -------
-    SimulationResult
+    ProtocolRuns
     """
     if options:
         raise ValueError(f"option {next(iter(options))}: a link-layer simulation has no such "
@@ -160,4 +160,4 @@ def simulate(instance: LinkInstance, method: str = "esp", duration: float = 120.
             raise
         # Ctrl-C keeps the runs that ended; the stop is recorded for the caller to report
         interrupt.request()
-    return SimulationResult(instance.name, method, float(duration), int(seed), tuple(rows))
+    return ProtocolRuns(instance.name, method, float(duration), int(seed), tuple(rows))

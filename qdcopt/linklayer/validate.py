@@ -24,7 +24,7 @@ import numpy as np
 
 from qdcopt.errors import InstanceError
 from qdcopt.linklayer.instance import MAX_TRACE_REQUESTS, LinkInstance, trace_requests
-from qdcopt.linklayer.plan import Execution, LinkPlan
+from qdcopt.linklayer.plan import Generation, LinkPlan
 from qdcopt.linklayer.trace import Trace, realise_trace
 from qdcopt.report import Report, Violation
 
@@ -56,12 +56,12 @@ def matching_violations(intervals: Iterable[tuple[int, int, float, float, int]],
     return out
 
 
-def check_schedule(instance: LinkInstance, trace: Trace, executions: Iterable[Execution],
-                   ) -> tuple[list[Violation], dict[int, Execution]]:
+def check_schedule(instance: LinkInstance, trace: Trace, executions: Iterable[Generation],
+                   ) -> tuple[list[Violation], dict[int, Generation]]:
     """Every rule but the objective: violations and the executions kept per request."""
     names = instance.nodes
     by_id = {r.id: r for r in trace.requests}
-    seen: dict[int, Execution] = {}
+    seen: dict[int, Generation] = {}
     out: list[Violation] = []
     intervals = []
     for x in executions:
@@ -100,7 +100,7 @@ def check_schedule(instance: LinkInstance, trace: Trace, executions: Iterable[Ex
     return out, seen
 
 
-def validate_plan(instance: LinkInstance, plan: LinkPlan) -> Report:
+def validate(instance: LinkInstance, plan: LinkPlan) -> Report:
     """Replay ``plan`` against the trace it names.
 
     Parameters

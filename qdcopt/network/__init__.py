@@ -16,7 +16,7 @@ from qdcopt.network.methods import ALIASES, METHODS, SPECS
 from qdcopt.network.plan import NetworkPlan, plan_from_tables
 from qdcopt.network.repeaters import insert_repeaters, load_network_file
 from qdcopt.network.runtime import simulate
-from qdcopt.network.validate import validate_plan
+from qdcopt.network.validate import validate
 from qdcopt.network.waxman import waxman_instance
 
 FAMILY = Family(
@@ -24,7 +24,7 @@ FAMILY = Family(
     load=load_network_file,
     methods=METHODS,
     compare_methods=("lp", "iterative", "greedy"),
-    validate=validate_plan,
+    validate=validate,
     plan_from_tables=plan_from_tables,
     exact_methods=("lp",),
     sense="max",
@@ -36,4 +36,4 @@ FAMILY = Family(
 
 __all__ = ["FAMILY", "NetworkInstance", "NetworkPlan", "insert_repeaters", "load_graph_file",
            "load_network", "load_network_file", "network_instance_from_graph",
-           "validate_plan", "waxman_instance"]
+           "validate", "waxman_instance"]

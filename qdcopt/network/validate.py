@@ -57,7 +57,7 @@ def _slack(*values: float) -> float:
     return REL_TOL * max(1.0, *(abs(v) for v in values))
 
 
-def validate_plan(instance: NetworkInstance, plan: NetworkPlan) -> Report:
+def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
     """Check ``plan`` against ``instance``; return violations and metrics.
 
     Parameters

@@ -28,7 +28,7 @@ from qdcopt.service.demands import DemandClass
 from qdcopt.service.hub import STRATEGIES, HubModel
 from qdcopt.service.interval import IntervalProblem
 from qdcopt.service.jobs import IntervalJobs, snapshot_problem
-from qdcopt.service.network import GraphNetwork, LinkModel, StarNetwork
+from qdcopt.service.network import GraphNetwork, HeraldedLink, StarNetwork
 
 MAX_NODES = 1000
 """Most nodes of a service network (a star's clients, a graph's nodes)."""
@@ -267,7 +267,7 @@ def check_hub(inst: HubInstance, sizes: tuple[int, ...], runs: int, sec: Section
 
 def _load_network(path: Path, net: Section) -> StarNetwork | GraphNetwork:
     kind = _choice(net, "kind", "star", ("star", "graph"))
-    link = LinkModel(p_link=net.number("p_link", 1.6e-3, low=0.0, high=1.0, low_open=True),
+    link = HeraldedLink(p_link=net.number("p_link", 1.6e-3, low=0.0, high=1.0, low_open=True),
                      t_cycle=_seconds(net, "t_cycle", 1e-4) or 1e-4,
                      p_swap=net.number("p_swap", 1.0, low=0.0, high=1.0, low_open=True))
     if kind == "star":

@@ -16,7 +16,7 @@ from qdcopt.params import MethodSpec
 from qdcopt.service.edf import edf
 from qdcopt.service.instance import interval_of
 from qdcopt.service.interval import IntervalSchedule
-from qdcopt.service.options import EdfParams, MilpParams
+from qdcopt.service.options import EdfParams, PgaMilpParams
 from qdcopt.service.pga_milp import milp
 from qdcopt.solvers.highs import SolveInfo
 
@@ -38,7 +38,7 @@ def method_milp(instance: Any, *, warm_start: bool = True, time_limit: float | N
 SPECS = {spec.name: spec for spec in (
     MethodSpec("edf", method_edf, EdfParams,
                "earliest deadline first on the busiest interval (non-preemptive)"),
-    MethodSpec("milp", method_milp, MilpParams,
+    MethodSpec("milp", method_milp, PgaMilpParams,
                "time-indexed MILP: most demands on track, warm-started from EDF"),
 )}
 """Method name → its registration."""

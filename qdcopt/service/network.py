@@ -28,7 +28,7 @@ from scipy.stats import binom
 
 
 @dataclass(frozen=True)
-class LinkModel:
+class HeraldedLink:
     """Heralded generation on one elementary link and the swap at the junction.
 
     Attributes
@@ -96,7 +96,7 @@ class StarNetwork:
     comm_qubits: tuple[int, ...]
     junction: str = "junction"
     junction_qubits: int = 4
-    link: LinkModel = LinkModel()
+    link: HeraldedLink = HeraldedLink()
 
     def resources(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """Resource names (every node's communication qubits) and capacities."""
@@ -136,7 +136,7 @@ class GraphNetwork:
     nodes: tuple[str, ...]
     comm_qubits: tuple[int, ...]
     links: tuple[tuple[str, str, float], ...]
-    link: LinkModel = LinkModel()
+    link: HeraldedLink = HeraldedLink()
 
     def resources(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """Resource names (every node's communication qubits) and capacities."""
@@ -171,9 +171,9 @@ class GraphNetwork:
         return out
 
 
-def star6(link: LinkModel | None = None) -> StarNetwork:
+def star6(link: HeraldedLink | None = None) -> StarNetwork:
     """The six-node star of paper 002 Fig. 4.2: five clients and a server around a
     junction, one communication qubit per end node, four at the junction."""
     names = ("client1", "client2", "client3", "client4", "client5", "server")
     return StarNetwork(nodes=names, comm_qubits=(1,) * 6, junction="junction",
-                       junction_qubits=4, link=link or LinkModel())
+                       junction_qubits=4, link=link or HeraldedLink())

@@ -21,7 +21,7 @@ class EdfParams(MethodParams):
 
 
 @dataclass(frozen=True)
-class MilpParams(MethodParams):
+class PgaMilpParams(MethodParams):
     """Options of ``milp`` (the time-indexed interval MILP)."""
 
     warm_start: bool = option(True, "start HiGHS from the EDF schedule")

@@ -13,7 +13,7 @@ from qdcopt.api import load_plan, save_plan, solve, validate
 from qdcopt.compare import run_comparison
 from qdcopt.linklayer.greedy import greedy_matching, serial_schedule
 from qdcopt.linklayer.matching_milp import build_window, solve_matching_milp, total_latency
-from qdcopt.linklayer.plan import Execution
+from qdcopt.linklayer.plan import Generation
 from qdcopt.solvers.highs import SolverOptions
 
 
@@ -168,7 +168,7 @@ def test_rule_matching(greedy_plan):
                     and y.start >= x.finish)
         shift = y.start - x.start - 1e-4
         if shift > 0:
-            rows[j] = Execution(y.request, y.u, y.v, y.start - shift, y.finish - shift)
+            rows[j] = Generation(y.request, y.u, y.v, y.start - shift, y.finish - shift)
     codes = _broken(greedy_plan, change)
     assert "C6-MATCHING" in codes
 

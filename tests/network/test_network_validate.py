@@ -10,7 +10,7 @@ import pytest
 from qdcopt.network import FAMILY
 from qdcopt.network.instance import load_network
 from qdcopt.network.plan import LATENCY, NetworkPlan, PlanTree, PlanTreeNode
-from qdcopt.network.validate import validate_plan
+from qdcopt.network.validate import validate
 from qdcopt.network.waxman import waxman_instance
 from qdcopt.tables import read_folder, write_folder
 
@@ -43,7 +43,7 @@ def test_network_every_plan_validates_and_round_trips(method: str, tmp_path: Pat
 def test_network_lp_plan_metrics_on_star() -> None:
     inst = load_network(INSTANCES / "star.toml")
     plan, _ = FAMILY.methods["lp"](inst, objective="maxmin", resources="attempts")
-    report = validate_plan(inst, plan)
+    report = validate(inst, plan)
     assert report.ok
     m = report.metrics
     assert m["rate_per_request"]["r12"] == pytest.approx(100 / 9, rel=1e-6)
@@ -56,7 +56,7 @@ def test_network_lp_plan_metrics_on_star() -> None:
 def base() -> tuple:
     inst = load_network(INSTANCES / "path4.toml")
     plan, _ = FAMILY.methods["lp"](inst)
-    assert validate_plan(inst, plan).ok
+    assert validate(inst, plan).ok
     return inst, plan
 
 
@@ -65,7 +65,7 @@ def _scale_links(plan: NetworkPlan, k: float) -> NetworkPlan:
 
 
 def _codes(inst, plan) -> set[str]:
-    return validate_plan(inst, plan).codes()
+    return validate(inst, plan).codes()
 
 
 def test_network_rule_reference(base) -> None:
@@ -140,7 +140,7 @@ def test_network_rule_request_rate(base) -> None:
 def test_network_rule_tree_latency() -> None:
     inst = load_network(INSTANCES / "path3.toml")
     plan, _ = FAMILY.methods["iterative"](inst, resources="attempts")
-    assert plan.rate_model == LATENCY and validate_plan(inst, plan).ok
+    assert plan.rate_model == LATENCY and validate(inst, plan).ok
     # The LP-like rate 50/3 beats the eq.-1 rate of the same tree: latency rule broken.
     (tree,) = plan.trees
     fast = dataclasses.replace(tree, rate=50 / 3 * 0.999)

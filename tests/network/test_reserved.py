@@ -27,7 +27,7 @@ from qdcopt.network.resources import (
     tree_slots,
 )
 from qdcopt.network.runtime import RuntimeConfig, run_once, simulate_plan
-from qdcopt.network.validate import validate_plan
+from qdcopt.network.validate import validate
 from qdcopt.network.waxman import waxman_instance
 
 
@@ -66,7 +66,7 @@ def test_one_memory_middle_node_gets_no_tree_and_a_reason():
     plan, info = METHODS["lp"](inst)
     assert plan.trees == () and info.objective == 0.0
     assert "no swap node" in plan.reason("r") and "v1" in plan.reason("r")
-    report = validate_plan(inst, plan)
+    report = validate(inst, plan)
     assert report.ok and report.metrics["zero_rate_reasons"]["r"] == plan.reason("r")
     # the reason survives the CSV round trip
     back = plan_from_tables(plan.to_tables(), {"method": plan.method,
@@ -121,10 +121,10 @@ def test_b8_a_swap_at_a_one_memory_node():
     # one memory at half the generation time keeps the node's attempts within C
     # (no B1/B2), but a swap needs both link ends held at once
     inst, plan = _three_node_plan(1, 0.5e-3)
-    codes = {v.code for v in validate_plan(inst, plan).violations}
+    codes = {v.code for v in validate(inst, plan).violations}
     assert codes == {"B8-MEMORY"}
     inst, plan = _three_node_plan(2, 1e-3)
-    assert validate_plan(inst, plan).ok
+    assert validate(inst, plan).ok
 
 
 def test_b8_a_leaf_faster_than_its_memories_attempt():
@@ -136,7 +136,7 @@ def test_b8_a_leaf_faster_than_its_memories_attempt():
     tree = SwapTree(request=0, rate=tree.rate, nodes=fast)
     plan = plan_from_trees(inst, [tree], method="hand", variant="steady_state",
                            rate_model=RESERVED)
-    codes = {v.code for v in validate_plan(inst, plan).violations}
+    codes = {v.code for v in validate(inst, plan).violations}
     assert codes == {"B8-MEMORY"}
 
 
@@ -145,7 +145,7 @@ def test_b7_a_reserved_rate_above_one_over_latency():
     t = plan.trees[0]
     inflated = replace(plan, trees=(replace(t, rate=t.rate * 1.01),),
                        requests=(("r", t.rate * 1.01),))
-    codes = {v.code for v in validate_plan(inst, inflated).violations}
+    codes = {v.code for v in validate(inst, inflated).violations}
     assert "B7-TREE-LATENCY" in codes and "B8-MEMORY" not in codes
 
 
@@ -167,7 +167,7 @@ def test_plan_is_the_integer_optimum_over_its_trees_on_a_small_network():
     inst = waxman_instance(7, density=0.5, requests=2, seed=3, memories=3)
     plan, info = METHODS["lp"](inst)
     model = link_model(inst)
-    report = validate_plan(inst, plan)
+    report = validate(inst, plan)
     assert report.ok
     distinct = {}
     for t in plan.trees:
@@ -195,7 +195,7 @@ def test_default_plan_delivers_its_promise_with_plentiful_memories(n, seed):
     promised = sum(rate for _, rate in plan.requests)
     if promised == 0:
         return
-    assert validate_plan(inst, plan).ok
+    assert validate(inst, plan).ok
     duration = min(60.0, 200.0 / promised)
     config = RuntimeConfig(policy="fixed", duration=duration, waits="exponential")
     rates, sim = _delivered(inst, plan, config, seeds=4)
@@ -219,7 +219,7 @@ def test_calibration_derates_requests_that_deliver_less_and_stays_valid():
     cal = calibrated_plan(inst, rounds=2, target=0.99, duration=1.0, seeds=1, seed=1)
     promised = [p for p, _ in cal.history]
     assert promised == pytest.approx([promised[0], promised[0] / 2, promised[0] / 4])
-    assert validate_plan(inst, cal.plan).ok
+    assert validate(inst, cal.plan).ok
     # a long run meets the target at once: one round, the model's promise kept
     cal = calibrated_plan(inst, rounds=2, target=0.9, duration=200.0, seeds=1)
     assert len(cal.history) == 1

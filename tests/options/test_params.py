@@ -11,7 +11,7 @@ import pytest
 from qdcopt.datacenter import SPECS as DC_SPECS
 from qdcopt.datacenter.heuristics.greedy import greedy
 from qdcopt.datacenter.jobs.pipeline import run_pipeline
-from qdcopt.datacenter.options import GreedyParams, MilpParams, SelectMilpParams
+from qdcopt.datacenter.options import GreedyParams, SelectMilpParams, SwitchMilpParams
 from qdcopt.families import family, known_kinds
 from qdcopt.network import FAMILY as NETWORK
 from qdcopt.network.methods import _options as network_solver_options
@@ -125,7 +125,7 @@ def test_parameter_objects_check_values_built_in_python():
     assert p.max_attempts == 3 and p.values()["delta"] == 2e-9
     with pytest.raises(OptionError, match="max_attempts"):
         GreedyParams(max_attempts=-3)
-    assert MilpParams(time_limit=None).time_limit is None
+    assert SwitchMilpParams(time_limit=None).time_limit is None
     assert DC_SPECS["milp"].parameters({"threads": 4}).threads == 4
 
 

@@ -18,7 +18,7 @@ from qdcopt.service import HubInstance, ServiceInstance, simulate
 from qdcopt.service.controller import ServiceConfig, cka_classes, simulate_service
 from qdcopt.service.demands import lone_pgas
 from qdcopt.service.jobs import IntervalJobs
-from qdcopt.service.network import LinkModel, packet_probability, pga_cycles, star6
+from qdcopt.service.network import HeraldedLink, packet_probability, pga_cycles, star6
 
 ROOT = Path(__file__).resolve().parents[2]
 STAR = ROOT / "instances" / "service" / "star6_cka.toml"
@@ -101,7 +101,7 @@ def test_simulate_service_same_seed_same_tables():
 
 
 def test_pga_duration_from_link_model():
-    link = LinkModel(p_link=0.1, t_cycle=1.0, p_swap=0.5)
+    link = HeraldedLink(p_link=0.1, t_cycle=1.0, p_swap=0.5)
     p = link.pair_probability()  # 0.1 · 0.1 · 0.5
     assert p == pytest.approx(0.005)
     n = pga_cycles(p, 1, 0.9)  # 1 − (1 − p)^n ≥ 0.9
