@@ -238,3 +238,16 @@ def test_no_global_plotting_state_outside_the_plotting_package():
         if "matplotlib.use(" in text or "matplotlib.pyplot" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_highs_models_are_made_only_in_the_solver_layer():
+    # one construction of a HiGHS object and of its model (solvers/highs.py), so options,
+    # output capture and the MIP-start guard apply to every model
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if (PACKAGE / "solvers") in path.parents:
+            continue
+        text = path.read_text()
+        if "highspy.Highs()" in text or "HighsLp()" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -48,7 +48,7 @@ import numpy as np
 from qdcopt.linklayer.bounds import independent_set_bound
 from qdcopt.linklayer.greedy import greedy_matching, serial_schedule
 from qdcopt.linklayer.trace import Trace, TraceRequest
-from qdcopt.solvers.highs import MINIMIZE, SolverOptions, new_highs, run_mip
+from qdcopt.solvers.highs import MINIMIZE, SolverOptions, configured_highs, highs_model, run_mip
 
 EPS = 1e-9
 
@@ -293,32 +293,13 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
     whose reported objective and bound do not belong to the solution it returns (seen
     with HiGHS 1.16) is discarded and the window solved again without the start.
     """
-    import highspy
 
     n = len(w.cost)
     if n == 0:
         return np.zeros(0), 0.0, 0.0, "optimal", 0, False
-    h = new_highs(options.verbose)
-    for key, value in options.highs_options().items():
-        if key == "solver" and value == "choose":
-            continue
-        h.setOptionValue(key, value)
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = w.n_rows
-    lp.col_cost_ = w.cost
-    lp.col_lower_ = w.col_lb
-    lp.col_upper_ = np.ones(n)
-    lp.row_lower_ = w.row_lb
-    lp.row_upper_ = w.row_ub
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = w.a_start
-    lp.a_matrix_.index_ = w.a_index
-    lp.a_matrix_.value_ = w.a_value
-    lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = w.n_rows
-    lp.sense_ = highspy.ObjSense.kMinimize
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    h = configured_highs(options)
+    lp = highs_model(w.cost, w.col_lb, np.ones(n), w.row_lb, w.row_ub, w.a_start, w.a_index,
+                     w.a_value, maximise=False, integer=np.ones(n, dtype=bool))
     h.passModel(lp)
     start = None
     if warm:

@@ -34,7 +34,14 @@ import numpy as np
 
 from qdcopt.service.edf import edf_starts
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
-from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status, new_highs, run_mip
+from qdcopt.solvers.highs import (
+    SolveInfo,
+    SolverOptions,
+    Status,
+    configured_highs,
+    highs_model,
+    run_mip,
+)
 
 PRESOLVE_BELOW = 50_000
 """PGAs from which HiGHS runs without presolve by default."""
@@ -142,24 +149,21 @@ def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: 
     stops without a better schedule, the EDF start is returned.  ``presolve``: HiGHS
     presolve on or off (``None``: on below :data:`PRESOLVE_BELOW` PGAs).
     """
-    import highspy
 
     t0 = time.perf_counter()
     edf = edf_starts(problem)
     model = build(problem)
     opts = SolverOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed,
                          verbose=verbose)
-    h = new_highs(verbose)
-    for k, v in opts.highs_options().items():
-        if k != "solver":
-            h.setOptionValue(k, v)
+    h = configured_highs(opts)
     if presolve is None:
         # large MIPs can sit in a set-up step of presolve that ignores the time limit
         presolve = problem.n_jobs < PRESOLVE_BELOW
     h.setOptionValue("presolve", "on" if presolve else "off")
     mat = model["matrix"]
-    inf = highspy.kHighsInf
-    h.passModel(_lp(model, mat, inf, highspy))
+    h.passModel(highs_model(model["cost"], model["col_lb"], model["col_ub"], model["row_lb"],
+                            model["row_ub"], mat.indptr, mat.indices, mat.data, maximise=True,
+                            integer=np.ones(model["n_cols"], dtype=bool)))
     start = _warm_start(model, problem, edf) if warm_start else None
     # some set-up steps of the MIP solver do not look at the clock: run_mip's watchdog
     run = run_mip(h, model["cost"], start=start, time_limit=time_limit)
@@ -186,21 +190,3 @@ def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: 
         extra={"scheduled": len(schedule.job), "jobs": problem.n_jobs,
                "columns": model["n_cols"], "rows": model["n_rows"],
                "nodes": run.nodes, "start_rejected": run.start_rejected})
-
-
-def _lp(model: dict[str, Any], mat: Any, inf: float, highspy: Any) -> Any:
-    lp = highspy.HighsLp()
-    lp.num_col_ = model["n_cols"]
-    lp.num_row_ = model["n_rows"]
-    lp.col_cost_ = model["cost"]
-    lp.col_lower_ = model["col_lb"]
-    lp.col_upper_ = model["col_ub"]
-    lp.row_lower_ = np.where(np.isfinite(model["row_lb"]), model["row_lb"], -inf)
-    lp.row_upper_ = np.where(np.isfinite(model["row_ub"]), model["row_ub"], inf)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = mat.data.astype(np.float64)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * model["n_cols"]
-    return lp

@@ -24,7 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.solvers.highs import SolverOptions, new_highs, run_highs_object, run_mip
+from qdcopt.solvers.highs import (
+    SolverOptions,
+    configured_highs,
+    highs_model,
+    run_highs_object,
+    run_mip,
+)
 
 INF = math.inf
 
@@ -166,34 +172,13 @@ class SpecResult:
 def build_highs(spec: LinearSpec, options: SolverOptions, *, presolve: bool = True,
                 relax: bool = False) -> Any:
     """A ``highspy.Highs`` object holding ``spec`` (integrality dropped with ``relax``)."""
-    import highspy
-
-    h = new_highs(options.verbose)
-    for key, value in options.highs_options().items():
-        if key == "solver" and value == "choose":
-            continue
-        h.setOptionValue(key, value)
+    h = configured_highs(options)
     if not presolve:
         h.setOptionValue("presolve", "off")
-    lp = highspy.HighsLp()
-    lp.num_col_ = spec.n_cols
-    lp.num_row_ = spec.n_rows
-    lp.col_cost_ = np.asarray(spec.col_cost, dtype=np.float64)
-    lp.col_lower_ = np.asarray(spec.col_lb, dtype=np.float64)
-    lp.col_upper_ = np.asarray(spec.col_ub, dtype=np.float64)
-    lp.row_lower_ = np.asarray(spec.row_lb, dtype=np.float64)
-    lp.row_upper_ = np.asarray(spec.row_ub, dtype=np.float64)
     starts, index, value = spec.csc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = starts
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = value
-    lp.a_matrix_.num_col_ = spec.n_cols
-    lp.a_matrix_.num_row_ = spec.n_rows
-    lp.sense_ = highspy.ObjSense.kMaximize if spec.sense == "max" else highspy.ObjSense.kMinimize
-    if not relax:
-        lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
-                           for v in spec.col_int]
+    lp = highs_model(spec.col_cost, spec.col_lb, spec.col_ub, spec.row_lb, spec.row_ub,
+                     starts, index, value, maximise=spec.sense == "max",
+                     integer=None if relax else spec.col_int)
     h.passModel(lp)
     return h
 

@@ -40,8 +40,8 @@ from qdcopt import interrupt
 from qdcopt.status import MAXIMIZE, MINIMIZE, SolveInfo, Status, relative_gap
 
 __all__ = ["MAXIMIZE", "MINIMIZE", "MipRun", "SolveInfo", "SolverOptions", "Status",
-           "new_highs", "objectives_agree", "relative_gap", "run_highs_object", "run_mip",
-           "solve_pyomo", "solver_output", "validated_run"]
+           "configured_highs", "highs_model", "new_highs", "objectives_agree", "relative_gap",
+           "run_highs_object", "run_mip", "solve_pyomo", "solver_output", "validated_run"]
 
 DEFAULT_TIME_LIMIT = 60.0
 """Seconds a method may use when no time limit is given."""
@@ -164,6 +164,60 @@ def new_highs(verbose: bool = False) -> Any:
         h = highspy.Highs()
     h.setOptionValue("output_flag", bool(verbose))
     return h
+
+
+def configured_highs(options: SolverOptions) -> Any:
+    """:func:`new_highs` with every option of ``options`` set (``solver = "choose"``
+    leaves HiGHS its own choice)."""
+    h = new_highs(options.verbose)
+    for key, value in options.highs_options().items():
+        if key == "solver" and value == "choose":
+            continue
+        h.setOptionValue(key, value)
+    return h
+
+
+def highs_model(cost: Any, col_lower: Any, col_upper: Any, row_lower: Any, row_upper: Any,
+                start: Any, index: Any, value: Any, *, maximise: bool,
+                integer: Any = None) -> Any:
+    """A ``highspy.HighsLp`` from column-wise arrays — the one place a model is put
+    together for HiGHS.
+
+    Parameters
+    ----------
+    cost, col_lower, col_upper
+        Per column.
+    row_lower, row_upper
+        Per row (``±inf`` become HiGHS's infinity).
+    start, index, value
+        The constraint matrix in compressed sparse columns.
+    maximise
+        The objective's sense.
+    integer
+        Per column, whether it is integer (``None``: an LP).
+    """
+    import highspy
+
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(row_lower)
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.asarray(col_lower, dtype=np.float64)
+    lp.col_upper_ = np.asarray(col_upper, dtype=np.float64)
+    lp.row_lower_ = np.clip(np.asarray(row_lower, dtype=np.float64), -inf, inf)
+    lp.row_upper_ = np.clip(np.asarray(row_upper, dtype=np.float64), -inf, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.asarray(start, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=np.float64)
+    lp.a_matrix_.num_col_ = lp.num_col_
+    lp.a_matrix_.num_row_ = lp.num_row_
+    lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+    if integer is not None:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if v
+                           else highspy.HighsVarType.kContinuous for v in integer]
+    return lp
 
 
 def _watch(h: Any) -> threading.Event:

@@ -47,7 +47,13 @@ from qdcopt.network.lp.rows import (
     row_bounds,
 )
 from qdcopt.network.physics import LinkModel, link_model, swap_gain
-from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
+from qdcopt.solvers.highs import (
+    SolverOptions,
+    Status,
+    highs_model,
+    new_highs,
+    run_highs_object,
+)
 
 # Relative slack when a first-phase optimum is kept as a bound in the next phase.
 PHASE_SLACK = 1e-9
@@ -142,8 +148,7 @@ class HyperflowLP:
     def _pass_base(self) -> None:
         """Pass the rows and the g, y, z columns."""
         inst, m = self.instance, self.model
-        n, L, R, S = self.n, self.L, self.R, self.S
-        num_row = n + S + R
+        L, R, S = self.L, self.R, self.S
         cols_start = [0]
         idx: list[int] = []
         val: list[float] = []
@@ -171,19 +176,8 @@ class HyperflowLP:
         val += z_val.tolist()
         cols_start.append(len(idx))
         row_lower, row_upper = row_bounds(m, S, R)
-        lp = highspy.HighsLp()
-        lp.num_col_ = L + R + 1
-        lp.num_row_ = num_row
-        lp.col_cost_ = cost
-        lp.col_lower_ = lower
-        lp.col_upper_ = upper
-        lp.row_lower_ = row_lower
-        lp.row_upper_ = row_upper
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.array(cols_start, dtype=np.int32)
-        lp.a_matrix_.index_ = np.array(idx, dtype=np.int32)
-        lp.a_matrix_.value_ = np.array(val, dtype=float)
+        lp = highs_model(cost, lower, upper, row_lower, row_upper, cols_start, idx, val,
+                         maximise=True)
         h = self.h
         h.setOptionValue("output_flag", bool(self.options.verbose))
         h.setOptionValue("threads", int(self.options.threads))

@@ -54,7 +54,13 @@ from qdcopt.network.physics import (
     swap_gain,
     tree_need,
 )
-from qdcopt.solvers.highs import SolverOptions, Status, new_highs, run_highs_object
+from qdcopt.solvers.highs import (
+    SolverOptions,
+    Status,
+    highs_model,
+    new_highs,
+    run_highs_object,
+)
 
 PHASE_SLACK = 1e-10
 SMOOTHING = 0.5
@@ -162,17 +168,10 @@ class TreeMaster:
         # the duals that price new trees accurate.
         h.setOptionValue("dual_feasibility_tolerance", 1e-10)
         h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        lp = highspy.HighsLp()
-        lp.num_col_ = 1
-        lp.num_row_ = self.n + self.R
-        lp.col_cost_ = np.zeros(1)
-        lp.col_lower_ = np.zeros(1)
-        lp.col_upper_ = np.array([highspy.kHighsInf])
-        lp.row_lower_, lp.row_upper_ = row_bounds(self.model, 0, self.R)
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.array([0, self.R], dtype=np.int32)
-        lp.a_matrix_.index_, lp.a_matrix_.value_ = fairness_column(self.n, self.weights)
+        row_lower, row_upper = row_bounds(self.model, 0, self.R)
+        z_index, z_value = fairness_column(self.n, self.weights)
+        lp = highs_model(np.zeros(1), np.zeros(1), [highspy.kHighsInf], row_lower, row_upper,
+                         [0, self.R], z_index, z_value, maximise=True)
         h.passModel(lp)
 
     def add(self, request: int, nodes: list[TreeNode], col: TreeColumn | None = None,
