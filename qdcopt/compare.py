@@ -30,7 +30,7 @@ from qdcopt.params import shared_options
 from qdcopt.progress import NoProgress, Progress
 from qdcopt.report import Report
 from qdcopt.solvers.highs import SolveInfo, relative_gap
-from qdcopt.status import false_optimum, optimum_flag
+from qdcopt.status import Status, false_optimum, optimum_flag
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def _bound_checks(sense: str, exact: tuple[str, ...], plans: dict[str, Any],
                 problems.append(f"{m}'s validated objective {report.objective:g} beats the bound "
                                 f"{bound:g} that {bm} claims to have proven")
     for em in exact:
-        if em not in reports or infos[em].status != "optimal" or not reports[em].ok:
+        if em not in reports or infos[em].status != Status.OPTIMAL or not reports[em].ok:
             continue
         for m, report in reports.items():
             if m != em and _comparable(plans[m], report) and _scope(plans[m]) == _scope(

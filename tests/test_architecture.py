@@ -251,3 +251,23 @@ def test_highs_models_are_made_only_in_the_solver_layer():
         if "highspy.Highs()" in text or "HighsLp()" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_statuses_are_named_not_spelled():
+    # a status compared or set as a literal drifts from Status (a typo is silently a new
+    # status): code names the member
+    import re
+
+    from qdcopt.status import Status
+
+    spelled = "|".join(s.value for s in Status)
+    pattern = re.compile(rf'status\s*(==|!=|=)\s*"({spelled})"|"({spelled})" if |'
+                         rf'else "({spelled})"')
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "status.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []

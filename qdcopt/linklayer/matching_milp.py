@@ -48,7 +48,14 @@ import numpy as np
 from qdcopt.linklayer.bounds import independent_set_bound
 from qdcopt.linklayer.greedy import greedy_matching, serial_schedule
 from qdcopt.linklayer.trace import Trace, TraceRequest
-from qdcopt.solvers.highs import MINIMIZE, SolverOptions, configured_highs, highs_model, run_mip
+from qdcopt.solvers.highs import (
+    MINIMIZE,
+    SolverOptions,
+    Status,
+    configured_highs,
+    highs_model,
+    run_mip,
+)
 
 EPS = 1e-9
 
@@ -311,7 +318,7 @@ def _solve_window(w: _Window, options: SolverOptions, time_limit: float | None,
     # stops them 5 s after the limit
     run = run_mip(h, w.cost, sense=MINIMIZE, start=start, time_limit=time_limit)
     bound = run.bound
-    if run.status == "optimal" and not math.isfinite(bound):
+    if run.status == Status.OPTIMAL and not math.isfinite(bound):
         bound = run.objective
     return run.x, run.objective, bound, str(run.status), run.nodes, run.start_rejected
 
@@ -369,7 +376,7 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
         x, _, bound, status, nodes, rejected = _solve_window(w, options, left, warm)
         if rejected:
             stats["warm_start_rejected"] = stats.get("warm_start_rejected", 0) + 1
-        all_optimal &= status == "optimal"
+        all_optimal &= status == Status.OPTIMAL
         stats["columns"] += len(w.cost)
         stats["rows"] += w.n_rows
         stats["nonzeros"] += len(w.a_index)
@@ -405,7 +412,8 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
     stats.update(greedy_total_s=greedy_total, repaired_total_s=rep_total,
                  time_s=time.perf_counter() - t_begin)
     exact = all_optimal and total - bound_total <= 1e-9 * max(1.0, total)
-    return MilpResult(starts, total, bound_total, "optimal" if exact else "feasible", stats)
+    status = Status.OPTIMAL if exact else Status.FEASIBLE
+    return MilpResult(starts, total, bound_total, status, stats)
 
 
 def _best_greedy(trace: Trace, n_nodes: int) -> dict[int, float]:

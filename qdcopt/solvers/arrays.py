@@ -26,6 +26,7 @@ import numpy as np
 
 from qdcopt.solvers.highs import (
     SolverOptions,
+    Status,
     configured_highs,
     highs_model,
     run_highs_object,
@@ -220,7 +221,7 @@ def run_highs(h: Any, spec: LinearSpec, time_limit: float | None, *,
     x = np.asarray(sol.col_value, dtype=np.float64) if has_sol else None
     maximise = spec.sense == "max"
     objective = float(info.objective_function_value) if has_sol else math.nan
-    bound = objective if status == "optimal" else (INF if maximise else -INF)
+    bound = objective if status == Status.OPTIMAL else (INF if maximise else -INF)
     return SpecResult(status, x, objective, bound, time.perf_counter() - t0, 0)
 
 

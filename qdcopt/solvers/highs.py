@@ -564,7 +564,7 @@ def solve_pyomo(model: Any, options: SolverOptions, method: str, sense: str = MA
     incumbent, proven = result.incumbent_objective, result.objective_bound
     objective = math.nan if incumbent is None else float(incumbent)
     bound = math.nan if proven is None else float(proven)
-    if status == "optimal" and math.isnan(bound):
+    if status == Status.OPTIMAL and math.isnan(bound):
         bound = objective
     info = SolveInfo(method=method, status=status, objective=objective, bound=bound,
                      time_s=elapsed, sense=sense)

@@ -157,7 +157,7 @@ def admit_lp(instance: DatacenterInstance, *, scheduler: str = "greedy",
         con = m.adm.add(sum(m.x[i] for i in idx) == 1)
         info, loaded = solve_pyomo(m, opts, "admit-lp")
         lps += 1
-        if info.status == "optimal" and loaded:
+        if info.status == Status.OPTIMAL and loaded:
             admitted.append(spec.id)
             values = {i: float(m.x[i].value or 0.0) for i in range(len(sel.candidates))}
         else:

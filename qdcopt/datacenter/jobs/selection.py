@@ -55,7 +55,7 @@ from qdcopt.datacenter.jobs.candidates import (
 )
 from qdcopt.datacenter.jobs.pipeline import require_jobs, run_pipeline, schedule_decisions
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.solvers.highs import SolveInfo, SolverOptions, solve_pyomo
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status, solve_pyomo
 
 OBJECTIVES = ("requests", "jobs", "qubits")
 
@@ -347,10 +347,10 @@ def select_milp(instance: DatacenterInstance, *, objective: str = "requests",
     # it proves optimality over the candidates, never plain optimality.
     over = not math.isnan(pbound) and best_key[0] >= pbound
     status = ("optimal_over_candidates" if over
-              else "time_limit" if first.status == "time_limit" else "feasible")
+              else Status.TIME_LIMIT if first.status == Status.TIME_LIMIT else Status.FEASIBLE)
     full = _datacenter_bound(instance, objective)
     if not math.isnan(full) and best_key[0] >= full:
-        status = "optimal"  # every job any QPU set can hold runs: nothing can do better
+        status = Status.OPTIMAL  # every job any QPU set can hold runs: nothing can do better
     n_acc = int(np.count_nonzero(best.job_accepted))
     return best, SolveInfo(
         method=method, status=status, objective=float(best.n_accepted), bound=math.nan,

@@ -369,11 +369,11 @@ def _solve_blocks(run: _Run, tally: _Tally, warm: DatacenterPlan | None, builder
             # Keep the start's deliveries in the block, bounded without a solver.
             if settle:
                 tally.settled += 1
-                tally.statuses.append("optimal")
+                tally.statuses.append(Status.OPTIMAL)
             else:
                 tally.skipped += 1
-                tally.statuses.append("interrupted" if stopped else
-                                      "time_limit" if late else "too_large")
+                tally.statuses.append(Status.INTERRUPTED if stopped else
+                                      Status.TIME_LIMIT if late else "too_large")
             tally.bound += ev_bound
             remaining_size -= sizes[b]
             per_block[b] = mine
@@ -451,7 +451,7 @@ def _model_block(run: _Run, tally: _Tally, b: int, mine: list[tuple[int, int, in
         res = _solve_block(spec, opts, builder, start,
                            ts + budget if budget is not None else None, cap_bound, demand)
     tally.phase_s["solve"] += time.perf_counter() - ts
-    if (run.lexi and res.status == "optimal" and res.x is not None and idx.changes
+    if (run.lexi and res.status == Status.OPTIMAL and res.x is not None and idx.changes
             and not interrupt.requested()):
         t2 = time.perf_counter()
         res2 = _second_phase(spec, idx, res, builder, opts, run.deadline, budget, ts)
@@ -507,12 +507,12 @@ def _assemble(run: _Run, per_block: list[list[tuple[int, int, int]]],
 def _status(value: int, bound: int, statuses: list[str]) -> str:
     """The run's status: optimal when the plan meets the proven bound."""
     if value >= bound:  # a valid plan meeting a proven bound is optimal
-        status = "optimal"
+        status = Status.OPTIMAL
     elif any(s in ("time_limit", "interrupted") for s in statuses):
-        status = "time_limit"
+        status = Status.TIME_LIMIT
     else:
-        status = "feasible"
-    if status != "optimal" and interrupt.requested():
+        status = Status.FEASIBLE
+    if status != Status.OPTIMAL and interrupt.requested():
         status = Status.INTERRUPTED
     return status
 
@@ -586,14 +586,14 @@ def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
             else np.zeros(spec.n_cols)
         x, _n = improve_windows(spec, x, opts, block_deadline, target=target, demand=demand)
         best = float(np.asarray(spec.col_cost) @ x)
-        status = "optimal" if best >= target - 1e-6 else "time_limit"
+        status = Status.OPTIMAL if best >= target - 1e-6 else Status.TIME_LIMIT
         return SpecResult(status, x, best, target, time.perf_counter() - t0, 0)
     total = block_deadline - t0
     h = build_highs(spec, opts)
     first = min(total, max(2.0, 0.2 * total))
     res = run_highs(h, spec, first, start=start)
     bound = min(res.bound, target)
-    if res.status == "optimal" or block_deadline - time.perf_counter() < 1.0:
+    if res.status == Status.OPTIMAL or block_deadline - time.perf_counter() < 1.0:
         return SpecResult(res.status, res.x, res.objective, bound,
                           time.perf_counter() - t0, res.nodes)
     x = res.x if res.x is not None else np.zeros(spec.n_cols)
@@ -605,9 +605,9 @@ def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
                                 demand=demand)
         best = float(np.asarray(spec.col_cost) @ x)
     left = block_deadline - time.perf_counter()
-    status = "time_limit"
+    status = Status.TIME_LIMIT
     if best >= math.floor(bound + 1e-6):
-        status = "optimal"
+        status = Status.OPTIMAL
     elif left > 0.5:
         h.clearSolver()
         res = run_highs(h, spec, left, start=(np.arange(spec.n_cols), x))
@@ -615,8 +615,8 @@ def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
         bound = min(bound, res.bound)
         if res.x is not None and res.objective > best + 0.5:
             x, best = res.x, res.objective
-        if res.status == "optimal" or best >= math.floor(bound + 1e-6):
-            status = "optimal"
+        if res.status == Status.OPTIMAL or best >= math.floor(bound + 1e-6):
+            status = Status.OPTIMAL
     return SpecResult(status, x, best, bound, time.perf_counter() - t0, nodes)
 
 
@@ -694,7 +694,7 @@ def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
     else:
         plan = _renamed(warm, "milp-lp")
     rep = validate(instance, plan)
-    info = SolveInfo(method="milp-lp", status="bound", objective=float(rep.objective),
+    info = SolveInfo(method="milp-lp", status=Status.BOUND, objective=float(rep.objective),
                      bound=float(bound), time_s=time.perf_counter() - t0,
                      extra={"reconfigurations": int(rep.metrics["reconfigurations"]),
                             "plan_from": warm_name, "blocks": len(data.blocks)})
