@@ -419,9 +419,12 @@ def test_a_closed_pipe_is_no_failure(tmp_path):
 SECOND_SIGINT = r"""
 import subprocess, sys, time
 from qdcopt import interrupt
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-print(child.pid, flush=True)
+# the child gets none of the test's pipes: were it left behind, it could not hold them
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 with interrupt.second_sigint_quits("quit at once"):
+    # printed once the handler is in place, so the test's first Ctrl-C always meets it
+    print(child.pid, flush=True)
     try:
         while True:
             time.sleep(0.05)
