@@ -42,6 +42,11 @@ def repeater_id(u: str, v: str, k: int) -> str:
     return f"{u}..{v}#{k}"
 
 
+def _count(n: int) -> str:
+    """A count for a message: exact up to a million, else its order of magnitude."""
+    return str(n) if n < 10**6 else f"about {float(n):.1e}"
+
+
 def insert_repeaters(instance: NetworkInstance, spacing_km: float, *,
                      memories: int | None = None) -> NetworkInstance:
     """The instance with repeaters every at most ``spacing_km`` on each long link.
@@ -81,8 +86,8 @@ def insert_repeaters(instance: NetworkInstance, spacing_km: float, *,
                 for link in instance.links if link.rate is None)
     if added > MAX_REPEATERS:
         raise InstanceError(where, "repeater_spacing",
-                            f"{spacing_km:g} km would add {added} repeaters (at most "
-                            f"{MAX_REPEATERS}); choose a larger spacing")
+                            f"{spacing_km:g} km would add {_count(added)} repeaters (at "
+                            f"most {MAX_REPEATERS}); choose a larger spacing")
     if added == 0:
         return instance
     nodes = list(instance.nodes)
