@@ -29,12 +29,19 @@ from qdcopt import __version__, interrupt
 from qdcopt.api import (
     check_plan_for,
     claim_mismatch,
-    load_instance,
     load_plan,
     save_plan,
     simulate,
     solve,
     validate,
+)
+from qdcopt.cli_options import (
+    JsonOpt,
+    RandomRequestsOpt,
+    RequestsOpt,
+    SeedOpt,
+    SpacingOpt,
+    load_with_options,
 )
 from qdcopt.cli_plot import register as register_plot_commands
 from qdcopt.compare import add_simulation, run_comparison
@@ -105,39 +112,15 @@ def say(console: Console, *parts: str | tuple[str, str]) -> None:
 def _error(text: str, label: str = "error:") -> None:
     say(err, (label, "bold red"), " ", text)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 OptionOpt = Annotated[list[str] | None, typer.Option(
     "--option", "-o", help="Method option NAME=VALUE (repeatable); VALUE is read as JSON "
     "when it parses, else as text.")]
 TimeOpt = Annotated[float | None, typer.Option(
     help=f"Time limit per solve, seconds (default {DEFAULT_TIME_LIMIT:g}).")]
 ThreadsOpt = Annotated[int | None, typer.Option(help="Solver threads.")]
-SeedOpt = Annotated[int | None, typer.Option(help="Random seed.")]
-RequestsOpt = Annotated[str | None, typer.Option(
-    "--requests", help="Requests of a graph file (.gml/.graphml) as node-id pairs, e.g. "
-    "'A-B,C-D'. Join ids that contain '-' with '~' or '->' ('New-York~Boston'); separate "
-    "pairs with ';' when ids contain ','.")]
-RandomRequestsOpt = Annotated[int | None, typer.Option(
-    "--random-requests", help="Requests of a graph file: K distinct random node pairs joined "
-    "by a path, seeded by --seed (0 when not given).")]
-
-SpacingOpt = Annotated[float | None, typer.Option(
-    "--repeater-spacing", help="Graph files: insert repeaters every at most KM km on each "
-    "longer link (ids '{u}..{v}#{k}'); TOML instances use repeater_spacing in [physics].")]
 
 
-def _load(path: Path, requests: str | None, random_requests: int | None,
-          seed: int | None, repeater_spacing: float | None = None) -> Any:
-    """Load an instance; the request and repeater options go to graph files (refused for
-    others)."""
-    graph: dict[str, Any] = {}
-    if requests is not None:
-        graph["requests"] = requests
-    if random_requests is not None:
-        graph.update(random_requests=random_requests, seed=0 if seed is None else seed)
-    if repeater_spacing is not None:
-        graph["repeater_spacing"] = repeater_spacing
-    return load_instance(path, **graph)
+
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", help="Show the solver's log (on stderr, never on stdout).")]
 
@@ -295,7 +278,7 @@ def solve_cmd(
     """
     if out_dir is not None:  # refused before any work, never found out after the solve
         check_output(out_dir)
-    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    inst = load_with_options(instance, requests, random_requests, seed, repeater_spacing)
     opts = _parse_options(option, time_limit, threads, seed)
     if verbose:
         opts["verbose"] = True
@@ -369,7 +352,7 @@ def validate_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Replay the plan in PLAN_DIR against INSTANCE and report every broken rule."""
-    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    inst = load_with_options(instance, requests, random_requests, seed, repeater_spacing)
     plan, info = load_plan(plan_dir)
     if plan.family != inst.family:
         raise ValueError(f"{plan_dir} holds a {plan.family} plan, {instance} is a "
@@ -418,7 +401,7 @@ def compare_cmd(
     """
     if out_dir is not None:
         check_output(out_dir)
-    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    inst = load_with_options(instance, requests, random_requests, seed, repeater_spacing)
     opts = _parse_options(option, time_limit, threads, seed)
     if verbose:
         opts["verbose"] = True
@@ -583,7 +566,7 @@ def simulate_cmd(
     for key in extra:
         if key in (*given, "plan", "seed"):
             raise ValueError(f"-o {key}: give it as --{key}, not as an option")
-    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    inst = load_with_options(instance, requests, random_requests, seed, repeater_spacing)
     if seeds is not None and type(inst).__name__ == "ServiceInstance":
         raise ValueError(f"--seeds: {instance} is a demand-service instance, simulated once "
                          "per --seed (run again with another --seed); --seeds is for network, "
@@ -665,7 +648,7 @@ def export_cmd(
                          "-m METHOD (solve first)")
     check_output(out_dir)
     opts = _parse_options(option, None, None, seed)
-    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    inst = load_with_options(instance, requests, random_requests, seed, repeater_spacing)
     fam = family_of(inst)
     if fam.export is None:
         raise ValueError(f"{fam.name} plans have no operator export")

@@ -24,6 +24,14 @@ from rich.console import Console
 from rich.text import Text
 
 from qdcopt.api import check_plan_for, load_instance, load_plan
+from qdcopt.cli_options import (
+    JsonOpt,
+    RandomRequestsOpt,
+    RequestsOpt,
+    SeedOpt,
+    SpacingOpt,
+    load_with_options,
+)
 from qdcopt.errors import InstanceError
 from qdcopt.families import family_of
 from qdcopt.tables import fingerprint
@@ -91,16 +99,6 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def _load(path: Path, requests: str | None, random_requests: int | None, seed: int | None,
-          repeater_spacing: float | None) -> Any:
-    graph: dict[str, Any] = {}
-    if requests is not None:
-        graph["requests"] = requests
-    if random_requests is not None:
-        graph.update(random_requests=random_requests, seed=0 if seed is None else seed)
-    if repeater_spacing is not None:
-        graph["repeater_spacing"] = repeater_spacing
-    return load_instance(path, **graph)
 
 
 def _plan_for(inst: Any, plan_dir: Path) -> Any:
@@ -118,14 +116,6 @@ def _plan_for(inst: Any, plan_dir: Path) -> Any:
 
 OutOpt = Annotated[Path, typer.Option("--out", help="File to write; .png, .svg, .pdf or .html "
                                       "(a self-contained page with zoomable pictures).")]
-RequestsOpt = Annotated[str | None, typer.Option(
-    "--requests", help="Requests of a graph file (.gml/.graphml), as for solve.")]
-RandomRequestsOpt = Annotated[int | None, typer.Option(
-    "--random-requests", help="Requests of a graph file: K random node pairs, seeded.")]
-SeedOpt = Annotated[int | None, typer.Option(help="Random seed (graph requests, --simulate).")]
-SpacingOpt = Annotated[float | None, typer.Option(
-    "--repeater-spacing", help="Graph files: repeaters every at most KM km, as for solve.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 
 
 @_guard
@@ -149,7 +139,7 @@ def plot_cmd(
     network and its trees (network), generation windows and latency (link layer), or the
     PGA schedule per resource (service)."""
     check_file_output(out, PICTURE_SUFFIXES)
-    inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+    inst = load_with_options(instance, requests, random_requests, seed, repeater_spacing)
     plan = _plan_for(inst, plan_dir)
     fam = family_of(inst)
     result = None
@@ -269,7 +259,7 @@ def report_cmd(
     note = ""
     inst = None
     if instance is not None:
-        inst = _load(instance, requests, random_requests, seed, repeater_spacing)
+        inst = load_with_options(instance, requests, random_requests, seed, repeater_spacing)
     else:
         # plans written before instances were recorded name none: the folder's name
         # (compare writes results/compare/<instance name>) is all there is to go on

@@ -99,6 +99,8 @@ def _sweeps(P: np.ndarray, via: np.ndarray, free: np.ndarray, inv_gamma: np.ndar
                 if u == w:
                     continue
                 puw = row_w[u]
+                # The two branches repeat their update on purpose: a shared helper,
+                # even inlined, made the 500-node sweep 12x slower in numba.
                 if dirty[u]:
                     for v in range(u + 1, n):
                         if v == w or not free[u, v]:
