@@ -90,7 +90,8 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
         self.n_requests_trees = len(trees)
         self.predist = config.predistribution
         if self.predist != "none":
-            trees = list(trees) + predistribution_trees(list(trees), config.predist_links)
+            trees = list(trees) + predistribution_trees(
+                list(trees), config.predist_links, model.swap_success.tolist())
         self.trees = trees
         self.sim = Simulator()
         streams = Streams(seed)

@@ -235,47 +235,145 @@ def central_node(model: LinkModel) -> int:
 PREDISTRIBUTED = -1  # request index of a pre-distribution tree
 
 
-def predistribution_trees(trees: list[ExecTree], count: int) -> list[ExecTree]:
-    """Trees that make pairs for the ``count`` most useful intermediate node pairs of a plan.
+def predistribution_trees(trees: list[ExecTree], count: int,
+                          swap_success: list[float]) -> list[ExecTree]:
+    """Trees that make pairs for up to ``count`` super-links chosen by the greedy of [21].
 
-    A node pair is scored by the expected generation time a stocked pair saves, summed
-    over the plan: ``Σ rate(tree) · T(segment)`` over the trees that make it as an
-    intermediate pair (a swap node other than the root), ``T`` its eq.-1 latency — the
-    benefit of paper 003's pre-distribution greedy (reduction in expected latency); the
-    best ``count`` are kept (ties: smaller node indices first).  Each gets the subtree of
-    the highest-rate tree that makes it, with the same leaf rates, as a tree of its own
-    whose request is :data:`PREDISTRIBUTED`.
+    Candidates are the intermediate node pairs of the plan's trees (a swap node other
+    than a root).  A stocked pair for a node pair stands in for the tree node that makes
+    it: the node's latency becomes 0 and its parent waits for the sibling alone
+    (:func:`latency_with_superlinks`).  The greedy of paper 003 §IV-C ([21]) then adds,
+    one at a time, the candidate with the highest benefit-to-cost ratio:
+
+    - benefit: the drop in expected latency over all requests, each request's latency
+      being the rate-weighted mean of its trees' root latencies, given the super-links
+      chosen so far;
+    - cost: the expected latency of making one stocked pair (eq. 1 over the subtree of
+      the fastest tree that makes it), i.e. how long it holds its links;
+
+    among candidates whose subtree shares no link with a chosen one ([21]'s super-links
+    lie on disjoint paths: two stocks never compete for a link's generation).  It stops
+    at ``count`` super-links or when no candidate lowers any latency; ties go to the
+    smaller node indices.
 
     Parameters
     ----------
     trees
         The plan's trees.
     count
-        Node pairs to pre-distribute.
+        Super-links (stocked node pairs) to choose at most.
+    swap_success
+        Swap success probability per node (the link model's ``swap_success``).
 
     Returns
     -------
     list of ExecTree
-        Indexed after ``trees``.
+        One pre-distribution tree per super-link, in the order chosen, indexed after
+        ``trees``; each is the subtree of the fastest tree that makes it, with the same
+        leaf rates, and request :data:`PREDISTRIBUTED`.
     """
-    weight: dict[tuple[int, int], float] = {}
+    # candidate node pair -> its segment in every tree that makes it; the subtree of
+    # the highest per-copy rate makes its stock
+    where: dict[tuple[int, int], list[tuple[int, tuple[int, int]]]] = {}
     source: dict[tuple[int, int], tuple[float, int, tuple[int, int]]] = {}
     for k, t in enumerate(trees):
-        for (i, j), (m, _, lat) in t.segments.items():
+        for (i, j), (m, _, _lat) in t.segments.items():
             if m < 0 or (i, j) == (0, t.hops):
                 continue
             key = (min(t.route[i], t.route[j]), max(t.route[i], t.route[j]))
-            weight[key] = weight.get(key, 0.0) + t.rate * lat
-            # the fastest single copy: the subtree is made by one copy's leaves
+            where.setdefault(key, []).append((k, (i, j)))
             per_copy = t.rate / t.copies
             if key not in source or per_copy > source[key][0]:
                 source[key] = (per_copy, k, (i, j))
-    chosen = sorted(weight, key=lambda key: (-weight[key], key))[:count]
-    out = []
-    for key in chosen:
-        _, k, (i, j) = source[key]
-        out.append(_subtree(trees[k], i, j, len(trees) + len(out)))
+    weight = _request_weights(trees)
+    chosen_at: list[set[tuple[int, int]]] = [set() for _ in trees]
+    current = [t.latency for t in trees]
+    used_links: set[int] = set()
+    out: list[ExecTree] = []
+    candidates = sorted(where)
+    while len(out) < count:
+        best: tuple[float, tuple[int, int]] | None = None
+        for key in candidates:
+            _, k0, (i0, j0) = source[key]
+            links = {lf.link for lf in trees[k0].leaves if i0 <= lf.pos < j0}
+            if links & used_links:
+                continue
+            benefit = 0.0
+            for k, seg in where[key]:
+                after = latency_with_superlinks(trees[k], chosen_at[k] | {seg},
+                                                swap_success)
+                benefit += weight[k] * (current[k] - after)
+            cost = trees[k0].segments[(i0, j0)][2]
+            if benefit <= 1e-15 * max(1.0, sum(current)) or not math.isfinite(cost):
+                continue
+            ratio = benefit / cost if cost > 0 else math.inf
+            # a ratio within rounding of the best is a tie: the earlier (smaller) key stays
+            if best is None or ratio > best[0] * (1.0 + 1e-9):
+                best = (ratio, key)
+        if best is None:
+            break
+        key = best[1]
+        _, k0, (i0, j0) = source[key]
+        used_links |= {lf.link for lf in trees[k0].leaves if i0 <= lf.pos < j0}
+        for k, seg in where[key]:
+            chosen_at[k].add(seg)
+            current[k] = latency_with_superlinks(trees[k], chosen_at[k], swap_success)
+        candidates.remove(key)
+        out.append(_subtree(trees[k0], i0, j0, len(trees) + len(out)))
     return out
+
+
+def _request_weights(trees: list[ExecTree]) -> list[float]:
+    """Per tree: its share of its request's planned rate (a request's latency is the
+    rate-weighted mean of its trees'), 0 for a request planned no rate."""
+    total: dict[int, float] = {}
+    for t in trees:
+        total[t.request] = total.get(t.request, 0.0) + t.rate
+    return [t.rate / total[t.request] if total[t.request] > 0 else 0.0 for t in trees]
+
+
+def latency_with_superlinks(t: ExecTree, stocked: set[tuple[int, int]],
+                            swap_success: list[float]) -> float:
+    """Eq.-1 root latency of ``t`` when a stocked pair is at hand for each segment in
+    ``stocked``.
+
+    A stocked segment's latency is 0; a swap node with one stocked child waits for the
+    other child alone (the maximum of an exponential and 0), then adds its own classical
+    and swap time, divided by its success probability as in eq. 1.  That own time is
+    recovered from the planned latencies: ``extra = q · T(node) − 3/2 · max(T(children))``.
+    Without stocked segments this is ``t.latency``.
+
+    Parameters
+    ----------
+    t
+        A tree prepared for execution.
+    stocked
+        Segments ``(i, j)`` of ``t`` served from stock.
+    swap_success
+        Swap success probability per node.
+
+    Returns
+    -------
+    float
+        Expected latency of the root, seconds.
+    """
+    def walk(seg: tuple[int, int]) -> float:
+        if seg in stocked:
+            return 0.0
+        m, _, lat = t.segments[seg]
+        if m < 0 or not stocked:
+            return lat
+        a, b = t.children[seg]
+        la, lb = walk(a), walk(b)
+        la0, lb0 = t.segments[a][2], t.segments[b][2]
+        if (la, lb) == (la0, lb0):
+            return lat
+        q = swap_success[t.route[m]]
+        extra = q * lat - MAX_OF_TWO_EXPONENTIALS * max(la0, lb0)
+        wait = max(la, lb) if min(la, lb) == 0.0 else MAX_OF_TWO_EXPONENTIALS * max(la, lb)
+        return (wait + extra) / q
+
+    return walk((0, t.hops))
 
 
 def _subtree(t: ExecTree, i: int, j: int, index: int) -> ExecTree:
