@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from qdcopt import load_instance, validate
-from qdcopt.network.methods import METHODS, hyperflow_plan
+from qdcopt.network.methods import METHODS, hyperflow_plan, solver_options
+from qdcopt.network.options import HyperflowParams
 from qdcopt.network.waxman import waxman_instance
 from qdcopt.sweeps.bench import bench_main
 
@@ -112,7 +113,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     t = time.perf_counter()
     if method == "full":
         plan, info = hyperflow_plan("lp-full", inst, "published", "sum", False, k_paths,
-                                    OPTIONS, full=True)
+                                    solver_options(HyperflowParams(**OPTIONS)), full=True)
     elif method in ("pruned", "hyperflow"):
         plan, info = METHODS[f"lp-{method}"](inst, k_paths=k_paths, **OPTIONS)
     else:

@@ -232,6 +232,7 @@ class MethodSpec:
     name
         The method's name (``-m NAME`` on the command line).
     fn
+        ``fn(instance, params) -> (plan, SolveInfo)`` when ``typed``, else
         ``fn(instance, **options) -> (plan, SolveInfo)``.
     params
         Its parameter class.
@@ -240,6 +241,8 @@ class MethodSpec:
     forward
         For methods that schedule with another method (``params.FORWARD``): a function
         returning the specs that option may name, so their options are checked too.
+    typed
+        Whether ``fn`` takes its parameter object rather than keyword options.
     """
 
     name: str
@@ -247,6 +250,19 @@ class MethodSpec:
     params: type[MethodParams]
     summary: str
     forward: Callable[[], Mapping[str, MethodSpec]] | None = None
+    typed: bool = False
+
+    def __call__(self, instance: Any, /, **options: Any) -> Any:
+        """Run the method on ``instance`` with ``options`` checked first.
+
+        A ``typed`` method receives its parameter object, ``fn(instance, params)``: the
+        defaults live in the parameter class alone.  Otherwise the checked options are
+        passed as keywords and the function's own defaults apply to the others.
+        """
+        checked = self.check(options)
+        if self.typed:
+            return self.fn(instance, self._build(checked))
+        return self.fn(instance, **checked)
 
     def parameters(self, options: Mapping[str, Any]) -> MethodParams:
         """The checked parameter object of ``options`` (the method's own and common ones;

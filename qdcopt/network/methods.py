@@ -59,14 +59,15 @@ from qdcopt.network.plan import (
 )
 from qdcopt.network.resources import zero_reason
 from qdcopt.network.trees import greedy_copies, greedy_trees, iterative_copies, iterative_trees
-from qdcopt.params import MethodSpec
+from qdcopt.params import MethodParams, MethodSpec
 from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status
 
 
-def _options(time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,
-             verbose: bool = False, lp_method: str = "choose", **_: Any) -> SolverOptions:
-    return SolverOptions(time_limit=time_limit, threads=threads, seed=seed, verbose=verbose,
-                         lp_method=lp_method)
+def solver_options(params: MethodParams) -> SolverOptions:
+    """The HiGHS options a method's parameters ask for (``lp_method`` where it has one)."""
+    return SolverOptions(time_limit=params.time_limit, threads=params.threads,
+                         seed=params.seed, verbose=params.verbose,
+                         lp_method=getattr(params, "lp_method", "choose"))
 
 
 def _usable(instance: NetworkInstance) -> tuple[NetworkInstance, dict[str, str]]:
@@ -111,10 +112,7 @@ def _lp_info(method: str, status: str, objective: float, certified: bool, start:
                      time_s=time.perf_counter() - start, extra=_plain(stats))
 
 
-def method_lp(instance: NetworkInstance, *, variant: str = "published",
-              objective: str = "sum", per_request: int = 8, resources: str = "memories",
-              k_paths: int = 10, smoothing: float = 0.5, **options: Any,
-              ) -> tuple[NetworkPlan, SolveInfo]:
+def method_lp(instance: NetworkInstance, params: LpParams) -> tuple[NetworkPlan, SolveInfo]:
     """Plan swapping trees at the largest rate the network can deliver.
 
     ``resources="memories"`` (default): tree copies under the reserved-memory model
@@ -123,15 +121,16 @@ def method_lp(instance: NetworkInstance, *, variant: str = "published",
     published hyperflow LP, exact by column generation over trees
     (:func:`solve_tree_master`), whose memories only attempt.
     """
+    variant, objective = params.variant, params.objective
     check_variant(variant)
     start = time.perf_counter()
-    if resources == "memories":
-        return _reserved_plan("lp", instance, variant, objective, k_paths,
-                              max(1, per_request // 2), options, start)
+    if params.resources == "memories":
+        return _reserved_plan("lp", instance, objective, params.k_paths,
+                              max(1, params.per_request // 2), solver_options(params), start)
     usable, reasons = _usable(instance)
     flow = solve_tree_master(usable, variant=variant, objective=objective,
-                             per_request=per_request, smoothing=smoothing,
-                             options=_options(**options))
+                             per_request=params.per_request, smoothing=params.smoothing,
+                             options=solver_options(params))
     plan = _with_reasons(plan_from_trees(usable, flow.trees, method="lp", variant=variant,
                                          rate_model=HYPERFLOW), reasons)
     info = _lp_info("lp", flow.status, flow.objective, bool(flow.stats.get("certified")),
@@ -139,11 +138,11 @@ def method_lp(instance: NetworkInstance, *, variant: str = "published",
     return plan, info
 
 
-def _reserved_plan(name: str, instance: NetworkInstance, variant: str, objective: str,
-                   k_paths: int, per_request: int, options: dict[str, Any], start: float,
+def _reserved_plan(name: str, instance: NetworkInstance, objective: str, k_paths: int,
+                   per_request: int, options: SolverOptions, start: float,
                    ) -> tuple[NetworkPlan, SolveInfo]:
     res = solve_reserved(instance, objective=objective, k_paths=k_paths,
-                         per_request=per_request, options=_options(**options))
+                         per_request=per_request, options=options)
     reasons = {instance.requests[r].id: why for r, why in res.reasons.items()}
     # a reserved tree's waits are in its latency, so its flows take every pair swapped
     # once (γ = q): the steady-state variant, whatever the published LP would use
@@ -157,7 +156,7 @@ def _reserved_plan(name: str, instance: NetworkInstance, variant: str, objective
 
 
 def hyperflow_plan(name: str, instance: NetworkInstance, variant: str, objective: str,
-                   pricing: bool, k_paths: int, options: dict[str, Any], *,
+                   pricing: bool, k_paths: int, options: SolverOptions, *,
                    full: bool = False) -> tuple[NetworkPlan, SolveInfo]:
     """The state/swap hyperflow LP's plan: priced (``pricing``), on the pruned hypergraph
     alone, or on the full hypergraph (``full``, no pricing needed; small networks)."""
@@ -165,7 +164,7 @@ def hyperflow_plan(name: str, instance: NetworkInstance, variant: str, objective
     start = time.perf_counter()
     instance, reasons = _usable(instance)
     sol = solve_hyperflow(instance, variant=variant, objective=objective, pricing=pricing,
-                          full=full, k_paths=k_paths, options=_options(**options))
+                          full=full, k_paths=k_paths, options=options)
     gamma = swap_gain(link_model(instance).swap_success, variant)
     trees = decompose(instance, gamma, sol.link_rate, sol.request_rate, sol.swap_w, sol.swap_u,
                       sol.swap_v, sol.swap_rate)
@@ -181,29 +180,29 @@ def hyperflow_plan(name: str, instance: NetworkInstance, variant: str, objective
     return plan, info
 
 
-def method_lp_hyperflow(instance: NetworkInstance, *, variant: str = "published",
-                        objective: str = "sum", k_paths: int = 10, **options: Any,
+def method_lp_hyperflow(instance: NetworkInstance, params: HyperflowParams,
                         ) -> tuple[NetworkPlan, SolveInfo]:
     """State/swap hyperflow LP priced to the full-hypergraph optimum."""
-    return hyperflow_plan("lp-hyperflow", instance, variant, objective, True, k_paths,
-                          options)
+    return hyperflow_plan("lp-hyperflow", instance, params.variant, params.objective, True,
+                          params.k_paths, solver_options(params))
 
 
-def method_lp_pruned(instance: NetworkInstance, *, variant: str = "published",
-                     objective: str = "sum", k_paths: int = 10, **options: Any,
+def method_lp_pruned(instance: NetworkInstance, params: HyperflowParams,
                      ) -> tuple[NetworkPlan, SolveInfo]:
     """Hyperflow LP on the pruned hypergraph only (a restriction: a lower bound)."""
-    return hyperflow_plan("lp-pruned", instance, variant, objective, False, k_paths,
-                          options)
+    return hyperflow_plan("lp-pruned", instance, params.variant, params.objective, False,
+                          params.k_paths, solver_options(params))
 
 
-def method_lp_pyomo(instance: NetworkInstance, *, variant: str = "published",
-                    **options: Any) -> tuple[NetworkPlan, SolveInfo]:
+def method_lp_pyomo(instance: NetworkInstance, params: PyomoLpParams,
+                    ) -> tuple[NetworkPlan, SolveInfo]:
     """Pyomo statement of the hyperflow LP over the full hypergraph (small instances)."""
+    variant = params.variant
     check_variant(variant)
     start = time.perf_counter()
     instance, reasons = _usable(instance)
-    info, flows = solve_pyomo_hyperflow(instance, variant=variant, options=_options(**options))
+    info, flows = solve_pyomo_hyperflow(instance, variant=variant,
+                                        options=solver_options(params))
     gamma = swap_gain(link_model(instance).swap_success, variant)
     trees = decompose(instance, gamma, flows["link_rate"], flows["request_rate"],
                       flows["swap_w"], flows["swap_u"], flows["swap_v"], flows["swap_rate"])
@@ -241,31 +240,31 @@ def _tree_method(name: str, instance: NetworkInstance, variant: str, resources: 
                                   "trees": len(trees)})
 
 
-def method_iterative(instance: NetworkInstance, *, variant: str = "published",
-                     resources: str = "memories", **_: Any) -> tuple[NetworkPlan, SolveInfo]:
+def method_iterative(instance: NetworkInstance, params: MemoryTreeParams,
+                     ) -> tuple[NetworkPlan, SolveInfo]:
     """Iterative optimal swapping trees (paper 003 §IV-C), in turns of tree copies within
     the memories (``resources="attempts"``: one tree per request on the attempts left)."""
-    return _tree_method("iterative", instance, variant, resources, iterative_trees,
-                        iterative_copies)
+    return _tree_method("iterative", instance, params.variant, params.resources,
+                        iterative_trees, iterative_copies)
 
 
-def method_greedy(instance: NetworkInstance, *, variant: str = "published",
-                  resources: str = "memories", **_: Any) -> tuple[NetworkPlan, SolveInfo]:
+def method_greedy(instance: NetworkInstance, params: MemoryTreeParams,
+                  ) -> tuple[NetworkPlan, SolveInfo]:
     """Shortest-path balanced trees, one request at a time (copies within the memories,
     or one tree per request on the attempts left)."""
-    return _tree_method("greedy", instance, variant, resources, greedy_trees, greedy_copies)
+    return _tree_method("greedy", instance, params.variant, params.resources, greedy_trees,
+                        greedy_copies)
 
 
-def method_lp_calibrated(instance: NetworkInstance, *, rounds: int = 3, target: float = 0.9,
-                         duration: float = 20.0, seeds: int = 2, k_paths: int = 10,
-                         per_request: int = 4, **options: Any,
+def method_lp_calibrated(instance: NetworkInstance, params: CalibratedParams,
                          ) -> tuple[NetworkPlan, SolveInfo]:
     """Reserved-memory plan derated by seeded runs until it delivers ``target`` of its
     promise (:func:`qdcopt.network.calibrate.calibrated_plan`)."""
     start = time.perf_counter()
-    cal = calibrated_plan(instance, rounds=rounds, target=target, duration=duration,
-                          seeds=seeds, seed=int(options.get("seed", 0)), k_paths=k_paths,
-                          per_request=per_request, options=_options(**options))
+    cal = calibrated_plan(instance, rounds=params.rounds, target=params.target,
+                          duration=params.duration, seeds=params.seeds, seed=params.seed,
+                          k_paths=params.k_paths, per_request=params.per_request,
+                          options=solver_options(params))
     weights = np.array([r.weight for r in instance.requests], dtype=float)
     objective = float(sum(weights[t.request] * t.rate for t in cal.result.trees))
     extra = _plain({**cal.result.stats, "calibration_rounds": len(cal.history),
@@ -281,24 +280,26 @@ def method_lp_calibrated(instance: NetworkInstance, *, rounds: int = 3, target: 
 SPECS = {spec.name: spec for spec in (
     MethodSpec("lp", method_lp, LpParams,
                "tree copies within every node's memories (MILP over priced trees); "
-               "-o resources=attempts: the published hyperflow LP"),
+               "-o resources=attempts: the published hyperflow LP", typed=True),
     MethodSpec("lp-calibrated", method_lp_calibrated, CalibratedParams,
-               "lp's tree copies derated by seeded runs until they deliver their promise"),
+               "lp's tree copies derated by seeded runs until they deliver their promise",
+               typed=True),
     MethodSpec("lp-hyperflow", method_lp_hyperflow, HyperflowParams,
-               "state/swap hyperflow LP priced to the full-hypergraph optimum"),
+               "state/swap hyperflow LP priced to the full-hypergraph optimum", typed=True),
     MethodSpec("lp-pruned", method_lp_pruned, HyperflowParams,
-               "hyperflow LP on the pruned hypergraph only (a lower bound)"),
+               "hyperflow LP on the pruned hypergraph only (a lower bound)", typed=True),
     MethodSpec("lp-pyomo", method_lp_pyomo, PyomoLpParams,
-               "pyomo statement of the hyperflow LP (small instances)"),
+               "pyomo statement of the hyperflow LP (small instances)", typed=True),
     MethodSpec("iterative", method_iterative, MemoryTreeParams,
-               "optimal swapping trees one request at a time"),
+               "optimal swapping trees one request at a time", typed=True),
     MethodSpec("greedy", method_greedy, MemoryTreeParams,
-               "shortest-path balanced trees one request at a time"),
+               "shortest-path balanced trees one request at a time", typed=True),
 )}
 """Method name → its registration (function, parameter class, summary)."""
 
-METHODS = {name: spec.fn for name, spec in SPECS.items()}
-"""Method name → function."""
+METHODS = SPECS
+"""Method name → its registration, callable as ``METHODS[name](instance, **options)``
+(options checked, then the method gets its parameter object)."""
 
 ALIASES = {
     "lp_hyperflow": "lp-hyperflow",

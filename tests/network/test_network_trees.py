@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qdcopt.network.instance import Link, NetworkInstance, Node, Physics, Request, load_network
-from qdcopt.network.methods import method_greedy, method_iterative, method_lp
+from qdcopt.network.methods import METHODS
 from qdcopt.network.physics import link_model
 from qdcopt.network.trees import (
     SwapTree,
@@ -85,9 +85,9 @@ def test_network_dp_tree_is_well_formed() -> None:
 @pytest.mark.parametrize("seed", range(5))
 def test_network_lp_at_least_iterative_at_least_zero(seed: int) -> None:
     inst = waxman_instance(20 + 5 * seed, requests=6, seed=seed)
-    _lp_plan, lp_info = method_lp(inst)
-    it_plan, it_info = method_iterative(inst)
-    _gr_plan, gr_info = method_greedy(inst)
+    _lp_plan, lp_info = METHODS["lp"](inst)
+    it_plan, it_info = METHODS["iterative"](inst)
+    _gr_plan, gr_info = METHODS["greedy"](inst)
     assert it_info.objective >= 0 and gr_info.objective >= 0
     assert lp_info.objective >= it_info.objective * (1 - 1e-9)
     assert lp_info.objective >= gr_info.objective * (1 - 1e-9)
