@@ -26,9 +26,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from qdcopt.service.edf import edf
 from qdcopt.service.generate import random_problem
-from qdcopt.service.pga_milp import milp
+from qdcopt.service.heuristics.edf import edf
+from qdcopt.service.models.pga_milp import milp
 from qdcopt.service.validate import validate_schedule
 from qdcopt.solvers.highs import new_highs
 from qdcopt.sweeps.bench import bench_main
@@ -133,7 +133,7 @@ def _days(days: float, admission: str) -> dict[str, Any]:
 
 def _hub() -> dict[str, Any]:
     """One Monte Carlo run of 2 500 requests per N, both strategies."""
-    from qdcopt.service.hub import HubModel, simulate_hub
+    from qdcopt.service.hub.montecarlo import HubModel, simulate_hub
 
     t0 = time.perf_counter()
     for n in HUB_SIZES:

@@ -458,9 +458,9 @@ def _typed_simulate_options(inst: Any, options: dict[str, Any]) -> dict[str, Any
 
         types = typing.get_type_hints(RuntimeConfig)
     elif inst.family == "service":
-        from qdcopt.service.config import ServiceConfig
+        from qdcopt.service.demand.config import ServiceConfig
         from qdcopt.service.instance import HubInstance
-        from qdcopt.service.simulate import _SERVICE_OPTIONS
+        from qdcopt.service.simulation.simulate import _SERVICE_OPTIONS
 
         if isinstance(inst, HubInstance):
             types = {"sizes": tuple[int, ...]}

@@ -4,7 +4,8 @@ Every import statement of ``qdcopt/`` counts — at module level, inside functio
 ``if TYPE_CHECKING:`` — because a deferred import still ties two modules together: it only
 hides the knot from the interpreter.  Asserted here: no cycle, no validator that reaches a
 method module (directly or through other modules), no family importing another family,
-nothing importing the command line, and a docstring on every package.
+nothing importing the command line, a docstring on every package, and no package folder
+holding more than :data:`MAX_MODULES` modules.
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ from qdcopt.families import _PACKAGES
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "qdcopt"
 
-METHOD_FOLDERS = ("heuristics", "switch", "jobs", "lp")
+METHOD_FOLDERS = ("heuristics", "models", "switch", "jobs", "lp")
 """Sub-packages of a family that hold methods (every module below them)."""
 METHOD_MODULES = ("trees", "methods", "schedulers")
 """Modules at a family's top that hold methods or their registry."""
 DATA_ONLY = {"qdcopt.datacenter.jobs.buffers"}
 """Modules inside a method folder that hold data only (seeded job buffers)."""
+MAX_MODULES = 12
+"""Most ``.py`` files (``__init__.py`` included) one package folder may hold."""
+OVER_FULL = {"qdcopt", "qdcopt/datacenter", "qdcopt/linklayer", "qdcopt/network",
+             "qdcopt/network/runtime", "qdcopt/studies"}
+"""Folders still above :data:`MAX_MODULES`, to be split by concern; remove a folder once it
+fits (the test below fails on a listed folder that already does)."""
 
 
 def module_names(root: Path) -> dict[str, Path]:
@@ -184,6 +191,10 @@ def test_method_modules_by_folder():
     assert is_method_module("qdcopt.datacenter.methods")
     assert is_method_module("qdcopt.network.lp.hyperflow")
     assert is_method_module("qdcopt.network.trees")
+    assert is_method_module("qdcopt.service.heuristics.edf")
+    assert is_method_module("qdcopt.service.models.pga_milp")
+    assert not is_method_module("qdcopt.service.demand.jobs")
+    assert not is_method_module("qdcopt.service.simulation.controller")
     assert not is_method_module("qdcopt.datacenter.jobs.buffers")
     assert not is_method_module("qdcopt.datacenter.demand.schedule")
     assert not is_method_module("qdcopt.network.physics")
@@ -219,6 +230,20 @@ def test_nothing_imports_the_command_line(graph):
     # only ``python -m qdcopt`` (the command itself) starts it
     assert not [m for m, targets in graph.items()
                 if "qdcopt.cli" in targets and m != "qdcopt.__main__"]
+
+
+def package_folders(root: Path) -> dict[str, int]:
+    """Every package folder below ``root`` (relative to the project) → its ``.py`` files."""
+    return {init.parent.relative_to(root.parent).as_posix(): len(list(init.parent.glob("*.py")))
+            for init in sorted(root.rglob("__init__.py"))}
+
+
+def test_no_package_folder_holds_more_than_twelve_modules():
+    counts = package_folders(PACKAGE)
+    over = {folder: n for folder, n in counts.items() if n > MAX_MODULES}
+    assert sorted(set(over) - OVER_FULL) == [], f"split by concern: {over}"
+    fits = sorted(folder for folder in OVER_FULL if counts.get(folder, 0) <= MAX_MODULES)
+    assert fits == [], f"remove from OVER_FULL, they now fit: {fits}"
 
 
 def test_every_package_has_a_docstring():

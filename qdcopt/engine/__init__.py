@@ -10,7 +10,7 @@
 
 The family-B swapping runtime (``qdcopt.network.runtime``), the link-layer protocols
 (``qdcopt.linklayer.protocols``, through ``qdcopt.linklayer.events``) and the demand
-service (``qdcopt.service.controller``) all run on it; none keeps a loop of its own.
+service (``qdcopt.service.simulation.controller``) all run on it; none keeps a loop of its own.
 """
 
 from qdcopt.engine.core import Event, Simulator

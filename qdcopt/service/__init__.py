@@ -16,7 +16,7 @@ from qdcopt.report import Report
 from qdcopt.service.instance import HubInstance, ServiceInstance, interval_of, load_service
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule, schedule_from_tables
 from qdcopt.service.methods import METHODS, SPECS
-from qdcopt.service.simulate import simulate
+from qdcopt.service.simulation.simulate import simulate
 from qdcopt.service.validate import validate_schedule
 
 

@@ -23,12 +23,12 @@ from typing import Any
 from qdcopt.engine.limits import MAX_SEEDS, check_horizon
 from qdcopt.errors import InstanceError
 from qdcopt.fields import Section, check_unique
-from qdcopt.service.config import DAY, ServiceConfig, all_pair_classes, cka_classes
-from qdcopt.service.demands import DemandClass
-from qdcopt.service.hub import STRATEGIES, HubModel
+from qdcopt.service.demand.config import DAY, ServiceConfig, all_pair_classes, cka_classes
+from qdcopt.service.demand.demands import DemandClass
+from qdcopt.service.demand.jobs import IntervalJobs, snapshot_problem
+from qdcopt.service.demand.network import GraphNetwork, HeraldedLink, StarNetwork
+from qdcopt.service.hub.montecarlo import STRATEGIES, HubModel
 from qdcopt.service.interval import IntervalProblem
-from qdcopt.service.jobs import IntervalJobs, snapshot_problem
-from qdcopt.service.network import GraphNetwork, HeraldedLink, StarNetwork
 
 MAX_NODES = 1000
 """Most nodes of a service network (a star's clients, a graph's nodes)."""

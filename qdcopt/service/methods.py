@@ -1,11 +1,11 @@
 """The family-D methods: a service instance's busiest interval → (schedule, SolveInfo).
 
-* ``edf`` — earliest deadline first (:mod:`qdcopt.service.edf`);
-* ``milp`` — the time-indexed MILP, warm-started from EDF (:mod:`qdcopt.service.pga_milp`).
+* ``edf`` — earliest deadline first (:mod:`qdcopt.service.heuristics.edf`);
+* ``milp`` — the time-indexed MILP, warm-started from EDF (:mod:`qdcopt.service.models.pga_milp`).
 
-Both schedule the interval :func:`qdcopt.service.jobs.snapshot_problem` builds
+Both schedule the interval :func:`qdcopt.service.demand.jobs.snapshot_problem` builds
 (every pair with a demand admitted at time 0).  ModEn-Hub instances have no schedule to
-solve; they are run with :func:`qdcopt.service.simulate.simulate`.
+solve; they are run with :func:`qdcopt.service.simulation.simulate.simulate`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from qdcopt.params import MethodSpec
-from qdcopt.service.edf import edf
+from qdcopt.service.heuristics.edf import edf
 from qdcopt.service.instance import interval_of
 from qdcopt.service.interval import IntervalSchedule
+from qdcopt.service.models.pga_milp import milp
 from qdcopt.service.options import EdfParams, PgaMilpParams
-from qdcopt.service.pga_milp import milp
 from qdcopt.solvers.highs import SolveInfo
 
 

@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qdcopt.service.controller import ServiceConfig, cka_classes, simulate_service
-from qdcopt.service.network import star6
+from qdcopt.service.demand.network import star6
+from qdcopt.service.simulation.controller import ServiceConfig, cka_classes, simulate_service
 from qdcopt.sweeps import Sweep, dict_sweep, write_table
 
 RATES: tuple[tuple[str, float | None], ...] = (("fixed 0.001 Hz", 0.001),

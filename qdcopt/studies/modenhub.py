@@ -4,8 +4,8 @@ Setting (paper 001 §VI): N QPUs around a hub, 2 500 uniform source–destinatio
 per run, round budget R = 3, ``p_eff(N) = 0.35 / (1 + 0.35 log2 N)``; the naive strategy
 makes one attempt per round, the orchestrated one ``K(N) = max(2, ⌈0.9 log2 N⌉)`` with
 a cache of one spare pair per node pair.  Each point runs ``runs`` seeded Monte Carlo
-runs (:func:`qdcopt.service.hub.simulate_hub`) and puts the exact expected values of
-:mod:`qdcopt.service.hub_exact` beside them.
+runs (:func:`qdcopt.service.hub.montecarlo.simulate_hub`) and puts the exact expected values of
+:mod:`qdcopt.service.hub.exact` beside them.
 
 The study is a list of tasks (plain dictionaries: point parameters and seed, see
 :func:`tasks`) and a pure function from a task to a row (:func:`row`), so any runner can
@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from qdcopt.engine import mean_ci
-from qdcopt.service.hub import STRATEGIES, HubModel, simulate_hub
-from qdcopt.service.hub_budget import smallest_k
-from qdcopt.service.hub_exact import exact_hub
+from qdcopt.service.hub.budget import smallest_k
+from qdcopt.service.hub.exact import exact_hub
+from qdcopt.service.hub.montecarlo import STRATEGIES, HubModel, simulate_hub
 from qdcopt.sweeps import Sweep, dict_sweep, write_table
 
 SIZES: tuple[int, ...] = tuple(range(2, 129))

@@ -3,7 +3,7 @@
 (a) Cached pairs in a memory with coherence time ``T_mem``: a spare older than ``t_cut``
 is discarded.  For N = 2, 4, 8, 16 QPUs and cut-offs of 1 … 1 000 request intervals (and
 none), the exact success rate and cache hit rate of the orchestrated strategy
-(:mod:`qdcopt.service.hub_exact`), and the mean fidelity of the pairs it uses
+(:mod:`qdcopt.service.hub.exact`), and the mean fidelity of the pairs it uses
 (``T_mem`` = 100 request intervals, fresh pairs of fidelity 1); one seeded Monte Carlo
 run of 2 500 requests per point beside them.
 
@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qdcopt.service.hub import HubModel, k_orchestrated, simulate_hub
-from qdcopt.service.hub_budget import smallest_k
-from qdcopt.service.hub_exact import exact_hub
+from qdcopt.service.hub.budget import smallest_k
+from qdcopt.service.hub.exact import exact_hub
+from qdcopt.service.hub.montecarlo import HubModel, k_orchestrated, simulate_hub
 from qdcopt.sweeps import Sweep, dict_sweep
 
 SIZES = (2, 4, 8, 16)

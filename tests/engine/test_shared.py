@@ -9,7 +9,7 @@ import numpy as np
 import qdcopt
 from qdcopt.engine import Simulator, Streams
 from qdcopt.linklayer.events import EventLoop
-from qdcopt.service.controller import _Service
+from qdcopt.service.simulation.controller import _Service
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,10 +15,10 @@ from qdcopt.cli import app
 from qdcopt.errors import InstanceError
 from qdcopt.families import family
 from qdcopt.service import HubInstance, ServiceInstance, simulate
-from qdcopt.service.controller import ServiceConfig, cka_classes, simulate_service
-from qdcopt.service.demands import lone_pgas
-from qdcopt.service.jobs import IntervalJobs
-from qdcopt.service.network import HeraldedLink, packet_probability, pga_cycles, star6
+from qdcopt.service.demand.demands import lone_pgas
+from qdcopt.service.demand.jobs import IntervalJobs
+from qdcopt.service.demand.network import HeraldedLink, packet_probability, pga_cycles, star6
+from qdcopt.service.simulation.controller import ServiceConfig, cka_classes, simulate_service
 
 ROOT = Path(__file__).resolve().parents[2]
 STAR = ROOT / "instances" / "service" / "star6_cka.toml"
@@ -227,7 +227,7 @@ LINE = ROOT / "instances" / "service" / "line3.toml"
 
 
 def test_graph_network_paths_and_durations():
-    from qdcopt.service.jobs import IntervalJobs
+    from qdcopt.service.demand.jobs import IntervalJobs
 
     inst = qdcopt.load_instance(LINE)
     jobs = IntervalJobs(inst.config)

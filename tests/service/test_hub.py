@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from qdcopt.service.hub import HubModel, k_orchestrated, p_eff, simulate_hub
-from qdcopt.service.hub_budget import allocate_attempts, expected_served, smallest_k
-from qdcopt.service.hub_exact import exact_hub, no_cache, request_matrix, stationary
+from qdcopt.service.hub.budget import allocate_attempts, expected_served, smallest_k
+from qdcopt.service.hub.exact import exact_hub, no_cache, request_matrix, stationary
+from qdcopt.service.hub.montecarlo import HubModel, k_orchestrated, p_eff, simulate_hub
 
 
 def test_p_eff_and_k_by_hand():

@@ -10,8 +10,8 @@ import pytest
 from scipy.stats import t as student_t
 
 from qdcopt import load_instance
-from qdcopt.service.hub import simulate_hub
-from qdcopt.service.simulate import simulate
+from qdcopt.service.hub.montecarlo import simulate_hub
+from qdcopt.service.simulation.simulate import simulate
 
 HUB = Path(__file__).resolve().parents[2] / "instances" / "service" / "modenhub.toml"
 

@@ -17,7 +17,7 @@ import pytest
 
 from qdcopt.service.generate import periodic_problem
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
-from qdcopt.service.pga_milp import milp
+from qdcopt.service.models.pga_milp import milp
 from qdcopt.service.validate import validate_schedule
 
 SEEDS = range(300)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qdcopt.service.edf import edf
 from qdcopt.service.generate import periodic_problem, random_problem
+from qdcopt.service.heuristics.edf import edf
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
-from qdcopt.service.pga_milp import milp
+from qdcopt.service.models.pga_milp import milp
 from qdcopt.service.validate import validate_schedule
 
 
@@ -172,7 +172,7 @@ def test_rule_duration():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_compiled_edf_gives_the_same_schedule(seed):
-    from qdcopt.service.edf import edf_starts
+    from qdcopt.service.heuristics.edf import edf_starts
 
     problem = random_problem(400, seed=seed, load=1.3, duration=2)
     assert np.array_equal(edf_starts(problem, compiled=False), edf_starts(problem, compiled=True))
@@ -182,7 +182,7 @@ def test_compiled_edf_gives_the_same_schedule(seed):
 @given(st.integers(0, 10_000), st.floats(0.5, 1.6), st.integers(1, 3))
 def test_edf_schedules_always_validate(seed, load, duration):
     """Whatever the load, EDF never breaks a rule, and the compiled loop agrees."""
-    from qdcopt.service.edf import edf_starts
+    from qdcopt.service.heuristics.edf import edf_starts
 
     problem = random_problem(120, seed=seed, load=load, duration=duration)
     plan, info = edf(problem)

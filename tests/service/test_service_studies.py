@@ -60,7 +60,7 @@ def _fig4_3_task(variant, regime, lam, admission, days=10.0):
 def test_fig4_3_default_lone_pair_obtains_minimal_service():
     """At λ → 0 every regime of the default set is above the paper's 98 %; the former set
     is not at 0.0005 Hz (11 to 13 PGAs for 10 packets at 0.9)."""
-    from qdcopt.service.jobs import IntervalJobs
+    from qdcopt.service.demand.jobs import IntervalJobs
 
     def lone(variant, regime):
         cfg = fig4_3.config(_fig4_3_task(variant, regime, 8.0, "utilisation"))
@@ -83,7 +83,7 @@ def test_fig4_3_default_top_lambda_reaches_the_admission_limit():
     """Five demands at 0.0005 Hz exceed the utilisation limit 0.75, four do not, so at
     λ = 8/h the utilisation rule queues demands the schedule-aware rule admits; under the
     former set (PGAs of 152 s) the two rules give the same row."""
-    from qdcopt.service.jobs import IntervalJobs
+    from qdcopt.service.demand.jobs import IntervalJobs
 
     def pga(variant):
         return IntervalJobs(fig4_3.config(_fig4_3_task(variant, "adaptive", 8.0,

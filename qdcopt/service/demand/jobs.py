@@ -1,7 +1,7 @@
 """PGAs of admitted demands, interval by interval: the jobs a scheduler places.
 
 :class:`IntervalJobs` holds what follows from a service's configuration alone — each
-pair's PGA duration and success from the link model (:mod:`qdcopt.service.network`), the
+pair's PGA duration and success from the link model (:mod:`qdcopt.service.demand.network`), the
 slot (the shortest PGA duration), the interval of ``n_slots`` slots, each pair's
 resources — and turns admitted demands into
 :class:`~qdcopt.service.interval.IntervalProblem` s.  A demand of rate ``R`` asks for one
@@ -15,11 +15,11 @@ import math
 
 import numpy as np
 
-from qdcopt.service.config import ServiceConfig, cka_classes
-from qdcopt.service.demands import Demand, DemandClass, adaptive_rate, lone_share
+from qdcopt.service.demand.config import ServiceConfig, cka_classes
+from qdcopt.service.demand.demands import Demand, DemandClass, adaptive_rate, lone_share
+from qdcopt.service.demand.network import packet_probability, pga_cycles
 from qdcopt.service.generate import period_windows
 from qdcopt.service.interval import IntervalProblem
-from qdcopt.service.network import packet_probability, pga_cycles
 
 
 class IntervalJobs:
@@ -62,7 +62,7 @@ class IntervalJobs:
 
     def lone_share(self, cls: DemandClass) -> float:
         """Share of a lone demand of ``cls`` that obtains minimal service (the λ → 0 limit;
-        see :func:`qdcopt.service.demands.lone_share`)."""
+        see :func:`qdcopt.service.demand.demands.lone_share`)."""
         return lone_share(cls.min_packets, self.p_success[cls.pair], cls.rate, cls.expiry,
                           self.slot, self.T, self.cfg.offset, self.dur[cls.pair],
                           self.cfg.adaptive_target, 1.0 / (self.dur[cls.pair] * self.slot))

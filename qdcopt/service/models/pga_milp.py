@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.service.edf import edf_starts
+from qdcopt.service.heuristics.edf import edf_starts
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
 from qdcopt.solvers.highs import (
     SolveInfo,

@@ -28,7 +28,7 @@ makes attempts as if the cache were empty).  The fidelity of a served cached pai
 that of a Werner state in a depolarising memory, ``1/4 + (F0 − 1/4)·exp(−age/T_mem)``.
 
 The exact expected values of every figure this module samples are in
-:mod:`qdcopt.service.hub_exact`.
+:mod:`qdcopt.service.hub.exact`.
 """
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ import pandas as pd
 from qdcopt.engine import mean_ci
 from qdcopt.engine.limits import check_seeds
 from qdcopt.fields import Section
-from qdcopt.service.controller import ServiceResult, simulate_service
-from qdcopt.service.hub import simulate_hub
-from qdcopt.service.hub_exact import exact_hub
+from qdcopt.service.hub.exact import exact_hub
+from qdcopt.service.hub.montecarlo import simulate_hub
 from qdcopt.service.instance import HubInstance, ServiceInstance, check_hub, check_run
+from qdcopt.service.simulation.controller import ServiceResult, simulate_service
 
 _SERVICE_OPTIONS = {"policy": "scheduler", "scheduler": "scheduler", "admission": "admission",
                     "days": "days", "seed": "seed", "renewal_rate": "renewal_rate",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qdcopt.service.demands import DemandClass
-from qdcopt.service.network import GraphNetwork, StarNetwork, star6
+from qdcopt.service.demand.demands import DemandClass
+from qdcopt.service.demand.network import GraphNetwork, StarNetwork, star6
 
 DAY = 86_400.0
 

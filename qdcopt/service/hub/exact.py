@@ -1,4 +1,4 @@
-"""Exact expected values of the ModEn-Hub Monte Carlo (:mod:`qdcopt.service.hub`).
+"""Exact expected values of the ModEn-Hub Monte Carlo (:mod:`qdcopt.service.hub.montecarlo`).
 
 **Without a cache** a request makes rounds of ``K`` attempts until one succeeds or ``R``
 rounds are spent.  With ``p = p_eff(N)`` a round succeeds with ``p_r = 1 − (1 − p)^K``,
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qdcopt.service.hub import HubModel
+from qdcopt.service.hub.montecarlo import HubModel
 
 
 @dataclass(frozen=True)

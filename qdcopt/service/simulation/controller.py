@@ -5,13 +5,13 @@ A central controller works in scheduling intervals of ``n_slots`` slots, a slot 
 the shortest PGA duration ``E``.  At the start of interval ``i`` it
 
 1. takes the FIFO queue of registered demands and admits them by the admission rule
-   (:mod:`qdcopt.service.admission`); ``queue = "fifo"`` stops at the first demand that
+   (:mod:`qdcopt.service.simulation.admission`); ``queue = "fifo"`` stops at the first demand that
    fails (head-of-line blocking, as in the paper), ``"skip"`` lets later ones pass;
 2. builds the schedule of interval ``i + offset`` (the time to compute and distribute
    it) for every admitted, open demand by EDF or by the MILP — the MILP runs only when
    EDF leaves some demand off track, since otherwise EDF is optimal;
 3. the PGAs of that schedule run at their times; each makes a packet with probability
-   ``p_success`` (from the link model, :mod:`qdcopt.service.network`).
+   ``p_success`` (from the link model, :mod:`qdcopt.service.demand.network`).
 
 A demand closes as *served* when it has ``min_packets`` packets, as *expired* at its
 expiry, or as *rejected* when the schedule-aware rule finds it cannot reach minimal
@@ -20,7 +20,7 @@ from submission to the start of its first scheduled interval; for a lone pair wh
 submissions fall uniformly within intervals its expectation is ``T/2 + offset·T`` for
 intervals of length ``T`` (the "single pair" line of paper 002 Fig. 4.3(b)), and its share
 of demands with minimal service is a mean of binomial tails over that wait
-(:func:`qdcopt.service.demands.lone_share`; ``min_service_share_single_pair``, the mean
+(:func:`qdcopt.service.demand.demands.lone_share`; ``min_service_share_single_pair``, the mean
 over the pairs).
 
 The run is a sequence of events on the shared engine (:class:`qdcopt.engine.Simulator`).
@@ -41,12 +41,12 @@ import numpy as np
 import pandas as pd
 
 from qdcopt.engine import Simulator, Streams
-from qdcopt.service.admission import can_reach, utilisation_ok
-from qdcopt.service.config import DAY, ServiceConfig, all_pair_classes, cka_classes
-from qdcopt.service.demands import Demand, DemandClass, adaptive_rate
-from qdcopt.service.edf import edf, edf_starts
+from qdcopt.service.demand.config import DAY, ServiceConfig, all_pair_classes, cka_classes
+from qdcopt.service.demand.demands import Demand, DemandClass, adaptive_rate
+from qdcopt.service.demand.jobs import IntervalJobs, snapshot_problem
+from qdcopt.service.heuristics.edf import edf, edf_starts
 from qdcopt.service.interval import IntervalProblem, IntervalSchedule
-from qdcopt.service.jobs import IntervalJobs, snapshot_problem
+from qdcopt.service.simulation.admission import can_reach, utilisation_ok
 from qdcopt.service.validate import validate_schedule
 
 __all__ = ["DAY", "ServiceConfig", "ServiceResult", "all_pair_classes", "cka_classes",
@@ -226,7 +226,7 @@ class _Service(IntervalJobs):
     def schedule(self, problem: IntervalProblem) -> IntervalSchedule:
         plan, info = edf(problem)
         if self.cfg.scheduler == "milp" and info.objective < problem.n_demands:
-            from qdcopt.service.pga_milp import milp
+            from qdcopt.service.models.pga_milp import milp
 
             self.milp_runs += 1
             better, minfo = milp(problem, time_limit=self.cfg.milp_time_limit,

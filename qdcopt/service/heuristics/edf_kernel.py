@@ -1,4 +1,4 @@
-"""The EDF loop of :mod:`qdcopt.service.edf` compiled with numba (same schedule).
+"""The EDF loop of :mod:`qdcopt.service.heuristics.edf` compiled with numba (same schedule).
 
 Heap entries are single integers ``(deadline·(S+1) + release)·n + job`` so that numba's
 ``heapq`` works on a typed list of ``int64``; ordering is that of the tuples

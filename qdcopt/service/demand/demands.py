@@ -102,7 +102,7 @@ def lone_share(min_packets: int, p_success: float, rate: float | None, expiry: f
 
     With no other demand, a demand submitted at a uniform point of a scheduling interval
     of ``interval`` seconds waits ``q`` uniform on ``(offset·T, (offset + 1)·T]`` for its
-    first scheduled interval (see :mod:`qdcopt.service.controller`), then runs
+    first scheduled interval (see :mod:`qdcopt.service.simulation.controller`), then runs
     ``m(q) = lone_pgas(R, expiry − q)`` PGAs, and obtains minimal service with
     ``P[Binomial(m(q), p_success) ≥ min_packets]``; the share is its mean over ``q``.
     For a fixed rate ``m(q)`` falls by one at each of a few break points, so the mean is

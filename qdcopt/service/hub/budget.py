@@ -32,8 +32,8 @@ import heapq
 import math
 from collections.abc import Sequence
 
-from qdcopt.service.hub import HubModel
-from qdcopt.service.hub_exact import exact_hub
+from qdcopt.service.hub.exact import exact_hub
+from qdcopt.service.hub.montecarlo import HubModel
 
 
 def allocate_attempts(p: Sequence[float], budget: int, weights: Sequence[float] | None = None,

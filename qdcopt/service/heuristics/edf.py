@@ -35,7 +35,7 @@ def edf_starts(problem: IntervalProblem, compiled: bool | None = None) -> np.nda
     problem
         The interval.
     compiled
-        Run the numba loop (:mod:`qdcopt.service.edf_kernel`; same schedule); ``None``:
+        Run the numba loop (:mod:`qdcopt.service.heuristics.edf_kernel`; same schedule); ``None``:
         from :data:`COMPILED_FROM` jobs.
     """
     n = problem.n_jobs
@@ -51,7 +51,7 @@ def edf_starts(problem: IntervalProblem, compiled: bool | None = None) -> np.nda
     if compiled is None:
         compiled = n >= COMPILED_FROM
     if compiled and fits_int64:
-        from qdcopt.service.edf_kernel import edf_kernel
+        from qdcopt.service.heuristics.edf_kernel import edf_kernel
 
         lens = np.array([len(r) for r in problem.demand_resources], dtype=np.int64)
         ptr = np.r_[0, np.cumsum(lens)].astype(np.int64)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from qdcopt.service.demands import Demand, reach_probability
+from qdcopt.service.demand.demands import Demand, reach_probability
 
 RULES = ("utilisation", "schedule")
 

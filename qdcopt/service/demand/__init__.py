@@ -1,0 +1,1 @@
+"""Family-D demand: network and PGA durations, demand classes, configuration, jobs."""

@@ -1,0 +1,1 @@
+"""Family-D interval heuristics: earliest deadline first and its compiled loop."""

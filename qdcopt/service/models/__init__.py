@@ -1,0 +1,1 @@
+"""Family-D models: the time-indexed MILP of one scheduling interval."""

@@ -1,0 +1,1 @@
+"""Family-D simulation: the demand service over days (controller, admission), simulate."""
