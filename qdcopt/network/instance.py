@@ -60,11 +60,11 @@ from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, TICKS_PER_SECOND
 TOP_FIELDS = {"kind", "name", "description", "physics", "nodes", "links", "requests"}
 PHYSICS_FIELDS = {"swap_success", "swap_latency", "classical_speed", "attenuation_length",
                   "optical_bsm_success", "memories", "generation_time", "generation_success",
-                  "repeater_spacing", "repeater_memories"}
+                  "repeater_spacing", "repeater_memories", "link_fidelity"}
 NODE_FIELDS = {"id", "x", "y", "memories", "generation_time", "generation_success",
                "swap_success"}
-LINK_FIELDS = {"u", "v", "length", "rate"}
-REQUEST_FIELDS = {"id", "source", "destination", "weight"}
+LINK_FIELDS = {"u", "v", "length", "rate", "fidelity"}
+REQUEST_FIELDS = {"id", "source", "destination", "weight", "min_fidelity"}
 
 # Paper 003, section VI (parameters of Ghaderibaneh et al., IEEE TQE 2022).
 DEFAULT_SWAP_SUCCESS = 0.4
@@ -149,6 +149,10 @@ class Physics:
         many km on each longer link (:mod:`qdcopt.network.repeaters`); ``None``: as is.
     repeater_memories
         Memories of each inserted repeater (default: what most nodes have).
+    link_fidelity
+        Werner fidelity of a fresh link pair, in [1/4, 1] (a link's own ``fidelity``
+        overrides it); ``None``: fidelity is not modelled (pairs count as perfect), and no
+        request may ask for a ``min_fidelity`` unless every link states its own.
     """
 
     swap_latency: float = DEFAULT_SWAP_LATENCY_S
@@ -157,8 +161,11 @@ class Physics:
     optical_bsm_success: float = DEFAULT_SWAP_SUCCESS / 2
     repeater_spacing: float | None = None
     repeater_memories: int | None = None
+    link_fidelity: float | None = None
 
     def __post_init__(self) -> None:
+        if self.link_fidelity is not None:
+            _real("link_fidelity", self.link_fidelity, low=0.25, high=1.0)
         if self.repeater_spacing is not None:
             _real("repeater_spacing", self.repeater_spacing, low=0.0, low_open=True)
         if self.repeater_memories is not None:
@@ -227,12 +234,16 @@ class Link:
     rate
         Explicit link rate (Bell pairs/s when both ends devote all their memories to this
         link), or ``None`` to derive it from the physical parameters.
+    fidelity
+        Werner fidelity of this link's fresh pairs, in [1/4, 1]; ``None``: the network's
+        ``physics.link_fidelity``.
     """
 
     u: int
     v: int
     length: float
     rate: float | None = None
+    fidelity: float | None = None
 
     def __post_init__(self) -> None:
         _index("u", self.u)
@@ -244,6 +255,8 @@ class Link:
         _real("length", self.length, low=0.0)
         if self.rate is not None:
             _real("rate", self.rate, low=0.0, low_open=True)
+        if self.fidelity is not None:
+            _real("fidelity", self.fidelity, low=0.25, high=1.0)
 
 
 @dataclass(frozen=True)
@@ -258,12 +271,17 @@ class Request:
         Node indices.
     weight
         Weight of this request's rate in the objective.
+    min_fidelity
+        Fidelity every pair delivered to it must reach, in (1/2, 1] (the planners then
+        purify where swapping alone falls short, ``models/purification.md``); ``None``:
+        any fidelity.
     """
 
     id: str
     source: int
     destination: int
     weight: float = 1.0
+    min_fidelity: float | None = None
 
     def __post_init__(self) -> None:
         _name("id", self.id)
@@ -272,6 +290,10 @@ class Request:
         if self.source == self.destination:
             _fail("destination", "a request must join two different nodes")
         _real("weight", self.weight, low=0.0, high=MAX_WEIGHT, low_open=True)
+        if self.min_fidelity is not None:
+            # at or below 1/2 a Werner pair needs no target: every pair may be discarded
+            # to a fidelity of 1/4 and still meet it only trivially
+            _real("min_fidelity", self.min_fidelity, low=0.5, high=1.0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -384,6 +406,11 @@ class NetworkInstance:
                 if getattr(r, name) >= n:
                     _fail(f"requests[{i}].{name}",
                           f"names node index {getattr(r, name)}, but there are {n} nodes")
+            if r.min_fidelity is not None and self.physics.link_fidelity is None and any(
+                    link.fidelity is None for link in self.links):
+                _fail(f"requests[{i}].min_fidelity",
+                      "needs the fidelity of fresh link pairs: set physics.link_fidelity "
+                      "(or fidelity on every link)")
         self._check_link_success()
 
     def _check_link_success(self) -> None:
@@ -469,6 +496,8 @@ def _physics(doc: Section) -> tuple[Physics, dict[str, Any]]:
                           if ph.has("repeater_spacing") else None),
         repeater_memories=(ph.integer("repeater_memories", 1, minimum=1)
                            if ph.has("repeater_memories") else None),
+        link_fidelity=(ph.number("link_fidelity", 1.0, low=0.25, high=1.0)
+                       if ph.has("link_fidelity") else None),
     )
     defaults = {
         "swap_success": q,
@@ -538,7 +567,10 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
                 raise item.error("length", "required: the nodes' positions are too far apart "
                                  "to compute a finite distance")
         rate = item.number("rate", None, low=0.0, low_open=True) if item.has("rate") else None
-        out.append(build_at(item, Link, u=key[0], v=key[1], length=length, rate=rate))
+        fidelity = (item.number("fidelity", 1.0, low=0.25, high=1.0)
+                    if item.has("fidelity") else None)
+        out.append(build_at(item, Link, u=key[0], v=key[1], length=length, rate=rate,
+                            fidelity=fidelity))
     return tuple(out)
 
 
@@ -555,9 +587,12 @@ def _requests(doc: Section, index: dict[str, int]) -> tuple[Request, ...]:
             ends.append(index[node_id])
         if ends[0] == ends[1]:
             raise item.error("destination", "a request must join two different nodes")
+        min_fidelity = (item.number("min_fidelity", 1.0, low=0.5, high=1.0, low_open=True)
+                        if item.has("min_fidelity") else None)
         out.append(build_at(item, Request, id=item.string("id"), source=ends[0],
                           destination=ends[1],
-                          weight=item.number("weight", 1.0, low=0.0, low_open=True)))
+                          weight=item.number("weight", 1.0, low=0.0, low_open=True),
+                          min_fidelity=min_fidelity))
     check_unique(doc.file, doc.where("requests"), [r.id for r in out])
     return tuple(out)
 
@@ -645,16 +680,25 @@ def to_document(instance: NetworkInstance) -> dict[str, Any]:
                                  "length": link.length}
         if link.rate is not None:
             entry["rate"] = link.rate
+        if link.fidelity is not None:
+            entry["fidelity"] = link.fidelity
         links.append(entry)
-    requests = [{"id": r.id, "source": instance.nodes[r.source].id,
-                 "destination": instance.nodes[r.destination].id, "weight": r.weight}
-                for r in instance.requests]
+    requests = []
+    for r in instance.requests:
+        row: dict[str, Any] = {"id": r.id, "source": instance.nodes[r.source].id,
+                               "destination": instance.nodes[r.destination].id,
+                               "weight": r.weight}
+        if r.min_fidelity is not None:
+            row["min_fidelity"] = r.min_fidelity
+        requests.append(row)
     document: dict[str, Any] = {
         "kind": "network",
         "name": instance.name,
         "physics": {"swap_latency": ph.swap_latency, "classical_speed": ph.classical_speed,
                     "attenuation_length": ph.attenuation_length,
-                    "optical_bsm_success": ph.optical_bsm_success},
+                    "optical_bsm_success": ph.optical_bsm_success,
+                    **({"link_fidelity": ph.link_fidelity}
+                       if ph.link_fidelity is not None else {})},
         "nodes": nodes,
         "links": links,
         "requests": requests,
@@ -714,3 +758,12 @@ def link_success(instance: NetworkInstance, capacity: np.ndarray | None = None) 
                       * float(pair_transmission(link.length, ph.attenuation_length))
                       * ph.optical_bsm_success)
     return out
+
+
+def link_fidelities(instance: NetworkInstance) -> np.ndarray:
+    """Werner fidelity of a fresh pair on every link: its own ``fidelity``, else
+    ``physics.link_fidelity``, else 1 (fidelity not modelled)."""
+    default = instance.physics.link_fidelity
+    return np.array([link.fidelity if link.fidelity is not None
+                     else (default if default is not None else 1.0)
+                     for link in instance.links], dtype=float)

@@ -57,8 +57,20 @@ from qdcopt.network.plan import (
     plan_from_flows,
     plan_from_trees,
 )
-from qdcopt.network.resources import zero_reason
-from qdcopt.network.trees import greedy_copies, greedy_trees, iterative_copies, iterative_trees
+from qdcopt.network.resources import (
+    best_copy,
+    fidelity_reason,
+    memories,
+    slot_link_rate,
+    zero_reason,
+)
+from qdcopt.network.trees import (
+    greedy_copies,
+    greedy_trees,
+    iterative_copies,
+    iterative_trees,
+    optimal_tree,
+)
 from qdcopt.params import MethodParams, MethodSpec
 from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status
 
@@ -84,6 +96,48 @@ def _usable(instance: NetworkInstance) -> tuple[NetworkInstance, dict[str, str]]
             reasons[req.id] = why
     kept = tuple(link for li, link in enumerate(instance.links) if li not in weak)
     return replace(instance, links=kept), reasons
+
+
+def refuse_fidelity(instance: NetworkInstance, method: str) -> None:
+    """Refuse, before any work, a method that cannot plan for requests' ``min_fidelity``.
+
+    Raises
+    ------
+    ValueError
+        Naming the first such request and the methods that can.
+    """
+    for i, req in enumerate(instance.requests):
+        if req.min_fidelity is not None:
+            raise ValueError(
+                f"requests[{i}].min_fidelity: {method} plans without fidelity; requests "
+                "with a min_fidelity are planned by lp (resources=memories), iterative and "
+                "greedy")
+
+
+def _fidelity_miss(instance: NetworkInstance, r: int, purification: bool, name: str,
+                   resources: str) -> str | None:
+    """Why request ``r`` went unserved when its ``min_fidelity`` is what no tree meets on
+    the whole network (``None`` when a tree meeting it exists: the capacity ran out)."""
+    req = instance.requests[r]
+    if req.min_fidelity is None:
+        return None
+    purify = purification and name != "greedy"
+    model = link_model(instance)
+    if resources == "memories":
+        mem, rates = memories(instance), slot_link_rate(instance, model)
+        meets = best_copy(instance, model, r, mem, rates, purify)
+        plain = best_copy(instance, model, r, mem, rates, purify, ignore_fidelity=True)
+    else:
+        meets = optimal_tree(instance, r, None, model, purify)
+        plain = optimal_tree(replace(instance, requests=tuple(
+            replace(q, min_fidelity=None) if i == r else q
+            for i, q in enumerate(instance.requests))), r, None, model)
+    if meets is not None or plain is None:
+        return None
+    if name == "greedy":
+        return (f"no tree reaches min_fidelity {req.min_fidelity:g} without purification "
+                "(greedy does not purify)")
+    return fidelity_reason(instance, r, purification)
 
 
 def _with_reasons(plan: NetworkPlan, reasons: dict[str, str]) -> NetworkPlan:
@@ -126,7 +180,9 @@ def method_lp(instance: NetworkInstance, params: LpParams) -> tuple[NetworkPlan,
     start = time.perf_counter()
     if params.resources == "memories":
         return _reserved_plan("lp", instance, objective, params.k_paths,
-                              max(1, params.per_request // 2), solver_options(params), start)
+                              max(1, params.per_request // 2), solver_options(params), start,
+                              params.purification)
+    refuse_fidelity(instance, "lp with resources=attempts")
     usable, reasons = _usable(instance)
     flow = solve_tree_master(usable, variant=variant, objective=objective,
                              per_request=params.per_request, smoothing=params.smoothing,
@@ -140,9 +196,9 @@ def method_lp(instance: NetworkInstance, params: LpParams) -> tuple[NetworkPlan,
 
 def _reserved_plan(name: str, instance: NetworkInstance, objective: str, k_paths: int,
                    per_request: int, options: SolverOptions, start: float,
-                   ) -> tuple[NetworkPlan, SolveInfo]:
+                   purification: bool) -> tuple[NetworkPlan, SolveInfo]:
     res = solve_reserved(instance, objective=objective, k_paths=k_paths,
-                         per_request=per_request, options=options)
+                         per_request=per_request, options=options, purification=purification)
     reasons = {instance.requests[r].id: why for r, why in res.reasons.items()}
     # a reserved tree's waits are in its latency, so its flows take every pair swapped
     # once (γ = q): the steady-state variant, whatever the published LP would use
@@ -161,6 +217,7 @@ def hyperflow_plan(name: str, instance: NetworkInstance, variant: str, objective
     """The state/swap hyperflow LP's plan: priced (``pricing``), on the pruned hypergraph
     alone, or on the full hypergraph (``full``, no pricing needed; small networks)."""
     check_variant(variant)
+    refuse_fidelity(instance, name)
     start = time.perf_counter()
     instance, reasons = _usable(instance)
     sol = solve_hyperflow(instance, variant=variant, objective=objective, pricing=pricing,
@@ -199,6 +256,7 @@ def method_lp_pyomo(instance: NetworkInstance, params: PyomoLpParams,
     """Pyomo statement of the hyperflow LP over the full hypergraph (small instances)."""
     variant = params.variant
     check_variant(variant)
+    refuse_fidelity(instance, "lp-pyomo")
     start = time.perf_counter()
     instance, reasons = _usable(instance)
     info, flows = solve_pyomo_hyperflow(instance, variant=variant,
@@ -212,24 +270,32 @@ def method_lp_pyomo(instance: NetworkInstance, params: PyomoLpParams,
                             extra={"variant": variant, "trees": len(trees)})
 
 
-def _tree_method(name: str, instance: NetworkInstance, variant: str, resources: str,
+def _tree_method(name: str, instance: NetworkInstance, params: MemoryTreeParams,
                  builder: Any, reserved_builder: Any) -> tuple[NetworkPlan, SolveInfo]:
+    variant, resources, purify = params.variant, params.resources, params.purification
     check_variant(variant)
     start = time.perf_counter()
     model = link_model(instance)
     if resources == "memories":
-        trees = reserved_builder(instance, model)
+        trees = reserved_builder(instance, model, purify)
         served = {t.request for t in trees}
         reasons = {}
         for r, req in enumerate(instance.requests):
             if r not in served:
-                reasons[req.id] = zero_reason(instance, r) or "no tree fits the memories left"
+                reasons[req.id] = (zero_reason(instance, r) or _fidelity_miss(
+                    instance, r, purify, name, resources) or "no tree fits the memories left")
         plan = plan_from_trees(instance, trees, method=name, variant=STEADY_STATE,
                                rate_model=RESERVED, model=model, reasons=reasons)
     else:
         usable, reasons = _usable(instance)
         model = link_model(usable)
-        trees = builder(usable, model)
+        trees = builder(usable, model, purification=purify)
+        served = {t.request for t in trees}
+        for r, req in enumerate(usable.requests):
+            if r not in served and req.id not in reasons:
+                why = _fidelity_miss(usable, r, purify, name, resources)
+                if why:
+                    reasons[req.id] = why
         plan = _with_reasons(plan_from_trees(usable, trees, method=name, variant=variant,
                                              rate_model=LATENCY, model=model), reasons)
     weights = {r.id: r.weight for r in instance.requests}
@@ -244,16 +310,14 @@ def method_iterative(instance: NetworkInstance, params: MemoryTreeParams,
                      ) -> tuple[NetworkPlan, SolveInfo]:
     """Iterative optimal swapping trees (paper 003 §IV-C), in turns of tree copies within
     the memories (``resources="attempts"``: one tree per request on the attempts left)."""
-    return _tree_method("iterative", instance, params.variant, params.resources,
-                        iterative_trees, iterative_copies)
+    return _tree_method("iterative", instance, params, iterative_trees, iterative_copies)
 
 
 def method_greedy(instance: NetworkInstance, params: MemoryTreeParams,
                   ) -> tuple[NetworkPlan, SolveInfo]:
     """Shortest-path balanced trees, one request at a time (copies within the memories,
     or one tree per request on the attempts left)."""
-    return _tree_method("greedy", instance, params.variant, params.resources, greedy_trees,
-                        greedy_copies)
+    return _tree_method("greedy", instance, params, greedy_trees, greedy_copies)
 
 
 def method_lp_calibrated(instance: NetworkInstance, params: CalibratedParams,

@@ -22,6 +22,8 @@ class TreeParams(MethodParams):
     variant: str = option("published", "hyperflow model variant", choices=VARIANTS)
 
 
+_PURIFICATION = option(True, "meet a request's min_fidelity by purifying where swapping "
+                       "alone falls short (false: plain trees only)")
 _RESOURCES = option("memories", "memory model: reserved memories per link end (attempts "
                     "and storage), or attempts only (the published LP)",
                     choices=("memories", "attempts"))
@@ -32,6 +34,7 @@ class MemoryTreeParams(TreeParams):
     """Options of ``iterative`` and ``greedy``."""
 
     resources: str = _RESOURCES
+    purification: bool = _PURIFICATION
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class LpParams(PyomoLpParams):
     k_paths: int = option(10, "fastest routes per request priced per round (memories)", ge=1)
     smoothing: float = option(0.5, "weight of the stability centre in the duals that price "
                               "trees (attempts)", ge=0.0, le=0.99)
+    purification: bool = _PURIFICATION
 
 
 @dataclass(frozen=True)

@@ -36,16 +36,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qdcopt.network.dp import EQ1, EXACT_MAX
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.physics import MAX_OF_TWO_EXPONENTIALS, LinkModel
+from qdcopt.network.physics import MAX_OF_TWO_EXPONENTIALS, LinkModel, TreeNode
+from qdcopt.network.physics import PURIFY as TREE_PURIFY
 from qdcopt.network.purification import (
-    BBPSSW,
     DEJMPS,
     PROTOCOLS,
-    BellDiagonal,
-    bbpssw,
     check_fidelity,
-    dejmps,
+    purify_werner,
     werner_fidelity,
     werner_parameter,
 )
@@ -112,21 +111,11 @@ class Past:
         return sum(n.kind == PURIFY for n in self.nodes)
 
 
-def _purify(w1: float, w2: float, protocol: str) -> tuple[float, float]:
-    """Success and output Werner parameter of purifying Werner pairs ``w1``, ``w2``."""
-    f1, f2 = werner_fidelity(w1), werner_fidelity(w2)
-    if protocol == BBPSSW:
-        p, f = bbpssw(f1, f2)
-    else:
-        p, out = dejmps(BellDiagonal.werner(f1), BellDiagonal.werner(f2))
-        f = out.fidelity
-    return p, werner_parameter(min(1.0, f))
-
-
 def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
                  leaf_latency: np.ndarray, link_fidelity: float | np.ndarray,
                  min_fidelity: float | None, *, protocol: str = DEJMPS,
-                 resolution: int = 64, purification: bool = True) -> Past | None:
+                 resolution: int = 64, purification: bool = True,
+                 can_swap: np.ndarray | None = None, wait: str = EQ1) -> Past | None:
     """The least-latency PAST for ``{s, d}`` whose root meets ``min_fidelity``.
 
     Parameters
@@ -148,6 +137,13 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
         equally good (0: keep every label, exact).
     purification
         Whether purification nodes may be used.
+    can_swap
+        Nodes allowed to swap (default: all); purification needs no such node.
+    wait
+        :data:`~qdcopt.network.dp.EQ1` (``3/2 · max``, default) or
+        :data:`~qdcopt.network.dp.EXACT_MAX` (the exact expected maximum of two
+        exponential waits, the reserved-memory model): the wait for both inputs of a swap
+        or a purification.
 
     Returns
     -------
@@ -158,6 +154,17 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
         raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
     if resolution < 0:
         raise ValueError(f"resolution must be >= 0, got {resolution!r}")
+    if wait not in (EQ1, EXACT_MAX):
+        raise ValueError(f"wait must be {EQ1!r} or {EXACT_MAX!r}, got {wait!r}")
+    exact = wait == EXACT_MAX
+
+    def both(a: float, b: float) -> float:
+        """Expected wait for two independent inputs of mean waits ``a`` and ``b``."""
+        big, small = (a, b) if a >= b else (b, a)
+        if exact:
+            return big + small * small / (big + small) if big > 0 else 0.0
+        return MAX_OF_TWO_EXPONENTIALS * big
+
     nl = len(model.link_u)
     fid = np.broadcast_to(np.asarray(link_fidelity, dtype=float), (nl,))
     for f in fid:
@@ -178,6 +185,8 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
     inv_c = 1.0 / float(instance.physics.classical_speed)
     dist = np.asarray(model.classical_distance, dtype=float)
     q = np.asarray(model.swap_success, dtype=float)
+    swap_ok = (np.ones(instance.n, dtype=bool) if can_swap is None
+               else np.asarray(can_swap, dtype=bool))
 
     key = (min(s, d), max(s, d))
     # labels: (T, L, u, v, kind, a, b, m); kind 0 link (a = link), 1 swap at m, 2 purify
@@ -222,6 +231,8 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
         at_node.setdefault(v, []).append(i)
         # swaps with every settled label sharing an end (the later of two settles it)
         for mid, end in ((u, v), (v, u)):
+            if not swap_ok[mid]:
+                continue
             for j in list(at_node.get(mid, ())):
                 if j == i:
                     continue
@@ -230,15 +241,15 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
                 if other == end:
                     continue
                 extra = t_s + max(dist[mid, end], dist[mid, other]) * inv_c
-                push((MAX_OF_TWO_EXPONENTIALS * max(t, t2) + extra) / q[mid], lv + l2,
+                push((both(t, t2) + extra) / q[mid], lv + l2,
                      end, other, 1, i, j, mid)
         if purification:
             for j in settled[(u, v)]:
                 t2, l2 = labels[j][0], labels[j][1]
-                p, w_out = _purify(math.exp(-lv), math.exp(-l2), protocol)
+                p, w_out = purify_werner(math.exp(-lv), math.exp(-l2), protocol)
                 if w_out <= 0 or -math.log(w_out) >= min(lv, l2) - 1e-15:
                     continue  # no gain over the better input
-                push((MAX_OF_TWO_EXPONENTIALS * max(t, t2) + t_s + dist[u, v] * inv_c) / p,
+                push((both(t, t2) + t_s + dist[u, v] * inv_c) / p,
                      -math.log(w_out), u, v, 2, i, j, -1)
     if found < 0:
         return None
@@ -266,10 +277,26 @@ def _build(nodes: list[PastNode], labels: list[tuple], fid: np.ndarray, i: int, 
         return k
     left = _build(nodes, labels, fid, a, u, v, protocol)
     right = _build(nodes, labels, fid, b, u, v, protocol)
-    _, w = _purify(werner_parameter(nodes[left].fidelity),
-                   werner_parameter(nodes[right].fidelity), protocol)
+    _, w = purify_werner(werner_parameter(nodes[left].fidelity),
+                         werner_parameter(nodes[right].fidelity), protocol)
     nodes[k] = PastNode(PURIFY, u, v, float(t), werner_fidelity(w), left, right)
     return k
 
 
-__all__ = ["LINK", "PURIFY", "SWAP", "Past", "PastNode", "fastest_past"]
+def past_tree_nodes(past: Past) -> list[TreeNode]:
+    """The PAST as swapping-tree nodes (root first, leaves without rates): a purification
+    node has ``swap_at =`` :data:`~qdcopt.network.physics.PURIFY`."""
+    out = []
+    for nd in past.nodes:
+        if nd.kind == LINK:
+            out.append(TreeNode(u=nd.u, v=nd.v))
+        elif nd.kind == SWAP:
+            out.append(TreeNode(u=nd.u, v=nd.v, swap_at=nd.swap_at, left=nd.left,
+                                right=nd.right))
+        else:
+            out.append(TreeNode(u=nd.u, v=nd.v, swap_at=TREE_PURIFY, left=nd.left,
+                                right=nd.right))
+    return out
+
+
+__all__ = ["LINK", "PURIFY", "SWAP", "Past", "PastNode", "fastest_past", "past_tree_nodes"]

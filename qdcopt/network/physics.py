@@ -33,9 +33,11 @@ from scipy.sparse.csgraph import dijkstra
 
 from qdcopt.network.instance import (  # data-level physics lives with the data
     NetworkInstance,
+    link_fidelities,
     link_success,
     node_capacity,
 )
+from qdcopt.network.purification import purify_werner, werner_fidelity, werner_parameter
 
 LINK_SUCCESS_FLOOR = 1e-9
 """Least success probability per attempt of a link a planner uses.  Below it a link makes
@@ -166,6 +168,12 @@ def classical_latency(model: LinkModel, speed_km_s: float, w: int, u: int, v: in
 
 # -- swapping trees and their latency (paper 003, eq. 1) ---------------------------------
 NO_SWAP = -1
+PURIFY = -2
+FIDELITY_TOL = 1e-9
+"""Slack of every fidelity comparison (a tree's fidelity against its request's target)."""
+"""``swap_at`` of a purification node: it takes one pair from each of its two children,
+which both make its own pair ``{u, v}``, and keeps one of higher fidelity when the round
+succeeds (``models/purification.md``)."""
 
 
 @dataclass(frozen=True)
@@ -177,10 +185,11 @@ class TreeNode:
     u, v
         The pair this subtree makes (node indices).
     swap_at
-        Node that swaps the children's pairs, or ``-1`` for a leaf (a link pair).
+        Node that swaps the children's pairs, ``-1`` for a leaf (a link pair), or
+        :data:`PURIFY` for a purification node.
     left, right
         Indices (in the tree's node tuple) of the children making ``{u, swap_at}`` and
-        ``{swap_at, v}``; ``-1`` for a leaf.
+        ``{swap_at, v}`` (both ``{u, v}`` for a purification); ``-1`` for a leaf.
     link_rate
         For a leaf: link pairs/s this tree draws from the link; 0 for a swap.
     """
@@ -196,6 +205,11 @@ class TreeNode:
     def is_leaf(self) -> bool:
         """Whether this node is a link pair."""
         return self.swap_at == NO_SWAP
+
+    @property
+    def is_purification(self) -> bool:
+        """Whether this node purifies its children's pairs."""
+        return self.swap_at == PURIFY
 
 
 @dataclass(frozen=True)
@@ -222,7 +236,12 @@ class SwapTree:
 
     def swaps(self) -> list[TreeNode]:
         """The swap nodes."""
-        return [node for node in self.nodes if not node.is_leaf]
+        return [node for node in self.nodes if node.swap_at >= 0]
+
+    @property
+    def purifies(self) -> bool:
+        """Whether the tree holds a purification node."""
+        return any(node.is_purification for node in self.nodes)
 
     def depth(self) -> int:
         """Number of swap levels on the longest root-to-leaf path."""
@@ -239,9 +258,62 @@ def swap_latency_term(model: LinkModel, instance: NetworkInstance, w: int, u: in
     return instance.physics.swap_latency + max(d[w, u], d[w, v]) / instance.physics.classical_speed
 
 
+def purify_latency_term(model: LinkModel, instance: NetworkInstance, u: int, v: int,
+                        ) -> float:
+    """``t_op + t_classical`` of a purification of ``{u, v}``: both ends operate, then
+    compare their outcomes over the fibre between them, seconds."""
+    return (instance.physics.swap_latency
+            + model.classical_distance[u, v] / instance.physics.classical_speed)
+
+
+def tree_werner(nodes: tuple[TreeNode, ...] | list[TreeNode], instance: NetworkInstance,
+                ) -> tuple[list[float], list[float]]:
+    """Werner parameter of the pair each tree node makes, and each node's success factor
+    from purification.
+
+    Leaves make fresh link pairs (:func:`qdcopt.network.instance.link_fidelities`); a
+    swap multiplies its children's parameters (a perfect swap of Werner pairs); a
+    purification applies :func:`qdcopt.network.purification.purify_werner` (DEJMPS,
+    output twirled to Werner) and succeeds with its probability ``p``.
+
+    Returns
+    -------
+    (w, success)
+        Per node: its pair's Werner parameter, and ``p`` of a purification node (1 for
+        leaves and swaps, whose success is ``q`` of the swapping node).
+    """
+    fid = link_fidelities(instance)
+    w = [1.0] * len(nodes)
+    p = [1.0] * len(nodes)
+
+    def rec(i: int) -> float:
+        node = nodes[i]
+        if node.is_leaf:
+            link = instance.find_link(node.u, node.v)
+            w[i] = werner_parameter(float(fid[link])) if link is not None else 0.0
+        elif node.is_purification:
+            p[i], w[i] = purify_werner(rec(node.left), rec(node.right))
+        else:
+            w[i] = rec(node.left) * rec(node.right)
+        return w[i]
+
+    rec(0)
+    return w, p
+
+
+def tree_fidelity(tree: SwapTree, instance: NetworkInstance) -> float:
+    """Fidelity of the pairs ``tree`` delivers (:func:`tree_werner` at its root)."""
+    w, _ = tree_werner(tree.nodes, instance)
+    return werner_fidelity(w[0])
+
+
 def tree_latency(tree: SwapTree, instance: NetworkInstance, model: LinkModel | None = None,
                  ) -> float:
     """Expected latency of ``tree`` by paper 003's eq. 1 from its leaves' ``link_rate``.
+
+    A purification node waits for both children as a swap does, then for its own
+    operation and the ends' exchange of outcomes, and succeeds with ``p`` (the same rule
+    as :func:`qdcopt.network.past.fastest_past`).
 
     Parameters
     ----------
@@ -259,22 +331,31 @@ def tree_latency(tree: SwapTree, instance: NetworkInstance, model: LinkModel | N
     """
     model = model if model is not None else link_model(instance)
     q = model.swap_success
+    p = tree_werner(tree.nodes, instance)[1] if tree.purifies else None
 
     def rec(i: int) -> float:
         node = tree.nodes[i]
         if node.is_leaf:
             return math.inf if node.link_rate <= 0 else 1.0 / node.link_rate
         worst = max(rec(node.left), rec(node.right))
+        if node.is_purification:
+            assert p is not None
+            return ((MAX_OF_TWO_EXPONENTIALS * worst
+                     + purify_latency_term(model, instance, node.u, node.v)) / p[i])
         extra = swap_latency_term(model, instance, node.swap_at, node.u, node.v)
         return (MAX_OF_TWO_EXPONENTIALS * worst + extra) / q[node.swap_at]
 
     return rec(0)
 
 
-def tree_need(tree: SwapTree, gamma: np.ndarray) -> tuple[list[float], list[float]]:
+def tree_need(tree: SwapTree, gamma: np.ndarray, success: list[float] | None = None,
+              ) -> tuple[list[float], list[float]]:
     """Pairs each tree node must supply per unit of the tree's rate, in the hyperflow view.
 
-    The root supplies 1; a swap at ``w`` supplying ``N`` consumes ``N / γ_w`` of each child.
+    The root supplies 1; a swap at ``w`` supplying ``N`` consumes ``N / γ_w`` of each child;
+    a purification supplying ``N`` makes ``N / p`` attempts, each taking one pair of each
+    child (``success``: ``p`` per node from :func:`tree_werner`, required when the tree
+    purifies).
 
     Returns
     -------
@@ -290,7 +371,12 @@ def tree_need(tree: SwapTree, gamma: np.ndarray) -> tuple[list[float], list[floa
         node = tree.nodes[i]
         if node.is_leaf:
             continue
-        flow[i] = supply[i] / gamma[node.swap_at]
+        if node.is_purification:
+            if success is None:
+                raise ValueError("tree_need: a purifying tree needs its nodes' success")
+            flow[i] = supply[i] / success[i]
+        else:
+            flow[i] = supply[i] / gamma[node.swap_at]
         for c in (node.left, node.right):
             supply[c] += flow[i]
             order.append(c)

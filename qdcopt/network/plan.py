@@ -10,7 +10,11 @@ of CSV files:
 * ``trees.csv`` — ``tree, request, rate``: the swapping trees and their rates;
 * ``tree_nodes.csv`` — ``tree, index, u, v, swap_at, left, right, link_rate``: the nodes of
   each tree (index 0 is the root; ``swap_at`` empty and ``left = right = -1`` for leaves,
-  whose ``link_rate`` is the link pairs/s the tree draws).
+  whose ``link_rate`` is the link pairs/s the tree draws; ``swap_at`` empty with two
+  children for a purification node, whose children both make its pair ``u–v``);
+* ``purifications.csv`` (only in plans that purify) — ``u, v, success, rate``:
+  purification rounds on pairs ``u–v`` per second, each taking two pairs and keeping one
+  with probability ``success``.
 
 ``rate_model`` says how tree rates were set: ``"hyperflow"`` (rates are LP flows),
 ``"latency"`` (rate = 1 / expected latency by paper 003's eq. 1) or ``"reserved"`` (each
@@ -39,6 +43,7 @@ from qdcopt.network.physics import (
     link_model,
     swap_gain,
     tree_need,
+    tree_werner,
 )
 
 HYPERFLOW = "hyperflow"
@@ -53,6 +58,7 @@ TABLE_COLUMNS = {
     "trees": ["tree", "request", "rate"],
     "tree_nodes": ["tree", "index", "u", "v", "swap_at", "left", "right", "link_rate"],
 }
+PURIFICATION_COLUMNS = ["u", "v", "success", "rate"]
 _ID_COLUMNS = {"request", "u", "v", "node", "left", "right", "swap_at"}
 
 
@@ -65,7 +71,7 @@ class PlanTreeNode:
     u, v
         Node ids of the pair.
     swap_at
-        Swapping node id, or ``""`` for a leaf.
+        Swapping node id, or ``""`` for a leaf or a purification.
     left, right
         Child positions in the tree, ``-1`` for a leaf.
     link_rate
@@ -82,7 +88,12 @@ class PlanTreeNode:
     @property
     def is_leaf(self) -> bool:
         """Whether this is a link pair."""
-        return self.swap_at == ""
+        return self.swap_at == "" and not self.is_purification
+
+    @property
+    def is_purification(self) -> bool:
+        """Whether this node purifies (no swapping node, two children)."""
+        return self.swap_at == "" and (self.left >= 0 or self.right >= 0)
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,9 @@ class NetworkPlan:
     repeaters
         The network's inserted repeaters, ``(id, u, v, position, segments, length)``
         each (:mod:`qdcopt.network.repeaters`), kept in ``plan.json``.
+    purifications
+        ``(u id, v id, success, rate)``: purification rounds per second on pairs
+        ``u–v`` that succeed with ``success`` (empty for a plan that never purifies).
     """
 
     family: ClassVar[str] = "network"
@@ -145,6 +159,7 @@ class NetworkPlan:
     trees: tuple[PlanTree, ...]
     reasons: tuple[tuple[str, str], ...] = ()
     repeaters: tuple[tuple[str, str, str, int, int, float], ...] = ()
+    purifications: tuple[tuple[str, str, float, float], ...] = ()
 
     @property
     def bound_scope(self) -> str:
@@ -171,6 +186,9 @@ class NetworkPlan:
                for name, cols in TABLE_COLUMNS.items()}
         if self.reasons:
             out["requests"]["reason"] = [self.reason(rid) for rid, _ in self.requests]
+        if self.purifications:
+            out["purifications"] = pd.DataFrame(list(self.purifications),
+                                                columns=PURIFICATION_COLUMNS)
         return out
 
     def meta(self) -> dict[str, Any]:
@@ -260,6 +278,20 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
     rate_model = str(manifest.get("rate_model", HYPERFLOW))
     reasons = tuple((str(r["request"]), str(r["reason"])) for _, _, r in rows("requests")
                     if str(r.get("reason", "") or "").strip())
+    purifications = []
+    if "purifications" in tables:
+        file = f"{folder}/purifications.csv" if folder is not None else "purifications.csv"
+        frame = tables["purifications"]
+        if folder is not None and (Path(folder) / "purifications.csv").is_file():
+            frame = pd.read_csv(Path(folder) / "purifications.csv", dtype=str,
+                                keep_default_na=False)
+        for c in PURIFICATION_COLUMNS:
+            if c not in frame.columns:
+                raise InstanceError(file, c, "required column is missing")
+        for i, r in enumerate(frame.to_dict("records")):
+            purifications.append((str(r["u"]), str(r["v"]),
+                                  _float(r["success"], file, f"[{i}].success"),
+                                  _float(r["rate"], file, f"[{i}].rate")))
     repeaters = []
     for i, row in enumerate(manifest.get("repeaters") or []):
         if not (isinstance(row, list) and len(row) == 6):
@@ -272,7 +304,8 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
                           _float(row[5], "plan.json", f"repeaters[{i}]")))
     return NetworkPlan(method=str(manifest.get("method", "")), variant=variant,
                        rate_model=rate_model, requests=requests, links=links, swaps=swaps,
-                       trees=tuple(trees), reasons=reasons, repeaters=tuple(repeaters))
+                       trees=tuple(trees), reasons=reasons, repeaters=tuple(repeaters),
+                       purifications=tuple(purifications))
 
 
 def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[SwapTree, ...],
@@ -309,16 +342,24 @@ def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[Swa
     link_rate = np.zeros(len(instance.links))
     swap_rate: dict[tuple[int, int, int], float] = {}
     request_rate = np.zeros(len(instance.requests))
+    purify_rate: dict[tuple[int, int, float], float] = {}
     plan_trees = []
     for k, tree in enumerate(trees):
         request_rate[tree.request] += tree.rate
-        _, flow = tree_need(tree, gamma)
+        success = tree_werner(tree.nodes, instance)[1] if tree.purifies else None
+        _, flow = tree_need(tree, gamma, success)
         pnodes = []
-        for node, f in zip(tree.nodes, flow, strict=True):
+        for i, (node, f) in enumerate(zip(tree.nodes, flow, strict=True)):
             if node.is_leaf:
                 link_rate[instance.find_link(node.u, node.v)] += node.link_rate
                 pnodes.append(PlanTreeNode(u=ids[node.u], v=ids[node.v],
                                            link_rate=float(node.link_rate)))
+            elif node.is_purification:
+                assert success is not None
+                key3 = (min(node.u, node.v), max(node.u, node.v), float(success[i]))
+                purify_rate[key3] = purify_rate.get(key3, 0.0) + tree.rate * f
+                pnodes.append(PlanTreeNode(u=ids[node.u], v=ids[node.v], left=node.left,
+                                           right=node.right))
             else:
                 key = (node.swap_at, min(node.u, node.v), max(node.u, node.v))
                 swap_rate[key] = swap_rate.get(key, 0.0) + tree.rate * f
@@ -336,7 +377,9 @@ def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[Swa
                     for (w, u, v), x in sorted(swap_rate.items()) if x > 0),
         trees=tuple(plan_trees),
         reasons=tuple(sorted((reasons or {}).items())),
-        repeaters=tuple(tuple(r.as_row()) for r in instance.repeaters))
+        repeaters=tuple(tuple(r.as_row()) for r in instance.repeaters),
+        purifications=tuple((ids[u], ids[v], p, float(x))
+                            for (u, v, p), x in sorted(purify_rate.items()) if x > 0))
 
 
 def plan_from_flows(instance: NetworkInstance, trees: list[SwapTree], *, method: str,

@@ -136,6 +136,28 @@ def bbpssw(f1: float, f2: float) -> tuple[float, float]:
     return p, (f1 * f2 + e1 * e2) / p
 
 
+def purify_werner(w1: float, w2: float, protocol: str = DEJMPS) -> tuple[float, float]:
+    """One purification round on Werner pairs of parameters ``w1``, ``w2``, the output
+    twirled back to a Werner pair (which keeps its fidelity).
+
+    This is the rule the planners (:mod:`qdcopt.network.past`), the plans' latency and
+    flows (:mod:`qdcopt.network.physics`) and the validator share.
+
+    Returns
+    -------
+    (success probability, output Werner parameter)
+    """
+    f1, f2 = werner_fidelity(w1), werner_fidelity(w2)
+    if protocol == BBPSSW:
+        p, f = bbpssw(f1, f2)
+    elif protocol == DEJMPS:
+        p, out = dejmps(BellDiagonal.werner(f1), BellDiagonal.werner(f2))
+        f = out.fidelity
+    else:
+        raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    return p, werner_parameter(min(1.0, f))
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A purification schedule applied to link pairs of one fidelity.

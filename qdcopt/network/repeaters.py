@@ -117,7 +117,9 @@ def insert_repeaters(instance: NetworkInstance, spacing_km: float, *,
             chain.append(len(nodes) - 1)
         chain.append(link.v)
         for p, q in pairwise(chain):
-            links.append(Link(u=min(p, q), v=max(p, q), length=link.length / m))
+            # each segment makes its own fresh pairs, of the original link's fidelity
+            links.append(Link(u=min(p, q), v=max(p, q), length=link.length / m,
+                              fidelity=link.fidelity))
     # the physics keeps no spacing: the expansion is done, written out it must not repeat
     physics = replace(instance.physics, repeater_spacing=None, repeater_memories=None)
     return replace(instance, nodes=tuple(nodes), links=tuple(links),

@@ -35,7 +35,7 @@ import networkx as nx
 import numpy as np
 
 from qdcopt.network.dp import EXACT_MAX, min_latency_tree
-from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.instance import NetworkInstance, link_fidelities
 from qdcopt.network.physics import (
     LINK_SUCCESS_FLOOR,
     NO_SWAP,
@@ -43,7 +43,9 @@ from qdcopt.network.physics import (
     SwapTree,
     TreeNode,
     link_model,
+    purify_latency_term,
     swap_latency_term,
+    tree_werner,
     weak_links,
 )
 
@@ -103,15 +105,21 @@ def reserved_latency(instance: NetworkInstance, model: LinkModel,
     """Expected latency of one tree copy under the reserved-memory model, seconds.
 
     ``T(leaf) = 1 / g``; ``T = (E[max(T_left, T_right)] + t_swap + t_classical) / q_w``
-    with :func:`both_ready` for the expected maximum (see the module docstring).
+    with :func:`both_ready` for the expected maximum (see the module docstring); a
+    purification divides by its success ``p`` instead, after the ends' exchange.
     """
     q = model.swap_success
+    p = (tree_werner(nodes, instance)[1] if any(nd.is_purification for nd in nodes)
+         else None)
 
     def rec(i: int) -> float:
         node = nodes[i]
         if node.is_leaf:
             return math.inf if node.link_rate <= 0 else 1.0 / node.link_rate
         wait = both_ready(rec(node.left), rec(node.right))
+        if node.is_purification:
+            assert p is not None
+            return (wait + purify_latency_term(model, instance, node.u, node.v)) / p[i]
         extra = swap_latency_term(model, instance, node.swap_at, node.u, node.v)
         return (wait + extra) / q[node.swap_at]
 
@@ -267,13 +275,18 @@ def zero_reason(instance: NetworkInstance, request: int) -> str | None:
 
 
 def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: np.ndarray,
-              rates: np.ndarray) -> SwapTree | None:
+              rates: np.ndarray, purification: bool = True, *,
+              ignore_fidelity: bool = False) -> SwapTree | None:
     """The fastest single tree copy for ``request`` within the ``free`` memories.
 
     Knuth's Dijkstra over every swapping tree (:func:`qdcopt.network.dp.min_latency_tree`)
     with leaves at their reserved-memory rates, links only between nodes with a free
     memory and swaps only at nodes with two; a tree that revisits a node and would
-    reserve more than its free memories there is refused.
+    reserve more than its free memories there is refused.  A request with a
+    ``min_fidelity`` gets the fastest tree that meets it, purification-augmented unless
+    ``purification`` is off (:func:`qdcopt.network.past.fastest_past`, its labels kept
+    exactly); ``None`` when none does.  ``ignore_fidelity``: the fastest tree whatever
+    its fidelity.
     """
     req = instance.requests[request]
     s, d = req.source, req.destination
@@ -282,13 +295,28 @@ def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: n
     with np.errstate(divide="ignore"):
         latency = np.where(ok, 1.0 / np.where(rates > 0, rates, 1.0), np.inf)
     can_swap = free >= 2
-    nodes = min_latency_tree(instance, model, s, d, latency, can_swap, wait=EXACT_MAX)
+    if req.min_fidelity is not None and not ignore_fidelity:
+        from qdcopt.network.past import fastest_past, past_tree_nodes
+
+        past = fastest_past(instance, model, s, d, latency, link_fidelities(instance),
+                            req.min_fidelity, purification=purification, resolution=0,
+                            can_swap=can_swap, wait=EXACT_MAX)
+        nodes = past_tree_nodes(past) if past is not None else None
+    else:
+        nodes = min_latency_tree(instance, model, s, d, latency, can_swap, wait=EXACT_MAX)
     if nodes is None:
         return None
     tree = with_slot_rates(instance, model, request, nodes, rates)
     if tree is None or np.any(tree_slots(tree, instance.n) > free):
         return None
     return tree
+
+
+def fidelity_reason(instance: NetworkInstance, request: int, purification: bool) -> str:
+    """Why ``request`` gets no tree when trees exist but none meets its ``min_fidelity``."""
+    req = instance.requests[request]
+    how = "with purification" if purification else "without purification (purification=false)"
+    return f"no tree reaches min_fidelity {req.min_fidelity:g} {how}"
 
 
 def memory_use(trees: list[SwapTree] | tuple[SwapTree, ...], n: int) -> np.ndarray:
@@ -304,6 +332,7 @@ __all__ = [
     "RESERVED",
     "best_copy",
     "both_ready",
+    "fidelity_reason",
     "memories",
     "memory_use",
     "path_tree",

@@ -28,12 +28,15 @@ from typing import Any
 import numpy as np
 
 from qdcopt.network.dp import min_latency_tree
-from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.instance import NetworkInstance, link_fidelities
+from qdcopt.network.past import fastest_past, past_tree_nodes
 from qdcopt.network.physics import (
+    FIDELITY_TOL,
     LinkModel,
     SwapTree,
     TreeNode,
     link_model,
+    tree_fidelity,
     tree_latency,
 )
 
@@ -95,8 +98,13 @@ def _finish(instance: NetworkInstance, model: LinkModel, request: int, nodes: li
 
 
 def optimal_tree(instance: NetworkInstance, request: int, residual: np.ndarray | None = None,
-                 model: LinkModel | None = None) -> SwapTree | None:
+                 model: LinkModel | None = None, purification: bool = True,
+                 ) -> SwapTree | None:
     """The minimum-latency swapping tree for one request (dynamic programming).
+
+    A request with a ``min_fidelity`` gets the fastest tree that meets it: a
+    purification-augmented tree (:func:`qdcopt.network.past.fastest_past`) unless
+    ``purification`` is off, then the fastest plain tree that meets it.
 
     Parameters
     ----------
@@ -108,12 +116,14 @@ def optimal_tree(instance: NetworkInstance, request: int, residual: np.ndarray |
         Attempts/s still free at each node (default: the full node capacities).
     model
         Link model (computed when not given).
+    purification
+        Whether a ``min_fidelity`` may be met by purifying.
 
     Returns
     -------
     SwapTree or None
         The tree with its leaf rates and eq.-1 rate; ``None`` when no tree has a positive
-        rate.
+        rate (or meets the request's fidelity).
     """
     model = model if model is not None else link_model(instance)
     cap = model.node_capacity if residual is None else np.asarray(residual, dtype=float)
@@ -125,7 +135,12 @@ def optimal_tree(instance: NetworkInstance, request: int, residual: np.ndarray |
     rate = model.success * np.minimum(share[model.link_u], share[model.link_v])
     with np.errstate(divide="ignore"):
         latency = np.where(rate > 0, 1.0 / np.where(rate > 0, rate, 1.0), np.inf)
-    nodes = min_latency_tree(instance, model, s, d, latency)
+    if req.min_fidelity is not None:
+        past = fastest_past(instance, model, s, d, latency, link_fidelities(instance),
+                            req.min_fidelity, purification=purification)
+        nodes = past_tree_nodes(past) if past is not None else None
+    else:
+        nodes = min_latency_tree(instance, model, s, d, latency)
     if nodes is None:
         return None
     # A tree whose leaves revisit a node would over-use that node under the 1/2 share:
@@ -146,7 +161,8 @@ def consume(residual: np.ndarray, tree: SwapTree, instance: NetworkInstance,
 
 
 def iterative_trees(instance: NetworkInstance, model: LinkModel | None = None,
-                    order: list[int] | None = None) -> list[SwapTree]:
+                    order: list[int] | None = None, purification: bool = True,
+                    ) -> list[SwapTree]:
     """The iterative batch method (paper 003 §IV-C): optimal tree per request in turn.
 
     Each request gets its minimum-latency tree on what is left; the attempts that tree
@@ -160,6 +176,8 @@ def iterative_trees(instance: NetworkInstance, model: LinkModel | None = None,
         Link model (computed when not given).
     order
         Order in which requests are served (default: heaviest weight first, then file order).
+    purification
+        Whether a request's ``min_fidelity`` may be met by purifying.
 
     Returns
     -------
@@ -172,7 +190,7 @@ def iterative_trees(instance: NetworkInstance, model: LinkModel | None = None,
         order = sorted(range(len(instance.requests)), key=lambda r: -instance.requests[r].weight)
     out = []
     for r in order:
-        tree = optimal_tree(instance, r, residual, model)
+        tree = optimal_tree(instance, r, residual, model, purification)
         if tree is None:
             continue
         out.append(tree)
@@ -180,11 +198,14 @@ def iterative_trees(instance: NetworkInstance, model: LinkModel | None = None,
     return out
 
 
-def greedy_trees(instance: NetworkInstance, model: LinkModel | None = None) -> list[SwapTree]:
+def greedy_trees(instance: NetworkInstance, model: LinkModel | None = None,
+                 purification: bool = True) -> list[SwapTree]:
     """Shortest-path balanced trees, one request at a time (a simple baseline).
 
     Each request takes the shortest fibre path through nodes with capacity left, swaps
-    it as a balanced tree and uses its leaves' share of the residual capacity.
+    it as a balanced tree and uses its leaves' share of the residual capacity.  It never
+    purifies (``purification`` is accepted for a common signature): a request whose
+    ``min_fidelity`` its tree misses is not served.
 
     Parameters
     ----------
@@ -221,11 +242,17 @@ def greedy_trees(instance: NetworkInstance, model: LinkModel | None = None) -> l
             path.append(int(pred[path[-1]]))
         path.reverse()
         tree = _finish(instance, model, r, balanced_tree(path), residual)
-        if tree is None:
+        if tree is None or not meets_fidelity(tree, instance):
             continue
         out.append(tree)
         residual = consume(residual, tree, instance, model)
     return out
+
+
+def meets_fidelity(tree: SwapTree, instance: NetworkInstance) -> bool:
+    """Whether ``tree`` delivers its request's ``min_fidelity`` (always, without one)."""
+    want = instance.requests[tree.request].min_fidelity
+    return want is None or tree_fidelity(tree, instance) >= want - FIDELITY_TOL
 
 
 def _copies_in_rounds(instance: NetworkInstance, model: LinkModel, pick: Any,
@@ -253,7 +280,7 @@ def _copies_in_rounds(instance: NetworkInstance, model: LinkModel, pick: Any,
 
 
 def iterative_copies(instance: NetworkInstance, model: LinkModel | None = None,
-                     ) -> list[SwapTree]:
+                     purification: bool = True) -> list[SwapTree]:
     """The iterative method under reserved memories (``models/hyperflow.md``).
 
     Each request in turn takes the fastest tree copy (Knuth's Dijkstra over all trees,
@@ -265,12 +292,14 @@ def iterative_copies(instance: NetworkInstance, model: LinkModel | None = None,
 
     model = model if model is not None else link_model(instance)
     return _copies_in_rounds(
-        instance, model, lambda r, free, rates: best_copy(instance, model, r, free, rates))
+        instance, model,
+        lambda r, free, rates: best_copy(instance, model, r, free, rates, purification))
 
 
 def greedy_copies(instance: NetworkInstance, model: LinkModel | None = None,
-                  ) -> list[SwapTree]:
-    """Shortest-fibre-path balanced tree copies within the memories left, in turns."""
+                  purification: bool = True) -> list[SwapTree]:
+    """Shortest-fibre-path balanced tree copies within the memories left, in turns (never
+    purifying: a copy that misses its request's ``min_fidelity`` is not made)."""
     import networkx as nx
 
     from qdcopt.network.resources import usable_graph, with_slot_rates
@@ -288,7 +317,8 @@ def greedy_copies(instance: NetworkInstance, model: LinkModel | None = None,
             path = nx.shortest_path(graph, req.source, req.destination, weight="km")
         except nx.NetworkXNoPath:
             return None
-        return with_slot_rates(instance, model, r, balanced_tree(path), rates)
+        tree = with_slot_rates(instance, model, r, balanced_tree(path), rates)
+        return tree if tree is not None and meets_fidelity(tree, instance) else None
 
     return _copies_in_rounds(instance, model, pick)
 

@@ -23,7 +23,16 @@ accuracy of an LP solution):
   per link end of its route, and a node's reservations stay within its memories; a leaf
   draws at most its link's reserved-memory rate (one attempt per generation time);
   reserved plans keep their waits in the latency, so their flows follow ``γ = q`` (the
-  ``steady_state`` variant), which ``B3`` and ``B5`` then check.
+  ``steady_state`` variant), which ``B3`` and ``B5`` then check;
+* ``B9-FIDELITY`` every tree delivers at least its request's ``min_fidelity`` (Werner
+  pairs: fresh link pairs at the link fidelity, a swap multiplies Werner parameters, a
+  purification follows DEJMPS twirled to Werner, :func:`qdcopt.network.physics.tree_werner`),
+  and every purification row's success is that of a purification the trees make there.
+
+Purification (``models/purification.md``) enters the other rules as a node of a tree whose
+two children both make its pair (``B4``), as rounds that take two pairs of a state and
+return ``success`` of one (``B3``), and as rounds the trees need, ``rate / Π`` of the
+successes and swap gains above (``B5``).
 
 The objective is ``Σ_r w_r · rate_r``.
 """
@@ -37,6 +46,9 @@ import numpy as np
 
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import (
+    FIDELITY_TOL,
+    NO_SWAP,
+    PURIFY,
     VARIANTS,
     SwapTree,
     TreeNode,
@@ -44,8 +56,10 @@ from qdcopt.network.physics import (
     swap_gain,
     tree_latency,
     tree_need,
+    tree_werner,
 )
 from qdcopt.network.plan import LATENCY, RESERVED, NetworkPlan
+from qdcopt.network.purification import werner_fidelity
 from qdcopt.network.resources import memories, reserved_latency, slot_link_rate, tree_slots
 from qdcopt.report import Report, Violation
 
@@ -166,6 +180,24 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
         for p in (pair(a, w), pair(w, b)):
             used[p] = used.get(p, 0.0) + rate
         made[pair(a, b)] = made.get(pair(a, b), 0.0) + gamma[w] * rate
+    purify_plan: dict[tuple[int, int], float] = {}
+    purify_success: dict[tuple[int, int], list[float]] = {}
+    for u_id, v_id, success, rate in plan.purifications:
+        if u_id not in node or v_id not in node or u_id == v_id:
+            bad("B0-REFERENCE", f"purification of {u_id}–{v_id} must name two nodes",
+                u=u_id, v=v_id)
+            continue
+        if not (math.isfinite(success) and 0.0 < success <= 1.0):
+            bad("B0-REFERENCE", f"purification of {u_id}–{v_id}: success must lie in "
+                f"(0, 1], got {success!r}", u=u_id, v=v_id)
+            continue
+        if not rate_ok(rate, u=u_id, v=v_id):
+            continue
+        p = pair(node[u_id], node[v_id])
+        purify_plan[p] = purify_plan.get(p, 0.0) + rate
+        purify_success.setdefault(p, []).append(success)
+        used[p] = used.get(p, 0.0) + 2.0 * rate
+        made[p] = made.get(p, 0.0) + success * rate
     for r, req in enumerate(instance.requests):
         p = pair(req.source, req.destination)
         used[p] = used.get(p, 0.0) + req_rate[r]
@@ -186,6 +218,8 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
     reserved = plan.rate_model == RESERVED
     slot_rate = slot_link_rate(instance, model) if reserved else None
     held = np.zeros(n, dtype=np.int64)
+    purify_trees: dict[tuple[int, int], float] = {}
+    tree_success: dict[tuple[int, int], list[float]] = {}
     for tree in plan.trees:
         indexed = _tree_indices(instance, tree, bad)
         if indexed is None:
@@ -194,8 +228,20 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
         if not rate_ok(tree.rate, tree=tree.tree):
             continue
         tree_sum[r] += tree.rate
-        supply, flow = tree_need(indexed, gamma)
-        for nd, s_i, f_i in zip(indexed.nodes, supply, flow, strict=True):
+        w_nodes, success = tree_werner(indexed.nodes, instance)
+        want = instance.requests[r].min_fidelity
+        if want is not None and werner_fidelity(w_nodes[0]) < want - FIDELITY_TOL:
+            bad("B9-FIDELITY",
+                f"tree {tree.tree}: delivers fidelity {werner_fidelity(w_nodes[0]):.6g} < "
+                f"min_fidelity {want:g} of request {tree.request}", tree=tree.tree,
+                request=tree.request, fidelity=werner_fidelity(w_nodes[0]), min_fidelity=want)
+        supply, flow = tree_need(indexed, gamma, success)
+        for i, (nd, s_i, f_i) in enumerate(zip(indexed.nodes, supply, flow, strict=True)):
+            if nd.is_purification:
+                p = pair(nd.u, nd.v)
+                purify_trees[p] = purify_trees.get(p, 0.0) + tree.rate * f_i
+                tree_success.setdefault(p, []).append(success[i])
+                continue
             if nd.is_leaf:
                 g_trees[instance.find_link(nd.u, nd.v)] += nd.link_rate
                 need = tree.rate * s_i
@@ -243,6 +289,22 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
                 f"trees swap {x:.6g} pairs/s at {instance.nodes[w].id} for "
                 f"{instance.nodes[a].id}–{instance.nodes[b].id}, plan has {have:.6g}",
                 node=instance.nodes[w].id, trees=x, plan=have)
+    for p, x in purify_trees.items():
+        have = purify_plan.get(p, 0.0)
+        if x > have + _slack(have, x):
+            bad("B5-TREE-FLOW",
+                f"trees purify {x:.6g} rounds/s of {instance.nodes[p[0]].id}–"
+                f"{instance.nodes[p[1]].id}, plan has {have:.6g}",
+                u=instance.nodes[p[0]].id, v=instance.nodes[p[1]].id, trees=x, plan=have)
+    for p, claimed in purify_success.items():
+        real = tree_success.get(p, [])
+        for c in claimed:
+            if not any(abs(c - t) <= _slack(c, t) for t in real):
+                bad("B9-FIDELITY",
+                    f"purification of {instance.nodes[p[0]].id}–{instance.nodes[p[1]].id} "
+                    f"claims success {c:.6g}; the trees' purifications there succeed with "
+                    f"{sorted(set(round(t, 9) for t in real)) or 'none'}",
+                    u=instance.nodes[p[0]].id, v=instance.nodes[p[1]].id, success=c)
     for li in range(len(instance.links)):
         if g_trees[li] > g[li] + _slack(g[li], g_trees[li]):
             link = instance.links[li]
@@ -316,8 +378,9 @@ def _tree_indices(instance: NetworkInstance, tree: Any, bad: Any) -> SwapTree | 
             bad("B0-REFERENCE", f"tree {tree.tree}: bad link rate {nd.link_rate!r}",
                 tree=tree.tree)
             return None
-        nodes.append(TreeNode(u=node[nd.u], v=node[nd.v],
-                              swap_at=node[nd.swap_at] if nd.swap_at else -1,
+        kind = (node[nd.swap_at] if nd.swap_at
+                else PURIFY if nd.is_purification else NO_SWAP)
+        nodes.append(TreeNode(u=node[nd.u], v=node[nd.v], swap_at=kind,
                               left=nd.left, right=nd.right, link_rate=nd.link_rate))
     if {nodes[0].u, nodes[0].v} != {req.source, req.destination}:
         shape(f"root makes {tree.nodes[0].u}–{tree.nodes[0].v}, not the request's pair")
@@ -338,6 +401,20 @@ def _tree_indices(instance: NetworkInstance, tree: Any, bad: Any) -> SwapTree | 
             if instance.find_link(nd.u, nd.v) is None:
                 shape(f"leaf {i} ({tree.nodes[i].u}–{tree.nodes[i].v}) is not a link")
                 return None
+            continue
+        if nd.is_purification:
+            if not (0 <= nd.left < len(nodes) and 0 <= nd.right < len(nodes)):
+                shape(f"purification node {i} has a missing child")
+                return None
+            for c in (nd.left, nd.right):
+                if {nodes[c].u, nodes[c].v} != {nd.u, nd.v}:
+                    shape(f"purification node {i} ({tree.nodes[i].u}–{tree.nodes[i].v}) "
+                          f"has child {c} making {tree.nodes[c].u}–{tree.nodes[c].v}")
+                    return None
+            if nd.link_rate != 0:
+                shape(f"purification node {i} draws a link rate")
+                return None
+            stack.extend([nd.left, nd.right])
             continue
         w = nd.swap_at
         if w in (nd.u, nd.v):

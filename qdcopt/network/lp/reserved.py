@@ -44,6 +44,7 @@ from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel, SwapTree, link_model
 from qdcopt.network.resources import (
     best_copy,
+    fidelity_reason,
     memories,
     path_tree,
     slot_link_rate,
@@ -51,6 +52,7 @@ from qdcopt.network.resources import (
     usable_graph,
     zero_reason,
 )
+from qdcopt.network.trees import meets_fidelity
 from qdcopt.solvers.arrays import LinearSpec, build_highs, run_highs
 from qdcopt.solvers.highs import SolverOptions
 from qdcopt.status import Status
@@ -146,7 +148,8 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
                    rounds: int = 30, per_request: int = 4,
                    options: SolverOptions | None = None,
                    model: LinkModel | None = None,
-                   derate: np.ndarray | None = None) -> ReservedResult:
+                   derate: np.ndarray | None = None,
+                   purification: bool = True) -> ReservedResult:
     """Plan tree copies under the reserved-memory model (see the module docstring).
 
     Parameters
@@ -170,6 +173,11 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
         Per request, a factor in (0, 1] on the rate of its trees in the integer master
         (measured delivered / promised, :mod:`qdcopt.network.calibrate`); the chosen
         trees carry the derated rates.
+    purification
+        Whether a request's ``min_fidelity`` may be met by purifying; every tree offered
+        to the master meets its request's fidelity (purification-augmented trees come from
+        :func:`~qdcopt.network.resources.best_copy`, route trees only where swapping
+        alone suffices).
 
     Returns
     -------
@@ -198,6 +206,8 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
     def add(tree: SwapTree | None) -> bool:
         if tree is None or tree.rate <= 0 or np.any(tree_slots(tree, n) > mem):
             return False
+        if not meets_fidelity(tree, instance):
+            return False
         key = _key(tree)
         if key in seen:
             return False
@@ -219,7 +229,7 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
             sub.edges[u, v]["latency"] = graph.edges[u, v]["latency"]
         usable[r] = sub
         # the fastest single tree over all trees: exact, and the bound's ρ*_r
-        tree = best_copy(instance, model, r, mem, rates)
+        tree = best_copy(instance, model, r, mem, rates, purification)
         if tree is not None:
             best_rate[r] = tree.rate
             add(tree)
@@ -229,6 +239,11 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
             best_rate[r] = max(c.rate for c in columns if c.request == r)
         if best_rate[r] == 0:
             reasons[r] = "no tree with a positive rate"
+            if req.min_fidelity is not None and best_copy(
+                    instance, model, r, mem, rates, purification) is None and best_copy(
+                    instance, model, r, mem, rates, purification,
+                    ignore_fidelity=True) is not None:
+                reasons[r] = fidelity_reason(instance, r, purification)
     lagrange = float(np.sum(weights * cap * best_rate))  # μ = 0
     history: list[float] = []
     lp_value = 0.0
@@ -268,7 +283,7 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
             cands = []
             for route in _paths(sub, req.source, req.destination, k_paths, "priced"):
                 tree = path_tree(instance, model, r, route, rates)
-                if tree is None or _key(tree) in seen:
+                if tree is None or _key(tree) in seen or not meets_fidelity(tree, instance):
                     continue
                 rc = weights[r] * tree.rate - float(mu @ tree_slots(tree, n))
                 if rc > TOL * max(1.0, weights[r] * tree.rate):
@@ -313,7 +328,7 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
         while order:
             still = []
             for r in order:
-                tree = best_copy(instance, model, r, free, rates)
+                tree = best_copy(instance, model, r, free, rates, purification)
                 if tree is None:
                     continue
                 if factor[r] < 1.0:

@@ -149,6 +149,12 @@ def exec_trees(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel,
     ValueError
         When a tree names an unknown node or a leaf that is not a link.
     """
+    for tree in plan.trees:
+        if any(nd.is_purification for nd in tree.nodes):
+            raise ValueError(
+                f"tree {tree.tree} of request {tree.request} purifies: the runtime executes "
+                "swapping trees only; simulate requests without min_fidelity (or plan them "
+                "with -o purification=false)")
     groups: dict[tuple[str, tuple], list[int]] = {}
     for k, tree in enumerate(plan.trees):
         groups.setdefault((tree.request, tree.nodes), []).append(k)
