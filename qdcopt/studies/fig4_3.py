@@ -33,12 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from qdcopt.service.demand.network import star6
 from qdcopt.service.simulation.controller import ServiceConfig, cka_classes, simulate_service
-from qdcopt.sweeps import Sweep, dict_sweep, write_table
+from qdcopt.sweeps import Sweep, derive_seed, dict_sweep, write_table
 
 RATES: tuple[tuple[str, float | None], ...] = (("fixed 0.001 Hz", 0.001),
                                                ("fixed 0.0005 Hz", 0.0005),
@@ -101,14 +100,13 @@ def tasks(*, seed: int = 0, quick: bool = False, variant: str = "default"
     lambdas = (0.5, 8.0) if quick else par.lambdas_per_hour
     days = 10.0 if quick else 360.0
     out = []
-    for r_index, (label, rate) in enumerate(RATES):
+    for label, rate in RATES:
         for lam in lambdas:
             for admission in ADMISSIONS:
                 for scheduler in SCHEDULERS:
                     # the seed depends on the regime and λ only: every admission rule and
                     # scheduler meets the same first arrivals (common random numbers)
-                    task_seed = int(np.random.SeedSequence(
-                        [seed, r_index, round(lam * 1000)]).generate_state(1)[0])
+                    task_seed = derive_seed(seed, "fig4_3", label, lam)
                     out.append({"study": STEMS[variant], "variant": variant,
                                 "regime": label, "rate": rate, "lambda_per_hour": lam,
                                 "admission": admission, "scheduler": scheduler,

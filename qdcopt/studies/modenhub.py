@@ -21,13 +21,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from qdcopt.engine import mean_ci
 from qdcopt.service.hub.budget import smallest_k
 from qdcopt.service.hub.exact import exact_hub
-from qdcopt.service.hub.montecarlo import STRATEGIES, HubModel, simulate_hub
+from qdcopt.service.hub.montecarlo import STRATEGIES, HubModel, run_seeds, simulate_hub
 from qdcopt.sweeps import Sweep, dict_sweep, write_table
 
 SIZES: tuple[int, ...] = tuple(range(2, 129))
@@ -45,18 +44,19 @@ def tasks(*, seed: int = 0, quick: bool = False, sizes: tuple[int, ...] | None =
           runs: int | None = None) -> list[dict[str, Any]]:
     """The study's tasks: one per (N, strategy), each a plain dictionary.
 
-    The seed of a task derives from the study seed and the task's key (N, strategy), so
-    rows do not depend on the order or place in which tasks run.
+    A task carries the study seed; its runs' seeds derive from it and the task's key
+    (N, strategy) by :func:`~qdcopt.service.hub.montecarlo.run_seeds`, so rows do not
+    depend on the order or place in which tasks run, and ``qdcopt simulate`` on a hub
+    file with the same seed draws the same runs.
     """
     sizes = sizes or (QUICK_SIZES if quick else SIZES)
     runs = runs or (3 if quick else RUNS)
     out = []
     for n in sizes:
-        for s_index, strategy in enumerate(STRATEGIES):
-            task_seed = int(np.random.SeedSequence([seed, n, s_index]).generate_state(1)[0])
+        for strategy in STRATEGIES:
             out.append({"study": "modenhub", "n_qpus": n, "strategy": strategy, "runs": runs,
                         "requests": 2500, "p0": 0.35, "beta": 0.35, "kappa": 0.9,
-                        "rounds": 3, "cache": 1, "seed": task_seed})
+                        "rounds": 3, "cache": 1, "seed": seed})
     return out
 
 
@@ -65,8 +65,8 @@ def row(task: dict[str, Any]) -> dict[str, Any]:
     model = HubModel(task["n_qpus"], p0=task["p0"], beta=task["beta"], kappa=task["kappa"],
                      rounds=task["rounds"], cache=task["cache"], requests=task["requests"])
     strategy = task["strategy"]
-    seeds = np.random.SeedSequence(task["seed"]).generate_state(task["runs"])
-    runs = [simulate_hub(model, strategy, int(s)).summary() for s in seeds]
+    runs = [simulate_hub(model, strategy, s).summary()
+            for s in run_seeds(task["seed"], model.n_qpus, strategy, task["runs"])]
     exact = exact_hub(model, strategy)
     out: dict[str, Any] = {"n_qpus": model.n_qpus, "strategy": strategy,
                            "k": model.attempts(strategy), "p_eff": model.p_eff,

@@ -27,7 +27,7 @@ import pandas as pd
 from qdcopt.service.hub.budget import smallest_k
 from qdcopt.service.hub.exact import exact_hub
 from qdcopt.service.hub.montecarlo import HubModel, k_orchestrated, simulate_hub
-from qdcopt.sweeps import Sweep, dict_sweep
+from qdcopt.sweeps import Sweep, derive_seed, dict_sweep
 
 SIZES = (2, 4, 8, 16)
 CUTS: tuple[int | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
@@ -46,7 +46,7 @@ def tasks(*, seed: int = 0, quick: bool = False) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for n in sizes:
         for cut in cuts:
-            s = int(np.random.SeedSequence([seed, n, cut or 0]).generate_state(1)[0])
+            s = derive_seed(seed, "modenhub_memory", n, cut or 0)
             out.append({"study": "modenhub_memory", "part": "memory", "n_qpus": n,
                         "t_cut_intervals": cut, "t_mem_intervals": T_MEM, "seed": s})
     for n in ((2, 16, 128) if quick else K_SIZES):

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import t as student_t
 
 from qdcopt import load_instance
-from qdcopt.service.hub.montecarlo import simulate_hub
+from qdcopt.service.hub.montecarlo import run_seeds, simulate_hub
 from qdcopt.service.simulation.simulate import simulate
 
 HUB = Path(__file__).resolve().parents[2] / "instances" / "service" / "modenhub.toml"
@@ -22,10 +22,9 @@ def test_hub_interval_is_student_t_over_the_runs():
     frame = simulate(inst, seeds=3, seed=7, sizes=(n,)).frame
     row = frame.iloc[0]
     # the same runs by hand: the seeds simulate draws, the summary's success rate
-    state = np.random.SeedSequence([7, n, 0]).generate_state(3)
     model = inst.model.with_(n_qpus=n)
-    values = np.array([simulate_hub(model, row["strategy"], int(s)).summary()["success_rate"]
-                       for s in state])
+    values = np.array([simulate_hub(model, row["strategy"], s).summary()["success_rate"]
+                       for s in run_seeds(7, n, row["strategy"], 3)])
     half = student_t.ppf(0.975, 2) * values.std(ddof=1) / math.sqrt(3)
     assert half > 0  # the runs differ, so the interval has a width to check
     assert row["success_rate"] == pytest.approx(values.mean())

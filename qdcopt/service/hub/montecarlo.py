@@ -193,6 +193,17 @@ class HubSample:
         return out
 
 
+def run_seeds(seed: int, n_qpus: int, strategy: str, runs: int) -> list[int]:
+    """Seeds of the ``runs`` Monte Carlo runs of one point (``n_qpus``, ``strategy``):
+    :func:`qdcopt.sweeps.derive_seed` of the point, then of each run, so that
+    ``qdcopt simulate`` on a hub and ``qdcopt study modenhub`` with the same seed draw the
+    same runs."""
+    from qdcopt.sweeps.tasks import derive_seed
+
+    point = derive_seed(seed, "modenhub", int(n_qpus), strategy)
+    return [derive_seed(point, "run", k) for k in range(runs)]
+
+
 def simulate_hub(model: HubModel, strategy: str, seed: int) -> HubSample:
     """One Monte Carlo run of ``model.requests`` requests under ``strategy``.
 

@@ -15,14 +15,13 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from qdcopt.engine import mean_ci
 from qdcopt.engine.limits import check_seeds
 from qdcopt.fields import Section
 from qdcopt.service.hub.exact import exact_hub
-from qdcopt.service.hub.montecarlo import simulate_hub
+from qdcopt.service.hub.montecarlo import run_seeds, simulate_hub
 from qdcopt.service.instance import HubInstance, ServiceInstance, check_hub, check_run
 from qdcopt.service.simulation.controller import ServiceResult, simulate_service
 
@@ -85,9 +84,9 @@ def _simulate_hub(instance: HubInstance, *, seeds: int | None = None, seed: int 
     rows = []
     for n in sizes or instance.sizes:
         model = instance.model.with_(n_qpus=int(n))
-        for s_index, strategy in enumerate(instance.strategies):
-            state = np.random.SeedSequence([seed, int(n), s_index]).generate_state(runs)
-            samples = [simulate_hub(model, strategy, int(x)).summary() for x in state]
+        for strategy in instance.strategies:
+            samples = [simulate_hub(model, strategy, s).summary()
+                       for s in run_seeds(seed, int(n), strategy, runs)]
             exact = exact_hub(model, strategy)
             row: dict[str, Any] = {"n_qpus": int(n), "strategy": strategy,
                                    "k": model.attempts(strategy), "p_eff": model.p_eff,
