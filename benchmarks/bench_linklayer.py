@@ -22,8 +22,8 @@ from typing import Any
 from qdcopt.api import validate
 from qdcopt.linklayer.instance import TraceSpec, build_instance
 from qdcopt.linklayer.methods import METHODS
-from qdcopt.linklayer.metrics import run_metrics
-from qdcopt.linklayer.simulate import simulate_once
+from qdcopt.linklayer.simulation.metrics import run_metrics
+from qdcopt.linklayer.simulation.simulate import simulate_once
 from qdcopt.linklayer.trace import realise_trace
 from qdcopt.solvers.highs import new_highs
 from qdcopt.sweeps.bench import bench_main

@@ -28,8 +28,8 @@ DATA_ONLY = {"qdcopt.datacenter.jobs.buffers"}
 """Modules inside a method folder that hold data only (seeded job buffers)."""
 MAX_MODULES = 12
 """Most ``.py`` files (``__init__.py`` included) one package folder may hold."""
-OVER_FULL = {"qdcopt", "qdcopt/datacenter", "qdcopt/linklayer", "qdcopt/network",
-             "qdcopt/network/runtime", "qdcopt/studies"}
+OVER_FULL = {"qdcopt", "qdcopt/datacenter", "qdcopt/network", "qdcopt/network/runtime",
+             "qdcopt/studies"}
 """Folders still above :data:`MAX_MODULES`, to be split by concern; remove a folder once it
 fits (the test below fails on a listed folder that already does)."""
 
@@ -195,6 +195,9 @@ def test_method_modules_by_folder():
     assert is_method_module("qdcopt.service.models.pga_milp")
     assert not is_method_module("qdcopt.service.demand.jobs")
     assert not is_method_module("qdcopt.service.simulation.controller")
+    assert is_method_module("qdcopt.linklayer.heuristics.greedy")
+    assert is_method_module("qdcopt.linklayer.models.bounds")
+    assert not is_method_module("qdcopt.linklayer.simulation.metrics")
     assert not is_method_module("qdcopt.datacenter.jobs.buffers")
     assert not is_method_module("qdcopt.datacenter.demand.schedule")
     assert not is_method_module("qdcopt.network.physics")

@@ -3,7 +3,7 @@
 ``FAMILY`` is what the shared flow (``qdcopt.load_instance``, ``solve``, ``validate``,
 ``compare`` and the command line) uses for instance files with ``kind = "linklayer"``;
 ``FAMILY.simulate`` runs a protocol on the paper's closed-loop traffic over
-several seeds (:func:`qdcopt.linklayer.simulate.simulate`).
+several seeds (:func:`qdcopt.linklayer.simulation.simulate.simulate`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from qdcopt.families import Family
 from qdcopt.linklayer.instance import LinkInstance, build_instance, load_linklayer
 from qdcopt.linklayer.methods import METHODS, SPECS
 from qdcopt.linklayer.plan import LinkPlan, plan_from_tables
-from qdcopt.linklayer.simulate import ProtocolRuns, simulate
+from qdcopt.linklayer.simulation.simulate import ProtocolRuns, simulate
 from qdcopt.linklayer.validate import validate
 
 FAMILY = Family(

@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from qdcopt.errors import InstanceError
-from qdcopt.linklayer.greedy import greedy_matching
+from qdcopt.linklayer.heuristics.greedy import greedy_matching
 from qdcopt.linklayer.instance import (
     MAX_SECONDS,
     MAX_TRACE_REQUESTS,
     LinkInstance,
     trace_requests,
 )
-from qdcopt.linklayer.matching_milp import solve_matching_milp
+from qdcopt.linklayer.models.matching_milp import solve_matching_milp
 from qdcopt.linklayer.options import MatchingMilpParams, TraceParams
 from qdcopt.linklayer.plan import Generation, LinkPlan
 from qdcopt.linklayer.protocols import PROTOCOLS

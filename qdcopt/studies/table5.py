@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from qdcopt.linklayer.instance import LinkInstance, TraceSpec, Traffic, build_instance
-from qdcopt.linklayer.metrics import confidence, run_metrics
+from qdcopt.linklayer.simulation.metrics import confidence, run_metrics
 from qdcopt.linklayer.topologies import PAPER_TOPOLOGIES
 from qdcopt.linklayer.trace import realise_trace
 from qdcopt.sweeps import Sweep, Task
@@ -135,7 +135,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
             "fidelity": task["fidelity"]}
     t0 = time.perf_counter()
     if task["kind"] == "simulate":
-        from qdcopt.linklayer.simulate import simulate_once
+        from qdcopt.linklayer.simulation.simulate import simulate_once
 
         rec = simulate_once(inst, task["method"], task["duration"], tuple(task["seed"]))
         row = {**base, "method": task["method"], "run": task["run"],

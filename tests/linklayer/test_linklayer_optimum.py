@@ -11,8 +11,8 @@ from ll_traces import hand_trace, small
 
 from qdcopt.api import load_plan, save_plan, solve, validate
 from qdcopt.compare import run_comparison
-from qdcopt.linklayer.greedy import greedy_matching, serial_schedule
-from qdcopt.linklayer.matching_milp import build_window, solve_matching_milp, total_latency
+from qdcopt.linklayer.heuristics.greedy import greedy_matching, serial_schedule
+from qdcopt.linklayer.models.matching_milp import build_window, solve_matching_milp, total_latency
 from qdcopt.linklayer.plan import Generation
 from qdcopt.solvers.highs import SolverOptions
 
@@ -185,7 +185,7 @@ def test_bound_never_above_a_feasible_schedule_on_a_star():
 
 
 def test_srpt_by_hand():
-    from qdcopt.linklayer.bounds import srpt_total_completion
+    from qdcopt.linklayer.models.bounds import srpt_total_completion
 
     # Job 1 (r=0, p=5) is preempted at t=1 by job 2 (r=1, p=1): C2 = 2, C1 = 6.
     assert srpt_total_completion([0, 1], [5, 1]) == pytest.approx(8)
@@ -195,7 +195,7 @@ def test_srpt_by_hand():
 
 @pytest.mark.parametrize("seed", range(8))
 def test_independent_set_bound_below_brute_force(seed):
-    from qdcopt.linklayer.bounds import independent_set_bound
+    from qdcopt.linklayer.models.bounds import independent_set_bound
 
     rnd = random.Random(300 + seed)
     inst = [small("star", n=3), small("grid", rows=2, cols=2), small("complete", n=4),
@@ -207,7 +207,7 @@ def test_independent_set_bound_below_brute_force(seed):
 
 
 def test_independent_set_bound_is_tight_on_a_star_without_preemption_gain():
-    from qdcopt.linklayer.bounds import independent_set_bound
+    from qdcopt.linklayer.models.bounds import independent_set_bound
 
     inst = small("star", n=3)
     # All at time 0: the hub serves them shortest first, and SRPT cannot do better.

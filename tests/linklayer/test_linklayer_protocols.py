@@ -13,7 +13,7 @@ from ll_traces import hand_trace, small
 
 from qdcopt.linklayer.instance import LinkInstance, TraceSpec
 from qdcopt.linklayer.protocols import DQPRun, ESPRun
-from qdcopt.linklayer.simulate import simulate, simulate_once
+from qdcopt.linklayer.simulation.simulate import simulate, simulate_once
 from qdcopt.linklayer.validate import matching_violations
 
 D = 1e-5  # one-way delay of a 2 km link at 2e5 km/s

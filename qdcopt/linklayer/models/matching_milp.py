@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.linklayer.bounds import independent_set_bound
-from qdcopt.linklayer.greedy import greedy_matching, serial_schedule
+from qdcopt.linklayer.heuristics.greedy import greedy_matching, serial_schedule
+from qdcopt.linklayer.models.bounds import independent_set_bound
 from qdcopt.linklayer.trace import Trace, TraceRequest
 from qdcopt.solvers.highs import (
     MINIMIZE,
@@ -345,7 +345,7 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
         ``"x"`` (start variables, default) or ``"z"`` (cumulative variables); same model.
     edges
         Edges of G_Q; when given, the solver-free independent-set SRPT bound
-        (:mod:`qdcopt.linklayer.bounds`) is computed too and the better bound returned.
+        (:mod:`qdcopt.linklayer.models.bounds`) is computed too and the better bound returned.
 
     Returns
     -------

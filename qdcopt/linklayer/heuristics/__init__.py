@@ -1,0 +1,1 @@
+"""Family-C heuristics: greedy maximal-matching list scheduling and serial repair."""

@@ -1,0 +1,1 @@
+"""Family-C models: the time-indexed matching MILP and its solver-free lower bounds."""
