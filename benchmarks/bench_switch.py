@@ -104,7 +104,7 @@ def _instance(fig4: bool, qpus: int, rate: str, t_max: str, load: float,
     # is the "(generate)" case's figure
     t0 = time.perf_counter()
     if fig4:
-        from qdcopt.studies.fig4_acceptance import instance_for, job_requests
+        from qdcopt.studies.paper000.fig4_acceptance import instance_for, job_requests
 
         req, _ = job_requests(qpus, 1000, 200, seed)
         inst = instance_for(qpus, req, {"1 GHz": "1ghz", "1 MHz": "1mhz"}[rate], t_max)

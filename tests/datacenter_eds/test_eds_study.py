@@ -7,7 +7,7 @@ import pytest
 
 from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
 from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, extract_job
-from qdcopt.studies import fig3_eds
+from qdcopt.studies.paper000 import fig3_eds
 
 
 def test_fig3_quick_writes_csv_and_png(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qdcopt.studies.fig5_jobs import METHODS, run
+from qdcopt.studies.paper000.fig5_jobs import METHODS, run
 
 
 def test_fig5_quick(tmp_path):

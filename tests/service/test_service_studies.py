@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from qdcopt.studies import fig4_3, modenhub, run_study
+from qdcopt.studies import run_study
+from qdcopt.studies.paper001 import modenhub
+from qdcopt.studies.paper002 import fig4_3
 
 
 def test_modenhub_tasks_and_rows():
@@ -37,7 +39,7 @@ def test_fig4_3_rows_are_seeded():
 
 
 def test_modenhub_memory_rows():
-    from qdcopt.studies import modenhub_memory
+    from qdcopt.studies.paper001 import modenhub_memory
 
     tasks = modenhub_memory.tasks(quick=True)
     assert json.loads(json.dumps(tasks)) == tasks

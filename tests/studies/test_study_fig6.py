@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from qdcopt.studies import fig6_runtime as fig6
+from qdcopt.studies.paper003 import fig6_runtime as fig6
 
 
 def test_tasks_rows_and_plots(tmp_path):

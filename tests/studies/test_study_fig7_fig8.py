@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from qdcopt.studies import STUDIES, predist_latency, run_study
+from qdcopt.studies import STUDIES, run_study
+from qdcopt.studies.paper003 import predist_latency
 
 
 @pytest.mark.parametrize(("name", "mode", "stem"), [("fig7", "batch", "fig7_batch_latency"),

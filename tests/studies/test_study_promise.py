@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qdcopt.studies import run_study
-from qdcopt.studies.promise_delivery import METHODS, points
+from qdcopt.studies.paper003.promise_delivery import METHODS, points
 
 
 def test_promise_quick(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qdcopt.studies import run_study
-from qdcopt.studies.repeater_spacing import QUICK_SPACINGS, REQUESTS
+from qdcopt.studies.paper003.repeater_spacing import QUICK_SPACINGS, REQUESTS
 
 
 def test_repeaters_quick(tmp_path):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from qdcopt.studies import run_study
-from qdcopt.studies.sensitivity import summarise, variants
+from qdcopt.studies.paper003.sensitivity import summarise, variants
 
 
 def test_sensitivity_quick(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qdcopt.studies import run_study
-from qdcopt.studies.stock_sensitivity import BASE, PARTS, stocks, summarise
+from qdcopt.studies.paper003.stock_sensitivity import BASE, PARTS, stocks, summarise
 
 
 def test_stock_settings_move_one_parameter_and_share_runs():

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from qdcopt.studies import table5
+from qdcopt.studies.paper004 import table5
 
 
 def test_tasks_are_plain_and_seeded_by_key():

@@ -4,7 +4,7 @@ Paper 003 (§IV-C, Figs. 7 and 8) keeps pre-distributed pairs on some node pairs
 the continuous model, "proactively generates additional ones whenever the stock falls
 below a predefined threshold"; the number of node pairs, the stock size and the
 threshold are not in the text we have.  Figs. 7 and 8 use 5 node pairs × 2 pairs
-(:mod:`qdcopt.studies.predist_latency`).  At Fig. 8's default point (Waxman 100 nodes,
+(:mod:`qdcopt.studies.paper003.predist_latency`).  At Fig. 8's default point (Waxman 100 nodes,
 density 0.1, q = 0.4, 10 node pairs, 60 one-pair requests 0.5 s apart, 10 s warm-up) this
 study moves one parameter at a time, for the scoring policy and the fixed tree on the LP
 plan, beside the same stream with no stock:
@@ -27,8 +27,8 @@ from typing import Any
 import pandas as pd
 
 from qdcopt.network.runtime.config import FIXED, SCORING
-from qdcopt.studies.fig6_runtime import DEFAULTS, QUICK_DEFAULTS
-from qdcopt.studies.predist_latency import ARRIVALS, INTERVAL, REQUESTS, WARMUP, row_of
+from qdcopt.studies.paper003.fig6_runtime import DEFAULTS, QUICK_DEFAULTS
+from qdcopt.studies.paper003.predist_latency import ARRIVALS, INTERVAL, REQUESTS, WARMUP, row_of
 from qdcopt.sweeps import Sweep, Task
 
 NAME = "stock"

@@ -15,7 +15,7 @@ the layer-timing runtime (lines, left axis) and the distributed depth (bars, rig
 as the paper does.
 
 Run ``qdcopt study fig3`` (one task per depth, configuration and placement on a local
-Dask cluster), or ``python -m qdcopt.studies.fig3_eds [OUT_DIR] [--quick]`` (default
+Dask cluster), or ``python -m qdcopt.studies.paper000.fig3_eds [OUT_DIR] [--quick]`` (default
 ``results/``; in this process).
 """
 
@@ -164,7 +164,7 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m qdcopt.studies.fig3_eds [OUT_DIR] [--quick]``."""
+    """``python -m qdcopt.studies.paper000.fig3_eds [OUT_DIR] [--quick]``."""
     args = list(sys.argv[1:] if argv is None else argv)
     quick = "--quick" in args
     rest = [a for a in args if a != "--quick"]

@@ -13,7 +13,7 @@ execute it; :func:`run` executes them in order and writes ``modenhub.csv`` and
 ``modenhub.png`` (panel (a) success rate, (b) attempts per teleportation; Monte Carlo
 means with 95 % intervals as points, exact values as lines).
 
-Run ``qdcopt study modenhub`` or ``python -m qdcopt.studies.modenhub [OUT_DIR] [--quick]``.
+Run ``qdcopt study modenhub`` or ``python -m qdcopt.studies.paper001.modenhub [OUT_DIR] [--quick]``.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from qdcopt.network.runtime.config import CENTRALIZED, FIXED, SCORING, SWAP_ASAP
-from qdcopt.studies.fig6_runtime import DEFAULTS, QUICK_DEFAULTS, waxman_points
+from qdcopt.studies.paper003.fig6_runtime import DEFAULTS, QUICK_DEFAULTS, waxman_points
 from qdcopt.sweeps import Sweep, Task
 
 POLICIES = (SCORING, SWAP_ASAP, CENTRALIZED, FIXED)
@@ -108,7 +108,7 @@ def run_task(task: Task | dict[str, Any], settings: Any = None) -> dict[str, Any
 def row_of(task: dict[str, Any]) -> dict[str, Any]:
     """Execute one task; return its row (a pure function of the task)."""
     from qdcopt.network.runtime import RuntimeConfig, run_once
-    from qdcopt.studies.fig6_runtime import _planned
+    from qdcopt.studies.paper003.fig6_runtime import _planned
 
     inst, plan, promised = _planned(task["nodes"], task["density"], task["swap_success"],
                                     task["requests"], task["seed"], task["method"])

@@ -23,7 +23,7 @@ import pandas as pd
 from qdcopt.sweeps import Sweep, Task
 
 NAME = "repeaters"
-BACKBONE = Path(__file__).resolve().parents[2] / "instances" / "network" / "abilene.gml"
+BACKBONE = Path(__file__).resolve().parents[3] / "instances" / "network" / "abilene.gml"
 REQUESTS = "New York-Washington,Chicago-Indianapolis,Sunnyvale-Los Angeles"
 SPACINGS = (20.0, 25.0, 30.0, 40.0, 50.0, 75.0, 100.0, 150.0)
 QUICK_SPACINGS = (75.0, 150.0)

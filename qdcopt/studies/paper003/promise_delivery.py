@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from qdcopt.studies.fig6_runtime import DEFAULTS, QUICK_DEFAULTS, QUICK_SWEEPS, SWEEPS
+from qdcopt.studies.paper003.fig6_runtime import DEFAULTS, QUICK_DEFAULTS, QUICK_SWEEPS, SWEEPS
 from qdcopt.sweeps import Sweep, Task
 
 NAME = "promise"

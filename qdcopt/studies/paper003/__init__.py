@@ -1,0 +1,1 @@
+"""Paper 003, network swapping: Figs. 6-9, their sensitivity, promise and repeater studies."""

@@ -1,0 +1,1 @@
+"""Paper 004, the quantum link layer: Table V and Figs. 8, 10 and 11."""
