@@ -193,6 +193,10 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
     labels: list[tuple[float, float, int, int, int, int, int, int]] = []
     heap: list[tuple[float, float, int]] = []
     settled: dict[tuple[int, int], list[int]] = {}
+    # Labels settle in increasing T and every new label is at least as slow as the one
+    # being settled, so every settled label of a pair is as fast as any label pushed or
+    # popped later: dominance reduces to the smallest L settled for the pair.
+    best_l: dict[tuple[int, int], float] = {}
     at_node: dict[int, list[int]] = {}
 
     def push(t: float, lv: float, u: int, v: int, kind: int, a: int, b: int, m: int) -> None:
@@ -203,9 +207,8 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
         # the requested pair is pruned exactly: a label within the slack but above the
         # target must never hide one that meets it
         sl = 0.0 if (u, v) == key else slack
-        for j in settled.get((u, v), ()):
-            if labels[j][0] <= t and labels[j][1] <= lv + sl:
-                return  # a settled label is as fast and (nearly) as good
+        if best_l.get((u, v), math.inf) <= lv + sl:
+            return  # a settled label is as fast and (nearly) as good
         labels.append((t, lv, u, v, kind, a, b, m))
         heapq.heappush(heap, (t, lv, len(labels) - 1))
 
@@ -220,10 +223,10 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
         t, lv, i = heapq.heappop(heap)
         _, _, u, v, _, _, _, _ = labels[i]
         sl = 0.0 if (u, v) == key else slack
-        if any(labels[j][0] <= t and labels[j][1] <= lv + sl
-               for j in settled.get((u, v), ())):
+        if best_l.get((u, v), math.inf) <= lv + sl:
             continue
         settled.setdefault((u, v), []).append(i)
+        best_l[(u, v)] = lv  # below every earlier one, or it would have been skipped
         if (u, v) == key and lv <= l_target + 1e-12 if track else (u, v) == key:
             found = i
             break

@@ -147,15 +147,16 @@ def purify_werner(w1: float, w2: float, protocol: str = DEJMPS) -> tuple[float, 
     -------
     (success probability, output Werner parameter)
     """
-    f1, f2 = werner_fidelity(w1), werner_fidelity(w2)
-    if protocol == BBPSSW:
-        p, f = bbpssw(f1, f2)
-    elif protocol == DEJMPS:
-        p, out = dejmps(BellDiagonal.werner(f1), BellDiagonal.werner(f2))
-        f = out.fidelity
-    else:
+    if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
-    return p, werner_parameter(min(1.0, f))
+    # On Werner inputs (F, e, e, e) DEJMPS and BBPSSW coincide: N = (F₁ + e₁)(F₂ + e₂) +
+    # 4e₁e₂ = F₁F₂ + F₁e₂ + e₁F₂ + 5e₁e₂ and a' = (F₁F₂ + e₁e₂)/N (the tests check this
+    # closed form against both); written out because the planners call it per label
+    f1, f2 = (3.0 * w1 + 1.0) / 4.0, (3.0 * w2 + 1.0) / 4.0
+    e1, e2 = (1.0 - f1) / 3.0, (1.0 - f2) / 3.0
+    p = f1 * f2 + f1 * e2 + e1 * f2 + 5.0 * e1 * e2
+    f = (f1 * f2 + e1 * e2) / p
+    return p, (4.0 * min(1.0, f) - 1.0) / 3.0
 
 
 @dataclass(frozen=True)

@@ -276,7 +276,7 @@ def zero_reason(instance: NetworkInstance, request: int) -> str | None:
 
 def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: np.ndarray,
               rates: np.ndarray, purification: bool = True, *,
-              ignore_fidelity: bool = False) -> SwapTree | None:
+              ignore_fidelity: bool = False, memo: dict | None = None) -> SwapTree | None:
     """The fastest single tree copy for ``request`` within the ``free`` memories.
 
     Knuth's Dijkstra over every swapping tree (:func:`qdcopt.network.dp.min_latency_tree`)
@@ -284,9 +284,16 @@ def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: n
     memory and swaps only at nodes with two; a tree that revisits a node and would
     reserve more than its free memories there is refused.  A request with a
     ``min_fidelity`` gets the fastest tree that meets it, purification-augmented unless
-    ``purification`` is off (:func:`qdcopt.network.past.fastest_past`, its labels kept
-    exactly); ``None`` when none does.  ``ignore_fidelity``: the fastest tree whatever
+    ``purification`` is off (:func:`qdcopt.network.past.fastest_past` at its default
+    fidelity resolution: exact labels grow without bound on a chain); ``None`` when none
+    does.  ``ignore_fidelity``: the fastest tree whatever
     its fidelity.
+
+    ``memo`` (a dict the caller keeps across calls with shrinking ``free``, e.g. one
+    copy after another) holds the last purification-augmented tree per request: the
+    allowed links and swap nodes only shrink as memories are taken, so a tree found
+    before whose links and swap nodes are all still allowed is still the fastest, and
+    the label search (seconds on a 50-node network) is not repeated.
     """
     req = instance.requests[request]
     s, d = req.source, req.destination
@@ -298,10 +305,19 @@ def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: n
     if req.min_fidelity is not None and not ignore_fidelity:
         from qdcopt.network.past import fastest_past, past_tree_nodes
 
-        past = fastest_past(instance, model, s, d, latency, link_fidelities(instance),
-                            req.min_fidelity, purification=purification, resolution=0,
-                            can_swap=can_swap, wait=EXACT_MAX)
-        nodes = past_tree_nodes(past) if past is not None else None
+        key = (request, purification)
+        nodes = memo.get(key) if memo is not None else None
+        if nodes == []:
+            return None  # none found before, with more allowed: none now
+        if nodes is not None and not _still_allowed(instance, nodes, ok, can_swap):
+            nodes = None
+        if nodes is None:
+            past = fastest_past(instance, model, s, d, latency, link_fidelities(instance),
+                                req.min_fidelity, purification=purification,
+                                can_swap=can_swap, wait=EXACT_MAX)
+            nodes = past_tree_nodes(past) if past is not None else None
+            if memo is not None:
+                memo[key] = nodes if nodes is not None else []
     else:
         nodes = min_latency_tree(instance, model, s, d, latency, can_swap, wait=EXACT_MAX)
     if nodes is None:
@@ -317,6 +333,20 @@ def fidelity_reason(instance: NetworkInstance, request: int, purification: bool)
     req = instance.requests[request]
     how = "with purification" if purification else "without purification (purification=false)"
     return f"no tree reaches min_fidelity {req.min_fidelity:g} {how}"
+
+
+def _still_allowed(instance: NetworkInstance, nodes: list[TreeNode], ok: np.ndarray,
+                   can_swap: np.ndarray) -> bool:
+    """Whether every leaf of ``nodes`` is on an allowed link and every swap at an allowed
+    node."""
+    for nd in nodes:
+        if nd.is_leaf:
+            link = instance.find_link(nd.u, nd.v)
+            if link is None or not ok[link]:
+                return False
+        elif nd.swap_at >= 0 and not can_swap[nd.swap_at]:
+            return False
+    return True
 
 
 def memory_use(trees: list[SwapTree] | tuple[SwapTree, ...], n: int) -> np.ndarray:

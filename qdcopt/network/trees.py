@@ -291,9 +291,11 @@ def iterative_copies(instance: NetworkInstance, model: LinkModel | None = None,
     from qdcopt.network.resources import best_copy
 
     model = model if model is not None else link_model(instance)
+    memo: dict = {}  # purification-augmented trees found so far (see best_copy)
     return _copies_in_rounds(
         instance, model,
-        lambda r, free, rates: best_copy(instance, model, r, free, rates, purification))
+        lambda r, free, rates: best_copy(instance, model, r, free, rates, purification,
+                                         memo=memo))
 
 
 def greedy_copies(instance: NetworkInstance, model: LinkModel | None = None,

@@ -353,6 +353,18 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
                   metrics=metrics)
 
 
+def tree_fidelities(instance: NetworkInstance, plan: NetworkPlan) -> dict[int, float]:
+    """Fidelity of the pairs each well-formed tree of ``plan`` delivers (tree number →
+    fidelity; :func:`qdcopt.network.physics.tree_werner`)."""
+    out = {}
+    for tree in plan.trees:
+        indexed = _tree_indices(instance, tree, lambda *_, **__: None)
+        if indexed is not None:
+            w, _ = tree_werner(indexed.nodes, instance)
+            out[tree.tree] = werner_fidelity(w[0])
+    return out
+
+
 def _tree_indices(instance: NetworkInstance, tree: Any, bad: Any) -> SwapTree | None:
     """The plan tree with node indices, or ``None`` after reporting why it is malformed."""
     node = instance.node_index

@@ -54,6 +54,9 @@ STUDIES: dict[str, tuple[str, str]] = {
              "paper 003 Fig. 8: latency of one-pair requests, continuous pre-distribution"),
     "stock": ("qdcopt.studies.paper003.stock_sensitivity",
               "paper 003 Fig. 8's latency against the lost stock size, threshold and count"),
+    "purification": ("qdcopt.studies.paper003.purification",
+                     "family B: planned rate against a fidelity target, with and without "
+                     "purification"),
 }
 
 

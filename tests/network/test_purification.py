@@ -13,8 +13,11 @@ from qdcopt.network.purification import (
     bbpssw,
     cheapest_schedule,
     dejmps,
+    purify_werner,
     schedule,
     swap_fidelity,
+    werner_fidelity,
+    werner_parameter,
 )
 
 S2 = 1 / np.sqrt(2)
@@ -122,3 +125,14 @@ def test_fidelity_outside_its_range_is_refused(bad):
         BellDiagonal.werner(bad)
     with pytest.raises(ValueError):
         bbpssw(bad, 0.9)
+
+
+@pytest.mark.parametrize(("f1", "f2"), [(0.85, 0.85), (0.6, 0.95), (0.99, 0.51), (0.3, 0.7)])
+def test_werner_rule_is_dejmps_and_bbpssw_on_werner_inputs(f1, f2):
+    p, w = purify_werner(werner_parameter(f1), werner_parameter(f2))
+    q, out = dejmps(BellDiagonal.werner(f1), BellDiagonal.werner(f2))
+    assert p == pytest.approx(q, rel=1e-12)
+    assert werner_fidelity(w) == pytest.approx(out.fidelity, rel=1e-12)
+    pb, fb = bbpssw(f1, f2)
+    assert (p, werner_fidelity(w)) == pytest.approx((pb, fb), rel=1e-12)
+    assert purify_werner(werner_parameter(f1), werner_parameter(f2), "bbpssw") == (p, w)
