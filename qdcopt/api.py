@@ -12,11 +12,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from qdcopt import interrupt
 from qdcopt.errors import InstanceError
 from qdcopt.families import family, family_of, known_kinds
 from qdcopt.fields import read_document
 from qdcopt.report import Report
+from qdcopt.runs import interrupt
 from qdcopt.status import SolveInfo, Status
 from qdcopt.tables import fingerprint, read_folder, write_folder
 
@@ -103,7 +103,7 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
     -------
     (plan, SolveInfo)
         The plan and what the method believes about it; judge the plan with
-        :func:`validate`.  Under :func:`qdcopt.interrupt.catch_sigint`, a Ctrl-C stops the
+        :func:`validate`.  Under :func:`qdcopt.runs.interrupt.catch_sigint`, a Ctrl-C stops the
         method early: the plan is its best so far and the status ``interrupted``.
 
     Raises
@@ -127,7 +127,7 @@ def solve(instance: Any, method: str | None = None, **options: Any) -> tuple[Any
         _check_switches(name, fn, options)
     plan, info = fn(instance, **options)
     if interrupt.requested() and info.status != Status.INTERRUPTED:
-        # a Ctrl-C caught by qdcopt.interrupt.catch_sigint ended the run early (or came
+        # a Ctrl-C caught by qdcopt.runs.interrupt.catch_sigint ended the run early (or came
         # while a method that does not check it finished): its plan is the best so far
         info = info.with_(status=Status.INTERRUPTED,
                           extra={**info.extra, "status_when_stopped": str(info.status)})

@@ -23,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from qdcopt import interrupt
 from qdcopt.api import claim_mismatch, save_plan, solve, validate
 from qdcopt.families import family_of
 from qdcopt.params import shared_options
-from qdcopt.progress import NoProgress, Progress
 from qdcopt.report import Report
+from qdcopt.runs import interrupt
+from qdcopt.runs.progress import NoProgress, Progress
 from qdcopt.solvers.highs import SolveInfo, relative_gap
 from qdcopt.status import Status, false_optimum, optimum_flag
 
@@ -46,7 +46,7 @@ class Comparison:
     problems
         Cross-check failures (empty when all is well).
     interrupted
-        Whether a Ctrl-C (:mod:`qdcopt.interrupt`) stopped the comparison: the table
+        Whether a Ctrl-C (:mod:`qdcopt.runs.interrupt`) stopped the comparison: the table
         holds the methods run until then, the last one with status ``interrupted``.
     """
 

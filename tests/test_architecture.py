@@ -28,7 +28,7 @@ DATA_ONLY = {"qdcopt.datacenter.jobs.buffers"}
 """Modules inside a method folder that hold data only (seeded job buffers)."""
 MAX_MODULES = 12
 """Most ``.py`` files (``__init__.py`` included) one package folder may hold."""
-OVER_FULL = {"qdcopt", "qdcopt/datacenter", "qdcopt/network", "qdcopt/network/runtime"}
+OVER_FULL = {"qdcopt/datacenter", "qdcopt/network", "qdcopt/network/runtime"}
 """Folders still above :data:`MAX_MODULES`, to be split by concern; remove a folder once it
 fits (the test below fails on a listed folder that already does)."""
 
@@ -228,10 +228,17 @@ def test_no_family_imports_another(graph):
         assert not other, f"{mod} (family {mine}) imports {other}"
 
 
+def is_command_line(name: str) -> bool:
+    """Whether ``name`` is the command line (the package ``qdcopt.cli`` or a module of it)."""
+    return name == "qdcopt.cli" or name.startswith("qdcopt.cli.")
+
+
 def test_nothing_imports_the_command_line(graph):
-    # only ``python -m qdcopt`` (the command itself) starts it
+    # only ``python -m qdcopt`` (the command itself) starts it; its own modules import
+    # each other
     assert not [m for m, targets in graph.items()
-                if "qdcopt.cli" in targets and m != "qdcopt.__main__"]
+                if any(is_command_line(t) for t in targets)
+                and not is_command_line(m) and m != "qdcopt.__main__"]
 
 
 def package_folders(root: Path) -> dict[str, int]:

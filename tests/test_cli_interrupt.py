@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from cli_processes import qdcopt_process
 
-from qdcopt import interrupt, load_instance, load_plan, validate
+from qdcopt import load_instance, load_plan, validate
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.network.lp.hyperpaths import solve_tree_master
+from qdcopt.runs import interrupt
 from qdcopt.solvers.arrays import LinearSpec, solve_arrays
 from qdcopt.solvers.highs import SolverOptions
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from qdcopt.progress import LineProgress, NoProgress, make_progress
+from qdcopt.runs.progress import LineProgress, NoProgress, make_progress
 
 
 def test_lines_at_start_on_the_timer_and_at_the_end():

@@ -8,7 +8,7 @@ Every HiGHS object is made by :func:`new_highs` and every run goes through
 :func:`run_highs_object` (or, for pyomo models, :func:`solve_pyomo`), so that three
 promises hold in one place: nothing reaches stdout (HiGHS prints a banner on stdout
 when its first object is created, before any option can be set; with ``verbose`` its log
-goes to stderr), a Ctrl-C caught by :mod:`qdcopt.interrupt` stops a running solve, and
+goes to stderr), a Ctrl-C caught by :mod:`qdcopt.runs.interrupt` stops a running solve, and
 one map turns HiGHS's model status into a :class:`~qdcopt.status.Status`.
 
 Every MIP solved from arrays goes through :func:`run_mip`, the one place where a MIP start
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt import interrupt
+from qdcopt.runs import interrupt
 from qdcopt.status import MAXIMIZE, MINIMIZE, SolveInfo, Status, relative_gap
 
 __all__ = ["MAXIMIZE", "MINIMIZE", "MipRun", "SolveInfo", "SolverOptions", "Status",

@@ -45,7 +45,7 @@ Running: ``qdcopt study NAME [--workers N | --scheduler ADDRESS] [--retry-failed
 [--status]``, or :func:`run_sweep` (``workers=0`` runs in this process, for tests).
 """
 
-from qdcopt.progress import Progress, make_progress
+from qdcopt.runs.progress import Progress, make_progress
 from qdcopt.sweeps.runner import SweepResult, SweepStatus, run_sweep, sweep_status
 from qdcopt.sweeps.store import Store, store_path
 from qdcopt.sweeps.tasks import (

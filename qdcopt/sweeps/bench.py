@@ -32,7 +32,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
-from qdcopt.progress import make_progress
+from qdcopt.runs.progress import make_progress
 from qdcopt.sweeps.runner import run_sweep, sweep_status
 from qdcopt.sweeps.store import Store, store_path
 from qdcopt.sweeps.tasks import Sweep, code_version, dict_sweep, write_table

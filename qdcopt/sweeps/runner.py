@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt import interrupt
-from qdcopt.progress import NoProgress, Progress
+from qdcopt.runs import interrupt
+from qdcopt.runs.progress import NoProgress, Progress
 from qdcopt.sweeps.store import Record, Store, store_path
 from qdcopt.sweeps.tasks import Sweep, Task, TaskFunction
 from qdcopt.tables import check_output, staging, written

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qdcopt import interrupt
 from qdcopt.cli import app
+from qdcopt.runs import interrupt
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCES = ROOT / "instances"
@@ -418,7 +418,7 @@ def test_a_closed_pipe_is_no_failure(tmp_path):
 
 SECOND_SIGINT = r"""
 import subprocess, sys, time
-from qdcopt import interrupt
+from qdcopt.runs import interrupt
 # the child gets none of the test's pipes: were it left behind, it could not hold them
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -43,10 +43,10 @@ import time
 import numba
 import numpy as np
 
-from qdcopt import interrupt
 from qdcopt.datacenter.events import window_events
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.switch.data import BlockData, SwitchCosts
+from qdcopt.runs import interrupt
 
 REFRESH = 500
 """Moves between two refreshes of the served flags that guide the moves."""

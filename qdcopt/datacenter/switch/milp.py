@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt import interrupt
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.switch.anneal import anneal_block
@@ -37,6 +36,7 @@ from qdcopt.datacenter.switch.plan import (
     plan_from_deliveries,
     start_from_plan,
 )
+from qdcopt.runs import interrupt
 from qdcopt.solvers.arrays import (
     LinearSpec,
     SpecResult,
@@ -220,7 +220,7 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
         requests any plan can serve; ``extra``: reconfigurations, blocks, model sizes,
         and ``phase_times``: seconds spent in the heuristics (warm start), the run-sequence
         search, building the models, solving them (``solve``), the fewest-changes phase
-        and assembling and validating the plan.  A Ctrl-C (:mod:`qdcopt.interrupt`) ends
+        and assembling and validating the plan.  A Ctrl-C (:mod:`qdcopt.runs.interrupt`) ends
         the run with the best plan so far: the blocks not yet solved keep the warm start.
 
     Notes

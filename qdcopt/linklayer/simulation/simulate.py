@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from qdcopt import interrupt
 from qdcopt.engine.limits import check_seeds
 from qdcopt.linklayer.instance import LinkInstance, check_duration
 from qdcopt.linklayer.protocols import PROTOCOLS, RunRecord
 from qdcopt.linklayer.simulation.metrics import METRICS, confidence, run_metrics
+from qdcopt.runs import interrupt
 
 
 def run_seed(study_seed: int, k: int) -> tuple[int, int]:

@@ -20,8 +20,8 @@ from typing import Protocol
 
 import numpy as np
 
-from qdcopt import interrupt
 from qdcopt.network.lp.rows import MAXMIN
+from qdcopt.runs import interrupt
 from qdcopt.solvers.highs import Status
 
 

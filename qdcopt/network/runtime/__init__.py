@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from qdcopt import interrupt
 from qdcopt.engine.limits import check_horizon, check_seeds
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel, link_model
@@ -25,6 +24,7 @@ from qdcopt.network.runtime.connectionless import ConnectionlessExecution
 from qdcopt.network.runtime.executor import Execution, RunStats
 from qdcopt.network.runtime.results import SimulationResult
 from qdcopt.network.runtime.routes import ExecTree, exec_trees
+from qdcopt.runs import interrupt
 
 
 def make_execution(instance: NetworkInstance, model: LinkModel, trees: list[ExecTree],
@@ -100,7 +100,7 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
         if not done:
             raise
         # Ctrl-C keeps the runs that ended: the result holds them, and the stop is
-        # recorded for the caller to report (qdcopt.interrupt.requested)
+        # recorded for the caller to report (qdcopt.runs.interrupt.requested)
         interrupt.request()
     runs = tuple(done)
     seeds = len(runs)

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.text import Text
 
 from qdcopt.api import check_plan_for, load_instance, load_plan
-from qdcopt.cli_options import (
+from qdcopt.cli.options import (
     JsonOpt,
     RandomRequestsOpt,
     RequestsOpt,

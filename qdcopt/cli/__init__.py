@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperCommand
 
-from qdcopt import __version__, interrupt
+from qdcopt import __version__
 from qdcopt.api import (
     check_plan_for,
     claim_mismatch,
@@ -35,7 +35,7 @@ from qdcopt.api import (
     solve,
     validate,
 )
-from qdcopt.cli_options import (
+from qdcopt.cli.options import (
     JsonOpt,
     RandomRequestsOpt,
     RequestsOpt,
@@ -43,12 +43,13 @@ from qdcopt.cli_options import (
     SpacingOpt,
     load_with_options,
 )
-from qdcopt.cli_plot import register as register_plot_commands
+from qdcopt.cli.plot import register as register_plot_commands
 from qdcopt.compare import add_simulation, run_comparison
 from qdcopt.errors import CrossCheckError, InstanceError
 from qdcopt.families import family_of
-from qdcopt.progress import make_progress
 from qdcopt.report import Report
+from qdcopt.runs import interrupt
+from qdcopt.runs.progress import make_progress
 from qdcopt.solvers.highs import DEFAULT_TIME_LIMIT, solver_output
 from qdcopt.status import false_optimum, shown_status
 from qdcopt.tables import check_output, staging, written
@@ -720,7 +721,7 @@ def eds_cmd(
 def benchmarks_folder() -> Path | None:
     """The project's ``benchmarks/`` folder: beside the package in a source tree, else
     in the current folder; ``None`` when neither exists."""
-    for folder in (Path(__file__).resolve().parent.parent / "benchmarks",
+    for folder in (Path(__file__).resolve().parents[2] / "benchmarks",
                    Path.cwd() / "benchmarks"):
         if folder.is_dir():
             return folder
