@@ -19,11 +19,13 @@ from qdcopt.engine.limits import check_horizon, check_seeds
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel, link_model
 from qdcopt.network.plan import NetworkPlan
+from qdcopt.network.runtime import config as C
 from qdcopt.network.runtime.config import POLICIES, POLICY_HELP, RuntimeConfig
 from qdcopt.network.runtime.connectionless import ConnectionlessExecution
 from qdcopt.network.runtime.executor import Execution, RunStats
 from qdcopt.network.runtime.results import SimulationResult
 from qdcopt.network.runtime.routes import ExecTree, exec_trees
+from qdcopt.network.runtime.structures import run_structures
 from qdcopt.runs import interrupt
 
 
@@ -54,10 +56,25 @@ def make_execution(instance: NetworkInstance, model: LinkModel, trees: list[Exec
     return Execution(instance, model, trees, config, seed)
 
 
+def purifies(plan: NetworkPlan) -> bool:
+    """Whether a tree of ``plan`` holds a purification node."""
+    return any(nd.is_purification for t in plan.trees for nd in t.nodes)
+
+
+def _check_structures(config: RuntimeConfig) -> None:
+    if config.policy != C.FIXED or config.predistribution != "none" or config.arrivals:
+        raise ValueError("a plan that purifies runs its trees as planned: use --policy "
+                         "fixed, without pre-distribution or a request stream")
+
+
 def run_once(instance: NetworkInstance, plan: NetworkPlan, config: RuntimeConfig,
              seed: int) -> RunStats:
-    """One seeded execution of ``plan`` (see :func:`make_execution`)."""
+    """One seeded execution of ``plan`` (see :func:`make_execution`; a plan that purifies
+    runs its trees as planned, :func:`~qdcopt.network.runtime.structures.run_structures`)."""
     model = link_model(instance)
+    if purifies(plan):
+        _check_structures(config)
+        return run_structures(instance, plan, model, config, seed)
     return make_execution(instance, model, exec_trees(instance, plan, model), config,
                           seed).run()
 
@@ -90,12 +107,18 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     config = config or RuntimeConfig()
     model = link_model(instance)
-    trees = exec_trees(instance, plan, model)
+    structures = purifies(plan)
+    if structures:
+        _check_structures(config)
+    trees = [] if structures else exec_trees(instance, plan, model)
     start = time.perf_counter()
     done: list[RunStats] = []
     try:
         for s in range(seeds):
-            done.append(make_execution(instance, model, trees, config, seed + s).run())
+            if structures:
+                done.append(run_structures(instance, plan, model, config, seed + s))
+            else:
+                done.append(make_execution(instance, model, trees, config, seed + s).run())
     except KeyboardInterrupt:
         if not done:
             raise
@@ -112,6 +135,12 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
     for t in trees:
         lat_num[t.request] += t.rate * t.latency
         lat_den[t.request] += t.rate
+    if structures:  # each tree row delivers at its planned rate: latency 1 / rate
+        for pt in plan.trees:
+            if pt.rate > 0:
+                r = instance.request_index[pt.request]
+                lat_num[r] += 1.0
+                lat_den[r] += pt.rate
     latency = tuple(n / d if d > 0 else float("nan")
                     for n, d in zip(lat_num, lat_den, strict=True))
     return SimulationResult(instance_name=instance.name, method=plan.method, config=config,
@@ -200,4 +229,5 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 __all__ = ["POLICIES", "POLICY_HELP", "RunStats", "RuntimeConfig", "SimulationResult",
-           "check_run_length", "make_execution", "run_once", "simulate", "simulate_plan"]
+           "check_run_length", "make_execution", "purifies", "run_once", "simulate",
+           "simulate_plan"]

@@ -58,7 +58,9 @@ class RuntimeConfig:
         model); ``"exponential"``: waits are exponential with the same mean (the
         assumption behind eq. 1; used by the eq.-1 check).
     link_fidelity
-        Fidelity of a freshly heralded link pair (Werner state).
+        Fidelity of a freshly heralded link pair (Werner state), on the links whose
+        fidelity the instance does not state (``physics.link_fidelity`` or a link's
+        ``fidelity`` win: the plan was made with them).
     depolarizing_rate
         Depolarising rate of a stored qubit, 1/s (paper 003 §VI: 0.01).
     dephasing_rate

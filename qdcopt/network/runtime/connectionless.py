@@ -49,7 +49,7 @@ from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import MAX_OF_TWO_EXPONENTIALS, LinkModel
 from qdcopt.network.resources import slot_link_rate
 from qdcopt.network.runtime.config import RuntimeConfig
-from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, werner
+from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, link_werner
 from qdcopt.network.runtime.metrics import RunStats
 from qdcopt.network.runtime.workload import record_arrival
 
@@ -314,7 +314,7 @@ class ConnectionlessExecution:
         self.q = model.swap_success.tolist()
         self.op = dephasing_factor(config.dephasing_rate, self.ts)
         self.kappa = 2.0 * config.depolarizing_rate
-        self.w0 = werner(config.link_fidelity)
+        self.w0 = link_werner(instance, config.link_fidelity)
         self.exponential = config.waits == "exponential"
         self.next_id = 0
         self.mem = [node.memories for node in instance.nodes]
@@ -412,11 +412,12 @@ class ConnectionlessExecution:
         self._take(b)
         self.stats.generated += 1
         now = self.sim.now
-        pair = _CPair(self.next_id, -1, a, b, proc, proc, 1, now, self.w0, now)
+        w0 = self.w0[self.instance.find_link(a, b)]
+        pair = _CPair(self.next_id, -1, a, b, proc, proc, 1, now, w0, now)
         self.next_id += 1
         if self.tracing:
             self._log("herald", pair.id, -1, a, b, a, b)
-            self._log("ready", pair.id, -1, a, b, fidelity(self.w0))
+            self._log("ready", pair.id, -1, a, b, fidelity(w0))
         self._link_ready(pair)
 
     def _link_ready(self, pair: _CPair) -> None:

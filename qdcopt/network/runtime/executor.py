@@ -51,7 +51,7 @@ from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel
 from qdcopt.network.runtime import config as C
 from qdcopt.network.runtime.config import RuntimeConfig
-from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, werner
+from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, link_werner
 from qdcopt.network.runtime.gem import GEM
 from qdcopt.network.runtime.memory import MemoryAccounting
 from qdcopt.network.runtime.metrics import RunStats
@@ -129,7 +129,7 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
         self.q = model.swap_success.tolist()
         self.op = dephasing_factor(config.dephasing_rate, self.ts)
         self.kappa = 2.0 * config.depolarizing_rate
-        self.w0 = werner(config.link_fidelity)
+        self.w0 = link_werner(instance, config.link_fidelity)
         self.exponential = config.waits == "exponential"
         self.leaf_buffer = config.leaf_buffer
         self.gem = GEM.from_distances(model.classical_distance, ph.classical_speed,
@@ -209,7 +209,7 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
             cap = self.copies[g.tree]
             self.slot_r[g.tree][pos] = min(cap, self.slot_r[g.tree][pos] + 1)
             self.slot_l[g.tree][pos + 1] = min(cap, self.slot_l[g.tree][pos + 1] + 1)
-        pair = Pair(self.next_id, g.tree, pos, pos + 1, now, self.w0, now)
+        pair = Pair(self.next_id, g.tree, pos, pos + 1, now, self.w0[g.leaf.link], now)
         pair.gen = g
         g.waiting += 1
         self.next_id += 1

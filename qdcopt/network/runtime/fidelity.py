@@ -14,6 +14,18 @@ A Werner state of fidelity ``F`` is ``w·|Φ⁺⟩⟨Φ⁺| + (1 − w)·I/4`` w
 from __future__ import annotations
 
 import math
+from typing import Any
+
+
+def link_werner(instance: Any, default_fidelity: float) -> list[float]:
+    """Werner parameter of a fresh pair on every link of ``instance``: the instance's own
+    link fidelity where it states one (``physics.link_fidelity`` or a link's
+    ``fidelity``, as the planners use), else ``default_fidelity`` (the run's
+    ``link_fidelity``)."""
+    ph = instance.physics
+    return [werner(link.fidelity if link.fidelity is not None
+                   else ph.link_fidelity if ph.link_fidelity is not None
+                   else default_fidelity) for link in instance.links]
 
 
 def werner(fidelity: float) -> float:
