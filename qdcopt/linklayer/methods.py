@@ -6,14 +6,15 @@
 * ``milp`` — the offline time-indexed matching MILP (certified lower bound; its plan is a
   feasible schedule built from the MILP's order).
 
-Every method's objective is the mean request latency in milliseconds (minimised).
+Every method's objective is the mean request latency in milliseconds (minimised).  Each
+takes its parameter object, ``fn(instance, params)`` (:mod:`qdcopt.linklayer.options`);
+call them through ``SPECS[name](instance, **options)``, which checks the options first.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 import numpy as np
 
@@ -34,11 +35,14 @@ from qdcopt.params import MethodSpec
 from qdcopt.solvers.highs import MINIMIZE, SolveInfo, SolverOptions, Status
 
 
-def _trace(instance: LinkInstance, trace_duration: float | None, trace_seed: int | None,
-           trace_arrivals: str | None = None) -> tuple[Trace, float, int, str]:
+def _trace(instance: LinkInstance, params: TraceParams) -> tuple[Trace, float, int, str]:
+    """The realised trace the options ask for (the instance's ``[trace]`` where they give
+    none), with its duration, seed and pacing."""
+    trace_duration = params.trace_duration
     duration = instance.trace.duration if trace_duration is None else float(trace_duration)
-    seed = instance.trace.seed if trace_seed is None else int(trace_seed)
-    arrivals = instance.trace.arrivals if trace_arrivals is None else str(trace_arrivals)
+    seed = instance.trace.seed if params.trace_seed is None else int(params.trace_seed)
+    arrivals = (instance.trace.arrivals if params.trace_arrivals is None
+                else str(params.trace_arrivals))
     if not duration > 0:
         raise ValueError(f"trace_duration must be positive, got {trace_duration!r}")
     if trace_duration is not None:
@@ -94,12 +98,9 @@ def _mean_ms(trace: Trace, starts: dict[int, float]) -> float:
 
 
 def _protocol(name: str):
-    def method(instance: LinkInstance, *, trace_duration: float | None = None,
-               trace_seed: int | None = None, trace_arrivals: str | None = None,
-               **_: Any) -> tuple[LinkPlan, SolveInfo]:
+    def method(instance: LinkInstance, params: TraceParams) -> tuple[LinkPlan, SolveInfo]:
         t0 = time.perf_counter()
-        trace, duration, seed, arrivals = _trace(instance, trace_duration, trace_seed,
-                                                 trace_arrivals)
+        trace, duration, seed, arrivals = _trace(instance, params)
         rec = PROTOCOLS[name](instance, seed=seed, trace=trace).run()
         names = instance.nodes
         rows = tuple(Generation(r.id, names[r.initiator], names[r.remote], r.pl_start,
@@ -118,13 +119,10 @@ def _protocol(name: str):
     return method
 
 
-def method_greedy(instance: LinkInstance, *, trace_duration: float | None = None,
-                  trace_seed: int | None = None, trace_arrivals: str | None = None,
-                  **_: Any) -> tuple[LinkPlan, SolveInfo]:
+def method_greedy(instance: LinkInstance, params: TraceParams) -> tuple[LinkPlan, SolveInfo]:
     """Greedy maximal-matching list scheduling of the realised trace (zero delay)."""
     t0 = time.perf_counter()
-    trace, duration, seed, arrivals = _trace(instance, trace_duration, trace_seed,
-                                             trace_arrivals)
+    trace, duration, seed, arrivals = _trace(instance, params)
     starts = greedy_matching(trace, instance.n, instance.edges)
     plan = plan_from_starts(instance, trace, starts, "greedy-matching", duration, seed,
                             arrivals)
@@ -134,23 +132,18 @@ def method_greedy(instance: LinkInstance, *, trace_duration: float | None = None
     return plan, info
 
 
-def method_milp(instance: LinkInstance, *, trace_duration: float | None = None,
-                trace_seed: int | None = None, trace_arrivals: str | None = None,
-                slot: float | None = None, window: int = 250, form: str = "x",
-                time_limit: float | None = 60.0, threads: int = 1, seed: int = 0,
-                mip_gap: float = 1e-6, verbose: bool = False, **_: Any,
+def method_milp(instance: LinkInstance, params: MatchingMilpParams,
                 ) -> tuple[LinkPlan, SolveInfo]:
     """The time-indexed matching MILP on the realised trace (see ``matching_milp``)."""
     t0 = time.perf_counter()
-    trace, duration, tseed, arrivals = _trace(instance, trace_duration, trace_seed,
-                                              trace_arrivals)
-    given = slot is not None
-    slot = instance.trace.slot if slot is None else float(slot)
+    trace, duration, tseed, arrivals = _trace(instance, params)
+    given = params.slot is not None
+    slot = instance.trace.slot if params.slot is None else float(params.slot)
     _check_slot(instance, trace, slot, given)
-    opts = SolverOptions(time_limit=time_limit, threads=threads, seed=seed, mip_gap=mip_gap,
-                         verbose=verbose)
-    res = solve_matching_milp(trace, instance.n, slot, options=opts, window=int(window),
-                              form=str(form), edges=instance.edges)
+    opts = SolverOptions(time_limit=params.time_limit, threads=params.threads,
+                         seed=params.seed, mip_gap=params.mip_gap, verbose=params.verbose)
+    res = solve_matching_milp(trace, instance.n, slot, options=opts, window=params.window,
+                              form=params.form, edges=instance.edges)
     plan = plan_from_starts(instance, trace, res.starts, "milp", duration, tseed, arrivals)
     n = len(trace.requests)
     bound = res.bound / n * 1e3 if n else math.nan
@@ -162,15 +155,17 @@ def method_milp(instance: LinkInstance, *, trace_duration: float | None = None,
 
 SPECS = {spec.name: spec for spec in (
     MethodSpec("dqp", _protocol("dqp"), TraceParams,
-               "distributed queue protocol replaying the realised trace"),
+               "distributed queue protocol replaying the realised trace", typed=True),
     MethodSpec("esp", _protocol("esp"), TraceParams,
-               "eventual synchronization protocol replaying the realised trace"),
+               "eventual synchronization protocol replaying the realised trace", typed=True),
     MethodSpec("greedy-matching", method_greedy, TraceParams,
-               "greedy maximal-matching list schedule of the trace (zero delay)"),
+               "greedy maximal-matching list schedule of the trace (zero delay)", typed=True),
     MethodSpec("milp", method_milp, MatchingMilpParams,
-               "time-indexed matching MILP on the trace: a lower bound on mean latency"),
+               "time-indexed matching MILP on the trace: a lower bound on mean latency",
+               typed=True),
 )}
 """Method name → its registration (function, parameter class, summary)."""
 
-METHODS = {name: spec.fn for name, spec in SPECS.items()}
-"""Method name → function."""
+METHODS = SPECS
+"""Method name → its registration, callable as ``METHODS[name](instance, **options)``
+(options checked, then the method gets its parameter object)."""
