@@ -29,7 +29,7 @@ from typing import Any
 from qdcopt import load_instance, validate
 from qdcopt.network.methods import METHODS, hyperflow_plan, solver_options
 from qdcopt.network.options import HyperflowParams
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
 from qdcopt.sweeps.bench import bench_main
 
 OPTIONS = {"time_limit": 600.0, "threads": 1, "seed": 0}

@@ -22,7 +22,7 @@ from qdcopt.network.methods import METHODS
 from qdcopt.network.physics import link_model
 from qdcopt.network.runtime import POLICIES, RuntimeConfig, make_execution
 from qdcopt.network.runtime.routes import exec_trees
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
 from qdcopt.sweeps.bench import bench_main
 
 PLAN = "(plan)"

@@ -37,7 +37,7 @@ def load_instance(path: str | Path | Any, **graph_options: Any) -> Any:
     graph_options
         For graphs only: ``requests`` (a text such as ``"A-B,C-D"`` or node-id pairs),
         ``random_requests`` (K) and ``seed``, and physical parameters (see
-        :mod:`qdcopt.network.graphs`).
+        :mod:`qdcopt.network.topology.graphs`).
 
     Raises
     ------
@@ -54,7 +54,7 @@ def load_instance(path: str | Path | Any, **graph_options: Any) -> Any:
                                 f"got {kind!r}")
         return family(kind).load(where, path)
     if not isinstance(path, (str, Path)):
-        from qdcopt.network.graphs import is_graph, network_instance_from_graph
+        from qdcopt.network.topology.graphs import is_graph, network_instance_from_graph
 
         if is_graph(path):
             return network_instance_from_graph(path, **graph_options)
@@ -62,7 +62,7 @@ def load_instance(path: str | Path | Any, **graph_options: Any) -> Any:
                         f"(dict), got {type(path).__name__}")
     path = Path(path)
     if path.suffix.lower() in GRAPH_SUFFIXES:
-        from qdcopt.network.graphs import load_graph_file
+        from qdcopt.network.topology.graphs import load_graph_file
 
         return load_graph_file(path, **graph_options)
     if graph_options:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from qdcopt.families import Family
 from qdcopt.network.export import export_plan
-from qdcopt.network.graphs import load_graph_file, network_instance_from_graph
 from qdcopt.network.instance import NetworkInstance, load_network
 from qdcopt.network.methods import ALIASES, METHODS, SPECS
 from qdcopt.network.plan import NetworkPlan, plan_from_tables
-from qdcopt.network.repeaters import insert_repeaters, load_network_file
 from qdcopt.network.runtime import simulate
+from qdcopt.network.topology.graphs import load_graph_file, network_instance_from_graph
+from qdcopt.network.topology.repeaters import insert_repeaters, load_network_file
+from qdcopt.network.topology.waxman import waxman_instance
 from qdcopt.network.validate import validate
-from qdcopt.network.waxman import waxman_instance
 
 FAMILY = Family(
     name="network",

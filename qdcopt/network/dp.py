@@ -3,7 +3,7 @@
 Because a tree's latency is monotone in both children and at least the larger of them
 (swap success ``q ≤ 1``), Knuth's generalisation of Dijkstra's algorithm finds it exactly:
 pairs are settled in increasing latency, each settled pair combined with every settled
-pair that shares an end.  The tree methods (:mod:`qdcopt.network.trees`) and the
+pair that shares an end.  The tree methods (:mod:`qdcopt.network.trees.builders`) and the
 reserved-memory model (:mod:`qdcopt.network.resources`) both use it, each with its own
 leaf rates and wait rule.
 """

@@ -146,7 +146,7 @@ class Physics:
         Success probability of the optical Bell-state measurement that heralds a link pair.
     repeater_spacing
         Longest link, km: loading a file with it inserts repeaters every at most this
-        many km on each longer link (:mod:`qdcopt.network.repeaters`); ``None``: as is.
+        many km on each longer link (:mod:`qdcopt.network.topology.repeaters`); ``None``: as is.
     repeater_memories
         Memories of each inserted repeater (default: what most nodes have).
     link_fidelity
@@ -298,7 +298,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Repeater:
-    """A repeater node inserted on an original link (:mod:`qdcopt.network.repeaters`).
+    """A repeater node inserted on an original link (:mod:`qdcopt.network.topology.repeaters`).
 
     Attributes
     ----------
@@ -344,7 +344,7 @@ class NetworkInstance:
         Free text.
     repeaters
         Repeater nodes inserted on long links (empty unless the instance was expanded by
-        :func:`qdcopt.network.repeaters.insert_repeaters`).
+        :func:`qdcopt.network.topology.repeaters.insert_repeaters`).
     """
 
     family: ClassVar[str] = "network"

@@ -6,7 +6,7 @@
   trees (certified full-hypergraph optimum; :mod:`qdcopt.network.lp.hyperpaths`);
 * ``lp-calibrated`` — ``lp``'s plan executed (fixed policy, seeded), its requests'
   trees derated by what they delivered and the copies chosen again, until the plan
-  delivers 90 % of its promise (:mod:`qdcopt.network.calibrate`);
+  delivers 90 % of its promise (:mod:`qdcopt.network.lp.calibrate`);
 * ``lp-hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
   (:mod:`qdcopt.network.lp.hyperflow`), decomposed into trees;
 * ``lp-pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.network.calibrate import calibrated_plan
 from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.lp.calibrate import calibrated_plan
 from qdcopt.network.lp.decompose import decompose
 from qdcopt.network.lp.hyperflow import solve_hyperflow
 from qdcopt.network.lp.hyperflow_pyomo import solve_pyomo_hyperflow
@@ -58,13 +58,13 @@ from qdcopt.network.plan import (
     plan_from_trees,
 )
 from qdcopt.network.resources import (
-    best_copy,
     fidelity_reason,
     memories,
     slot_link_rate,
     zero_reason,
 )
-from qdcopt.network.trees import (
+from qdcopt.network.trees.builders import (
+    best_copy,
     greedy_copies,
     greedy_trees,
     iterative_copies,
@@ -323,7 +323,7 @@ def method_greedy(instance: NetworkInstance, params: MemoryTreeParams,
 def method_lp_calibrated(instance: NetworkInstance, params: CalibratedParams,
                          ) -> tuple[NetworkPlan, SolveInfo]:
     """Reserved-memory plan derated by seeded runs until it delivers ``target`` of its
-    promise (:func:`qdcopt.network.calibrate.calibrated_plan`)."""
+    promise (:func:`qdcopt.network.lp.calibrate.calibrated_plan`)."""
     start = time.perf_counter()
     cal = calibrated_plan(instance, rounds=params.rounds, target=params.target,
                           duration=params.duration, seeds=params.seeds, seed=params.seed,

@@ -19,7 +19,7 @@ gets the success probability that reproduces that rate: ``p_link = rate / min(C_
 A swapping tree (:class:`SwapTree`) is a leaf (a link pair) or a swap of two subtrees;
 :func:`tree_latency` gives its expected latency by eq. 1 and :func:`tree_need` the pairs each
 node supplies per unit of its rate.  Plans and the validator use them; the methods that
-build trees are in :mod:`qdcopt.network.trees` and :mod:`qdcopt.network.lp`.
+build trees are in :mod:`qdcopt.network.trees.builders` and :mod:`qdcopt.network.lp`.
 """
 
 from __future__ import annotations
@@ -313,7 +313,7 @@ def tree_latency(tree: SwapTree, instance: NetworkInstance, model: LinkModel | N
 
     A purification node waits for both children as a swap does, then for its own
     operation and the ends' exchange of outcomes, and succeeds with ``p`` (the same rule
-    as :func:`qdcopt.network.past.fastest_past`).
+    as :func:`qdcopt.network.trees.past.fastest_past`).
 
     Parameters
     ----------

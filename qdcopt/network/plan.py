@@ -142,7 +142,7 @@ class NetworkPlan:
         ``(request id, why)`` for requests no tree can serve.
     repeaters
         The network's inserted repeaters, ``(id, u, v, position, segments, length)``
-        each (:mod:`qdcopt.network.repeaters`), kept in ``plan.json``.
+        each (:mod:`qdcopt.network.topology.repeaters`), kept in ``plan.json``.
     purifications
         ``(u id, v id, success, rate)``: purification rounds per second on pairs
         ``u–v`` that succeed with ``success`` (empty for a plan that never purifies).

@@ -140,7 +140,7 @@ def purify_werner(w1: float, w2: float, protocol: str = DEJMPS) -> tuple[float, 
     """One purification round on Werner pairs of parameters ``w1``, ``w2``, the output
     twirled back to a Werner pair (which keeps its fidelity).
 
-    This is the rule the planners (:mod:`qdcopt.network.past`), the plans' latency and
+    This is the rule the planners (:mod:`qdcopt.network.trees.past`), the plans' latency and
     flows (:mod:`qdcopt.network.physics`) and the validator share.
 
     Returns

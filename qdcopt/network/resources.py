@@ -34,8 +34,7 @@ import math
 import networkx as nx
 import numpy as np
 
-from qdcopt.network.dp import EXACT_MAX, min_latency_tree
-from qdcopt.network.instance import NetworkInstance, link_fidelities
+from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import (
     LINK_SUCCESS_FLOOR,
     NO_SWAP,
@@ -274,79 +273,11 @@ def zero_reason(instance: NetworkInstance, request: int) -> str | None:
     return None
 
 
-def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: np.ndarray,
-              rates: np.ndarray, purification: bool = True, *,
-              ignore_fidelity: bool = False, memo: dict | None = None) -> SwapTree | None:
-    """The fastest single tree copy for ``request`` within the ``free`` memories.
-
-    Knuth's Dijkstra over every swapping tree (:func:`qdcopt.network.dp.min_latency_tree`)
-    with leaves at their reserved-memory rates, links only between nodes with a free
-    memory and swaps only at nodes with two; a tree that revisits a node and would
-    reserve more than its free memories there is refused.  A request with a
-    ``min_fidelity`` gets the fastest tree that meets it, purification-augmented unless
-    ``purification`` is off (:func:`qdcopt.network.past.fastest_past` at its default
-    fidelity resolution: exact labels grow without bound on a chain); ``None`` when none
-    does.  ``ignore_fidelity``: the fastest tree whatever
-    its fidelity.
-
-    ``memo`` (a dict the caller keeps across calls with shrinking ``free``, e.g. one
-    copy after another) holds the last purification-augmented tree per request: the
-    allowed links and swap nodes only shrink as memories are taken, so a tree found
-    before whose links and swap nodes are all still allowed is still the fastest, and
-    the label search (seconds on a 50-node network) is not repeated.
-    """
-    req = instance.requests[request]
-    s, d = req.source, req.destination
-    need_one = free >= 1
-    ok = need_one[model.link_u] & need_one[model.link_v] & (rates > 0)
-    with np.errstate(divide="ignore"):
-        latency = np.where(ok, 1.0 / np.where(rates > 0, rates, 1.0), np.inf)
-    can_swap = free >= 2
-    if req.min_fidelity is not None and not ignore_fidelity:
-        from qdcopt.network.past import fastest_past, past_tree_nodes
-
-        key = (request, purification)
-        nodes = memo.get(key) if memo is not None else None
-        if nodes == []:
-            return None  # none found before, with more allowed: none now
-        if nodes is not None and not _still_allowed(instance, nodes, ok, can_swap):
-            nodes = None
-        if nodes is None:
-            past = fastest_past(instance, model, s, d, latency, link_fidelities(instance),
-                                req.min_fidelity, purification=purification,
-                                can_swap=can_swap, wait=EXACT_MAX)
-            nodes = past_tree_nodes(past) if past is not None else None
-            if memo is not None:
-                memo[key] = nodes if nodes is not None else []
-    else:
-        nodes = min_latency_tree(instance, model, s, d, latency, can_swap, wait=EXACT_MAX)
-    if nodes is None:
-        return None
-    tree = with_slot_rates(instance, model, request, nodes, rates)
-    if tree is None or np.any(tree_slots(tree, instance.n) > free):
-        return None
-    return tree
-
-
 def fidelity_reason(instance: NetworkInstance, request: int, purification: bool) -> str:
     """Why ``request`` gets no tree when trees exist but none meets its ``min_fidelity``."""
     req = instance.requests[request]
     how = "with purification" if purification else "without purification (purification=false)"
     return f"no tree reaches min_fidelity {req.min_fidelity:g} {how}"
-
-
-def _still_allowed(instance: NetworkInstance, nodes: list[TreeNode], ok: np.ndarray,
-                   can_swap: np.ndarray) -> bool:
-    """Whether every leaf of ``nodes`` is on an allowed link and every swap at an allowed
-    node."""
-    for nd in nodes:
-        if nd.is_leaf:
-            link = instance.find_link(nd.u, nd.v)
-            if link is None or not ok[link]:
-                return False
-        elif nd.swap_at >= 0 and not can_swap[nd.swap_at]:
-            return False
-    return True
 
 
 def memory_use(trees: list[SwapTree] | tuple[SwapTree, ...], n: int) -> np.ndarray:
@@ -360,7 +291,6 @@ def memory_use(trees: list[SwapTree] | tuple[SwapTree, ...], n: int) -> np.ndarr
 __all__ = [
     "NO_SWAP",
     "RESERVED",
-    "best_copy",
     "both_ready",
     "fidelity_reason",
     "memories",

@@ -21,7 +21,7 @@ import pytest
 import qdcopt
 from qdcopt.errors import InstanceError
 from qdcopt.network import load_graph_file, network_instance_from_graph
-from qdcopt.network.graphs import parse_requests, random_requests
+from qdcopt.network.topology.graphs import parse_requests, random_requests
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"

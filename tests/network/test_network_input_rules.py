@@ -16,7 +16,7 @@ import qdcopt
 from qdcopt.cli import app
 from qdcopt.errors import InstanceError
 from qdcopt.network.instance import Link, NetworkInstance, Node, Physics, Request
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 PATH3 = (ROOT / "instances" / "network" / "path3.toml").read_text()

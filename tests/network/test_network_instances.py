@@ -12,7 +12,7 @@ from qdcopt.errors import InstanceError
 from qdcopt.network import load_graph_file
 from qdcopt.network.instance import load_network, to_document
 from qdcopt.network.physics import link_model, swap_gain
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCES = ROOT / "instances" / "network"

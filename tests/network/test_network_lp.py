@@ -12,7 +12,7 @@ from qdcopt.network.lp.hyperflow import HyperflowLP, solve_hyperflow
 from qdcopt.network.lp.hyperflow_pyomo import solve_pyomo_hyperflow
 from qdcopt.network.lp.hypergraph import full_swap_count, full_swaps, pruned_swaps, state_count
 from qdcopt.network.lp.hyperpaths import solve_tree_master
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
 from qdcopt.solvers.highs import SolverOptions
 
 INSTANCES = Path(__file__).resolve().parents[2] / "instances" / "network"

@@ -11,7 +11,8 @@ import pytest
 from qdcopt.network.instance import Link, NetworkInstance, Node, Physics, Request, load_network
 from qdcopt.network.methods import METHODS
 from qdcopt.network.physics import link_model
-from qdcopt.network.trees import (
+from qdcopt.network.topology.waxman import waxman_instance
+from qdcopt.network.trees.builders import (
     SwapTree,
     TreeNode,
     enumerate_trees,
@@ -20,7 +21,6 @@ from qdcopt.network.trees import (
     tree_from_nodes,
     tree_latency,
 )
-from qdcopt.network.waxman import waxman_instance
 
 INSTANCES = Path(__file__).resolve().parents[2] / "instances" / "network"
 

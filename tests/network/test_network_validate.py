@@ -10,8 +10,8 @@ import pytest
 from qdcopt.network import FAMILY
 from qdcopt.network.instance import load_network
 from qdcopt.network.plan import LATENCY, NetworkPlan, PlanTree, PlanTreeNode
+from qdcopt.network.topology.waxman import waxman_instance
 from qdcopt.network.validate import validate
-from qdcopt.network.waxman import waxman_instance
 from qdcopt.tables import read_folder, write_folder
 
 INSTANCES = Path(__file__).resolve().parents[2] / "instances" / "network"

@@ -12,10 +12,10 @@ import pytest
 
 from qdcopt.network.dp import min_latency_tree
 from qdcopt.network.instance import Link, NetworkInstance, Node, Physics, Request
-from qdcopt.network.past import PURIFY, fastest_past
 from qdcopt.network.physics import link_model
 from qdcopt.network.purification import bbpssw, swap_fidelity
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
+from qdcopt.network.trees.past import PURIFY, fastest_past
 
 
 def _chain(hops: int, q: float = 0.5) -> NetworkInstance:

@@ -33,9 +33,9 @@ from qdcopt.network.physics import (
 )
 from qdcopt.network.plan import LATENCY, plan_from_trees
 from qdcopt.network.purification import purify_werner, werner_fidelity, werner_parameter
-from qdcopt.network.trees import assign_leaf_rates
+from qdcopt.network.topology.waxman import waxman_instance
+from qdcopt.network.trees.builders import assign_leaf_rates
 from qdcopt.network.validate import validate
-from qdcopt.network.waxman import waxman_instance
 
 TS = 10e-6
 SPEED = 2e5

@@ -15,8 +15,8 @@ from qdcopt.errors import InstanceError
 from qdcopt.network.instance import Link, NetworkInstance, Node, Request
 from qdcopt.network.methods import METHODS
 from qdcopt.network.physics import link_model, swap_latency_term
-from qdcopt.network.repeaters import insert_repeaters, repeater_id
 from qdcopt.network.resources import both_ready, slot_link_rate
+from qdcopt.network.topology.repeaters import insert_repeaters, repeater_id
 
 ROOT = Path(__file__).resolve().parents[2]
 ABILENE = ROOT / "instances" / "network" / "abilene.gml"

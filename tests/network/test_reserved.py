@@ -27,8 +27,8 @@ from qdcopt.network.resources import (
     tree_slots,
 )
 from qdcopt.network.runtime import RuntimeConfig, run_once, simulate_plan
+from qdcopt.network.topology.waxman import waxman_instance
 from qdcopt.network.validate import validate
-from qdcopt.network.waxman import waxman_instance
 
 
 def _delivered(inst: NetworkInstance, plan, config: RuntimeConfig, seeds: int):
@@ -211,7 +211,7 @@ def test_default_plan_delivers_its_promise_with_plentiful_memories(n, seed):
 
 # -- calibration --------------------------------------------------------------------------
 def test_calibration_derates_requests_that_deliver_less_and_stays_valid():
-    from qdcopt.network.calibrate import calibrated_plan
+    from qdcopt.network.lp.calibrate import calibrated_plan
 
     inst = path_instance(8, memories=2, link_rate=100.0, length=10.0, q=0.5)
     # a 1 s run of a 1.8 pairs/s tree with this seed delivers nothing: the loop derates

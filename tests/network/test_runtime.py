@@ -23,8 +23,8 @@ from qdcopt.network.runtime.config import CONNECTIONLESS_MODES
 from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, swap, werner
 from qdcopt.network.runtime.gem import GEM
 from qdcopt.network.runtime.routes import exec_trees
-from qdcopt.network.trees import SwapTree, TreeNode, balanced_tree, iterative_trees
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
+from qdcopt.network.trees.builders import SwapTree, TreeNode, balanced_tree, iterative_trees
 
 GEN_TIME = 1e-3  # 1 ms: a node with m memories makes m·1000 attempts/s
 

@@ -19,10 +19,10 @@ from qdcopt.network.physics import link_model
 from qdcopt.network.plan import LATENCY, plan_from_trees
 from qdcopt.network.resources import slot_link_rate
 from qdcopt.network.runtime import RuntimeConfig, run_once
-from qdcopt.network.runtime.connectionless import routing
+from qdcopt.network.runtime.executors.connectionless import routing
 from qdcopt.network.runtime.routes import exec_trees
-from qdcopt.network.trees import iterative_trees
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
+from qdcopt.network.trees.builders import iterative_trees
 
 DYNAMIC = RuntimeConfig(policy="connectionless", duration=1.0, trace=True)
 

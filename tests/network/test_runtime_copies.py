@@ -21,8 +21,8 @@ from qdcopt.network.plan import LATENCY, plan_from_trees
 from qdcopt.network.runtime import POLICIES, RuntimeConfig, run_once
 from qdcopt.network.runtime.executor import Execution
 from qdcopt.network.runtime.routes import ExecTree, exec_trees
-from qdcopt.network.trees import SwapTree, TreeNode, balanced_tree, iterative_trees
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
+from qdcopt.network.trees.builders import SwapTree, TreeNode, balanced_tree, iterative_trees
 
 GREEDY = ("swap_asap", "oldest", "youngest", "longest_hop", "shortest_hop")
 # the policies that execute the plan's trees (the connectionless baseline has no plan)

@@ -8,7 +8,7 @@ import pytest
 from qdcopt.network.instance import Link, NetworkInstance, Node, Physics, Request
 from qdcopt.network.plan import LATENCY, plan_from_trees
 from qdcopt.network.runtime import RuntimeConfig, run_once
-from qdcopt.network.trees import SwapTree, TreeNode, balanced_tree
+from qdcopt.network.trees.builders import SwapTree, TreeNode, balanced_tree
 
 SWAP_LATENCY = 10e-6
 SPEED = 2e5  # km/s, the default classical speed
@@ -100,7 +100,7 @@ def test_stock_older_than_its_cut_off_is_never_used():
     from qdcopt.network.physics import link_model
     from qdcopt.network.runtime.executor import Execution
     from qdcopt.network.runtime.routes import exec_trees
-    from qdcopt.network.waxman import waxman_instance
+    from qdcopt.network.topology.waxman import waxman_instance
 
     inst = waxman_instance(15, density=0.25, requests=4, seed=2)
     plan, _ = METHODS["iterative"](inst)

@@ -17,7 +17,7 @@ from qdcopt.network.runtime.routes import (
     latency_with_superlinks,
     predistribution_trees,
 )
-from qdcopt.network.waxman import waxman_instance
+from qdcopt.network.topology.waxman import waxman_instance
 
 SPEED = 2e5  # km/s, the default classical speed
 TS = 10e-6

@@ -31,7 +31,7 @@ def test_tasks_rows_and_plots(tmp_path):
 
 def test_fixed_baseline_executes_the_dp_trees_iterative_plans():
     from qdcopt.network.methods import METHODS
-    from qdcopt.network.waxman import waxman_instance
+    from qdcopt.network.topology.waxman import waxman_instance
 
     task = next(t for t in fig6.tasks(quick=True, repetitions=1, policies=("fixed",)))
     _, plan, promised = fig6._planned(task["nodes"], task["density"],

@@ -43,7 +43,6 @@ import numpy as np
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel, SwapTree, link_model
 from qdcopt.network.resources import (
-    best_copy,
     fidelity_reason,
     memories,
     path_tree,
@@ -52,7 +51,7 @@ from qdcopt.network.resources import (
     usable_graph,
     zero_reason,
 )
-from qdcopt.network.trees import meets_fidelity
+from qdcopt.network.trees.builders import best_copy, meets_fidelity
 from qdcopt.solvers.arrays import LinearSpec, build_highs, run_highs
 from qdcopt.solvers.highs import SolverOptions
 from qdcopt.status import Status
@@ -171,12 +170,12 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
         Link model (computed when not given).
     derate
         Per request, a factor in (0, 1] on the rate of its trees in the integer master
-        (measured delivered / promised, :mod:`qdcopt.network.calibrate`); the chosen
+        (measured delivered / promised, :mod:`qdcopt.network.lp.calibrate`); the chosen
         trees carry the derated rates.
     purification
         Whether a request's ``min_fidelity`` may be met by purifying; every tree offered
         to the master meets its request's fidelity (purification-augmented trees come from
-        :func:`~qdcopt.network.resources.best_copy`, route trees only where swapping
+        :func:`~qdcopt.network.trees.builders.best_copy`, route trees only where swapping
         alone suffices).
 
     Returns
@@ -202,7 +201,7 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
             graph.add_edge(link.u, link.v, latency=1.0 / rates[li], link=li)
     columns: list[SwapTree] = []
     seen: set[tuple] = set()
-    memo: dict = {}  # purification-augmented trees found so far (resources.best_copy)
+    memo: dict = {}  # purification-augmented trees found so far (trees.builders.best_copy)
 
     def add(tree: SwapTree | None) -> bool:
         if tree is None or tree.rate <= 0 or np.any(tree_slots(tree, n) > mem):

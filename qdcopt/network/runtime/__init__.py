@@ -21,11 +21,11 @@ from qdcopt.network.physics import LinkModel, link_model
 from qdcopt.network.plan import NetworkPlan
 from qdcopt.network.runtime import config as C
 from qdcopt.network.runtime.config import POLICIES, POLICY_HELP, RuntimeConfig
-from qdcopt.network.runtime.connectionless import ConnectionlessExecution
 from qdcopt.network.runtime.executor import Execution, RunStats
+from qdcopt.network.runtime.executors.connectionless import ConnectionlessExecution
+from qdcopt.network.runtime.executors.structures import run_structures
 from qdcopt.network.runtime.results import SimulationResult
 from qdcopt.network.runtime.routes import ExecTree, exec_trees
-from qdcopt.network.runtime.structures import run_structures
 from qdcopt.runs import interrupt
 
 
@@ -70,7 +70,8 @@ def _check_structures(config: RuntimeConfig) -> None:
 def run_once(instance: NetworkInstance, plan: NetworkPlan, config: RuntimeConfig,
              seed: int) -> RunStats:
     """One seeded execution of ``plan`` (see :func:`make_execution`; a plan that purifies
-    runs its trees as planned, :func:`~qdcopt.network.runtime.structures.run_structures`)."""
+    runs its trees as planned,
+    :func:`~qdcopt.network.runtime.executors.structures.run_structures`)."""
     model = link_model(instance)
     if purifies(plan):
         _check_structures(config)

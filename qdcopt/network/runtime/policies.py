@@ -3,7 +3,7 @@
 Which two ready pairs a node swaps (``RuntimeConfig.policy``): the fixed plan, the
 ordering keys of the greedy policies (:data:`_KEYS`), connectionless swapping from the
 source along the plan's routes (``connectionless="plan-routes"``; the plan-free baseline
-is :mod:`qdcopt.network.runtime.connectionless`), the central GEM's reply
+is :mod:`qdcopt.network.runtime.executors.connectionless`), the central GEM's reply
 (``centralized``, with its first-come-first-served server) and Algorithm 2's scoring
 with its polling (see ``models/runtime.md``).
 """

@@ -119,7 +119,7 @@ def _planned(nodes: int, density: float, swap_success: float, requests: int, see
     """Network, plan and promised aggregate rate of one point and repetition (cached: every
     policy of a repetition executes the same plan)."""
     from qdcopt.network.methods import METHODS
-    from qdcopt.network.waxman import waxman_instance
+    from qdcopt.network.topology.waxman import waxman_instance
 
     inst = waxman_instance(nodes, density=density, requests=requests, seed=seed,
                            swap_success=swap_success)

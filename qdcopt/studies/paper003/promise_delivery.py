@@ -61,7 +61,7 @@ def sweep(*, seed: int = 0, quick: bool = False, repetitions: int | None = None)
 
 @lru_cache(maxsize=4)
 def _network(nodes: int, density: float, swap_success: float, requests: int, seed: int):
-    from qdcopt.network.waxman import waxman_instance
+    from qdcopt.network.topology.waxman import waxman_instance
 
     return waxman_instance(nodes, density=density, requests=requests, seed=seed,
                            swap_success=swap_success)

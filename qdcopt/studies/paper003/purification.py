@@ -59,7 +59,7 @@ def chain(hops: int = 4, *, fidelity: float = LINK_FIDELITY, target: float | Non
 def _network(task: dict[str, Any]) -> Any:
     if task["network"] == "chain":
         return chain(target=task["target"])
-    from qdcopt.network.waxman import waxman_instance
+    from qdcopt.network.topology.waxman import waxman_instance
 
     inst = waxman_instance(30, density=0.2, requests=5, seed=task["seed"], swap_success=0.4)
     return dataclasses.replace(

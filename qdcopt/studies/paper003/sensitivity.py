@@ -70,7 +70,7 @@ def sweep(*, seed: int = 0, quick: bool = False, repetitions: int | None = None)
 @lru_cache(maxsize=4)
 def _plan(nodes: int, method: str) -> tuple[Any, Any]:
     from qdcopt.network.methods import METHODS
-    from qdcopt.network.waxman import waxman_instance
+    from qdcopt.network.topology.waxman import waxman_instance
 
     inst = waxman_instance(nodes, density=0.1 if nodes >= 100 else 0.2, requests=10, seed=0)
     return inst, METHODS[method](inst)[0]

@@ -35,7 +35,7 @@ import numpy as np
 
 from qdcopt.errors import InstanceError
 from qdcopt.network.instance import NetworkInstance, load_network
-from qdcopt.network.repeaters import expand
+from qdcopt.network.topology.repeaters import expand
 
 EARTH_RADIUS_KM = 6371.0
 """Mean Earth radius of the great-circle distance, km."""

@@ -27,9 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.network.dp import min_latency_tree
+from qdcopt.network.dp import EXACT_MAX, min_latency_tree
 from qdcopt.network.instance import NetworkInstance, link_fidelities
-from qdcopt.network.past import fastest_past, past_tree_nodes
 from qdcopt.network.physics import (
     FIDELITY_TOL,
     LinkModel,
@@ -39,6 +38,8 @@ from qdcopt.network.physics import (
     tree_fidelity,
     tree_latency,
 )
+from qdcopt.network.resources import tree_slots, with_slot_rates
+from qdcopt.network.trees.past import fastest_past, past_tree_nodes
 
 
 # --------------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def optimal_tree(instance: NetworkInstance, request: int, residual: np.ndarray |
     """The minimum-latency swapping tree for one request (dynamic programming).
 
     A request with a ``min_fidelity`` gets the fastest tree that meets it: a
-    purification-augmented tree (:func:`qdcopt.network.past.fastest_past`) unless
+    purification-augmented tree (:func:`qdcopt.network.trees.past.fastest_past`) unless
     ``purification`` is off, then the fastest plain tree that meets it.
 
     Parameters
@@ -249,6 +250,72 @@ def greedy_trees(instance: NetworkInstance, model: LinkModel | None = None,
     return out
 
 
+def best_copy(instance: NetworkInstance, model: LinkModel, request: int, free: np.ndarray,
+              rates: np.ndarray, purification: bool = True, *,
+              ignore_fidelity: bool = False, memo: dict | None = None) -> SwapTree | None:
+    """The fastest single tree copy for ``request`` within the ``free`` memories.
+
+    Knuth's Dijkstra over every swapping tree (:func:`qdcopt.network.dp.min_latency_tree`)
+    with leaves at their reserved-memory rates, links only between nodes with a free
+    memory and swaps only at nodes with two; a tree that revisits a node and would
+    reserve more than its free memories there is refused.  A request with a
+    ``min_fidelity`` gets the fastest tree that meets it, purification-augmented unless
+    ``purification`` is off (:func:`qdcopt.network.trees.past.fastest_past` at its default
+    fidelity resolution: exact labels grow without bound on a chain); ``None`` when none
+    does.  ``ignore_fidelity``: the fastest tree whatever
+    its fidelity.
+
+    ``memo`` (a dict the caller keeps across calls with shrinking ``free``, e.g. one
+    copy after another) holds the last purification-augmented tree per request: the
+    allowed links and swap nodes only shrink as memories are taken, so a tree found
+    before whose links and swap nodes are all still allowed is still the fastest, and
+    the label search (seconds on a 50-node network) is not repeated.
+    """
+    req = instance.requests[request]
+    s, d = req.source, req.destination
+    need_one = free >= 1
+    ok = need_one[model.link_u] & need_one[model.link_v] & (rates > 0)
+    with np.errstate(divide="ignore"):
+        latency = np.where(ok, 1.0 / np.where(rates > 0, rates, 1.0), np.inf)
+    can_swap = free >= 2
+    if req.min_fidelity is not None and not ignore_fidelity:
+        key = (request, purification)
+        nodes = memo.get(key) if memo is not None else None
+        if nodes == []:
+            return None  # none found before, with more allowed: none now
+        if nodes is not None and not _still_allowed(instance, nodes, ok, can_swap):
+            nodes = None
+        if nodes is None:
+            past = fastest_past(instance, model, s, d, latency, link_fidelities(instance),
+                                req.min_fidelity, purification=purification,
+                                can_swap=can_swap, wait=EXACT_MAX)
+            nodes = past_tree_nodes(past) if past is not None else None
+            if memo is not None:
+                memo[key] = nodes if nodes is not None else []
+    else:
+        nodes = min_latency_tree(instance, model, s, d, latency, can_swap, wait=EXACT_MAX)
+    if nodes is None:
+        return None
+    tree = with_slot_rates(instance, model, request, nodes, rates)
+    if tree is None or np.any(tree_slots(tree, instance.n) > free):
+        return None
+    return tree
+
+
+def _still_allowed(instance: NetworkInstance, nodes: list[TreeNode], ok: np.ndarray,
+                   can_swap: np.ndarray) -> bool:
+    """Whether every leaf of ``nodes`` is on an allowed link and every swap at an allowed
+    node."""
+    for nd in nodes:
+        if nd.is_leaf:
+            link = instance.find_link(nd.u, nd.v)
+            if link is None or not ok[link]:
+                return False
+        elif nd.swap_at >= 0 and not can_swap[nd.swap_at]:
+            return False
+    return True
+
+
 def meets_fidelity(tree: SwapTree, instance: NetworkInstance) -> bool:
     """Whether ``tree`` delivers its request's ``min_fidelity`` (always, without one)."""
     want = instance.requests[tree.request].min_fidelity
@@ -284,12 +351,10 @@ def iterative_copies(instance: NetworkInstance, model: LinkModel | None = None,
     """The iterative method under reserved memories (``models/hyperflow.md``).
 
     Each request in turn takes the fastest tree copy (Knuth's Dijkstra over all trees,
-    :func:`qdcopt.network.resources.best_copy`) that fits the memories left; unlike the
+    :func:`best_copy`) that fits the memories left; unlike the
     attempt-only version, one copy leaves memories that a request can use for another,
     so the turns repeat until no request can add a copy.
     """
-    from qdcopt.network.resources import best_copy
-
     model = model if model is not None else link_model(instance)
     memo: dict = {}  # purification-augmented trees found so far (see best_copy)
     return _copies_in_rounds(

@@ -1,0 +1,1 @@
+"""Networks to plan on: Waxman generation, graph files (GML, GraphML) and repeater insertion."""
