@@ -5,6 +5,9 @@ A family's plan turns itself into named DataFrames (``to_tables``) and back
 temporary sibling folder first and is moved into place at the end, so an interrupted
 or failed write never leaves a half-written plan behind (and the next write to the same
 place removes what a killed one left).
+
+Long module, on purpose: the plan-folder format; the reader must accept exactly what
+the writer produces (names, columns, staging, fingerprints), so both stay side by side.
 """
 
 from __future__ import annotations

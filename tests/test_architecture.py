@@ -322,3 +322,27 @@ def test_one_seeding_scheme():
             if "SeedSequence(" in code or "random.Random(" in code:
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+LONG_WITHOUT_REASON = {"qdcopt/datacenter/switch/anneal.py", "qdcopt/datacenter/switch/milp.py",
+                       "qdcopt/datacenter/heuristics/_kernels/dispatch.py",
+                       "qdcopt/datacenter/demand/circuits.py", "qdcopt/datacenter/validate.py",
+                       "qdcopt/datacenter/demand/schedule.py", "qdcopt/params.py"}
+"""Modules still over :data:`MAX_LINES` without a stated reason, to be split or explained
+(the test below fails on a listed module that no longer needs to be)."""
+MAX_LINES = 500
+
+
+def test_long_modules_say_why():
+    # a module past ~500 lines is split by concern, or says at its top why it is one
+    long, explained = [], []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        lines = path.read_text().splitlines()
+        if len(lines) <= MAX_LINES:
+            continue
+        name = str(path.relative_to(ROOT))
+        doc = ast.get_docstring(ast.parse("\n".join(lines))) or ""
+        (explained if "Long module, on purpose" in doc else long).append(name)
+    assert sorted(set(long) - LONG_WITHOUT_REASON) == [], "split it or say why it is long"
+    stale = sorted(LONG_WITHOUT_REASON - set(long))
+    assert stale == [], f"remove from LONG_WITHOUT_REASON: {stale}"

@@ -40,6 +40,10 @@ Layout of a TOML file (JSON holds the same keys)::
     seed = 1
     slot = "1 ms"              # MILP slot length
     arrivals = "greedy"        # or "uncontended": what paces each edge's next arrival
+
+Long module, on purpose: the data classes, their rules and the loader are one contract
+(a rule is checked the same way when code builds an instance and when a file is read);
+split, a class's rule and the file field it checks would live apart.
 """
 
 from __future__ import annotations

@@ -41,6 +41,11 @@ Layout of a TOML file (JSON holds the same keys)::
     source = "A"
     destination = "C"
     weight = 1.0                   # optional
+
+Long module, on purpose: the data classes, their rules, the loader and the writer are
+one contract (a rule is checked the same way when code builds an instance and when a file
+is read, and :func:`to_document` must round-trip through :func:`load_network`); split, a
+class's rule and the file field it checks would live apart.
 """
 
 from __future__ import annotations

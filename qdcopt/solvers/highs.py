@@ -18,6 +18,10 @@ dual bound) of a better solution while handing back the start unchanged.  When t
 disagree the model is solved again without the start; a solution that still disagrees
 is returned with its recomputed objective, no bound and a status that claims no
 optimality (:func:`validated_run`).
+
+Long module, on purpose: the one HiGHS layer; its promises (nothing on stdout,
+interrupts, one status map) hold only because every construction and run passes through
+the functions here.
 """
 
 from __future__ import annotations

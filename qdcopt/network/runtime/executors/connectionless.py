@@ -33,6 +33,10 @@ Rules (derived and justified in ``models/runtime.md``, "Connectionless baseline"
 The run measures what :class:`~qdcopt.network.runtime.metrics.RunStats` holds, with the
 same trace rows as :class:`~qdcopt.network.runtime.executor.Execution` (``tree`` is the
 request, -1 for a link pair no chain has taken; positions are node indices).
+
+Long module, on purpose: one executor; its routing tables, link processes, per-hop
+waiting and cut-offs act on one shared state in one event loop, and the rules above read
+against the code only when they sit together.
 """
 
 from __future__ import annotations
