@@ -52,6 +52,12 @@ apply.
 
 The objective is the number of accepted (delivered) requests; the reconfiguration
 count and the other figures come with it in the metrics.
+
+Every rule is checked over whole columns: ids become instance positions by one look-up
+(:mod:`qdcopt.datacenter.checks.lookup`), each rule is a few array operations, and the
+sequential ones (a switch's timeline, the stored pairs over time, the job shifts) are
+compiled loops over arrays sorted once (:mod:`qdcopt.datacenter.checks`); only the
+violations found are worded one by one, in the order a replay of the plan meets them.
 """
 
 from __future__ import annotations
@@ -61,6 +67,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qdcopt.datacenter.checks.lookup import factorize, object_addresses, positions
+from qdcopt.datacenter.checks.sweeps import (
+    ascending,
+    events_rise,
+    group_max,
+    order_by_position,
+    running_sums_by_group,
+    scatter_add,
+    sorted_order,
+    stored_peaks,
+)
+from qdcopt.datacenter.checks.timeline import (
+    RECONFIGURING,
+    net_change_flags,
+    replay,
+    timeline,
+)
 from qdcopt.datacenter.instance import DatacenterInstance, Source
 from qdcopt.datacenter.plan import JOB_REASONS, REASONS, DatacenterPlan
 from qdcopt.datacenter.storage import fidelity_at_use
@@ -78,6 +101,8 @@ RULES: dict[str, int] = {
 
 MAX_LISTED = 1000
 """Violations listed per rule; the count beyond that is still reported."""
+
+_REASON_CODES = np.array(list(REASONS), dtype=object)
 
 
 class _Collector:
@@ -102,29 +127,33 @@ def effective_need(instance: DatacenterInstance, plan: DatacenterPlan,
     t = req.t_need.copy()
     if len(plan.shift_job) == 0:
         return t
-    index = req.index()
-    add = np.zeros(len(req), dtype=np.int64)
-    for job, rid, delay in zip(plan.shift_job.tolist(), plan.shift_request.tolist(),
-                               plan.shift_delay.tolist(), strict=True):
-        i = index.get(rid)
-        if i is None:
-            if out is not None:
+    rows = positions(plan.shift_request, req.id)
+    known = rows >= 0
+    delay = plan.shift_delay
+    wrong_job = np.zeros(len(rows), dtype=bool)
+    wrong_job[known] = ~_same_values(req.job[rows[known]], plan.shift_job[known])
+    bad = known & (wrong_job | (delay <= 0))
+    if out is not None:
+        for j in np.flatnonzero(~known | bad).tolist():
+            job, rid = plan.shift_job[j], plan.shift_request[j]
+            if not known[j]:
                 out.add("A1-UNKNOWN-REQUEST", f"shift names unknown request {rid!r}",
                         request=rid, job=job)
-            continue
-        if req.job[i] != job or delay <= 0:
-            if out is not None:
-                out.add("A1-SHIFT", f"shift of job {job!r} from request {rid!r} by {delay} "
-                        f"ticks: the request belongs to job {req.job[i]!r} and delays must be > 0",
-                        request=rid, job=job, delay=delay)
-            continue
-        add[i] += delay
+                continue
+            i = int(rows[j])
+            d = int(delay[j])
+            out.add("A1-SHIFT", f"shift of job {job!r} from request {rid!r} by {d} "
+                    f"ticks: the request belongs to job {req.job[i]!r} and delays must be > 0",
+                    request=rid, job=job, delay=d)
+    good = known & ~bad
+    add = scatter_add(len(req), rows[good], delay[good])
     # a shift applies from its request to the end of the job: a running sum along each
     # job's order (need time, then position), restarted at every job
-    _, job_code = np.unique(req.job.astype(str), return_inverse=True)
-    order = np.lexsort((np.arange(len(req)), req.t_need, job_code))
-    t[order] += running_sum_by_group(add[order], job_code[order])
-    return t
+    codes, jobs = factorize(req.job)
+    order = sorted_order(req.t_need)
+    if order is None:
+        order = np.arange(len(req))
+    return t + running_sums_by_group(add, codes, len(jobs), order)
 
 
 def running_sum_by_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -138,6 +167,16 @@ def running_sum_by_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     before = np.r_[0, running[first[1:] - 1]]
     return running - np.repeat(before, np.diff(np.r_[first, len(values)]))
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise ``a == b`` for object arrays: the same object is equal to itself
+    (as ``dict`` and ``in`` hold), other pairs are compared by value."""
+    same = object_addresses(a) == object_addresses(b)
+    other = np.flatnonzero(~same)
+    if len(other):
+        same[other] = [bool(x == y) for x, y in zip(a[other], b[other], strict=True)]
+    return same
 
 
 def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
@@ -167,14 +206,11 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
         instance = derived.instance
     req = instance.requests
     n = len(req)
-    index = req.index()
-    qidx = instance.qpu_index()
-    sidx = instance.source_index()
     t_need = effective_need(instance, plan, out)
 
     # ---- rule 1: every request accounted for exactly once ---------------------------
-    d_req = np.array([index.get(r, -1) for r in plan.delivery_request.tolist()], dtype=np.int64)
-    r_req = np.array([index.get(r, -1) for r in plan.rejected_request.tolist()], dtype=np.int64)
+    d_req = positions(plan.delivery_request, req.id)
+    r_req = positions(plan.rejected_request, req.id)
     for rid in plan.delivery_request[d_req < 0].tolist():
         out.add("A1-UNKNOWN-REQUEST", f"delivery for unknown request {rid!r}", request=rid)
     for rid in plan.rejected_request[r_req < 0].tolist():
@@ -193,14 +229,16 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
     for i in np.flatnonzero((d_count == 0) & (r_count == 0)).tolist():
         out.add("A1-UNACCOUNTED", f"request {req.id[i]!r} is neither delivered nor rejected",
                 request=req.id[i])
-    for rid, reason in zip(plan.rejected_request.tolist(), plan.rejected_reason.tolist(),
-                           strict=True):
-        if reason not in REASONS:
-            out.add("A1-REASON", f"rejection of {rid!r} has unknown reason {reason!r} "
-                    f"(known: {', '.join(REASONS)})", request=rid, reason=reason)
+    reason_codes, reasons = factorize(plan.rejected_reason)
+    unknown_reason = positions(_objects(reasons), _REASON_CODES) < 0
+    for j in np.flatnonzero(unknown_reason[reason_codes]).tolist():
+        rid, reason = plan.rejected_request[j], plan.rejected_reason[j]
+        out.add("A1-REASON", f"rejection of {rid!r} has unknown reason {reason!r} "
+                f"(known: {', '.join(REASONS)})", request=rid, reason=reason)
 
     # ---- rule 2: deliveries on the event grid, one pair per event --------------------
-    d_src = np.array([sidx.get(s, -1) for s in plan.delivery_source.tolist()], dtype=np.int64)
+    source_ids = np.array([s.id for s in instance.sources], dtype=object)
+    d_src = positions(plan.delivery_source, source_ids)
     d_evt = plan.delivery_event
     for j in np.flatnonzero(d_src < 0).tolist():
         out.add("A2-UNKNOWN-SOURCE", f"delivery of {plan.delivery_request[j]!r} names unknown "
@@ -213,26 +251,18 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
     periods = np.array([s.period for s in instance.sources], dtype=np.int64)
     starts = np.array([s.start for s in instance.sources], dtype=np.int64)
     d_time = np.zeros(len(d_evt), dtype=np.int64)
-    d_time[ok] = starts[d_src[ok]] + d_evt[ok] * periods[d_src[ok]]
-    if ok.any():
-        keys = np.stack([d_src[ok], d_evt[ok]], axis=1)
-        uniq, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-        for u in np.flatnonzero(counts > 1).tolist():
-            rows = np.flatnonzero(ok)[inverse.reshape(-1) == u]
-            src = instance.sources[int(uniq[u][0])].id
-            out.add("A2-EVENT-REUSED", f"event {int(uniq[u][1])} of source {src!r} delivers "
-                    f"{counts[u]} pairs ({', '.join(map(str, plan.delivery_request[rows][:5]))})",
-                    source=src, event=int(uniq[u][1]),
-                    requests=[str(x) for x in plan.delivery_request[rows]])
+    sel = _where(ok)
+    d_time[sel] = starts[d_src[sel]] + d_evt[sel] * periods[d_src[sel]]
+    _check_event_reuse(instance, plan, d_src, d_evt, ok, out)
 
     # ---- rules 3 and 4: switch timelines ---------------------------------------------
-    n_single, n_double = _check_switches(instance, plan, d_req, d_src, d_time, ok, qidx, sidx,
-                                         out)
+    n_single, n_double = _check_switches(instance, plan, d_req, d_src, d_time, ok, out)
 
     # ---- rule 5: storage window --------------------------------------------------------
     valid = ok & (d_req >= 0)
     storage = np.zeros(len(d_req), dtype=np.int64)
-    storage[valid] = t_need[d_req[valid]] - d_time[valid]
+    sel = _where(valid)
+    storage[sel] = t_need[d_req[sel]] - d_time[sel]
     for j in np.flatnonzero(valid & (storage < 0)).tolist():
         i = d_req[j]
         out.add("A5-LATE", f"request {req.id[i]!r} gets its pair at tick {d_time[j]}, after its "
@@ -245,12 +275,12 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
                 t_max=instance.t_max)
 
     # ---- rule 6: communication-qubit capacity -----------------------------------------
-    use = valid & (storage >= 0)
+    use = _where(valid & (storage >= 0))
     peak = _check_memory(instance, d_req[use], d_time[use], t_need, out)
 
     # ---- metrics ----------------------------------------------------------------------
     accepted = int(np.count_nonzero(d_count > 0))
-    st = storage[use].astype(float) / TICKS_PER_SECOND
+    st = storage[use] / TICKS_PER_SECOND
     metrics: dict[str, object] = {
         "requests": n,
         "accepted": accepted,
@@ -267,7 +297,8 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
         "peak_stored_pairs_max": int(peak.max()) if len(peak) else 0,
         "total_job_delay_s": float((t_need - req.t_need).max() / TICKS_PER_SECOND) if n else 0.0,
         "runtime_estimate_s": _runtime_estimate(instance, t_need),
-        "rejection_reasons": dict(Counter(plan.rejected_reason.tolist())),
+        "rejection_reasons": dict(zip(reasons, np.bincount(
+            reason_codes, minlength=len(reasons)).tolist(), strict=True)),
     }
     metrics.update(_fidelity_metrics(instance, d_req[use], storage[use]))
     if derived is not None:
@@ -279,6 +310,27 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
                   metrics=metrics)
 
 
+def _check_event_reuse(instance: DatacenterInstance, plan: DatacenterPlan, d_src: np.ndarray,
+                       d_evt: np.ndarray, ok: np.ndarray, out: _Collector) -> None:
+    """Rule 2's one pair per EPR event, by source then event."""
+    rows = np.flatnonzero(ok)
+    if events_rise(d_src[rows], d_evt[rows], len(instance.sources)):
+        return  # each source's events rise in plan order: none is used twice
+    order = rows[np.lexsort((d_evt[rows], d_src[rows]))]  # stable: plan order in a group
+    src, evt = d_src[order], d_evt[order]
+    new = np.r_[True, (src[1:] != src[:-1]) | (evt[1:] != evt[:-1])]
+    first = np.flatnonzero(new)
+    counts = np.diff(np.r_[first, len(order)])
+    for g in np.flatnonzero(counts > 1).tolist():
+        group = order[first[g]:first[g] + counts[g]]
+        source = instance.sources[int(src[first[g]])].id
+        event = int(evt[first[g]])
+        out.add("A2-EVENT-REUSED", f"event {event} of source {source!r} delivers "
+                f"{counts[g]} pairs ({', '.join(map(str, plan.delivery_request[group][:5]))})",
+                source=source, event=event,
+                requests=[str(x) for x in plan.delivery_request[group]])
+
+
 def _check_jobs(instance: DatacenterInstance, plan: DatacenterPlan, derived: Derived,
                 d_count: np.ndarray, t_need: np.ndarray, out: _Collector) -> dict[str, object]:
     """Rule 7 on a job-level plan; returns the job metrics."""
@@ -287,11 +339,10 @@ def _check_jobs(instance: DatacenterInstance, plan: DatacenterPlan, derived: Der
     req = instance.requests
     index = {s.id: i for i, s in enumerate(instance.job_specs)}
     shift = job_shift(instance, t_need)
-    delivered: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    for job, c in zip(req.job.tolist(), d_count.tolist(), strict=True):
-        total[job] += 1
-        delivered[job] += c > 0
+    codes, jobs = factorize(req.job)
+    total = dict(zip(jobs, np.bincount(codes, minlength=len(jobs)).tolist(), strict=True))
+    delivered = dict(zip(jobs, np.bincount(codes[d_count > 0], minlength=len(jobs)).tolist(),
+                         strict=True))
     busy: dict[int, list[tuple[int, int, str]]] = {}
     ends: list[int] = []
     turnaround: list[int] = []
@@ -305,10 +356,11 @@ def _check_jobs(instance: DatacenterInstance, plan: DatacenterPlan, derived: Der
         if not acc and reason not in JOB_REASONS:
             out.add("A7-REASON", f"job {job!r} is rejected with unknown reason {reason!r} "
                     f"(known: {', '.join(JOB_REASONS)})", job=job, reason=reason)
-        if acc and delivered[job] < total[job]:
-            out.add("A7-PARTIAL-JOB", f"job {job!r} is accepted but only {delivered[job]} of "
-                    f"its {total[job]} requests are delivered", job=job)
-        if not acc and delivered[job] > 0:
+        if acc and delivered.get(job, 0) < total.get(job, 0):
+            out.add("A7-PARTIAL-JOB", f"job {job!r} is accepted but only "
+                    f"{delivered.get(job, 0)} of its {total.get(job, 0)} requests are "
+                    "delivered", job=job)
+        if not acc and delivered.get(job, 0) > 0:
             out.add("A7-PARTIAL-JOB", f"job {job!r} is rejected but {delivered[job]} of its "
                     "requests are delivered", job=job)
         spec = instance.job_specs[index[job]]
@@ -357,35 +409,72 @@ def _check_jobs(instance: DatacenterInstance, plan: DatacenterPlan, derived: Der
     }
 
 
+def _where(mask: np.ndarray) -> np.ndarray | slice:
+    """``mask``, or every entry when it holds them all (a view rather than a copy: the
+    usual case, a plan without violations)."""
+    return slice(None) if mask.all() else mask
+
+
+def _objects(items: list[object]) -> np.ndarray:
+    """A one-dimensional object array of ``items`` (never a nested array)."""
+    arr = np.empty(len(items), dtype=object)
+    for k, item in enumerate(items):
+        arr[k] = item
+    return arr
+
+
 def _pair_key(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a <= b else (b, a)
 
 
+def _qpu_positions(column: np.ndarray, qpu_ids: np.ndarray,
+                   qidx: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """QPU position of each entry as its text names it (−1: no QPU), and whether the
+    entry is set (a QPU id is; anything else by its truth value, as ``if a or b`` reads
+    it)."""
+    where = positions(column, qpu_ids)
+    found = where >= 0
+    is_set = found.copy()
+    for j in np.flatnonzero(~found).tolist():
+        is_set[j] = bool(column[j])
+        where[j] = qidx.get(str(column[j]), -1)
+    return where, is_set
+
+
 def _check_switches(instance: DatacenterInstance, plan: DatacenterPlan, d_req: np.ndarray,
-                    d_src: np.ndarray, d_time: np.ndarray, ok: np.ndarray,
-                    qidx: dict[str, int], sidx: dict[str, int], out: _Collector,
+                    d_src: np.ndarray, d_time: np.ndarray, ok: np.ndarray, out: _Collector,
                     ) -> tuple[int, int]:
     """Rules 3 and 4; returns the counts of single- and double-line reconfigurations."""
     rc = plan.reconfigurations
-    n_single = n_double = 0
-    by_source: dict[int, list[int]] = {}
-    for j, s in enumerate(rc.source.tolist()):
-        si = sidx.get(s, -1)
-        if si < 0:
-            out.add("A2-UNKNOWN-SOURCE", f"reconfiguration names unknown source {s!r}", source=s)
-            continue
-        by_source.setdefault(si, []).append(j)
+    n_q = instance.n_qpus
+    source_ids = np.array([s.id for s in instance.sources], dtype=object)
+    qpu_ids = np.array([q.id for q in instance.qpus], dtype=object)
+    qidx = instance.qpu_index()
+    sidx = instance.source_index()
+    rc_src = positions(rc.source, source_ids)
+    for s in rc.source[rc_src < 0].tolist():
+        out.add("A2-UNKNOWN-SOURCE", f"reconfiguration names unknown source {s!r}", source=s)
     for s in plan.initial:
         if s not in sidx:
             out.add("A2-UNKNOWN-SOURCE", f"initial state names unknown source {s!r}", source=s)
+    ends = {}
+    for name in ("from_a", "from_b", "to_a", "to_b"):
+        ends[name] = _qpu_positions(getattr(rc, name), qpu_ids, qidx)
+    from_set = ends["from_a"][1] | ends["from_b"][1]
     req = instance.requests
+    # the deliveries each source makes, in plan order; its reconfigurations by start
+    by_source, bounds = _groups(np.flatnonzero(ok & (d_req >= 0)), d_src,
+                                len(instance.sources))
+    rc_rows, rc_bounds = _groups(np.flatnonzero(rc_src >= 0), rc_src, len(instance.sources))
+    n_single = n_double = 0
     for si, source in enumerate(instance.sources):
-        ports = set(source.ports)
+        ports = np.zeros(n_q, dtype=np.bool_)
+        ports[list(source.ports)] = True
 
-        def state(a: str, b: str, what: str, source: object = source,
-                  ports: set[int] = ports) -> tuple[int, int] | None:
+        def state(a: str, b: str, what: str, source: Source = source,
+                  ports: np.ndarray = ports) -> tuple[int, int] | None:
             qa, qb = qidx.get(a, -1), qidx.get(b, -1)
-            if qa < 0 or qb < 0 or qa == qb or qa not in ports or qb not in ports:
+            if qa < 0 or qb < 0 or qa == qb or not ports[qa] or not ports[qb]:
                 out.add("A3-PORT", f"{what} of source {source.id!r} joins {a!r} and {b!r}, "
                         "not two distinct QPUs its switch reaches", source=source.id, a=a, b=b)
                 return None
@@ -393,72 +482,101 @@ def _check_switches(instance: DatacenterInstance, plan: DatacenterPlan, d_req: n
 
         init = plan.initial.get(source.id)
         current = state(*init, "initial state") if init is not None else None
-        rows = sorted(by_source.get(si, []), key=lambda j: (rc.start[j], j))
-        starts, ends, states = [], [], []
-        prev_end = None
-        for j in rows:
-            start, end = int(rc.start[j]), int(rc.end[j])
-            if rc.from_a[j] or rc.from_b[j]:
-                old = state(str(rc.from_a[j]), str(rc.from_b[j]), "reconfiguration start")
-            else:
-                old = None
-            new = state(str(rc.to_a[j]), str(rc.to_b[j]), "reconfiguration target")
-            if old != current:
-                out.add("A4-FROM-STATE", f"reconfiguration of {source.id!r} at tick {start} "
-                        f"starts from {rc.from_a[j]}-{rc.from_b[j]} but the switch connects "
-                        f"{_name(instance, current)}", source=source.id, start=start)
-            if prev_end is not None and start < prev_end:
-                out.add("A4-OVERLAP", f"reconfiguration of {source.id!r} at tick {start} starts "
-                        f"before the previous one ends at {prev_end}", source=source.id,
-                        start=start, previous_end=prev_end)
-            if new is not None:
-                if new == current:
-                    out.add("A4-NO-CHANGE", f"reconfiguration of {source.id!r} at tick {start} "
-                            f"keeps {_name(instance, new)}", source=source.id, start=start)
-                dur = source.reconfiguration_time(current, new)
-                if current is not None and len(set(current) & set(new)) == 1:
-                    n_single += 1
-                else:
-                    n_double += 1
-                if end - start != dur and new != current:
-                    out.add("A4-DURATION", f"reconfiguration of {source.id!r} at tick {start} "
-                            f"lasts {end - start} ticks, must last {dur}", source=source.id,
-                            start=start, duration=end - start, required=dur)
-            current = new
-            prev_end = end
-            starts.append(start)
-            ends.append(end)
-            states.append(new)
+        init_code = -1 if current is None else current[0] * n_q + current[1]
+        rows = rc_rows[rc_bounds[si]:rc_bounds[si + 1]]
+        by_start = sorted_order(rc.start[rows])  # stable: ties keep the plan's order
+        if by_start is not None:
+            rows = rows[by_start]
+        # the whole table in its own order needs no copy (one switch, as usual)
+        take = slice(None) if len(rows) == len(rc) and ascending(rows) else rows
+        start, end = rc.start[take], rc.end[take]
+        states, before, flags, required, singles, doubles = timeline(
+            start, end, from_set[take], *(ends[k][0][take] for k in ends), ports, init_code,
+            source.t_single, source.t_double)
+        n_single += singles
+        n_double += doubles
+        for r in np.flatnonzero(flags).tolist():
+            _word_reconfiguration(instance, source, rc, int(rows[r]), int(flags[r]),
+                                  int(before[r]), int(states[r]), int(required[r]),
+                                  int(end[r - 1]) if r else None, out)
         # replay deliveries of this source against the timeline
-        mine = np.flatnonzero(ok & (d_src == si) & (d_req >= 0))
+        mine = by_source[bounds[si]:bounds[si + 1]]
         if len(mine) == 0:
             continue
-        times = d_time[mine]
-        pos = np.searchsorted(np.array(starts, dtype=np.int64), times, side="right") - 1
-        end_arr = np.array(ends, dtype=np.int64)
-        served: list[int] = []  # deliveries the timeline supports (rule 3 holds)
-        for j, t, p in zip(mine.tolist(), times.tolist(), pos.tolist(), strict=True):
-            i = int(d_req[j])
-            want = _pair_key(int(req.a[i]), int(req.b[i]))
-            if p >= 0 and t < end_arr[p]:
+        status, last, have = replay(mine, d_time, d_req, req.a, req.b, start, end, states,
+                                    init_code, n_q)
+        for k in np.flatnonzero(status).tolist():
+            i = int(d_req[mine[k]])
+            t = int(d_time[mine[k]])
+            p = int(last[k])
+            if status[k] == RECONFIGURING:
                 out.add("A3-RECONFIGURING", f"request {req.id[i]!r} served at tick {t} by "
                         f"{source.id!r} while its switch reconfigures "
-                        f"[{starts[p]}, {ends[p]})", request=req.id[i], source=source.id,
-                        t_delivery=t)
-                continue
-            have = states[p] if p >= 0 else (
-                state(*init, "initial state") if init is not None else None)
-            if have != want:
-                out.add("A3-SWITCH-MISMATCH", f"request {req.id[i]!r} needs "
-                        f"{_name(instance, want)} but at tick {t} the switch of {source.id!r} "
-                        f"connects {_name(instance, have)}", request=req.id[i],
+                        f"[{int(start[p])}, {int(end[p])})", request=req.id[i],
                         source=source.id, t_delivery=t)
                 continue
-            served.append(j)
+            if p < 0 and init is not None:
+                state(*init, "initial state")  # worded again, as each replay reads it
+            out.add("A3-SWITCH-MISMATCH", f"request {req.id[i]!r} needs "
+                    f"{instance.pair_name(int(req.a[i]), int(req.b[i]))} but at tick {t} the "
+                    f"switch of {source.id!r} connects "
+                    f"{_name(instance, _pair(int(have[k]), n_q))}",
+                    request=req.id[i], source=source.id, t_delivery=t)
         if not instance.transit_moves:
-            _check_net_changes(instance, source, np.array(served, dtype=np.int64), d_req,
-                               d_time, out)
+            served = mine[status == 0]
+            _check_net_changes(instance, source, served, d_req, d_time, out)
     return n_single, n_double
+
+
+def _groups(rows: np.ndarray, group: np.ndarray, n_groups: int,
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` ordered by ``group[rows]`` (stable: each group keeps their order), and
+    where each group starts in it (``n_groups + 1`` bounds)."""
+    codes = group[rows]
+    if n_groups > 1:
+        # a stable sort of small integers is a radix sort
+        small = np.int16 if n_groups < 2**15 else np.int64
+        rows = rows[np.argsort(codes.astype(small), kind="stable")]
+        codes = group[rows]
+    return rows, np.searchsorted(codes, np.arange(n_groups + 1))
+
+
+def _pair(code: int, n_q: int) -> tuple[int, int] | None:
+    return None if code < 0 else (code // n_q, code % n_q)
+
+
+def _word_reconfiguration(instance: DatacenterInstance, source: Source, rc: object, j: int,
+                          flags: int, before: int, after: int, required: int,
+                          previous_end: int | None, out: _Collector) -> None:
+    """The violations :func:`~qdcopt.datacenter.checks.timeline.timeline` flagged on
+    reconfiguration ``j``, in the order a replay meets them."""
+    n_q = instance.n_qpus
+    start, end = int(rc.start[j]), int(rc.end[j])
+    if flags & 1:
+        out.add("A3-PORT", f"reconfiguration start of source {source.id!r} joins "
+                f"{str(rc.from_a[j])!r} and {str(rc.from_b[j])!r}, not two distinct QPUs "
+                "its switch reaches", source=source.id, a=str(rc.from_a[j]),
+                b=str(rc.from_b[j]))
+    if flags & 2:
+        out.add("A3-PORT", f"reconfiguration target of source {source.id!r} joins "
+                f"{str(rc.to_a[j])!r} and {str(rc.to_b[j])!r}, not two distinct QPUs its "
+                "switch reaches", source=source.id, a=str(rc.to_a[j]), b=str(rc.to_b[j]))
+    current = _pair(before, n_q)
+    if flags & 4:
+        out.add("A4-FROM-STATE", f"reconfiguration of {source.id!r} at tick {start} "
+                f"starts from {rc.from_a[j]}-{rc.from_b[j]} but the switch connects "
+                f"{_name(instance, current)}", source=source.id, start=start)
+    if flags & 8:
+        out.add("A4-OVERLAP", f"reconfiguration of {source.id!r} at tick {start} starts "
+                f"before the previous one ends at {previous_end}", source=source.id,
+                start=start, previous_end=previous_end)
+    if flags & 16:
+        out.add("A4-NO-CHANGE", f"reconfiguration of {source.id!r} at tick {start} "
+                f"keeps {_name(instance, _pair(after, n_q))}", source=source.id, start=start)
+    if flags & 32:
+        out.add("A4-DURATION", f"reconfiguration of {source.id!r} at tick {start} "
+                f"lasts {end - start} ticks, must last {required}", source=source.id,
+                start=start, duration=end - start, required=required)
 
 
 def net_change_breaks(instance: DatacenterInstance, requests: np.ndarray,
@@ -480,21 +598,26 @@ def net_change_breaks(instance: DatacenterInstance, requests: np.ndarray,
     """
     if instance.transit_moves or len(requests) == 0:
         return []
-    index = instance.requests.index()
-    sidx = instance.source_index()
     req = instance.requests
+    rows = positions(np.asarray(requests, dtype=object), req.id)
+    src = positions(np.asarray(sources, dtype=object),
+                    np.array([s.id for s in instance.sources], dtype=object))
+    events = np.asarray(events, dtype=np.int64)
+    keep = np.flatnonzero((rows >= 0) & (src >= 0))
+    rows, src, events = rows[keep], src[keep], events[keep]
+    period = np.array([s.period for s in instance.sources], dtype=np.int64)
+    start = np.array([s.start for s in instance.sources], dtype=np.int64)
+    times = start[src] + events * period[src]
+    # by source, time and request position, as the reference sorts them
+    order = np.lexsort((rows, times, src))
+    rows, src, times = rows[order], src[order], times[order]
     out: list[str] = []
-    rows = sorted((sidx[s], instance.sources[sidx[s]].event_time(int(k)), index[r])
-                  for r, s, k in zip(requests.tolist(), sources.tolist(), events.tolist(),
-                                     strict=True) if r in index and s in sidx)
-    prev: tuple[int, int, tuple[int, int]] | None = None
-    for si, t, i in rows:
-        pair = _pair_key(int(req.a[i]), int(req.b[i]))
-        if prev is not None and prev[0] == si and pair != prev[2] and t > prev[1]:
-            need = instance.sources[si].reconfiguration_time(prev[2], pair)
-            if t < prev[1] + 1 + need:
-                out.append(str(req.id[i]))
-        prev = (si, t, pair)
+    bounds = np.searchsorted(src, np.arange(len(instance.sources) + 1))
+    for si, source in enumerate(instance.sources):
+        lo, hi = bounds[si], bounds[si + 1]
+        broken, _ = net_change_flags(np.arange(hi - lo), times[lo:hi], rows[lo:hi], req.a,
+                                     req.b, source.t_single, source.t_double)
+        out.extend(str(req.id[i]) for i in rows[lo:hi][broken].tolist())
     return out
 
 
@@ -503,22 +626,21 @@ def _check_net_changes(instance: DatacenterInstance, source: Source, mine: np.nd
     """The paper's rule: consecutive deliveries of one switch are at least the net change
     apart, whatever reconfigurations the timeline makes between them."""
     req = instance.requests
-    order = mine[np.argsort(d_time[mine], kind="stable")]
-    prev_t, prev_pair = None, None
-    for j in order.tolist():
-        i = int(d_req[j])
-        t = int(d_time[j])
-        pair = _pair_key(int(req.a[i]), int(req.b[i]))
-        if prev_pair is not None and pair != prev_pair and t > prev_t:
-            need = source.reconfiguration_time(prev_pair, pair)
-            if t < prev_t + 1 + need:
-                out.add("A4-NET-CHANGE", f"request {req.id[i]!r} served at tick {t} by "
-                        f"{source.id!r}: the net change from {_name(instance, prev_pair)} "
-                        f"(delivered at tick {prev_t}) to {_name(instance, pair)} takes "
-                        f"{need} ticks, so the earliest delivery is at tick "
-                        f"{prev_t + 1 + need}", request=req.id[i], source=source.id,
-                        t_delivery=t, previous=prev_t, required=need)
-        prev_t, prev_pair = t, pair
+    order = sorted_order(d_time[mine])
+    if order is not None:
+        mine = mine[order]
+    broken, need = net_change_flags(mine, d_time, d_req, req.a, req.b, source.t_single,
+                                    source.t_double)
+    for k in np.flatnonzero(broken).tolist():
+        i, h = int(d_req[mine[k]]), int(d_req[mine[k - 1]])
+        t, prev_t, d = int(d_time[mine[k]]), int(d_time[mine[k - 1]]), int(need[k])
+        out.add("A4-NET-CHANGE", f"request {req.id[i]!r} served at tick {t} by "
+                f"{source.id!r}: the net change from "
+                f"{instance.pair_name(int(req.a[h]), int(req.b[h]))} (delivered at tick "
+                f"{prev_t}) to {instance.pair_name(int(req.a[i]), int(req.b[i]))} takes {d} "
+                f"ticks, so the earliest delivery is at tick {prev_t + 1 + d}",
+                request=req.id[i], source=source.id, t_delivery=t, previous=prev_t,
+                required=d)
 
 
 def _name(instance: DatacenterInstance, pair: tuple[int, int] | None) -> str:
@@ -530,29 +652,27 @@ def _check_memory(instance: DatacenterInstance, d_req: np.ndarray, d_time: np.nd
     """Rule 6 by a sweep over interval ends; returns the peak stored pairs per QPU."""
     req = instance.requests
     n_q = instance.n_qpus
-    peak = np.zeros(n_q, dtype=np.int64)
     if len(d_req) == 0:
-        return peak
-    ends = t_need[d_req]
-    qpu = np.concatenate([req.a[d_req], req.b[d_req]]).astype(np.int64)
-    start = np.concatenate([d_time, d_time])
-    stop = np.concatenate([ends, ends])
-    # events: +1 at start, -1 just after stop (closed interval), arrivals first at a tie
-    times = np.concatenate([start, stop])
-    delta = np.concatenate([np.ones(len(start), np.int64), -np.ones(len(stop), np.int64)])
-    q = np.concatenate([qpu, qpu])
-    order = np.lexsort((-delta, times, q))
-    q, times, delta = q[order], times[order], delta[order]
-    level = running_sum_by_group(delta, q)  # stored pairs per QPU after each event
-    np.maximum.at(peak, q, level)
+        return np.zeros(n_q, dtype=np.int64)
+    stops = t_need[d_req]
+    start_order = sorted_order(d_time)
+    # need times mostly rise with the request's position: then ordering the pairs by
+    # request orders their ends, by counting rather than sorting
+    stop_order = None
+    if not ascending(stops):
+        stop_order = (order_by_position(d_req, len(t_need)) if ascending(t_need)
+                      else np.argsort(stops, kind="stable"))
+    everything = np.arange(len(d_req))
     cap = instance.comm_capacity()
+    peak, first_over = stored_peaks(
+        d_time, stops, req.a[d_req].astype(np.int64), req.b[d_req].astype(np.int64), n_q, cap,
+        everything if start_order is None else start_order,
+        everything if stop_order is None else stop_order)
     for k in np.flatnonzero(peak > cap).tolist():
-        sel = np.flatnonzero((q == k) & (level > cap[k]))
-        t0 = int(times[sel[0]])
         out.add("A6-MEMORY", f"QPU {instance.qpus[k].id!r} holds {int(peak[k])} stored pairs "
-                f"(first over capacity at tick {t0}), more than its {int(cap[k])} "
-                "communication qubits", qpu=instance.qpus[k].id, peak=int(peak[k]),
-                capacity=int(cap[k]), t=t0)
+                f"(first over capacity at tick {int(first_over[k])}), more than its "
+                f"{int(cap[k])} communication qubits", qpu=instance.qpus[k].id,
+                peak=int(peak[k]), capacity=int(cap[k]), t=int(first_over[k]))
     return peak
 
 
@@ -563,9 +683,11 @@ def _runtime_estimate(instance: DatacenterInstance, t_need: np.ndarray) -> float
         return 0.0
     end = int(t_need.max())
     if instance.job_runtime:
-        shift: dict[str, int] = {}
-        for job, d in zip(req.job.tolist(), (t_need - req.t_need).tolist(), strict=True):
-            shift[job] = max(shift.get(job, 0), d)
+        delay = t_need - req.t_need
+        shift: dict[object, int] = {}
+        if delay.any():
+            codes, jobs = factorize(req.job)
+            shift = dict(zip(jobs, group_max(delay, codes, len(jobs)).tolist(), strict=True))
         end = max(end, *(rt + shift.get(j, 0) for j, rt in instance.job_runtime.items()))
     return end / TICKS_PER_SECOND
 

@@ -70,7 +70,8 @@ def test_compiled_retry_greedy_equals_the_reference_loop(n, qpus, t_max, comm, s
 
 
 @pytest.mark.parametrize(("comm", "sources", "n_jobs"),
-                         [(None, 1, 1), (1, 1, 3), (2, 2, 1), (1, 2, 4)])
+                         [(None, 1, 1), (1, 1, 3), (2, 2, 1), (1, 2, 4), (None, 1, 20),
+                          (2, 2, 50)])
 def test_compiled_retry_greedy_retries(comm, sources, n_jobs):
     # a short window and few communication qubits make requests fail and be retried
     inst = _with_jobs(random_instance(400, n_qpus=4, t_max="2 ns", comm_qubits=comm,

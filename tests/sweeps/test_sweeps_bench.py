@@ -153,8 +153,14 @@ def test_the_heuristics_suite_through_the_command_measures_validated_plans(tmp_p
         metrics = qdcopt.validate(inst, plan).metrics
         assert rows[method]["accepted"] == metrics["accepted"]
         assert rows[method]["valid"] is True
-    assert got["lines"][0].split() == ["requests", "method", "solve_s", "validate_s",
-                                       "accepted", "ratio", "reconf", "valid"]
+    assert got["lines"][0].split() == ["requests", "method", "solve_s", "floor_s", "x_floor",
+                                       "validate_s", "x_fastest", "accepted", "ratio",
+                                       "reconf", "valid", "warm-up"]
+    # the floor is measured in each case, and the warm-up readies the compiled code once
+    assert all(rows[m]["floor_s"] > 0 for m in ("greedy", "edf"))
+    assert rows["(floor)"]["solve_s"] > 0
+    assert rows["greedy"]["warm"] != "skipped" and rows["edf"]["warm"] == "ready"
+    assert not any(rows[m]["solve_cold"] or rows[m]["validate_cold"] for m in ("greedy", "edf"))
 
 
 @pytest.mark.parametrize("script", sorted(

@@ -16,18 +16,28 @@ How the Python objects map to arrays:
   scoring policy reads the first entries of such a heap in array order, so these heaps
   use the very push and pop algorithm of :mod:`heapq` and see the same operations in
   the same order, which gives the same arrays.
-* The other heaps (pairs by deadline, held pairs per QPU) are only ever asked for their
-  minimum or their size, so any binary heap would give the same answers; they run the
-  same algorithm anyway (the pair heap on two keys, deadline then pair).  All heaps are
-  those of :mod:`qdcopt.datacenter.heuristics._kernels.heaps`.
-* Helpers taking arrays cost reference-count updates at every call the compiler does
-  not inline, so the hottest paths (the candidates' loop above all) are written out in
-  the main loop, and the helpers it calls there take scalars or run only rarely.
+* The held pairs per QPU are only ever asked for their minimum or their size, so any
+  binary heap would give the same answers; they run the same algorithm anyway, and only
+  for QPUs with a memory limit (the reference consults them for nothing else).  All
+  heaps are those of :mod:`qdcopt.datacenter.heuristics._kernels.heaps`.
+* The pair heap (pairs by deadline, stale entries included) is a sorted array holding
+  the same entries (:mod:`qdcopt.datacenter.heuristics._kernels.queue`): the candidates'
+  loop reads it from the front and puts what it read back, a walk instead of two sifts
+  per entry, and entries come off in the heap's order.  Each pair's top deadline is kept
+  beside its heap, so that the loop reads one value per entry, not three in a chain.
+* Helpers taking arrays cost reference-count updates at every call, inlined or not, so
+  the hottest paths (the candidates' loop and the current pair's look-up) are written
+  out in the main loop, and the helpers it calls there take scalars or run only rarely.
+* Within one decision every move starts at the same time and is one of three kinds, so
+  the ready events (and the scoring policy's lost events and stranded requests) are
+  worked out once per kind and decision, not once per candidate.
 * Decision times come from the event grid arithmetic, releases and memory frees, as in
   the reference: no loop walks empty events.
 
 The score of the scoring policy is computed with the same float operations in the same
-order as the reference (and without fast-math), so ties and signs come out the same.
+order as the reference (and without fast-math), so ties and signs come out the same: the
+urgency term of small slacks is looked up in a table made by that same expression, and a
+zero memory weight skips a product that can only be a zero.
 """
 
 from __future__ import annotations
@@ -38,13 +48,19 @@ import numpy as np
 from qdcopt.datacenter.heuristics._kernels.greedy import (
     NO_CAP,
     capacity_array,
-    change_time,
     first_event_index,
     grown,
     plan_from_arrays,
     source_arrays,
 )
-from qdcopt.datacenter.heuristics._kernels.heaps import heap_pop, heap_push, pair_pop, pair_push
+from qdcopt.datacenter.heuristics._kernels.heaps import heap_pop, heap_push
+from qdcopt.datacenter.heuristics._kernels.queue import (
+    HI,
+    LO,
+    queue_insert,
+    queue_new,
+    queue_reserve,
+)
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 
@@ -61,11 +77,12 @@ SCORING = 1
 # what a policy decides for a source at a decision time
 _SERVE, _SWITCH, _WAIT, _DONE = 0, 1, 2, 3
 # slots of the counter array shared by the helpers (numba helpers cannot rebind the
-# caller's scalars): rejections, pair heap length, pending requests
-_N_REJ, _PH_LEN, _PENDING = range(3)
-_N_COUNTERS = 3
+# caller's scalars): rejections, pending requests
+_N_REJ, _PENDING = range(2)
+_N_COUNTERS = 2
 _FAR = 1 << 62  # the time at which the reference expires everything still pending
 _STRANDED_LIMIT = 64  # heap entries read by the scoring policy's stranded count
+_URGENCY_TABLE = 4096  # slacks whose urgency term the scoring loop looks up
 
 
 def dispatch_arrays(instance: DatacenterInstance, policy: int = EDF, *, alpha: float = 1.0,
@@ -162,9 +179,6 @@ def _region_starts(sizes):  # pragma: no cover - compiled
     return starts
 
 
-# Scalars only: a helper taking arrays costs reference-count updates at every call that
-# the compiler does not inline, and the loop below makes millions of them.
-
 @numba.njit(cache=True)
 def _event_at_or_after(t, start, period):  # pragma: no cover - compiled
     """Time of the first event at or after ``t``."""
@@ -172,19 +186,38 @@ def _event_at_or_after(t, start, period):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _reconf_time(old, new, n_q, t_single, t_double):  # pragma: no cover - compiled
-    """:func:`change_time` for pairs coded as ``a · n_q + b`` (−1: unset)."""
+def _move_kind(old, old_a, old_b, a, b):  # pragma: no cover - compiled
+    """How much of the switch moves from pair ``old`` (ends ``old_a``, ``old_b``; −1:
+    unset) to pair ``(a, b)``: 0 nothing, 1 one line, 2 both lines (and from an unset
+    switch), as :func:`change_time` counts.  Scalars only: a helper taking arrays costs
+    reference-count updates at every call, inlined or not, and the candidates' loops
+    make millions of these."""
     if old < 0:
-        return t_double
-    return change_time(old // n_q, old % n_q, new // n_q, new % n_q, t_single, t_double)
+        return 2
+    shared = (1 if a in (old_a, old_b) else 0) + (1 if b in (old_a, old_b) else 0)
+    return 2 - shared
 
 
 @numba.njit(cache=True)
-def _ready_event(dur, now, ready, has_last, last_time, start,
-                 period):  # pragma: no cover - compiled
-    """Dispatcher.switch_ready_event for a move lasting ``dur``."""
-    begin = max(ready, last_time + 1 if has_last else ready)
-    return _event_at_or_after(max(now, begin + dur), start, period)
+def _move_time(kind, t_single, t_double):  # pragma: no cover - compiled
+    """Duration of a move of :func:`_move_kind` ``kind``."""
+    if kind == 0:
+        return 0
+    return t_single if kind == 1 else t_double
+
+
+@numba.njit(cache=True)
+def _quotient(x, d, inv):  # pragma: no cover - compiled
+    """``x // d`` for ``x ≥ 0``, ``d > 0``, with ``inv = 1 / d``: a multiplication and
+    a correction, which cost less than the integer division the scoring loop would
+    otherwise make for every option.  Exact: the float estimate is off by little, and the
+    loops step it to the one quotient with ``0 ≤ x − q·d < d``."""
+    q = np.int64(x * inv)
+    while q * d > x:
+        q -= 1
+    while (q + 1) * d <= x:
+        q += 1
+    return q
 
 
 # -- pools ---------------------------------------------------------------------------------
@@ -192,8 +225,8 @@ def _ready_event(dur, now, ready, has_last, last_time, start,
 # prune that has something to remove, the policies' look-up of the current pair).
 
 @numba.njit(cache=True)
-def _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at, rej_pos,
-            rej_code, ph_d, ph_p, cnt):  # pragma: no cover - compiled
+def _expire(p, now, keys, p_off, p_len, top_dead, rk_pos, rk_dead, rk_rel, blk_has, blk_at,
+            rej_pos, rej_code, qd, qp, pos, cnt):  # pragma: no cover - compiled
     """Dispatcher._expire: reject the pending requests of ``p`` whose deadline passed."""
     base = p_off[p]
     while p_len[p] > 0 and rk_dead[keys[base]] < now:
@@ -206,20 +239,8 @@ def _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at
         rej_code[j] = 3 if (blk_has[p] and blk_at[p] >= rk_rel[r]) else 2
         cnt[_N_REJ] = j + 1
     if p_len[p] > 0:
-        cnt[_PH_LEN] = pair_push(ph_d, ph_p, ph_p, cnt[_PH_LEN], rk_dead[keys[base]], p,
-                                 p)
-
-
-@numba.njit(cache=True)
-def _top(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at, rej_pos,
-         rej_code, ph_d, ph_p, cnt):  # pragma: no cover - compiled
-    """Dispatcher.top: rank of the most urgent live request of ``p`` (−1 if none)."""
-    if p_len[p] > 0 and rk_dead[keys[p_off[p]]] < now:
-        _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at, rej_pos,
-                rej_code, ph_d, ph_p, cnt)
-    if p_len[p] > 0:
-        return keys[p_off[p]]
-    return -1
+        top_dead[p] = rk_dead[keys[base]]
+        queue_insert(qd, qp, pos, top_dead[p], p)
 
 
 @numba.njit(cache=True)
@@ -229,17 +250,6 @@ def _prune(q, now, held, h_off, h_len):  # pragma: no cover - compiled
     while h_len[q] > 0 and held[base] < now:
         heap_pop(held, base, h_len[q])
         h_len[q] -= 1
-
-
-@numba.njit(cache=True)
-def _memory_free(p, now, pa, pb, held, h_off, h_len, cap):  # pragma: no cover - compiled
-    """Dispatcher.memory_free (which stops at the first full QPU, the other unpruned)."""
-    for q in (pa[p], pb[p]):
-        if h_len[q] > 0 and held[h_off[q]] < now:
-            _prune(q, now, held, h_off, h_len)
-        if cap[q] != NO_CAP and h_len[q] >= cap[q]:
-            return False
-    return True
 
 
 @numba.njit(cache=True)
@@ -283,9 +293,17 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
     n_q = len(cap)
     n_s = len(s_start)
     n_pc = n_q * n_q
-    # the ends of each pair code, looked up rather than divided out in the hot loop
+    # the ends of each pair code, looked up rather than divided out in the hot loop; and
+    # per pair whether each source's switch reaches it and whether a QPU of it has a
+    # memory limit
     pa = np.arange(n_pc) // n_q
     pb = np.arange(n_pc) % n_q
+    reaches = np.zeros(n_s * n_pc, dtype=np.bool_)
+    limited = np.zeros(n_pc, dtype=np.bool_)
+    for p in range(n_pc):
+        limited[p] = cap[pa[p]] != NO_CAP or cap[pb[p]] != NO_CAP
+        for si in range(n_s):
+            reaches[si * n_pc + p] = ports[si, pa[p]] and ports[si, pb[p]]
     rej_pos = np.empty(n, dtype=np.int64)
     rej_code = np.empty(n, dtype=np.int64)
     cnt = np.zeros(_N_COUNTERS, dtype=np.int64)
@@ -323,21 +341,28 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
         rk_rel[k] = tneed[i] - t_max
         rk_pc[k] = p
         per_pair[p] += 1
-        touches[qa[i]] += 1
-        touches[qb[i]] += 1
+        # only a QPU with a memory limit keeps its held pairs: the reference consults
+        # them for nothing but that limit
+        if cap[qa[i]] != NO_CAP:
+            touches[qa[i]] += 1
+        if cap[qb[i]] != NO_CAP:
+            touches[qb[i]] += 1
         k += 1
     # pending heap of each pair: a region as large as the pair's request count
     p_off = _region_starts(per_pair)
     keys = np.empty(max(1, n_r), dtype=np.int64)
     p_len = np.zeros(n_pc, dtype=np.int64)
-    # held pairs of each QPU (their need times): at most the requests touching it
+    # the deadline of each pair's heap top, kept beside the heap: the candidates' loop
+    # reads it for every entry, and through the heap it takes three dependent loads
+    top_dead = np.zeros(n_pc, dtype=np.int64)
+    # held pairs of each limited QPU (their need times): at most the requests touching it
     h_off = _region_starts(touches)
-    held = np.empty(max(1, 2 * n_r), dtype=np.int64)
+    held = np.empty(max(1, touches.sum()), dtype=np.int64)
     h_len = np.zeros(n_q, dtype=np.int64)
-    # pair heap: every push but the candidates' own put-backs follows a release, an
-    # expiry or a delivery, one each at most per request
-    ph_d = np.empty(3 * n_r + 4, dtype=np.int64)
-    ph_p = np.empty(3 * n_r + 4, dtype=np.int64)
+    # the queue of pairs by deadline, and the most insertions one decision makes: one per
+    # pair at its release, its expiry and its putting back, and one for the delivery
+    room = 3 * n_pc + 8
+    qd, qp, pos = queue_new(room)
     blk_has = np.zeros(n_pc, dtype=np.bool_)  # Dispatcher.blocked_at
     blk_at = np.zeros(n_pc, dtype=np.int64)
     pair_known = np.zeros(n_pc, dtype=np.bool_)
@@ -352,6 +377,19 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
     opt_d = np.empty(min(breadth, n_pc) + 1, dtype=np.int64)
     stack = np.empty(_STRANDED_LIMIT, dtype=np.int64)
     t_div = max(t_max, 1)
+    # the urgency term alpha / (1 + slack) for the usual, small slacks, computed once:
+    # the same float operations give the same values, and a look-up is cheaper than a
+    # division at every option
+    urgency = np.empty(_URGENCY_TABLE, dtype=np.float64)
+    for j in range(_URGENCY_TABLE):
+        urgency[j] = alpha / (1.0 + j)
+    # the moves of one decision by kind (see _move_kind): within a decision every move
+    # starts at the same time, so its ready event, and for the scoring policy the events
+    # it loses and the requests it strands, depend on its kind alone: each is computed
+    # once per decision and kind (−1: not yet), not once per candidate
+    m_at = np.empty(3, dtype=np.int64)
+    m_lost = np.empty(3, dtype=np.int64)
+    m_str = np.empty(3, dtype=np.int64)
 
     st = np.full(n_s, -1, dtype=np.int64)  # switch state per source
     init = np.full(n_s, -1, dtype=np.int64)
@@ -393,6 +431,8 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             break
         q_on[s] = False
         now = q_time[s]
+        if pos[LO] < room or len(qd) - pos[HI] < room:  # a call passing arrays costs
+            qd, qp = queue_reserve(qd, qp, pos, room)   # reference counts: only if needed
 
         # Dispatcher.release_until(now)
         while next_rel < n_r and rk_rel[next_rel] <= now:
@@ -402,9 +442,11 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 pair_list[n_pairs] = p
                 n_pairs += 1
             base = p_off[p]
-            if p_len[p] == 0 or rk_dead[next_rel] < rk_dead[keys[base]]:
-                cnt[_PH_LEN] = pair_push(ph_d, ph_p, ph_p, cnt[_PH_LEN], rk_dead[next_rel], p,
-                                         p)
+            # ranks come in increasing order: a release heads its pair's heap only when
+            # the heap is empty (the reference compares deadlines, never lower here)
+            if p_len[p] == 0:
+                top_dead[p] = rk_dead[next_rel]
+                queue_insert(qd, qp, pos, rk_dead[next_rel], p)
             heap_push(keys, base, p_len[p], next_rel)
             p_len[p] += 1
             cnt[_PENDING] += 1
@@ -418,43 +460,60 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
         if not transit and pend_idx[s] >= 0:
             eff_state = pend_state[s]
             eff_ready = pend_ready[s]
+        # where any move of this decision may start (Dispatcher.switch_ready_event)
+        begin = max(eff_ready, last_time[s] + 1 if has_last[s] else eff_ready)
+        for j in range(3):
+            m_at[j] = -1
+            m_lost[j] = -1
+            m_str[j] = -1
+        if eff_state >= 0:
+            e_a = pa[eff_state]
+            e_b = pb[eff_state]
+        else:
+            e_a = -1
+            e_b = -1
         action = _DONE
         a_pair = -1
         a_at = 0
         # Dispatcher.candidates, a generator the policies interleave their own look-ups
-        # with: pairs it offered or passed over are stashed and go back on the pair heap
+        # with: pairs it offered or passed over are stashed and go back into the queue
         # when it is closed (after the loop)
         stamp += 1
         n_stash = 0
         n_opt = 0
-        while cnt[_PH_LEN] > 0:
+        s_base = s * n_pc
+        # the queue's front is kept in a local while the loop runs (and handed over to
+        # the helpers that insert): the loop reads it for every entry
+        lo = pos[LO]
+        while lo < pos[HI]:
             if policy == SCORING and n_opt >= breadth:
                 break  # islice: no further next() once breadth options are taken
-            # the hottest path of all: helpers taking arrays are written out in it, but
-            # for the pair heap's pop (the heap is shared with the greedy)
-            d, p, _, n_ph = pair_pop(ph_d, ph_p, ph_p, cnt[_PH_LEN])
-            cnt[_PH_LEN] = n_ph
+            d = qd[lo]
+            p = qp[lo]
+            lo += 1
             if seen[p] == stamp:
                 continue  # a duplicate entry: the pair was already offered
-            base = p_off[p]
-            if p_len[p] > 0 and rk_dead[keys[base]] < now:  # Dispatcher.top
-                _expire(p, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has, blk_at,
-                        rej_pos, rej_code, ph_d, ph_p, cnt)
-            if p_len[p] == 0 or rk_dead[keys[base]] != d:
+            if p_len[p] > 0 and top_dead[p] < now:  # Dispatcher.top
+                pos[LO] = lo
+                _expire(p, now, keys, p_off, p_len, top_dead, rk_pos, rk_dead, rk_rel,
+                        blk_has, blk_at, rej_pos, rej_code, qd, qp, pos, cnt)
+                lo = pos[LO]
+            if p_len[p] == 0 or top_dead[p] != d:
                 continue  # stale entry: dropped for good
             stash_d[n_stash] = d
             stash_p[n_stash] = p
             n_stash += 1
             seen[p] = stamp
-            if not (ports[s, pa[p]] and ports[s, pb[p]]):
+            if not reaches[s_base + p]:
                 continue
-            free = True  # Dispatcher.memory_free
-            for q in (pa[p], pb[p]):
-                if h_len[q] > 0 and held[h_off[q]] < now:
-                    _prune(q, now, held, h_off, h_len)
-                if cap[q] != NO_CAP and h_len[q] >= cap[q]:
-                    free = False
-                    break
+            free = True  # Dispatcher.memory_free (nothing to do for unlimited QPUs)
+            if limited[p]:
+                for q in (pa[p], pb[p]):
+                    if h_len[q] > 0 and held[h_off[q]] < now:
+                        _prune(q, now, held, h_off, h_len)
+                    if cap[q] != NO_CAP and h_len[q] >= cap[q]:
+                        free = False
+                        break
             if not free:
                 blk_has[p] = True
                 blk_at[p] = now
@@ -470,15 +529,37 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 action = _SERVE
                 a_pair = p
                 break
-            at = _ready_event(_reconf_time(eff_state, p, n_q, t_single[s], t_double[s]), now,
-                              eff_ready, has_last[s], last_time[s], s_start[s], s_period[s])
+            kind = _move_kind(eff_state, e_a, e_b, pa[p], pb[p])
+            if m_at[kind] < 0:
+                m_at[kind] = _event_at_or_after(
+                    max(now, begin + _move_time(kind, t_single[s], t_double[s])), s_start[s],
+                    s_period[s])
+            at = m_at[kind]
             if at > d:
                 continue
-            own = _top(state, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has,
-                       blk_at, rej_pos, rej_code, ph_d, ph_p, cnt)
-            if own >= 0 and _memory_free(state, now, pa, pb, held, h_off, h_len, cap):
+            # Dispatcher.top and memory_free of the current pair, written out: most
+            # decisions come here, and a call passing arrays costs reference counts
+            own = -1
+            if p_len[state] > 0:
+                if top_dead[state] < now:
+                    pos[LO] = lo
+                    _expire(state, now, keys, p_off, p_len, top_dead, rk_pos, rk_dead, rk_rel,
+                            blk_has, blk_at, rej_pos, rej_code, qd, qp, pos, cnt)
+                    lo = pos[LO]
+                if p_len[state] > 0:
+                    own = keys[p_off[state]]
+            own_free = own >= 0
+            if own_free:
+                for q in (pa[state], pb[state]):
+                    if h_len[q] > 0 and held[h_off[q]] < now:
+                        _prune(q, now, held, h_off, h_len)
+                    if cap[q] != NO_CAP and h_len[q] >= cap[q]:
+                        own_free = False
+                        break
+            if own_free:
                 after = _event_at_or_after(
-                    now + 1 + _reconf_time(state, p, n_q, t_single[s], t_double[s]),
+                    now + 1 + _move_time(_move_kind(state, pa[state], pb[state], pa[p],
+                                                    pb[p]), t_single[s], t_double[s]),
                     s_start[s], s_period[s])
                 if after <= d:
                     action = _SERVE
@@ -488,12 +569,24 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             a_pair = p
             a_at = at
             break
-        for j in range(n_stash):
-            cnt[_PH_LEN] = pair_push(ph_d, ph_p, ph_p, cnt[_PH_LEN], stash_d[j], stash_p[j],
-                                     stash_p[j])
+        # put the stash back, last first: each goes in front of the first entry, into the
+        # slot it came from, unless an insertion made during the loop belongs before it
+        for j in range(n_stash - 1, -1, -1):
+            d = stash_d[j]
+            p = stash_p[j]
+            if lo == pos[HI] or d < qd[lo] or (d == qd[lo] and p <= qp[lo]):
+                lo -= 1
+                qd[lo] = d
+                qp[lo] = p
+            else:
+                pos[LO] = lo
+                queue_insert(qd, qp, pos, d, p)
+                lo = pos[LO]
+        pos[LO] = lo
 
         if policy == SCORING:
             period = s_period[s]
+            inv_period = 1.0 / period
             if state >= 0:
                 listed = False
                 for j in range(n_opt):
@@ -501,10 +594,24 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                         listed = True
                         break
                 if not listed:
-                    own = _top(state, now, keys, p_off, p_len, rk_pos, rk_dead, rk_rel,
-                               blk_has, blk_at, rej_pos, rej_code, ph_d, ph_p, cnt)
-                    if own >= 0 and _memory_free(state, now, pa, pb, held, h_off, h_len,
-                                                 cap):
+                    # Dispatcher.top and memory_free, written out as in EDF
+                    own = -1
+                    if p_len[state] > 0:
+                        if top_dead[state] < now:
+                            _expire(state, now, keys, p_off, p_len, top_dead, rk_pos, rk_dead,
+                                    rk_rel, blk_has, blk_at, rej_pos, rej_code, qd, qp, pos,
+                                    cnt)
+                        if p_len[state] > 0:
+                            own = keys[p_off[state]]
+                    own_free = own >= 0
+                    if own_free:
+                        for q in (pa[state], pb[state]):
+                            if h_len[q] > 0 and held[h_off[q]] < now:
+                                _prune(q, now, held, h_off, h_len)
+                            if cap[q] != NO_CAP and h_len[q] >= cap[q]:
+                                own_free = False
+                                break
+                    if own_free:
                         opt_p[n_opt] = state
                         opt_d[n_opt] = rk_dead[own]
                         n_opt += 1
@@ -516,22 +623,32 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 if state < 0 or p == state:
                     at = now
                     kind = _SERVE
+                    lost = 0
+                    stranded = 0
                 else:
-                    at = _ready_event(_reconf_time(eff_state, p, n_q, t_single[s],
-                                                   t_double[s]),
-                                      now, eff_ready, has_last[s], last_time[s], s_start[s],
-                                      period)
+                    c = _move_kind(eff_state, e_a, e_b, pa[p], pb[p])
+                    if m_at[c] < 0:
+                        m_at[c] = _event_at_or_after(
+                            max(now, begin + _move_time(c, t_single[s], t_double[s])),
+                            s_start[s], period)
+                        m_lost[c] = _quotient(m_at[c] - now, period, inv_period)
+                    at = m_at[c]
                     if at > dl:
                         continue
                     kind = _SWITCH
+                    lost = m_lost[c]
+                    if m_str[c] < 0:
+                        m_str[c] = 0
+                        if p_len[state] > 0 and top_dead[state] < at:
+                            m_str[c] = _stranded(state, at, keys, p_off, p_len, rk_dead,
+                                                 stack)
+                    stranded = m_str[c]
                 # the reference's expression, operation for operation
-                slack = (dl - at) // period
-                benefit = 1.0 + alpha / (1.0 + slack)
-                lost = (at - now) // period
-                stranded = 0
-                if (kind == _SWITCH and p_len[state] > 0
-                        and rk_dead[keys[p_off[state]]] < at):
-                    stranded = _stranded(state, at, keys, p_off, p_len, rk_dead, stack)
+                slack = _quotient(dl - at, period, inv_period)
+                if 0 <= slack < _URGENCY_TABLE:
+                    benefit = 1.0 + urgency[slack]
+                else:
+                    benefit = 1.0 + alpha / (1.0 + slack)
                 loss = beta * lost + gamma * stranded
                 # _occupancy: the mean fill ratio, summed as the reference sums it
                 qa_ = pa[p]
@@ -539,14 +656,22 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 fill_a = 0.0 if cap[qa_] == NO_CAP else h_len[qa_] / cap[qa_]
                 fill_b = 0.0 if cap[qb_] == NO_CAP else h_len[qb_] / cap[qb_]
                 occupancy = (fill_a + fill_b) / 2
-                relief = delta * occupancy * (1.0 - (dl - at) / t_div)
+                weight = delta * occupancy
+                # a zero weight makes the relief a zero of either sign, which changes no
+                # sum but a zero one, and a zero score is not positive either way: the
+                # division is skipped (a NaN weight still takes it)
+                relief = 0.0
+                if weight != 0.0:
+                    relief = weight * (1.0 - (dl - at) / t_div)
                 score = benefit - loss + relief
-                if score > 0 and (not found or score > best):
-                    found = True
-                    best = score
-                    action = kind
-                    a_pair = p
-                    a_at = at
+                # selects rather than a branch: whether an option beats the best so far
+                # is a coin toss the processor mispredicts half the time
+                better = score > 0 and (not found or score > best)
+                found = found or better
+                best = score if better else best
+                action = kind if better else action
+                a_pair = p if better else a_pair
+                a_at = at if better else a_at
 
         if action == _DONE:
             # Dispatcher.wait_time: the next release or the next freed qubit
@@ -582,8 +707,8 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             p_len[p] -= 1
             cnt[_PENDING] -= 1
             if p_len[p] > 0:
-                cnt[_PH_LEN] = pair_push(ph_d, ph_p, ph_p, cnt[_PH_LEN], rk_dead[keys[base]], p,
-                                         p)
+                top_dead[p] = rk_dead[keys[base]]
+                queue_insert(qd, qp, pos, top_dead[p], p)
             if st[s] < 0:
                 init[s] = p
                 st[s] = p
@@ -595,8 +720,9 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
             has_last[s] = True
             last_time[s] = now
             for q in (pa[p], pb[p]):
-                heap_push(held, h_off[q], h_len[q], rk_dead[r])
-                h_len[q] += 1
+                if cap[q] != NO_CAP:
+                    heap_push(held, h_off[q], h_len[q], rk_dead[r])
+                    h_len[q] += 1
             q_time[s] = now + s_period[s]
             q_on[s] = True
         elif action == _SWITCH:
@@ -614,7 +740,11 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 pend_idx[s] = -1
                 state = st[s]
             if state != a_pair:
-                dur = _reconf_time(state, a_pair, n_q, t_single[s], t_double[s])
+                if state >= 0:
+                    dur = _move_time(_move_kind(state, pa[state], pb[state], pa[a_pair],
+                                                pb[a_pair]), t_single[s], t_double[s])
+                else:
+                    dur = t_double[s]
                 pend_idx[s] = n_rc
                 pend_state[s] = state
                 pend_ready[s] = ready[s]
@@ -636,9 +766,10 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
         # otherwise this source is done though others may still serve: it leaves the queue
 
     # everything still pending expires, pair by pair in first-release order
+    qd, qp = queue_reserve(qd, qp, pos, n_pairs + 8)
     for j in range(n_pairs):
-        _expire(pair_list[j], _FAR, keys, p_off, p_len, rk_pos, rk_dead, rk_rel, blk_has,
-                blk_at, rej_pos, rej_code, ph_d, ph_p, cnt)
+        _expire(pair_list[j], _FAR, keys, p_off, p_len, top_dead, rk_pos, rk_dead, rk_rel,
+                blk_has, blk_at, rej_pos, rej_code, qd, qp, pos, cnt)
     for k in range(next_rel, n_r):
         rej_pos[cnt[_N_REJ]] = rk_pos[k]
         rej_code[cnt[_N_REJ]] = 2

@@ -19,6 +19,8 @@ from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.plan import DatacenterPlan
 
 NO_CAP = -1
+NO_TICK = -(1 << 62)
+"""A tick before any other (no lower bound)."""
 
 REASONS = np.array(["", "no-source", "no-event", "memory"], dtype=object)
 """Rejection reasons by the codes of the compiled loops (0: not rejected)."""
@@ -111,7 +113,7 @@ def change_time(oa, ob, a, b, t_single, t_double):  # pragma: no cover - compile
     return t_single if shared == 1 else t_double
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def pick_source(a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_double,
                 st_a, st_b, s_last, s_ready):  # pragma: no cover - compiled
     """The greedy's choice of source for one request of pair (a, b), window [lo, t_eff].
@@ -166,6 +168,50 @@ def pick_source(a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_d
             b_k = k
             b_dur = dur
     return b_si, b_k, b_t, b_change, b_dur, feasible_without_memory
+
+
+@numba.njit(cache=True, inline="always")
+def _earliest_event(a, b, held_lb, ports, s_start, s_period, t_single, t_double, st_a, st_b,
+                    s_last, s_ready):  # pragma: no cover - compiled
+    """A lower bound on the tick of any event :func:`pick_source` may choose for pair
+    (a, b), whatever the request's window: every bound it puts on the event index but
+    the window's own (the source's last event, the end of a move, ``held_lb``), at the
+    source that allows the earliest.  While the switches and the held pairs stay as
+    they are, a request needed before this tick is rejected."""
+    first = 1 << 62
+    for si in range(len(s_start)):
+        if not (ports[si, a] and ports[si, b]):
+            continue
+        st = s_start[si]
+        per = s_period[si]
+        k = s_last[si] + 1
+        if st_a[si] < 0 or (st_a[si] == a and st_b[si] == b):
+            k = max(k, first_event_index(s_ready[si], st, per))
+        else:
+            dur = change_time(st_a[si], st_b[si], a, b, t_single[si], t_double[si])
+            if s_last[si] >= 0:
+                r_start = max(s_ready[si], st + s_last[si] * per + 1)
+            else:
+                r_start = s_ready[si]
+            k = max(k, first_event_index(r_start + dur, st, per))
+        if held_lb != NO_TICK:
+            k = max(k, first_event_index(held_lb, st, per))
+        first = min(first, st + k * per)
+    return first
+
+
+@numba.njit(cache=True)
+def _steps_below(t, limit, step):  # pragma: no cover - compiled
+    """How many of ``t, t + step, t + 2·step, …`` lie below ``limit``."""
+    if limit <= t:
+        return 0
+    return (limit - t + step - 1) // step
+
+
+@numba.njit(cache=True)
+def _lands_on(t, x, step):  # pragma: no cover - compiled
+    """Whether ``x`` is one of ``t, t + step, t + 2·step, …``."""
+    return x >= t and (x - t) % step == 0
 
 
 def greedy_arrays(instance: DatacenterInstance, delta: int = 1,
@@ -302,13 +348,16 @@ def _greedy_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
             n_decided += 1
             continue
         lo = t_eff - t_max
-        mem_lb = lo
+        # the earliest tick at which both QPUs have a free communication qubit, as far
+        # as the pairs held tell (NO_TICK: no bound)
+        held_lb = NO_TICK
         for q in (a, b):
             c = cap[q]
             if c != NO_CAP and n_held[q] >= c:
                 t_c = held[offset[q] + n_held[q] - c]
-                if t_c + 1 > mem_lb:
-                    mem_lb = t_c + 1
+                if t_c + 1 > held_lb:
+                    held_lb = t_c + 1
+        mem_lb = max(lo, held_lb)
         b_si, b_k, b_t, b_change, b_dur, feasible_without_memory = pick_source(
             a, b, lo, t_eff, mem_lb, ports, s_start, s_period, t_single, t_double,
             st_a, st_b, s_last, s_ready)
@@ -329,7 +378,27 @@ def _greedy_kernel(queue, q_end, job_of, rank, qa, qb, tneed, t_max, cap, ports,
                     sh_req[n_sh] = i
                     sh_delay[n_sh] = step
                     n_sh += 1
-                size = pair_push(h_t, h_r, h_j, size, tneed[i] + job_delay[job], rk, job)
+                t_next = tneed[i] + job_delay[job]
+                # The retries that are sure to fail, taken at once: while no other request
+                # comes off the heap first, nothing changes but this request's time, and
+                # before every source's earliest possible event (see _earliest_event) the
+                # request fails again; the loop would delay it once per retry.
+                if attempts[i] < max_attempts:
+                    skip = max_attempts - attempts[i]
+                    first = _earliest_event(a, b, held_lb, ports, s_start, s_period,
+                                            t_single, t_double, st_a, st_b, s_last, s_ready)
+                    skip = min(skip, _steps_below(t_next, first, step))
+                    if size > 0 and skip > 0:
+                        # the other requests' head comes off first once this one reaches it
+                        skip = min(skip, _steps_below(t_next, h_t[0], step)
+                                   + (1 if _lands_on(t_next, h_t[0], step) and rk < h_r[0]
+                                      else 0))
+                    if skip > 0:
+                        attempts[i] += skip
+                        job_delay[job] += skip * step
+                        sh_delay[n_sh - 1] += skip * step
+                        t_next += skip * step
+                size = pair_push(h_t, h_r, h_j, size, t_next, rk, job)
                 retried = True
                 continue
             reason[i] = 3 if feasible_without_memory else 2
@@ -375,7 +444,7 @@ def grown(arr):  # pragma: no cover - compiled
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _insert_sorted(buf, start, count, t):  # pragma: no cover - compiled
     """Insert ``t`` into the sorted ``buf[start:start + count]`` after any equal values
     (as ``bisect.insort``); the slot ``buf[start + count]`` must be free."""

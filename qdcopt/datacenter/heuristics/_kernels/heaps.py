@@ -6,8 +6,10 @@ CPython's C module runs as well):
 * a heap of single integer keys living in a region ``key[base : base + n]`` of a flat
   array (the dispatcher's per-pair pending heaps and per-QPU held heaps);
 * a heap ordered by two integer keys, with an integer payload carried along, in three
-  parallel arrays (the greedy's job queue ordered by need time then rank, with the job;
-  the dispatcher's pair heap ordered by deadline then pair, whose payload is the pair).
+  parallel arrays (the greedy's job queue ordered by need time then rank, with the job).
+
+They are inlined where they are called (``inline="always"``): the loops call them per
+request, and a call costs more than the few comparisons a small heap takes.
 
 The caller keeps the length: the functions take it and return the new one (or the caller
 adds or takes one itself, as their docstrings say).
@@ -18,7 +20,7 @@ from __future__ import annotations
 import numba
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def sift_down(key, base, startpos, pos):  # pragma: no cover - compiled
     """``heapq._siftdown`` on the region of ``key`` starting at ``base``."""
     newitem = key[base + pos]
@@ -33,7 +35,7 @@ def sift_down(key, base, startpos, pos):  # pragma: no cover - compiled
     key[base + pos] = newitem
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def sift_up(key, base, n, pos):  # pragma: no cover - compiled
     """``heapq._siftup`` on the region of ``key`` starting at ``base`` (length ``n``)."""
     startpos = pos
@@ -50,14 +52,14 @@ def sift_up(key, base, n, pos):  # pragma: no cover - compiled
     sift_down(key, base, startpos, pos)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def heap_push(key, base, n, item):  # pragma: no cover - compiled
     """heapq.heappush onto the heap of length ``n`` (the caller adds one to it)."""
     key[base + n] = item
     sift_down(key, base, 0, n)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def heap_pop(key, base, n):  # pragma: no cover - compiled
     """heapq.heappop from the heap of length ``n`` (the caller takes one from it)."""
     last = key[base + n - 1]
@@ -69,13 +71,13 @@ def heap_pop(key, base, n):  # pragma: no cover - compiled
     return last
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def less2(a1, a2, b1, b2):  # pragma: no cover - compiled
     """Whether ``(a1, a2) < (b1, b2)`` as tuples."""
     return a1 < b1 or (a1 == b1 and a2 < b2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def pair_push(h1, h2, hv, n, k1, k2, v):  # pragma: no cover - compiled
     """heapq.heappush of ``(k1, k2)`` with payload ``v``; returns the new length."""
     pos = n
@@ -94,7 +96,7 @@ def pair_push(h1, h2, hv, n, k1, k2, v):  # pragma: no cover - compiled
     return n + 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def pair_pop(h1, h2, hv, n):  # pragma: no cover - compiled
     """heapq.heappop of the least ``(k1, k2)``; returns ``(k1, k2, payload, new length)``."""
     k1 = h1[0]
