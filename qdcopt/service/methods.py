@@ -5,7 +5,9 @@
 
 Both schedule the interval :func:`qdcopt.service.demand.jobs.snapshot_problem` builds
 (every pair with a demand admitted at time 0).  ModEn-Hub instances have no schedule to
-solve; they are run with :func:`qdcopt.service.simulation.simulate.simulate`.
+solve; they are run with :func:`qdcopt.service.simulation.simulate.simulate`.  Each method
+takes its parameter object, ``fn(instance, params)`` (:mod:`qdcopt.service.options`); call
+them through ``SPECS[name](instance, **options)``, which checks the options first.
 """
 
 from __future__ import annotations
@@ -21,27 +23,26 @@ from qdcopt.service.options import EdfParams, PgaMilpParams
 from qdcopt.solvers.highs import SolveInfo
 
 
-def method_edf(instance: Any, *, compiled: bool | None = None,
-               **_common: Any) -> tuple[IntervalSchedule, SolveInfo]:
+def method_edf(instance: Any, params: EdfParams) -> tuple[IntervalSchedule, SolveInfo]:
     """EDF on the instance's interval (the common solver options do not apply)."""
-    return edf(interval_of(instance), compiled=compiled)
+    return edf(interval_of(instance), compiled=params.compiled)
 
 
-def method_milp(instance: Any, *, warm_start: bool = True, time_limit: float | None = 60.0,
-                threads: int = 1, seed: int = 0, mip_gap: float = 1e-6,
-                verbose: bool = False) -> tuple[IntervalSchedule, SolveInfo]:
+def method_milp(instance: Any, params: PgaMilpParams) -> tuple[IntervalSchedule, SolveInfo]:
     """The interval MILP on the instance's interval."""
-    return milp(interval_of(instance), warm_start=warm_start, time_limit=time_limit,
-                threads=threads, seed=seed, mip_gap=mip_gap, verbose=verbose)
+    return milp(interval_of(instance), warm_start=params.warm_start,
+                time_limit=params.time_limit, threads=params.threads, seed=params.seed,
+                mip_gap=params.mip_gap, verbose=params.verbose)
 
 
 SPECS = {spec.name: spec for spec in (
     MethodSpec("edf", method_edf, EdfParams,
-               "earliest deadline first on the busiest interval (non-preemptive)"),
+               "earliest deadline first on the busiest interval (non-preemptive)", typed=True),
     MethodSpec("milp", method_milp, PgaMilpParams,
-               "time-indexed MILP: most demands on track, warm-started from EDF"),
+               "time-indexed MILP: most demands on track, warm-started from EDF", typed=True),
 )}
 """Method name → its registration."""
 
-METHODS = {name: spec.fn for name, spec in SPECS.items()}
-"""Method name → function."""
+METHODS = SPECS
+"""Method name → its registration, callable as ``METHODS[name](instance, **options)``
+(options checked, then the method gets its parameter object)."""

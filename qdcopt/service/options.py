@@ -1,7 +1,7 @@
 """The options of every family-D method: one frozen parameter class per method.
 
-Defaults are those of the method functions; see :mod:`qdcopt.params` for how options
-are checked.
+The defaults live here alone: each method receives its parameter object.  See
+:mod:`qdcopt.params` for how options are checked.
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ def edf_starts(problem: IntervalProblem, compiled: bool | None = None) -> np.nda
 
 
 def edf(problem: IntervalProblem, *, compiled: bool | None = None,
-        **_options: object) -> tuple[IntervalSchedule, SolveInfo]:
+        ) -> tuple[IntervalSchedule, SolveInfo]:
     """Schedule one interval by earliest deadline first.
 
     Parameters

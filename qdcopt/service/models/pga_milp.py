@@ -141,7 +141,7 @@ def _warm_start(model: dict[str, Any], problem: IntervalProblem,
 def milp(problem: IntervalProblem, *, time_limit: float | None = 60.0, threads: int = 1,
          seed: int = 0, mip_gap: float = 1e-6, verbose: bool = False,
          warm_start: bool = True, presolve: bool | None = None,
-         **_: object) -> tuple[IntervalSchedule, SolveInfo]:
+         ) -> tuple[IntervalSchedule, SolveInfo]:
     """Schedule one interval optimally (see the module text).
 
     Returns the best schedule found and a :class:`SolveInfo` whose ``objective`` is the
