@@ -11,11 +11,12 @@ A job's qubits are placed on the QPUs allocated to it.  Two placements are offer
     than its QPU, that keeps the weight of cut edges — the non-local gates — small.  It is
     built by recursive bisection: the QPUs are split into two groups, the qubits into two
     sets sized in proportion to the groups' capacities (grown breadth-first so that
-    connected qubits start together), the split is improved with networkx's
-    Kernighan–Lin bisection (pair swaps keep both sizes), and each side is split again.
-    A final pass moves single qubits to a QPU with free room whenever that removes
-    non-local gates.  The partition is never worse than the contiguous placement: the
-    better of the two is returned (ties keep the partition).
+    connected qubits start together), the split is improved with Kernighan–Lin bisection
+    (pair swaps keep both sizes; networkx's algorithm, compiled in
+    :mod:`qdcopt.datacenter.demand.partition`), and each side is split again.  A final
+    pass moves single qubits to a QPU with free room whenever that removes non-local
+    gates.  The partition is never worse than the contiguous placement: the better of the
+    two is returned (ties keep the partition).
 
 :func:`allocate_qpus` picks the QPUs of a job from those free at a given time.
 See ``models/eds.md`` for the objective and the reasoning.
@@ -28,9 +29,15 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from networkx.algorithms.community import kernighan_lin_bisection
 
 from qdcopt.datacenter.demand.circuits import FlatCircuit
+from qdcopt.datacenter.demand.partition import (
+    Adjacency,
+    adjacency_of_graph,
+    adjacency_of_pairs,
+    recursive_bisection,
+    refine_moves,
+)
 
 PLACEMENTS = ("contiguous", "graph")
 """Names of the placement methods."""
@@ -145,7 +152,8 @@ def graph_part(graph: nx.Graph, capacities: Sequence[int], *, seed: int = 0,
     capacities
         Data qubits of each QPU.
     seed
-        Seed of Kernighan–Lin's tie breaking.
+        Seed of Kernighan–Lin's tie breaking (the bisection starts from the grown set,
+        so that the partition does not depend on it).
     max_iter
         Kernighan–Lin passes per bisection (more passes gain little: at 1000 qubits on
         10 QPUs, 10 passes cut 0.3 % fewer gates than 4 at twice the time).
@@ -155,92 +163,18 @@ def graph_part(graph: nx.Graph, capacities: Sequence[int], *, seed: int = 0,
     numpy.ndarray
         Part (QPU position) of each node; part ``i`` holds at most ``capacities[i]`` nodes.
     """
-    n = graph.number_of_nodes()
-    _check_capacity(n, capacities)
-    part = np.zeros(n, dtype=np.int64)
-    sizes = balanced_sizes(n, capacities)
+    return _partition(adjacency_of_graph(graph), capacities, max_iter)
+
+
+def _partition(adjacency: Adjacency, capacities: Sequence[int], max_iter: int = 4,
+               ) -> np.ndarray:
+    _check_capacity(adjacency.n_nodes, capacities)
     # Parts keep the balanced sizes through the bisection (it only swaps), so every QPU
     # gets qubits as in the paper's allocation; the final moves may then use free room.
-    _bisect(graph, list(range(n)), list(range(len(capacities))), sizes, part, seed, max_iter)
-    _refine_moves(graph, part, list(capacities))
+    part = recursive_bisection(adjacency, balanced_sizes(adjacency.n_nodes, capacities),
+                               max_iter)
+    refine_moves(adjacency, part, list(capacities))
     return part
-
-
-def _bisect(graph: nx.Graph, nodes: list[int], parts: list[int], sizes: list[int],
-            out: np.ndarray, seed: int, max_iter: int) -> None:
-    if len(parts) == 1:
-        out[nodes] = parts[0]
-        return
-    half = len(parts) // 2
-    left, right = parts[:half], parts[half:]
-    n_left = sum(sizes[p] for p in left)
-    sub = graph.subgraph(nodes)
-    if 0 < n_left < len(nodes) and sub.number_of_edges():
-        first = _grow(sub, n_left)
-        a, b = kernighan_lin_bisection(sub, partition=(first, set(nodes) - first),
-                                       max_iter=max_iter, weight="weight", seed=seed)
-        # Pair swaps keep both sizes, but networkx does not promise the order of the two
-        # sets it returns: the side of size n_left goes left (for an even split, the side
-        # holding more of the grown set, so that sides stay readable).
-        if len(a) != n_left or (len(a) == len(b) and len(a & first) < len(b & first)):
-            a, b = b, a
-        a_nodes, b_nodes = sorted(a), sorted(b)
-    else:
-        a_nodes, b_nodes = sorted(nodes)[:n_left], sorted(nodes)[n_left:]
-    _bisect(graph, a_nodes, left, sizes, out, seed, max_iter)
-    _bisect(graph, b_nodes, right, sizes, out, seed, max_iter)
-
-
-def _grow(graph: nx.Graph, size: int) -> set[int]:
-    """``size`` nodes taken breadth-first, component by component (lowest node first).
-
-    Starting Kernighan–Lin from a grown set rather than an arbitrary split keeps whole
-    components and neighbourhoods together, which pair swaps alone often cannot reach.
-    """
-    chosen: set[int] = set()
-    for comp in sorted(nx.connected_components(graph), key=min):
-        if len(chosen) + len(comp) <= size:
-            chosen |= comp
-            if len(chosen) == size:
-                return chosen
-            continue
-        start = min(comp)
-        for node in nx.bfs_tree(graph.subgraph(comp), start):
-            chosen.add(node)
-            if len(chosen) == size:
-                return chosen
-    return chosen
-
-
-def _refine_moves(graph: nx.Graph, part: np.ndarray, capacities: list[int],
-                  max_passes: int = 5) -> None:
-    """Move single nodes to a part with free room when that lowers the cut weight."""
-    k = len(capacities)
-    if k < 2:
-        return
-    load = np.bincount(part, minlength=k).tolist()
-    if all(load[i] >= capacities[i] for i in range(k)):
-        return
-    for _ in range(max_passes):
-        moved = False
-        for node in range(len(part)):
-            own = int(part[node])
-            weight_to = [0] * k
-            for nb, data in graph[node].items():
-                weight_to[int(part[nb])] += data.get("weight", 1)
-            best, gain = own, 0
-            for p in range(k):
-                if p != own and load[p] < capacities[p]:
-                    g = weight_to[p] - weight_to[own]
-                    if g > gain:
-                        best, gain = p, g
-            if best != own:
-                part[node] = best
-                load[own] -= 1
-                load[best] += 1
-                moved = True
-        if not moved:
-            return
 
 
 def place(flat: FlatCircuit, qpus: Sequence[int], capacities: Sequence[int], method: str, *,
@@ -274,8 +208,9 @@ def place(flat: FlatCircuit, qpus: Sequence[int], capacities: Sequence[int], met
     base = contiguous_part(flat.n_qubits, capacities)
     part = base
     if method == "graph" and len(qpus) > 1:
-        g = graph if graph is not None else interaction_graph(flat)
-        candidate = graph_part(g, capacities, seed=seed)
+        adjacency = (adjacency_of_graph(graph) if graph is not None
+                     else adjacency_of_pairs(flat.n_qubits, *flat.two_qubit_pairs()))
+        candidate = _partition(adjacency, capacities)
         # Kernighan–Lin is a local search; keep the baseline if it happens to be better.
         if count_non_local(flat, candidate) <= count_non_local(flat, base):
             part = candidate
