@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import qdcopt.cli
+import qdcopt.cli.plans
 from qdcopt.api import load_instance
 from qdcopt.api import solve as real_solve
 from qdcopt.cli import app
@@ -74,7 +74,7 @@ def test_compare_command_shows_and_writes_the_flag(monkeypatch, tmp_path):
 
 
 def test_solve_command_shows_the_flag(monkeypatch):
-    monkeypatch.setattr(qdcopt.cli, "solve", _overclaiming_solve)
+    monkeypatch.setattr(qdcopt.cli.plans, "solve", _overclaiming_solve)
     res = runner.invoke(app, ["solve", str(INSTANCE), "-m", "milp"])
     assert res.exit_code == 1
     assert "status optimal?" in res.stdout
@@ -82,7 +82,7 @@ def test_solve_command_shows_the_flag(monkeypatch):
 
 
 def test_solve_command_json_names_the_false_optimum(monkeypatch):
-    monkeypatch.setattr(qdcopt.cli, "solve", _overclaiming_solve)
+    monkeypatch.setattr(qdcopt.cli.plans, "solve", _overclaiming_solve)
     res = runner.invoke(app, ["solve", str(INSTANCE), "-m", "milp", "--json"])
     assert res.exit_code == 1
     assert OPTIMUM_FLAG in json.loads(res.stdout)["cross_check"]
