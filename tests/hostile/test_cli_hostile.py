@@ -423,9 +423,10 @@ from qdcopt.runs import interrupt
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 with interrupt.second_sigint_quits("quit at once"):
-    # printed once the handler is in place, so the test's first Ctrl-C always meets it
-    print(child.pid, flush=True)
     try:
+        # printed inside the try, once the handler is in place: the test's first Ctrl-C
+        # always meets both (printed before it, a Ctrl-C could land between the two)
+        print(child.pid, flush=True)
         while True:
             time.sleep(0.05)
     except KeyboardInterrupt:
