@@ -9,6 +9,10 @@ line naming the option, before any work is done.
 
 Values come either typed (from Python) or as the command line reads them (JSON when the
 text parses as JSON, else the text itself); both go through the same checks.
+
+Long module, on purpose: the option rules, their checks, their listing and the method
+registration are one contract (what the listing shows is what the check enforces and what
+a typed method receives); split, they would drift.
 """
 
 from __future__ import annotations
