@@ -9,14 +9,14 @@ reconfiguration count.  Every time is the best of ``--repeat`` runs.
 
 Compiled code is made ready before anything is timed: the first method case in a process
 runs every heuristic and the validator on small instances, which compiles their code or
-loads it from numba's cache (the ``warm-up`` column says which and how long it
-took; later cases find the code ready).  With
-``--cold`` that step is skipped and each figure is the first run alone; a figure whose run
-compiled code or loaded it is marked ``*``.  One case per (size, method), run by the
-sweep runner (see :mod:`qdcopt.sweeps.bench`).
+loads it from numba's cache (the ``warm-up`` column says which and how long it took; later
+cases find the code ready).  With ``--cold`` that step is skipped and each figure is the
+first run alone; a figure whose run compiled code or loaded it is marked ``*``.  One case
+per (size, method), run by the sweep runner in this process (see
+:mod:`qdcopt.sweeps.bench` and :data:`IN_PROCESS`).
 
 Usage: ``qdcopt bench heuristics [--sizes 10000,100000,1000000] [--methods ...]
-[--repeat 3] [--cold]`` or ``python benchmarks/bench_heuristics.py …``
+[--repeat 5] [--cold]`` or ``python benchmarks/bench_heuristics.py …``
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ from qdcopt.sweeps.bench import bench_main
 BUILD = "(build)"
 FLOOR = "(floor)"
 
+IN_PROCESS = True
+"""The cases run here, one after another, not in a sweep worker: a Dask worker's own
+threads (its event loop, monitors and nanny) take the processor and the interpreter lock
+from the timed code often enough to slow a run's Python parts 1.5–4 times on a busy
+machine, while the argsort floor (which releases the lock) keeps its pace."""
+
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     """The suite's options."""
@@ -46,8 +52,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--qpus", type=int, default=10)
     parser.add_argument("--t-max", default="1 us")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs per figure; the best is kept (default 3)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="runs per figure; the best is kept (default 5)")
     parser.add_argument("--cold", action="store_true",
                         help="time the first run without compiling or loading code before")
 

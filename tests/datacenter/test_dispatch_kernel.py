@@ -16,10 +16,14 @@ from qdcopt.datacenter.validate import validate
 
 WEIGHTS = {"alpha": 0.3, "beta": 0.4, "gamma": 0.25, "delta": 3.0, "breadth": 2}
 """Non-default scoring weights: a narrow breadth and a strong memory relief."""
+LATE_FIRST = {"alpha": -0.4, "beta": 0.01, "gamma": 0.5, "delta": 0.0, "breadth": 6}
+"""Weights under which a later deadline scores higher (urgency weighs against it): the
+compiled loop must then score every option of a kind, not only the most urgent."""
 
 
 def _same_plans(inst):
-    for method, options in ((edf, {}), (scoring, {}), (scoring, WEIGHTS)):
+    for method, options in ((edf, {}), (scoring, {}), (scoring, WEIGHTS),
+                            (scoring, LATE_FIRST)):
         fast, info = method(inst, compiled=True, **options)
         slow, slow_info = method(inst, compiled=False, **options)
         assert plan_tables(fast) == plan_tables(slow), (method.__name__, options)

@@ -94,3 +94,17 @@ def test_addresses_tell_objects_apart():
     addresses = object_addresses(_objects([a, b, a]))
     assert addresses[0] == addresses[2] != addresses[1]
     assert object_addresses(_objects([])).tolist() == []
+
+
+def test_a_long_table_of_scattered_objects():
+    # objects made among others, far apart in memory: many share a bucket, which is then
+    # bisected
+    keep = []
+    names = []
+    for i in range(15_000):
+        keep.append(np.zeros(100 + i % 7))  # something else between the strings
+        names.append(f"q{i}")
+    table = _objects(names)
+    table.setflags(write=False)
+    values = table[np.random.default_rng(2).permutation(15_000)[:3000]]
+    assert positions(values, table).tolist() == _reference(values, table).tolist()

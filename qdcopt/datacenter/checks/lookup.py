@@ -25,8 +25,6 @@ _CACHE_FROM = 10_000
 
 T = TypeVar("T")
 
-_NEAR = 8
-"""Table entries after the last one found that a look-up tries before hashing."""
 
 _MERGE_BY_DICT = 4096
 """Most distinct objects :func:`factorize` merges by value in a Python loop."""
@@ -83,12 +81,10 @@ def positions(values: np.ndarray, table: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if len(table) == 0:
         return np.full(len(values), -1, dtype=np.int64)
-    table_addresses, keys, slots = _identity_table(table)
+    index = _identity_index(table)
     addresses = object_addresses(values)
-    if len(table) >= _CACHE_FROM:
-        out = _probe_near(table_addresses, keys, slots, addresses)
-    else:  # a small table stays in the processor's cache anyway
-        out = _probe(keys, slots, addresses)
+    probe = _probe if len(index) == 2 else _probe_buckets  # a hash table, or buckets
+    out = probe(*index, addresses)
     missed = np.flatnonzero(out < 0)
     if len(missed):
         out[missed] = _by_value(values, missed, addresses[missed], table)
@@ -150,12 +146,18 @@ def _cached(array: np.ndarray, kind: str, make: Callable[[np.ndarray], T]) -> T:
     return result
 
 
-def _identity_table(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The table's object addresses, and their hash table."""
+def _identity_index(table: np.ndarray) -> tuple[object, ...]:
+    """The index of the table's object addresses: buckets in address order for a long
+    table (:func:`_address_buckets`), a hash table for a short one."""
 
-    def make(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def make(t: np.ndarray) -> tuple[object, ...]:
         addresses = object_addresses(t)
-        return (addresses, *_build(addresses))
+        if len(t) < _CACHE_FROM:
+            return _build(addresses)
+        # made one after the other, the objects mostly lie in address order already: the
+        # sort finds long runs
+        where = np.argsort(addresses, kind="stable")
+        return _address_buckets(addresses[where], where)
 
     return _cached(table, "identity", make)
 
@@ -228,32 +230,60 @@ def _probe(table_keys, slots, keys):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _probe_near(table_addresses, table_keys, slots, keys):  # pragma: no cover - compiled
-    """:func:`_probe` for addresses, first trying the few table entries after the last
-    one found: a plan lists its requests mostly in the order of the instance (the order
-    methods decide them in), and a look at the next entries costs less than a probe of
-    the table, which lands anywhere in memory."""
-    n = len(table_addresses)
-    mask = len(slots) - 1
+def _address_buckets(keys, where):  # pragma: no cover - compiled
+    """Buckets of equal address ranges over the sorted addresses ``keys`` (at table
+    positions ``where``), about one address per bucket.
+
+    A table's objects were mostly made one after the other, so a plan that lists them in
+    about the table's order (as every method's does, give or take a storage window) looks
+    up neighbouring buckets one after the other: the look-ups walk memory instead of
+    landing anywhere in it, and mostly find their address first in the bucket.  Where
+    addresses crowd into few buckets (objects made far apart), a bucket is bisected.
+
+    Returns
+    -------
+    tuple
+        ``(lowest address, shift, bucket starts, keys, where)``: address ``x`` is in
+        bucket ``(x − lowest) >> shift``, which is ``keys[starts[b]:starts[b + 1]]``.
+    """
+    n = len(keys)
+    low = keys[0]
+    span = keys[n - 1] - low + 1
+    shift = 0
+    while (span >> shift) > n:
+        shift += 1
+    n_buckets = (span >> shift) + 1
+    starts = np.zeros(n_buckets + 1, dtype=np.int64)
+    for k in keys:
+        starts[((k - low) >> shift) + 1] += 1
+    for b in range(n_buckets):
+        starts[b + 1] += starts[b]
+    return low, shift, starts, keys, where
+
+
+@numba.njit(cache=True)
+def _probe_buckets(low, shift, starts, bucket_keys, where, keys):  # pragma: no cover
+    """Position of each key in the buckets of :func:`_address_buckets`, −1 if absent."""
+    n_buckets = len(starts) - 1
     out = np.empty(len(keys), dtype=np.int64)
-    last = -1
     for i in range(len(keys)):
         k = keys[i]
         found = -1
-        for j in range(last + 1, min(last + 1 + _NEAR, n)):
-            if table_addresses[j] == k:
-                found = j
-                break
-        if found < 0:
-            j = _slot(k, mask)
-            while slots[j] >= 0:
-                if table_keys[j] == k:
-                    found = slots[j]
+        if k >= low and (k - low) >> shift < n_buckets:
+            b = (k - low) >> shift
+            lo = starts[b]
+            hi = starts[b + 1]
+            while hi - lo > 4:  # a crowded bucket: bisect it (its keys are sorted)
+                mid = (lo + hi) >> 1
+                if bucket_keys[mid] <= k:
+                    lo = mid
+                else:
+                    hi = mid
+            for j in range(lo, hi):
+                if bucket_keys[j] == k:
+                    found = where[j]
                     break
-                j = (j + 1) & mask
         out[i] = found
-        if found >= 0:
-            last = found
     return out
 
 

@@ -617,9 +617,23 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                         n_opt += 1
             found = False
             best = 0.0
+            # moves of one kind share their ready event, lost events and stranded
+            # requests; with a non-negative urgency weight a later deadline scores no
+            # higher, so among the moves of one kind without memory relief (a zero
+            # weight) the first option, the most urgent, is the only one that can win:
+            # the others are not scored (bit c: a move of kind c without relief scored)
+            scored_plain = 0
+            urgency_falls = alpha >= 0.0
             for j in range(n_opt):
                 p = opt_p[j]
                 dl = opt_d[j]
+                # _occupancy: the mean fill ratio, summed as the reference sums it
+                qa_ = pa[p]
+                qb_ = pb[p]
+                fill_a = 0.0 if cap[qa_] == NO_CAP else h_len[qa_] / cap[qa_]
+                fill_b = 0.0 if cap[qb_] == NO_CAP else h_len[qb_] / cap[qb_]
+                occupancy = (fill_a + fill_b) / 2
+                weight = delta * occupancy
                 if state < 0 or p == state:
                     at = now
                     kind = _SERVE
@@ -635,6 +649,10 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                     at = m_at[c]
                     if at > dl:
                         continue
+                    if weight == 0.0 and urgency_falls:
+                        if scored_plain & (1 << c):
+                            continue
+                        scored_plain |= 1 << c
                     kind = _SWITCH
                     lost = m_lost[c]
                     if m_str[c] < 0:
@@ -650,13 +668,6 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 else:
                     benefit = 1.0 + alpha / (1.0 + slack)
                 loss = beta * lost + gamma * stranded
-                # _occupancy: the mean fill ratio, summed as the reference sums it
-                qa_ = pa[p]
-                qb_ = pb[p]
-                fill_a = 0.0 if cap[qa_] == NO_CAP else h_len[qa_] / cap[qa_]
-                fill_b = 0.0 if cap[qb_] == NO_CAP else h_len[qb_] / cap[qb_]
-                occupancy = (fill_a + fill_b) / 2
-                weight = delta * occupancy
                 # a zero weight makes the relief a zero of either sign, which changes no
                 # sum but a zero one, and a zero score is not positive either way: the
                 # division is skipped (a NaN weight still takes it)
@@ -664,14 +675,12 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
                 if weight != 0.0:
                     relief = weight * (1.0 - (dl - at) / t_div)
                 score = benefit - loss + relief
-                # selects rather than a branch: whether an option beats the best so far
-                # is a coin toss the processor mispredicts half the time
-                better = score > 0 and (not found or score > best)
-                found = found or better
-                best = score if better else best
-                action = kind if better else action
-                a_pair = p if better else a_pair
-                a_at = at if better else a_at
+                if score > 0 and (not found or score > best):
+                    found = True
+                    best = score
+                    action = kind
+                    a_pair = p
+                    a_at = at
 
         if action == _DONE:
             # Dispatcher.wait_time: the next release or the next freed qubit
