@@ -31,7 +31,6 @@ from typing import Any
 
 from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.generate import random_instance
-from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.datacenter.validate import validate
 from qdcopt.sweeps.bench import bench_main
 from qdcopt.timebase import parse_duration
@@ -128,8 +127,8 @@ def _warm_milp() -> None:
     # a small instance the start does not settle: its model is built and solved, the
     # run-sequence search and the fewest-changes phase run, so that loading their code
     # stays out of the first timed MILP
-    switch_milp(random_instance(100, n_qpus=5, load=4.0, seed=1), time_limit=10.0,
-                lexicographic=True, anneal=True)
+    SCHEDULERS[MILP](random_instance(100, n_qpus=5, load=4.0, seed=1), time_limit=10.0,
+                     lexicographic=True, anneal=True)
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
@@ -154,9 +153,9 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         return {"n": n, "time_s": run_s, "value": int(rep.objective),
                 "violations": len(rep.violations),
                 "reconf": int(rep.metrics["reconfigurations"])}
-    plan, info = switch_milp(inst, time_limit=float(case["time_limit"]),
-                             lexicographic=not case["accepted_only"],
-                             anneal=not case["no_anneal"])
+    plan, info = SCHEDULERS[MILP](inst, time_limit=float(case["time_limit"]),
+                                  lexicographic=not case["accepted_only"],
+                                  anneal=not case["no_anneal"])
     run_s = time.perf_counter() - t0
     rep = validate(inst, plan)
     assert not rep.violations, rep.violations[:3]

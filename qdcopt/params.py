@@ -166,6 +166,10 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
+_RULES: dict[type, dict[str, _Rule]] = {}
+"""Parameter class → its rules, read once from its fields (a class does not change)."""
+
+
 @dataclass(frozen=True)
 class MethodParams:
     """Options every method accepts, so that one command line or comparison can pass them
@@ -196,6 +200,14 @@ class MethodParams:
     @classmethod
     def rules(cls) -> dict[str, _Rule]:
         """Option name → its rule, in declaration order (the method's own options first)."""
+        cached = _RULES.get(cls)
+        if cached is None:
+            cached = _RULES[cls] = cls._read_rules()
+        return dict(cached)
+
+    @classmethod
+    def _read_rules(cls) -> dict[str, _Rule]:
+        """The rules read from the class's fields and their annotations."""
         hints = typing.get_type_hints(cls)
         out: dict[str, _Rule] = {}
         common = {f.name for f in fields(MethodParams)}
@@ -237,7 +249,10 @@ class MethodSpec:
         The method's name (``-m NAME`` on the command line).
     fn
         ``fn(instance, params) -> (plan, SolveInfo)`` when ``typed``, else
-        ``fn(instance, **options) -> (plan, SolveInfo)``.
+        ``fn(instance, **options) -> (plan, SolveInfo)``.  A typed method that forwards
+        options to a scheduler (``params.FORWARD``) is called
+        ``fn(instance, params, forwarded)``, ``forwarded`` the options given for the
+        scheduler (checked, a plain mapping; the scheduler's defaults apply to the others).
     params
         Its parameter class.
     summary
@@ -260,13 +275,19 @@ class MethodSpec:
         """Run the method on ``instance`` with ``options`` checked first.
 
         A ``typed`` method receives its parameter object, ``fn(instance, params)``: the
-        defaults live in the parameter class alone.  Otherwise the checked options are
-        passed as keywords and the function's own defaults apply to the others.
+        defaults live in the parameter class alone; one that forwards options to a
+        scheduler also receives those, ``fn(instance, params, forwarded)``.  Otherwise the
+        checked options are passed as keywords and the function's own defaults apply to
+        the others.
         """
         checked = self.check(options)
-        if self.typed:
-            return self.fn(instance, self._build(checked))
-        return self.fn(instance, **checked)
+        if not self.typed:
+            return self.fn(instance, **checked)
+        rules = self.params.rules()
+        params = self._build({k: v for k, v in checked.items() if k in rules})
+        if self.params.FORWARD is None:
+            return self.fn(instance, params)
+        return self.fn(instance, params, {k: v for k, v in checked.items() if k not in rules})
 
     def parameters(self, options: Mapping[str, Any]) -> MethodParams:
         """The checked parameter object of ``options`` (the method's own and common ones;

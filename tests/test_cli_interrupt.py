@@ -16,8 +16,8 @@ import pytest
 from cli_processes import qdcopt_process
 
 from qdcopt import load_instance, load_plan, validate
+from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.generate import random_instance
-from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.network.lp.hyperpaths import solve_tree_master
 from qdcopt.runs import interrupt
 from qdcopt.solvers.arrays import LinearSpec, solve_arrays
@@ -114,7 +114,7 @@ def test_a_requested_stop_skips_the_models_and_keeps_the_start():
     inst = random_instance(400, n_qpus=5, comm_qubits=2, seed=5)
     interrupt.request()
     try:
-        plan, info = switch_milp(inst, time_limit=600)
+        plan, info = SCHEDULERS["milp"](inst, time_limit=600)
     finally:
         interrupt.clear()
     assert info.status == "interrupted"

@@ -15,7 +15,7 @@ import pytest
 from cli_processes import ROOT, run_forked
 
 import qdcopt
-from qdcopt.datacenter.switch.milp import switch_milp
+from qdcopt.datacenter import SCHEDULERS
 from qdcopt.tables import write_folder
 
 TINY = ROOT / "instances" / "tiny" / "double_switch.toml"
@@ -128,13 +128,13 @@ def test_validate_says_why_a_changed_objective_exits_1(ran, tmp_path):
 
 def test_milp_stops_when_the_start_meets_the_bound():
     inst = qdcopt.load_instance(TINY)
-    _, info = switch_milp(inst, time_limit=60)
+    _, info = SCHEDULERS["milp"](inst, time_limit=60)
     assert info.status == "optimal" and info.objective == info.bound == 3
     assert info.extra["columns"] == 0 and info.extra["blocks_settled_by_start"] == 1
     assert set(info.extra["phase_times"]) == {"heuristics", "anneal", "build", "solve",
                                               "fewest_changes", "assembly"}
     assert info.extra["phase_times"]["solve"] == 0.0
     # asked for, the secondary objective (fewest switch changes) builds the model
-    _, lexi = switch_milp(inst, time_limit=60, lexicographic=True)
+    _, lexi = SCHEDULERS["milp"](inst, time_limit=60, lexicographic=True)
     assert lexi.extra["columns"] > 0 and lexi.extra["phase_times"]["fewest_changes"] > 0
     assert lexi.objective == 3

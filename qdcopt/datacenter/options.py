@@ -1,6 +1,8 @@
 """The options of every family-A method: one frozen parameter class per method.
 
-Defaults are those of the method functions (a test keeps them equal); see
+The defaults live here: each method receives its parameter object.  The heuristics'
+functions keep keyword defaults of their own for the switch MILP's warm start, and the job
+pipeline's engine for ``select-milp``'s; a test keeps those equal to these.  See
 :mod:`qdcopt.params` for how options are checked.
 """
 
@@ -83,7 +85,8 @@ class MilpLpParams(MethodParams):
 @dataclass(frozen=True)
 class JobParams(MethodParams):
     """Options shared by the job-level methods: the scheduler of the accepted jobs' requests
-    (options not listed here go to it)."""
+    (options not listed here go to it, and so do the common options the method does not
+    use itself, those not in ``USES``)."""
 
     scheduler: str = option("greedy", "request-level method scheduling the accepted jobs",
                             choices=SCHEDULER_NAMES)

@@ -16,9 +16,9 @@ import math
 import pytest
 
 import qdcopt
+from qdcopt.datacenter import JOB_SPECS as JOBS
 from qdcopt.datacenter.jobs.candidates import JobDecision, job_eds
 from qdcopt.datacenter.jobs.pipeline import schedule_decisions
-from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate
 
 NS = 10**6  # ticks per nanosecond
@@ -115,7 +115,7 @@ def test_jobs_on_the_only_reachable_pair(tmp_path):
     hand = _hand_plan(inst, decisions)
     assert hand > 0  # the hand plan serves every request of the three jobs
 
-    plan, info = select_milp(inst, time_limit=20.0)
+    plan, info = JOBS["select-milp"](inst, time_limit=20.0)
     report = validate(inst, plan)
     assert report.ok, report.violations[:3]
     # never "optimal" while a valid plan serves more
@@ -134,7 +134,7 @@ def test_start_aligned_with_a_sparse_event(tmp_path):
     hand = _hand_plan(inst, [JobDecision("ghz4", True, (0, 1), 45 * NS, "hand")])
     assert hand == 1
 
-    plan, info = select_milp(inst, time_limit=20.0)
+    plan, info = JOBS["select-milp"](inst, time_limit=20.0)
     report = validate(inst, plan)
     assert report.ok, report.violations[:3]
     assert not (info.status == "optimal" and report.objective < hand)
@@ -146,7 +146,7 @@ def test_start_aligned_with_a_sparse_event(tmp_path):
 @pytest.mark.parametrize("objective", ["jobs", "qubits"])
 def test_plain_optimal_only_when_every_job_that_fits_runs(tmp_path, objective):
     inst = _load(tmp_path, SPARSE, "sparse")
-    _, info = select_milp(inst, objective=objective, time_limit=20.0)
+    _, info = JOBS["select-milp"](inst, objective=objective, time_limit=20.0)
     assert info.status == "optimal"  # the one job runs: no plan runs more
 
 

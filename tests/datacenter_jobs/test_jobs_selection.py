@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 
 import qdcopt
-from qdcopt.datacenter.jobs.admission import admit_lp, admit_utilisation
+from qdcopt.datacenter import JOB_SPECS as JOBS
 from qdcopt.datacenter.jobs.buffers import random_buffer
 from qdcopt.datacenter.jobs.candidates import job_candidates
-from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
-from qdcopt.datacenter.jobs.selection import select_milp
+from qdcopt.datacenter.jobs.pipeline import scheduler_by_name
 from qdcopt.datacenter.validate import validate
 from qdcopt.errors import InstanceError
+from qdcopt.params import OptionError
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = qdcopt.load_instance(ROOT / "instances" / "jobs" / "buffer_small.toml")
@@ -53,7 +53,7 @@ def test_buffer_keeps_jobs_and_drops_the_oversized_one():
     ("qubits", {"ghz6", "ghz2"}, 8, 2),
 ])
 def test_hand_checked_optimal_selection(objective, jobs, value, requests):
-    plan, info = select_milp(SMALL, objective=objective, max_delays=1, warm_start=False)
+    plan, info = JOBS["select-milp"](SMALL, objective=objective, max_delays=1, warm_start=False)
     report = validate(SMALL, plan)
     assert report.ok, report.violations
     assert _accepted(plan) == jobs
@@ -70,7 +70,7 @@ def test_hand_checked_optimal_selection(objective, jobs, value, requests):
 
 
 def test_delays_let_both_large_jobs_run():
-    plan, info = select_milp(SMALL, max_delays=2, warm_start=False)
+    plan, info = JOBS["select-milp"](SMALL, max_delays=2, warm_start=False)
     assert validate(SMALL, plan).ok
     assert _accepted(plan) == {"ghz4", "ghz6", "ghz2"}
     assert info.objective == info.extra["bound_over_candidates"] == 3
@@ -87,11 +87,11 @@ def test_all_or_nothing_ejects_a_job_the_switch_cannot_serve():
     from dataclasses import replace
 
     slow = replace(SMALL, sources=(replace(SMALL.sources[0], period=10**9),), t_max=100 * 10**6)
-    plan, info = select_milp(slow, max_delays=1, warm_start=False)
+    plan, info = JOBS["select-milp"](slow, max_delays=1, warm_start=False)
     assert validate(slow, plan).ok
     assert "ghz6" not in _accepted(plan)
     assert info.extra["candidates_unservable"] >= 1
-    pplan, _ = pipeline_parallel(slow)
+    pplan, _ = JOBS["pipeline-parallel"](slow)
     report = validate(slow, pplan)
     assert report.ok, report.violations
     delivered_jobs = {r.split(".")[0] for r in pplan.delivery_request.tolist()}
@@ -109,7 +109,7 @@ def test_oversized_job_without_buffer_is_an_error(tmp_path):
 def test_plain_instances_refuse_job_methods():
     inst = qdcopt.load_instance(ROOT / "instances" / "tiny" / "match_and_change.toml")
     with pytest.raises(InstanceError, match="jobs"):
-        select_milp(inst)
+        JOBS["select-milp"](inst)
 
 
 SUITE = [random_buffer(j, depth=40, n_qpus=6, comm_qubits=2, seed=s)
@@ -119,9 +119,9 @@ SUITE = [random_buffer(j, depth=40, n_qpus=6, comm_qubits=2, seed=s)
 @pytest.mark.parametrize("inst", SUITE, ids=lambda i: i.name)
 def test_milp_at_least_pipelines_and_every_plan_validates(inst):
     results = {}
-    for fn in (pipeline_sequential, pipeline_parallel, pipeline_retry, admit_utilisation,
-               admit_lp, select_milp):
-        plan, info = fn(inst, **({"time_limit": 20.0} if fn is select_milp else {}))
+    for name in ("pipeline-sequential", "pipeline-parallel", "pipeline-retry",
+                 "admit-utilisation", "admit-lp", "select-milp"):
+        plan, info = JOBS[name](inst, **({"time_limit": 20.0} if name == "select-milp" else {}))
         report = validate(inst, plan)
         assert report.ok, (info.method, report.violations[:3])
         assert info.objective == report.objective  # claimed == validated
@@ -137,23 +137,25 @@ def test_milp_at_least_pipelines_and_every_plan_validates(inst):
 
 
 def test_same_seed_same_plan():
-    a, _ = select_milp(SUITE[0])
-    b, _ = select_milp(random_buffer(4, depth=40, n_qpus=6, comm_qubits=2, seed=0))
+    a, _ = JOBS["select-milp"](SUITE[0])
+    b, _ = JOBS["select-milp"](random_buffer(4, depth=40, n_qpus=6, comm_qubits=2, seed=0))
     for k, v in a.to_tables().items():
         assert v.equals(b.to_tables()[k]), k
 
 
 def test_scheduler_by_name_inside_the_pipeline():
     for name in ("greedy", "edf", "scoring"):
-        plan, info = pipeline_parallel(SUITE[0], scheduler=name)
+        plan, info = JOBS["pipeline-parallel"](SUITE[0], scheduler=name)
         assert validate(SUITE[0], plan).ok
         assert info.extra["scheduler"] == name
+    with pytest.raises(OptionError, match="option scheduler: must be one of"):
+        JOBS["pipeline-parallel"](SUITE[0], scheduler="nope")
     with pytest.raises(ValueError, match="unknown scheduler"):
-        pipeline_parallel(SUITE[0], scheduler="nope")
+        scheduler_by_name("nope")
 
 
 def test_sequential_runs_one_job_at_a_time():
-    plan, _ = pipeline_sequential(SMALL)
+    plan, _ = JOBS["pipeline-sequential"](SMALL)
     report = validate(SMALL, plan)
     assert report.ok
     rows = sorted(zip(plan.job_start.tolist(), plan.job_id.tolist(), strict=True))
@@ -164,7 +166,7 @@ def test_sequential_runs_one_job_at_a_time():
 def test_lp_admission_refuses_the_job_that_cannot_fit_beside_the_admitted_ones():
     # Without delays ghz6 needs A, B and C, and ghz4 (admitted first) needs A+B or C+D: the
     # LP with both fixed to run is infeasible, so ghz6 is refused; ghz2 still fits.
-    plan, info = admit_lp(SMALL, max_delays=1)
+    plan, info = JOBS["admit-lp"](SMALL, max_delays=1)
     report = validate(SMALL, plan)
     assert report.ok, report.violations
     assert _accepted(plan) == {"ghz4", "ghz2"}
@@ -177,11 +179,11 @@ def test_utilisation_rule_admits_under_the_limit_and_refuses_over_it():
     # With the limit at 1 every job that fits runs (the parallel rule starts ghz6 after
     # ghz4); a limit below one request's share of a bucket refuses every job that needs
     # entanglement, and ghz2 (no request) is still admitted.
-    plan, info = admit_utilisation(SMALL)
+    plan, info = JOBS["admit-utilisation"](SMALL)
     assert validate(SMALL, plan).ok
     assert _accepted(plan) == {"ghz4", "ghz6", "ghz2"}
     assert 0 < info.extra["peak_utilisation"] <= 1.0
-    plan, info = admit_utilisation(SMALL, limit=1e-6)
+    plan, info = JOBS["admit-utilisation"](SMALL, limit=1e-6)
     assert validate(SMALL, plan).ok
     assert _accepted(plan) == {"ghz2"}
     reasons = dict(zip(plan.job_id.tolist(), plan.job_reason.tolist(), strict=True))

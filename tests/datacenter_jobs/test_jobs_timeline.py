@@ -18,11 +18,9 @@ from pathlib import Path
 import pytest
 
 import qdcopt
+from qdcopt.datacenter import JOB_SPECS as JOBS
 from qdcopt.datacenter.demand.decisions import derive_plan
 from qdcopt.datacenter.export import switch_instructions
-from qdcopt.datacenter.jobs.admission import admit_lp, admit_utilisation
-from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
-from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +31,12 @@ SMALL = qdcopt.load_instance(ROOT / "instances" / "jobs" / "buffer_small.toml")
 SLOW = replace(SMALL, sources=(replace(SMALL.sources[0], period=10**9),), t_max=100 * 10**6)
 
 METHODS = {
-    "pipeline-sequential": pipeline_sequential,
-    "pipeline-parallel": pipeline_parallel,
-    "pipeline-retry": pipeline_retry,
-    "admit-utilisation": admit_utilisation,
-    "admit-lp": admit_lp,
-    "select-milp": lambda inst: select_milp(inst, time_limit=20.0),
+    "pipeline-sequential": JOBS["pipeline-sequential"],
+    "pipeline-parallel": JOBS["pipeline-parallel"],
+    "pipeline-retry": JOBS["pipeline-retry"],
+    "admit-utilisation": JOBS["admit-utilisation"],
+    "admit-lp": JOBS["admit-lp"],
+    "select-milp": lambda inst: JOBS["select-milp"](inst, time_limit=20.0),
 }
 
 

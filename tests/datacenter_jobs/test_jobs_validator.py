@@ -16,15 +16,16 @@ import pandas as pd
 import pytest
 
 import qdcopt
+from qdcopt.datacenter import JOB_SPECS as JOBS
 from qdcopt.datacenter.jobs.candidates import JobDecision
-from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, schedule_decisions
+from qdcopt.datacenter.jobs.pipeline import schedule_decisions
 from qdcopt.datacenter.plan import plan_from_tables
 from qdcopt.datacenter.validate import RULES, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 INST = qdcopt.load_instance(ROOT / "instances" / "jobs" / "buffer_small.toml")
 NS = 10**6
-BASE, _ = pipeline_parallel(INST)
+BASE, _ = JOBS["pipeline-parallel"](INST)
 
 
 def _edit(plan, fn):

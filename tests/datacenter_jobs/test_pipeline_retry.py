@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 import qdcopt
+from qdcopt.datacenter import JOB_SPECS as JOBS
 from qdcopt.datacenter.demand.decisions import JobDecision, derive
 from qdcopt.datacenter.heuristics.edf import edf
 from qdcopt.datacenter.heuristics.greedy import greedy
 from qdcopt.datacenter.instance import DatacenterInstance, Requests
 from qdcopt.datacenter.jobs.buffers import random_buffer
-from qdcopt.datacenter.jobs.pipeline import pipeline_parallel
 from qdcopt.datacenter.validate import effective_need, validate
 
 # one communication qubit per QPU and a 20 ns window: several requests fail at their need
@@ -57,7 +57,7 @@ def test_pipeline_retry_records_and_uses_the_edf_scheduler():
     assert _served(edf(scheduled)[0]) == _served(plan)
     assert _served(greedy(scheduled)[0]) != _served(plan)
     # without Phase E the same scheduler serves fewer requests
-    plain, _ = pipeline_parallel(INST, scheduler="edf")
+    plain, _ = JOBS["pipeline-parallel"](INST, scheduler="edf")
     assert validate(INST, plain).objective < report.objective
     # and the greedy's own retries are still what the default runs
     g_plan, g_info = qdcopt.solve(INST, "pipeline-retry")

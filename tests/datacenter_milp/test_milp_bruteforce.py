@@ -17,11 +17,11 @@ import itertools
 import numpy as np
 import pytest
 
+from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.switch.bounds import interval_bound, pair_bound, stretch_bound
 from qdcopt.datacenter.switch.data import preprocess
-from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.datacenter.validate import validate
 
 NS = 10**6
@@ -149,7 +149,7 @@ CASES = [
 def test_milp_matches_brute_force(case: dict) -> None:
     inst = tiny_instance(**case)
     opt = brute_force(inst)
-    plan, info = switch_milp(inst, time_limit=30, builder="arrays", warm_start=False)
+    plan, info = SCHEDULERS["milp"](inst, time_limit=30, builder="arrays", warm_start=False)
     rep = validate(inst, plan)
     assert not rep.violations, rep.violations
     assert info.objective == rep.objective

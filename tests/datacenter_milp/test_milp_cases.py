@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
-from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.datacenter.validate import validate
 
 NS = 10**6
@@ -27,7 +27,7 @@ def make(requests: list[tuple[str, str, int]], *, t_max: int = 3 * NS, comm: int
 
 
 def solve(inst: DatacenterInstance, **kw):
-    plan, info = switch_milp(inst, time_limit=20, warm_start=False, **kw)
+    plan, info = SCHEDULERS["milp"](inst, time_limit=20, warm_start=False, **kw)
     rep = validate(inst, plan)
     assert not rep.violations, rep.violations
     assert info.objective == rep.objective

@@ -8,7 +8,6 @@ import pytest
 from qdcopt.datacenter import SCHEDULERS as METHODS
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.switch.data import preprocess
-from qdcopt.datacenter.switch.milp import switch_lp_bound, switch_milp
 from qdcopt.datacenter.validate import validate
 
 SUITE = [
@@ -24,7 +23,7 @@ SUITE = [
 @pytest.mark.parametrize("kw", SUITE, ids=[str(k) for k in SUITE])
 def test_milp_at_least_every_heuristic(kw: dict) -> None:
     inst = random_instance(**kw)
-    plan, info = switch_milp(inst, time_limit=20)
+    plan, info = METHODS["milp"](inst, time_limit=20)
     rep = validate(inst, plan)
     assert not rep.violations, rep.violations[:3]
     assert info.objective == rep.objective
@@ -45,8 +44,8 @@ def test_pyomo_and_arrays_reach_the_same_optimum(seed: int) -> None:
     inst = random_instance(25, seed=seed, n_qpus=4, comm_qubits=2 if seed == 1 else None)
     results = {}
     for builder in ("pyomo", "arrays"):
-        plan, info = switch_milp(inst, time_limit=30, builder=builder, warm_start=False,
-                                 lexicographic=False)
+        plan, info = METHODS["milp"](inst, time_limit=30, builder=builder, warm_start=False,
+                                     lexicographic=False)
         rep = validate(inst, plan)
         assert not rep.violations
         assert info.status == "optimal"
@@ -56,8 +55,8 @@ def test_pyomo_and_arrays_reach_the_same_optimum(seed: int) -> None:
 
 def test_lp_bound_method_is_a_bound() -> None:
     inst = random_instance(60, seed=7, comm_qubits=2)
-    _, lp = switch_lp_bound(inst)
-    _, mip = switch_milp(inst, time_limit=20)
+    _, lp = METHODS["milp-lp"](inst)
+    _, mip = METHODS["milp"](inst, time_limit=20)
     assert lp.bound >= mip.bound >= mip.objective
     assert lp.objective <= mip.objective
 

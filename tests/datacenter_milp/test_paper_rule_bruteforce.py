@@ -28,7 +28,6 @@ import pytest
 
 from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
-from qdcopt.datacenter.switch.milp import switch_milp
 from qdcopt.datacenter.validate import validate
 
 NS = 10**6
@@ -134,7 +133,7 @@ CASES = (
 def test_milp_and_heuristics_against_the_paper_rule(case: dict) -> None:
     inst = instance(**case)
     opt = paper_optimum(inst)
-    plan, info = switch_milp(inst, time_limit=30, builder="arrays", warm_start=False)
+    plan, info = SCHEDULERS["milp"](inst, time_limit=30, builder="arrays", warm_start=False)
     rep = validate(inst, plan)
     assert not rep.violations, rep.violations
     assert rep.objective == opt, (rep.objective, opt, info)
@@ -154,10 +153,10 @@ def test_the_rule_costs_requests_that_transit_moves_would_serve() -> None:
     for seed in range(40):
         inst = instance(100 + seed, n_req=5, horizon=14)
         paper = paper_optimum(inst)
-        plan, _ = switch_milp(inst, time_limit=30, builder="arrays", warm_start=False)
+        plan, _ = SCHEDULERS["milp"](inst, time_limit=30, builder="arrays", warm_start=False)
         assert validate(inst, plan).objective == paper
         free = replace(inst, transit_moves=True)
-        t_plan, _ = switch_milp(free, time_limit=30, builder="arrays", warm_start=False)
+        t_plan, _ = SCHEDULERS["milp"](free, time_limit=30, builder="arrays", warm_start=False)
         t_rep = validate(free, t_plan)
         assert not t_rep.violations and t_rep.objective >= paper
         if t_rep.objective > paper:

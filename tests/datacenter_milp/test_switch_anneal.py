@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_milp_bruteforce import brute_force, tiny_instance
 
+from qdcopt.datacenter import SCHEDULERS
 from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.heuristics.greedy import greedy
 from qdcopt.datacenter.switch.anneal import (
@@ -29,7 +30,7 @@ from qdcopt.datacenter.switch.anneal import (
     evaluate_runs,
 )
 from qdcopt.datacenter.switch.data import preprocess
-from qdcopt.datacenter.switch.milp import best_heuristic, switch_milp
+from qdcopt.datacenter.switch.milp import best_heuristic
 from qdcopt.datacenter.switch.plan import block_deliveries, plan_from_deliveries
 from qdcopt.datacenter.validate import validate
 
@@ -146,14 +147,14 @@ def test_milp_reports_what_the_search_gained() -> None:
     # machine's speed.
     inst = random_instance(300, seed=2, load=0.9)
     start, _, _ = best_heuristic(inst)
-    plan, info = switch_milp(inst, time_limit=None, lexicographic=False)
+    plan, info = SCHEDULERS["milp"](inst, time_limit=None, lexicographic=False)
     rep = validate(inst, plan)
     assert not rep.violations and info.objective == rep.objective
     assert start.n_accepted < 300
     assert info.status == "optimal" and info.bound == rep.objective == 300
     assert info.extra["annealed_gain"] == 300 - start.n_accepted
     assert info.extra["blocks_settled_by_start"] == 1
-    _, off = switch_milp(inst, time_limit=4, lexicographic=False, anneal=False)
+    _, off = SCHEDULERS["milp"](inst, time_limit=4, lexicographic=False, anneal=False)
     assert off.extra["annealed_gain"] == 0
 
 
@@ -231,7 +232,7 @@ def test_blocks_without_a_model_still_get_the_search(monkeypatch) -> None:
     inst = random_instance(300, seed=2, load=0.9)
     start, _, _ = best_heuristic(inst)
     monkeypatch.setattr(milp, "MAX_DELIVERY_COLUMNS", 0)
-    plan, info = milp.switch_milp(inst, time_limit=None, lexicographic=False)
+    plan, info = SCHEDULERS["milp"](inst, time_limit=None, lexicographic=False)
     rep = validate(inst, plan)
     assert not rep.violations and info.objective == rep.objective == 300
     assert info.extra["columns"] == 0 and info.extra["blocks_settled_by_start"] == 1
@@ -244,7 +245,7 @@ def test_a_model_that_could_not_be_built_in_time_is_skipped(monkeypatch) -> None
     inst = random_instance(300, seed=2, load=0.9)
     start, _, _ = best_heuristic(inst)
     monkeypatch.setattr(milp, "BUILD_S_PER_COLUMN", 1.0)  # every model "takes" hours
-    plan, info = milp.switch_milp(inst, time_limit=5, lexicographic=False, anneal=False)
+    plan, info = SCHEDULERS["milp"](inst, time_limit=5, lexicographic=False, anneal=False)
     rep = validate(inst, plan)
     assert not rep.violations and info.objective == rep.objective >= start.n_accepted
     assert info.extra["columns"] == 0

@@ -5,13 +5,25 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+from pathlib import Path
 
 import pytest
 
+from qdcopt.api import load_instance
 from qdcopt.datacenter import SPECS as DC_SPECS
+from qdcopt.datacenter.heuristics.edf import edf
 from qdcopt.datacenter.heuristics.greedy import greedy
+from qdcopt.datacenter.heuristics.scoring import scoring
 from qdcopt.datacenter.jobs.pipeline import run_pipeline
-from qdcopt.datacenter.options import GreedyParams, SelectMilpParams, SwitchMilpParams
+from qdcopt.datacenter.options import (
+    EdfParams,
+    GreedyParams,
+    PipelineParams,
+    PipelineRetryParams,
+    ScoringParams,
+    SelectMilpParams,
+    SwitchMilpParams,
+)
 from qdcopt.families import family, known_kinds
 from qdcopt.network import FAMILY as NETWORK
 from qdcopt.params import (
@@ -24,6 +36,8 @@ from qdcopt.params import (
 )
 
 ALL = [(kind, name) for kind in known_kinds() for name in family(kind).methods]
+JOBS_INSTANCE = load_instance(Path(__file__).resolve().parents[2] / "instances" / "jobs"
+                              / "buffer_small.toml")
 
 
 @pytest.mark.parametrize(("kind", "name"), ALL)
@@ -49,16 +63,14 @@ def test_defaults_are_those_of_the_method_function(kind, name):
     (or, for the pipelines, the pipeline it runs) names has the same default."""
     spec = family(kind).specs[name]
     if spec.typed:
-        # the method takes its parameter object: no defaults of its own to drift
+        # the method takes its parameter object (and, when it forwards options to a
+        # scheduler, those options): no defaults of its own to drift
         params = list(inspect.signature(spec.fn).parameters.values())
-        assert len(params) == 2 and not _signature_defaults(spec.fn), name
+        size = 2 if spec.params.FORWARD is None else 3
+        assert len(params) == size and not _signature_defaults(spec.fn), name
         assert all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params), name
         return
     defaults = _signature_defaults(spec.fn)
-    if name == "greedy-retry":
-        defaults = {**_signature_defaults(greedy), **defaults}
-    if name.startswith("pipeline-"):
-        defaults = {**_signature_defaults(run_pipeline), **defaults}
     rules = spec.params.rules()
     for option in spec.params.own():  # each option the method declares, the function takes
         assert option in defaults, (name, option)
@@ -66,6 +78,20 @@ def test_defaults_are_those_of_the_method_function(kind, name):
     for option in spec.params.USES:
         if option in defaults:
             assert rules[option].default == defaults[option], (name, option)
+
+
+@pytest.mark.parametrize(("fn", "params"), [
+    (greedy, GreedyParams), (edf, EdfParams), (scoring, ScoringParams),
+    (run_pipeline, PipelineParams), (run_pipeline, PipelineRetryParams)])
+def test_functions_run_with_their_own_defaults_keep_those_of_the_methods(fn, params):
+    """The switch MILP's warm start runs the heuristics' functions with their own defaults,
+    and select-milp's warm start the pipeline's engine: those defaults are the methods'."""
+    defaults = _signature_defaults(fn)
+    rules = params.rules()
+    shared = sorted(set(defaults) & set(rules))
+    assert shared
+    for option in shared:
+        assert defaults[option] == rules[option].default, (fn.__name__, option)
 
 
 def test_unknown_name_lists_the_known_options_and_the_closest():
@@ -145,6 +171,34 @@ def test_options_of_the_scheduler_are_checked_through_the_job_method():
     with pytest.raises(UnknownOptionError, match="option retries"):
         spec.check({"retries": False})  # pipeline-retry always retries: not an option
     assert SelectMilpParams.FORWARD == "scheduler"
+
+
+@pytest.mark.parametrize(("name", "options", "seen"), [
+    # the pipelines use no common option: the scheduler gets them all
+    ("pipeline-parallel", {"time_limit": 7, "seed": 3}, {"time_limit": 7.0, "seed": 3}),
+    # admit-lp uses time_limit and threads for its LPs and hands on the others
+    ("admit-lp", {"time_limit": 7, "seed": 3}, {"time_limit": 60.0, "seed": 3}),
+    # select-milp uses every common option for its own MILP
+    ("select-milp", {"time_limit": 7, "seed": 3, "warm_start": False, "max_delays": 1},
+     {"time_limit": 60.0, "seed": 0}),
+])
+def test_job_methods_hand_their_scheduler_the_common_options_they_do_not_use(
+        monkeypatch, name, options, seen):
+    from qdcopt.datacenter.schedulers import SCHEDULER_SPECS
+
+    real = SCHEDULER_SPECS["edf"]
+    calls = []
+
+    def spy(instance, params):
+        calls.append(params)
+        return real.fn(instance, params)
+
+    monkeypatch.setitem(SCHEDULER_SPECS, "edf", dataclasses.replace(real, fn=spy))
+    DC_SPECS[name](JOBS_INSTANCE, scheduler="edf", compiled=False, **options)
+    assert calls
+    for params in calls:
+        assert params.compiled is False  # forwarded
+        assert {k: getattr(params, k) for k in seen} == seen
 
 
 def test_options_shared_by_several_methods_go_to_those_that_take_them():

@@ -25,14 +25,21 @@ question paper 002 raises.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance
 from qdcopt.datacenter.jobs.candidates import JobDecision, job_candidates
-from qdcopt.datacenter.jobs.pipeline import allocate, require_jobs, schedule_decisions
+from qdcopt.datacenter.jobs.pipeline import (
+    allocate,
+    handed_on,
+    require_jobs,
+    schedule_decisions,
+)
 from qdcopt.datacenter.jobs.selection import build_model
+from qdcopt.datacenter.options import AdmitLpParams, AdmitUtilisationParams
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status, solve_pyomo
 
@@ -43,23 +50,23 @@ def _busy_per_request(instance: DatacenterInstance) -> float:
     return float(np.mean([s.period + s.t_double for s in instance.sources]))
 
 
-def admit_utilisation(instance: DatacenterInstance, *, limit: float = 1.0,
-                      bucket: Any = "1 us", scheduler: str = "greedy",
-                      **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
+def admit_utilisation(instance: DatacenterInstance, params: AdmitUtilisationParams,
+                      scheduler_options: Mapping[str, Any],
+                      ) -> tuple[DatacenterPlan, SolveInfo]:
     """Admit jobs first-come first-served under the utilisation rule of paper 002.
 
     Parameters
     ----------
     instance
         An instance with jobs.
-    limit
-        Largest utilisation ``U_r`` of the entanglement supply in any bucket.
-    bucket
-        Bucket length (seconds or a string with a unit).
-    scheduler
-        Event-level scheduler of the admitted jobs.
-    options
-        Passed to the scheduler.
+    params
+        The options (:class:`~qdcopt.datacenter.options.AdmitUtilisationParams`):
+        ``limit``, the largest utilisation ``U_r`` of the entanglement supply in any
+        bucket; ``bucket``, the bucket length (seconds or a string with a unit);
+        ``scheduler``, the event-level scheduler of the admitted jobs, which also gets
+        the common options.
+    scheduler_options
+        Options forwarded to the scheduler.
 
     Returns
     -------
@@ -70,7 +77,8 @@ def admit_utilisation(instance: DatacenterInstance, *, limit: float = 1.0,
 
     started = time.perf_counter()
     require_jobs(instance)
-    length = parse_duration(bucket, allow_zero=False)
+    limit = params.limit
+    length = parse_duration(params.bucket, allow_zero=False)
     busy = _busy_per_request(instance)
     supply = length * max(1, len(instance.sources))
     load: dict[int, float] = {}
@@ -97,8 +105,9 @@ def admit_utilisation(instance: DatacenterInstance, *, limit: float = 1.0,
     decisions = [JobDecision(s.id, True, *alloc[j], candidate="utilisation") if j in alloc
                  else JobDecision(s.id, False, (), 0, reason=reasons.get(s.id, "admission"))
                  for j, s in enumerate(instance.job_specs)]
-    plan, _, ejected = schedule_decisions(instance, decisions, scheduler, "admit-utilisation",
-                                          options)
+    options = {**handed_on(params), **scheduler_options}
+    plan, _, ejected = schedule_decisions(instance, decisions, params.scheduler,
+                                          "admit-utilisation", options)
     return plan, SolveInfo(
         method="admit-utilisation", status=Status.HEURISTIC, objective=float(plan.n_accepted),
         time_s=time.perf_counter() - started,
@@ -107,24 +116,23 @@ def admit_utilisation(instance: DatacenterInstance, *, limit: float = 1.0,
                "limit": limit})
 
 
-def admit_lp(instance: DatacenterInstance, *, scheduler: str = "greedy",
-             max_qpu_sets: int = 4, max_delays: int = 3, delay_step: Any = None,
-             buckets: int = 50, threads: int = 1, time_limit: float | None = 60.0,
-             **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
+def admit_lp(instance: DatacenterInstance, params: AdmitLpParams,
+             scheduler_options: Mapping[str, Any]) -> tuple[DatacenterPlan, SolveInfo]:
     """Admit jobs first-come first-served while the selection LP stays feasible.
 
     Parameters
     ----------
     instance
         An instance with jobs.
-    scheduler
-        Event-level scheduler of the admitted jobs.
-    max_qpu_sets, max_delays, delay_step, buckets
-        The candidates and the model (as for ``select-milp``).
-    threads, time_limit
-        HiGHS options of each LP.
-    options
-        Passed to the scheduler.
+    params
+        The options (:class:`~qdcopt.datacenter.options.AdmitLpParams`):
+        ``max_qpu_sets``, ``max_delays``, ``delay_step`` and ``buckets``, the candidates
+        and the model (as for ``select-milp``); ``threads`` and ``time_limit``, the HiGHS
+        options of each LP; ``scheduler``, the event-level scheduler of the admitted
+        jobs, which also gets the other common options (``seed``, ``mip_gap``,
+        ``verbose``).
+    scheduler_options
+        Options forwarded to the scheduler.
 
     Returns
     -------
@@ -134,9 +142,9 @@ def admit_lp(instance: DatacenterInstance, *, scheduler: str = "greedy",
 
     started = time.perf_counter()
     require_jobs(instance)
-    cands = job_candidates(instance, max_qpu_sets=max_qpu_sets, max_delays=max_delays,
-                           delay_step=delay_step)
-    sel = build_model(instance, cands, buckets=buckets, relax=True)
+    cands = job_candidates(instance, max_qpu_sets=params.max_qpu_sets,
+                           max_delays=params.max_delays, delay_step=params.delay_step)
+    sel = build_model(instance, cands, buckets=params.buckets, relax=True)
     m = sel.model
     m.obj.deactivate()
     m.zero = pyo.Objective(expr=0)  # a pure feasibility question
@@ -147,7 +155,7 @@ def admit_lp(instance: DatacenterInstance, *, scheduler: str = "greedy",
     reasons = dict(cands.reasons)
     admitted: list[str] = []
     values: dict[int, float] = {}
-    opts = SolverOptions(time_limit=time_limit, threads=threads)
+    opts = SolverOptions(time_limit=params.time_limit, threads=params.threads)
     lps = 0
     for spec in instance.job_specs:
         idx = [i for i in pos.get(spec.id, []) if sel.usable[i]]
@@ -182,7 +190,9 @@ def admit_lp(instance: DatacenterInstance, *, scheduler: str = "greedy",
         decisions.append(JobDecision(spec.id, True, c.qpus, c.start, c.name) if c is not None
                          else JobDecision(spec.id, False, (), 0,
                                           reason=reasons.get(spec.id, "not-selected")))
-    plan, _, ejected = schedule_decisions(instance, decisions, scheduler, "admit-lp", options)
+    options = {**handed_on(params), **scheduler_options}
+    plan, _, ejected = schedule_decisions(instance, decisions, params.scheduler, "admit-lp",
+                                          options)
     return plan, SolveInfo(
         method="admit-lp", status=Status.HEURISTIC, objective=float(plan.n_accepted),
         time_s=time.perf_counter() - started,

@@ -28,6 +28,8 @@ again (the next round).  Every plan is a job-level plan (see
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import fields
 from itertools import pairwise
 from typing import Any
 
@@ -38,19 +40,30 @@ from qdcopt.datacenter.demand.jobs import fits_datacenter
 from qdcopt.datacenter.demand.placement import earliest_allocation
 from qdcopt.datacenter.instance import DatacenterInstance, Requests
 from qdcopt.datacenter.jobs.candidates import enforce_all_or_nothing, serving_timeline, with_jobs
+from qdcopt.datacenter.options import PipelineParams, PipelineRetryParams
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.schedulers import SCHEDULERS as METHODS
 from qdcopt.datacenter.validate import effective_need, running_sum_by_group
 from qdcopt.errors import InstanceError
+from qdcopt.params import MethodParams, MethodSpec
 from qdcopt.solvers.highs import SolveInfo, Status
 from qdcopt.timebase import parse_duration
 
 MODES = ("sequential", "parallel")
 
 
-def scheduler_by_name(name: str) -> Any:
+def handed_on(params: MethodParams) -> dict[str, Any]:
+    """The common options (those of :class:`~qdcopt.params.MethodParams`) a job-level method
+    does not use itself (not in its ``USES``), with their values: it hands them on to its
+    scheduler."""
+    return {f.name: getattr(params, f.name) for f in fields(MethodParams)
+            if f.name not in params.USES}
+
+
+def scheduler_by_name(name: str) -> MethodSpec:
     """The scheduling method registered under ``name`` (``greedy``, ``edf``, ``scoring``,
-    ``greedy-retry``, or any other method of the family, e.g. a switch MILP)."""
+    ``greedy-retry``, or any other method of the family, e.g. a switch MILP), called
+    ``scheduler_by_name(name)(instance, **options)``."""
     if name not in METHODS:
         raise ValueError(f"unknown scheduler {name!r} (known: {', '.join(sorted(METHODS))})")
     return METHODS[name]
@@ -361,24 +374,77 @@ def _followers(instance: DatacenterInstance, decisions: list[JobDecision],
     return {later for _, later in _overlapping(instance, decisions, shift)}
 
 
-def pipeline_sequential(instance: DatacenterInstance, *, scheduler: str = "greedy",
-                        **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
-    """Paper-000 pipeline, one job at a time on the whole datacenter (see :func:`run_pipeline`)."""
-    return run_pipeline(instance, mode="sequential", scheduler=scheduler,
-                        method="pipeline-sequential", **options)
+def _pipeline(instance: DatacenterInstance, params: PipelineParams | PipelineRetryParams,
+              mode: str, retries: bool, method: str, scheduler_options: Mapping[str, Any],
+              ) -> tuple[DatacenterPlan, SolveInfo]:
+    """:func:`run_pipeline` with the options of a pipeline method; the common options go
+    to the scheduler with those forwarded to it (:func:`handed_on`)."""
+    return run_pipeline(instance, mode=mode, scheduler=params.scheduler, retries=retries,
+                        delta=params.delta, max_attempts=params.max_attempts,
+                        max_rounds=params.max_rounds, eject=params.eject, method=method,
+                        **handed_on(params), **scheduler_options)
 
 
-def pipeline_parallel(instance: DatacenterInstance, *, scheduler: str = "greedy",
-                      **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
-    """Paper-000 pipeline, jobs in parallel on free QPUs (see :func:`run_pipeline`)."""
-    return run_pipeline(instance, mode="parallel", scheduler=scheduler,
-                        method="pipeline-parallel", **options)
+def pipeline_sequential(instance: DatacenterInstance, params: PipelineParams,
+                        scheduler_options: Mapping[str, Any],
+                        ) -> tuple[DatacenterPlan, SolveInfo]:
+    """Paper-000 pipeline, one job at a time on the whole datacenter (see :func:`run_pipeline`).
+
+    Parameters
+    ----------
+    instance
+        An instance with jobs.
+    params
+        The options (:class:`~qdcopt.datacenter.options.PipelineParams`).
+    scheduler_options
+        Options forwarded to the scheduler ``params.scheduler``.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+    """
+    return _pipeline(instance, params, "sequential", params.retries, "pipeline-sequential",
+                     scheduler_options)
 
 
-def pipeline_retry(instance: DatacenterInstance, *, mode: str = "parallel",
-                   scheduler: str = "greedy", **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
-    """Paper-000 pipeline in parallel with Phase E retries (δ = 1 ns, 10 attempts unless
-    given), scheduling with ``scheduler`` (see :func:`run_pipeline`)."""
-    options.pop("retries", None)
-    return run_pipeline(instance, mode=mode, scheduler=scheduler, retries=True,
-                        method="pipeline-retry", **options)
+def pipeline_parallel(instance: DatacenterInstance, params: PipelineParams,
+                      scheduler_options: Mapping[str, Any],
+                      ) -> tuple[DatacenterPlan, SolveInfo]:
+    """Paper-000 pipeline, jobs in parallel on free QPUs (see :func:`run_pipeline`).
+
+    Parameters
+    ----------
+    instance
+        An instance with jobs.
+    params
+        The options (:class:`~qdcopt.datacenter.options.PipelineParams`).
+    scheduler_options
+        Options forwarded to the scheduler ``params.scheduler``.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+    """
+    return _pipeline(instance, params, "parallel", params.retries, "pipeline-parallel",
+                     scheduler_options)
+
+
+def pipeline_retry(instance: DatacenterInstance, params: PipelineRetryParams,
+                   scheduler_options: Mapping[str, Any]) -> tuple[DatacenterPlan, SolveInfo]:
+    """Paper-000 pipeline with Phase E retries, allocating jobs by ``params.mode``
+    (see :func:`run_pipeline`).
+
+    Parameters
+    ----------
+    instance
+        An instance with jobs.
+    params
+        The options (:class:`~qdcopt.datacenter.options.PipelineRetryParams`).
+    scheduler_options
+        Options forwarded to the scheduler ``params.scheduler``.
+
+    Returns
+    -------
+    (DatacenterPlan, SolveInfo)
+    """
+    return _pipeline(instance, params, params.mode, True, "pipeline-retry", scheduler_options)

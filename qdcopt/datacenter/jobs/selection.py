@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,13 @@ from qdcopt.datacenter.jobs.candidates import (
     candidate_rule,
     job_candidates,
 )
-from qdcopt.datacenter.jobs.pipeline import require_jobs, run_pipeline, schedule_decisions
+from qdcopt.datacenter.jobs.pipeline import (
+    handed_on,
+    require_jobs,
+    run_pipeline,
+    schedule_decisions,
+)
+from qdcopt.datacenter.options import SelectMilpParams
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status, solve_pyomo
 
@@ -240,36 +247,35 @@ def _primary_value(plan: DatacenterPlan, instance: DatacenterInstance, objective
     return sum(job_qubits(instance, index[j]) for j in acc)
 
 
-def select_milp(instance: DatacenterInstance, *, objective: str = "requests",
-                scheduler: str = "greedy", max_qpu_sets: int = 4, max_delays: int = 3,
-                delay_step: Any = None, buckets: int = 50, max_rounds: int = 5,
-                warm_start: bool = True, time_limit: float | None = 60.0,
-                mip_gap: float = 1e-6, threads: int = 1, seed: int = 0,
-                verbose: bool = False, **options: Any) -> tuple[DatacenterPlan, SolveInfo]:
+def select_milp(instance: DatacenterInstance, params: SelectMilpParams,
+                scheduler_options: Mapping[str, Any]) -> tuple[DatacenterPlan, SolveInfo]:
     """Select jobs with the job-selection MILP, then schedule them at event level.
 
     Parameters
     ----------
     instance
         An instance with jobs.
-    objective
-        ``"requests"`` (accepted requests), ``"jobs"`` (accepted jobs) or ``"qubits"``
-        (qubits of the accepted jobs).
-    scheduler
-        Event-level scheduler of the selected jobs (a method name of the family).
-    max_qpu_sets, max_delays, delay_step
-        The candidate grid (:func:`~qdcopt.datacenter.jobs.candidates.job_candidates`).
-    buckets
-        Time buckets of the aggregated entanglement-capacity constraint.
-    max_rounds
-        Solve–schedule–cut rounds.
-    warm_start
-        Offer the selections of the ``pipeline-parallel`` and ``pipeline-sequential``
-        heuristics as candidates and their better plan as incumbent.
-    time_limit, mip_gap, threads, seed, verbose
-        HiGHS options (the time limit is for all rounds together).
-    options
-        Passed to the scheduler.
+    params
+        The options (:class:`~qdcopt.datacenter.options.SelectMilpParams`):
+
+        ``objective``
+            ``"requests"`` (accepted requests), ``"jobs"`` (accepted jobs) or ``"qubits"``
+            (qubits of the accepted jobs).
+        ``scheduler``
+            Event-level scheduler of the selected jobs (a method name of the family).
+        ``max_qpu_sets``, ``max_delays``, ``delay_step``
+            The candidate grid (:func:`~qdcopt.datacenter.jobs.candidates.job_candidates`).
+        ``buckets``
+            Time buckets of the aggregated entanglement-capacity constraint.
+        ``max_rounds``
+            Solve–schedule–cut rounds.
+        ``warm_start``
+            Offer the selections of the ``pipeline-parallel`` and ``pipeline-sequential``
+            heuristics as candidates and their better plan as incumbent.
+        ``time_limit``, ``mip_gap``, ``threads``, ``seed``, ``verbose``
+            HiGHS options (the time limit is for all rounds together).
+    scheduler_options
+        Options forwarded to the scheduler (also to the warm start's pipelines).
 
     Returns
     -------
@@ -287,11 +293,14 @@ def select_milp(instance: DatacenterInstance, *, objective: str = "requests",
     started = time.perf_counter()
     require_jobs(instance)
     method = "select-milp"
+    objective, scheduler, time_limit = params.objective, params.scheduler, params.time_limit
+    # the MILP uses every common option itself: the scheduler gets those forwarded
+    options = {**handed_on(params), **scheduler_options}
     extra_cands: dict[str, list[tuple[tuple[int, ...], int]]] = {}
     incumbent: DatacenterPlan | None = None
     best_key = (-1, -1)
     qidx = instance.qpu_index()
-    for mode in ("parallel", "sequential") if warm_start else ():
+    for mode in ("parallel", "sequential") if params.warm_start else ():
         warm, _ = run_pipeline(instance, mode=mode, scheduler=scheduler, method=method,
                                **options)
         for job, acc, qs, start in zip(warm.job_id.tolist(), warm.job_accepted.tolist(),
@@ -303,18 +312,19 @@ def select_milp(instance: DatacenterInstance, *, objective: str = "requests",
         key = (_primary_value(warm, instance, objective), warm.n_accepted)
         if key > best_key:
             incumbent, best_key = warm, key
-    cands = job_candidates(instance, max_qpu_sets=max_qpu_sets, max_delays=max_delays,
-                           delay_step=delay_step, extra=extra_cands)
-    sel = build_model(instance, cands, objective=objective, buckets=buckets)
+    cands = job_candidates(instance, max_qpu_sets=params.max_qpu_sets,
+                           max_delays=params.max_delays, delay_step=params.delay_step,
+                           extra=extra_cands)
+    sel = build_model(instance, cands, objective=objective, buckets=params.buckets)
     best = incumbent
     first: SolveInfo | None = None
     history: list[dict[str, Any]] = []
-    for r in range(max(1, max_rounds)):
+    for r in range(max(1, params.max_rounds)):
         left = None if time_limit is None else max(1.0, time_limit
                                                     - (time.perf_counter() - started))
         info, loaded = solve_pyomo(sel.model, SolverOptions(
-            time_limit=left, mip_gap=mip_gap, threads=threads, seed=seed, verbose=verbose),
-            method)
+            time_limit=left, mip_gap=params.mip_gap, threads=params.threads, seed=params.seed,
+            verbose=params.verbose), method)
         if first is None:
             first = info
         if not loaded:
@@ -360,7 +370,8 @@ def select_milp(instance: DatacenterInstance, *, objective: str = "requests",
                "bound_over_candidates": pbound if objective == "requests" else math.nan,
                "bound_scope": "job-level plans over the candidate set (not every plan "
                               "rule 7 allows)",
-               "candidate_rule": candidate_rule(max_qpu_sets, max_delays, delay_step),
+               "candidate_rule": candidate_rule(params.max_qpu_sets, params.max_delays,
+                                                params.delay_step),
                "jobs_accepted": n_acc,
                "candidates": len(sel.candidates),
                "candidates_unservable": int((~sel.usable).sum()),

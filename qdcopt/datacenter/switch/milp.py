@@ -1,6 +1,8 @@
 """The switch-assignment MILP: optimal plans with a certified bound (see ``models/switch.md``).
 
-Public methods (signature ``fn(instance, **options) -> (DatacenterPlan, SolveInfo)``):
+Public methods (signature ``fn(instance, params) -> (DatacenterPlan, SolveInfo)``, ``params``
+their parameter object from :mod:`qdcopt.datacenter.options`; call them through
+``qdcopt.datacenter.SCHEDULER_SPECS[name](instance, **options)``):
 
 ``milp``        the slot formulation per independent block, warm-started from the best
                 heuristic plan, objective accepted requests (then, asked for with
@@ -24,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.options import MilpLpParams, SwitchMilpParams
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.switch.anneal import anneal_block
 from qdcopt.datacenter.switch.bounds import interval_bound
@@ -170,48 +173,47 @@ def _block_bound(res: SpecResult, n_requests: int, penalty: float, n_changes_max
     return int(min(n_requests, math.floor(b + 1e-6)))
 
 
-def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
-                mip_gap: float = 1e-6, threads: int = 1, seed: int = 0,
-                penalty: float | None = None, builder: str = "auto",
-                formulation: str = "slot", warm_start: bool = True,
-                lexicographic: bool = False, split_blocks: bool = True,
-                anneal: bool = True, verbose: bool = False,
-                **_: Any) -> tuple[DatacenterPlan, SolveInfo]:
+def switch_milp(instance: DatacenterInstance, params: SwitchMilpParams,
+                ) -> tuple[DatacenterPlan, SolveInfo]:
     """Solve switch assignment with the slot MILP.
 
     Parameters
     ----------
     instance
         The instance.
-    time_limit
-        Wall-clock seconds for the whole method (heuristics, models, plan building).
-    mip_gap
-        Relative MIP gap at which a block's solve may stop.
-    threads, seed
-        HiGHS threads and random seed.
-    penalty
-        ``None`` (default): most accepted requests (then, with ``lexicographic``, fewest
-        switch changes).  A number: maximise accepted − penalty × changes in one solve.
-    builder
-        ``"pyomo"``, ``"arrays"`` (highspy from sparse arrays) or ``"auto"`` (pyomo for
-        small models).
-    formulation
-        ``"slot"`` (the only one; exact when the switching costs are subadditive, and
-        by the paper's switching rule with any costs, where slots hold walks).
-    warm_start
-        Start from the best heuristic plan (also returned when it is better).
-    lexicographic
-        With ``penalty=None``, ask for the secondary objective: a second phase finds the
-        fewest switch changes at the best count.  Without it the method stops as soon as
-        its plan meets the proven bound (a warm start that does so needs no model).
-    split_blocks
-        Solve independent time blocks as separate models.
-    anneal
-        Before a one-source block's model, improve its start by annealing the switch's
-        run sequence (:mod:`qdcopt.datacenter.switch.anneal`) for
-        :data:`ANNEAL_SHARE` of the block's time, where memory cannot bind.
-    verbose
-        Show HiGHS's log.
+    params
+        The options:
+
+        ``time_limit``
+            Wall-clock seconds for the whole method (heuristics, models, plan building).
+        ``mip_gap``
+            Relative MIP gap at which a block's solve may stop.
+        ``threads``, ``seed``
+            HiGHS threads and random seed.
+        ``penalty``
+            ``None``: most accepted requests (then, with ``lexicographic``, fewest switch
+            changes).  A number: maximise accepted − penalty × changes in one solve.
+        ``builder``
+            ``"pyomo"``, ``"arrays"`` (highspy from sparse arrays) or ``"auto"`` (pyomo
+            for small models).
+        ``formulation``
+            ``"slot"`` (the only one; exact when the switching costs are subadditive, and
+            by the paper's switching rule with any costs, where slots hold walks).
+        ``warm_start``
+            Start from the best heuristic plan (also returned when it is better).
+        ``lexicographic``
+            With ``penalty=None``, ask for the secondary objective: a second phase finds
+            the fewest switch changes at the best count.  Without it the method stops as
+            soon as its plan meets the proven bound (a warm start that does so needs no
+            model).
+        ``split_blocks``
+            Solve independent time blocks as separate models.
+        ``anneal``
+            Before a one-source block's model, improve its start by annealing the
+            switch's run sequence (:mod:`qdcopt.datacenter.switch.anneal`) for
+            :data:`ANNEAL_SHARE` of the block's time, where memory cannot bind.
+        ``verbose``
+            Show HiGHS's log.
 
     Returns
     -------
@@ -231,19 +233,23 @@ def switch_milp(instance: DatacenterInstance, *, time_limit: float = 60.0,
     :func:`_search_runs` and the model :func:`_model_block` with its fewest-changes
     phase), the plan (:func:`_assemble`) and the status (:func:`_status`).
     """
-    if formulation != "slot":
-        raise ValueError(f"formulation must be 'slot', got {formulation!r}")
+    if params.formulation != "slot":
+        raise ValueError(f"formulation must be 'slot', got {params.formulation!r}")
+    penalty = params.penalty
     t0 = time.perf_counter()
-    run = _Run(instance=instance, data=preprocess(instance, split_blocks=split_blocks),
-               deadline=_deadline(t0, time_limit, len(instance.requests)),
+    run = _Run(instance=instance,
+               data=preprocess(instance, split_blocks=params.split_blocks),
+               deadline=_deadline(t0, params.time_limit, len(instance.requests)),
                pen=0.0 if penalty is None else float(penalty),
-               lexi=penalty is None and lexicographic, mip_gap=mip_gap, threads=threads,
-               seed=seed, verbose=verbose, anneal=anneal)
+               lexi=penalty is None and params.lexicographic, mip_gap=params.mip_gap,
+               threads=params.threads, seed=params.seed, verbose=params.verbose,
+               anneal=params.anneal)
     tally = _Tally()
     tp = time.perf_counter()
-    warm, warm_name, heur_times = best_heuristic(instance) if warm_start else (None, "", {})
+    warm, warm_name, heur_times = (best_heuristic(instance) if params.warm_start
+                                   else (None, "", {}))
     tally.phase_s["heuristics"] = time.perf_counter() - tp
-    per_block = _solve_blocks(run, tally, warm, builder)
+    per_block = _solve_blocks(run, tally, warm, params.builder)
     tally.phase_s["build"] = tally.build_s
     tp = time.perf_counter()
     plan, rep, value, source, dropped = _assemble(run, per_block, warm, warm_name)
@@ -663,10 +669,17 @@ def _renamed(plan: DatacenterPlan, method: str) -> DatacenterPlan:
         rejected=(plan.rejected_request, plan.rejected_reason))
 
 
-def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
-                    threads: int = 1, seed: int = 0, verbose: bool = False,
-                    **_: Any) -> tuple[DatacenterPlan, SolveInfo]:
+def switch_lp_bound(instance: DatacenterInstance, params: MilpLpParams,
+                    ) -> tuple[DatacenterPlan, SolveInfo]:
     """The best heuristic plan with the LP-relaxation bound of the slot model.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    params
+        The options: ``time_limit`` (wall-clock seconds for all the blocks' LPs),
+        ``threads``, ``seed`` and ``verbose`` of HiGHS.
 
     Returns
     -------
@@ -684,8 +697,10 @@ def switch_lp_bound(instance: DatacenterInstance, *, time_limit: float = 60.0,
     bound = 0
     for block in data.blocks:
         spec, _idx = build_slot_model(block, model_costs, cap)
-        left = None if time_limit is None else max(0.05, t0 + time_limit - time.perf_counter())
-        res = solve_arrays(spec, _options(left, 1e-6, threads, seed, verbose), relax=True)
+        left = (None if params.time_limit is None
+                else max(0.05, t0 + params.time_limit - time.perf_counter()))
+        res = solve_arrays(spec, _options(left, 1e-6, params.threads, params.seed,
+                                          params.verbose), relax=True)
         bound += _block_bound(res, len(block.requests), 0.0, 0)
     reasons = {int(r): str(why) for r, why in
                zip(data.unservable.tolist(), data.unservable_reason.tolist(), strict=True)}

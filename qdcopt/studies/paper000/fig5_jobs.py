@@ -38,9 +38,8 @@ from typing import Any
 
 import pandas as pd
 
+from qdcopt.datacenter import JOB_SPECS
 from qdcopt.datacenter.jobs.buffers import random_buffer
-from qdcopt.datacenter.jobs.pipeline import pipeline_parallel, pipeline_retry, pipeline_sequential
-from qdcopt.datacenter.jobs.selection import select_milp
 from qdcopt.datacenter.validate import validate
 from qdcopt.sweeps import Sweep, Task
 
@@ -53,10 +52,10 @@ JOBS = tuple(range(2, 31, 2))
 """Numbers of jobs of the full run."""
 
 METHODS = {
-    "sequential": pipeline_sequential,
-    "parallel": pipeline_parallel,
-    "parallel-retry": pipeline_retry,
-    "select-milp": select_milp,
+    "sequential": JOB_SPECS["pipeline-sequential"],
+    "parallel": JOB_SPECS["pipeline-parallel"],
+    "parallel-retry": JOB_SPECS["pipeline-retry"],
+    "select-milp": JOB_SPECS["select-milp"],
 }
 
 
