@@ -78,7 +78,7 @@ from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status
 def solver_options(params: MethodParams) -> SolverOptions:
     """The HiGHS options a method's parameters ask for (``lp_method`` where it has one)."""
     return SolverOptions(time_limit=params.time_limit, threads=params.threads,
-                         seed=params.seed, verbose=params.verbose,
+                         seed=params.seed, mip_gap=params.mip_gap, verbose=params.verbose,
                          lp_method=getattr(params, "lp_method", "choose"))
 
 

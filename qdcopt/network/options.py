@@ -59,6 +59,9 @@ class LpParams(PyomoLpParams):
                               "trees (attempts)", ge=0.0, le=0.99)
     purification: bool = _PURIFICATION
 
+    # the reserved-memory master is a MILP: its gap applies (the LPs' USES omit it)
+    USES: ClassVar[tuple[str, ...]] = (*_LP_USES, "mip_gap")
+
 
 @dataclass(frozen=True)
 class HyperflowParams(PyomoLpParams):

@@ -120,3 +120,11 @@ def test_network_latency_of_a_hand_tree() -> None:
     want = (1.5 * inner + 10e-6 + 20.0 / 2e5) / 0.5
     assert tree_latency(tree, inst) == pytest.approx(want, rel=1e-12)
     assert tree.depth() == 2
+
+
+def test_lp_hands_its_mip_gap_to_the_reserved_master():
+    from qdcopt.network.methods import solver_options
+    from qdcopt.network.options import LpParams
+
+    assert solver_options(LpParams(mip_gap=0.25)).mip_gap == 0.25
+    assert "mip_gap" in LpParams.USES
