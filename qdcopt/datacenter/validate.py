@@ -67,9 +67,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qdcopt.datacenter.checks.lookup import factorize, object_addresses, positions
+from qdcopt.datacenter.checks.lookup import factorize, positions
 from qdcopt.datacenter.checks.sweeps import (
     ascending,
+    ascending_at,
     events_rise,
     group_max,
     order_by_position,
@@ -130,9 +131,10 @@ def effective_need(instance: DatacenterInstance, plan: DatacenterPlan,
     rows = positions(plan.shift_request, req.id)
     known = rows >= 0
     delay = plan.shift_delay
-    wrong_job = np.zeros(len(rows), dtype=bool)
-    wrong_job[known] = ~_same_values(req.job[rows[known]], plan.shift_job[known])
-    bad = known & (wrong_job | (delay <= 0))
+    # the job of a shift, and of its request, as codes of the instance's job values
+    codes, jobs = factorize(req.job)
+    shift_job = positions(plan.shift_job, _objects(jobs))
+    bad = known & ((codes[np.where(known, rows, 0)] != shift_job) | (delay <= 0))
     if out is not None:
         for j in np.flatnonzero(~known | bad).tolist():
             job, rid = plan.shift_job[j], plan.shift_request[j]
@@ -145,11 +147,10 @@ def effective_need(instance: DatacenterInstance, plan: DatacenterPlan,
             out.add("A1-SHIFT", f"shift of job {job!r} from request {rid!r} by {d} "
                     f"ticks: the request belongs to job {req.job[i]!r} and delays must be > 0",
                     request=rid, job=job, delay=d)
-    good = known & ~bad
+    good = _where(known & ~bad)
     add = scatter_add(len(req), rows[good], delay[good])
     # a shift applies from its request to the end of the job: a running sum along each
     # job's order (need time, then position), restarted at every job
-    codes, jobs = factorize(req.job)
     order = sorted_order(req.t_need)
     if order is None:
         order = np.arange(len(req))
@@ -167,16 +168,6 @@ def running_sum_by_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     before = np.r_[0, running[first[1:] - 1]]
     return running - np.repeat(before, np.diff(np.r_[first, len(values)]))
-
-
-def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Elementwise ``a == b`` for object arrays: the same object is equal to itself
-    (as ``dict`` and ``in`` hold), other pairs are compared by value."""
-    same = object_addresses(a) == object_addresses(b)
-    other = np.flatnonzero(~same)
-    if len(other):
-        same[other] = [bool(x == y) for x, y in zip(a[other], b[other], strict=True)]
-    return same
 
 
 def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
@@ -215,20 +206,21 @@ def validate(instance: DatacenterInstance, plan: DatacenterPlan) -> Report:
         out.add("A1-UNKNOWN-REQUEST", f"delivery for unknown request {rid!r}", request=rid)
     for rid in plan.rejected_request[r_req < 0].tolist():
         out.add("A1-UNKNOWN-REQUEST", f"rejection of unknown request {rid!r}", request=rid)
-    d_count = np.bincount(d_req[d_req >= 0], minlength=n)
-    r_count = np.bincount(r_req[r_req >= 0], minlength=n)
-    for i in np.flatnonzero(d_count > 1).tolist():
-        out.add("A1-DUPLICATE", f"request {req.id[i]!r} delivered {d_count[i]} times",
-                request=req.id[i])
-    for i in np.flatnonzero(r_count > 1).tolist():
-        out.add("A1-DUPLICATE", f"request {req.id[i]!r} rejected {r_count[i]} times",
-                request=req.id[i])
-    for i in np.flatnonzero((d_count > 0) & (r_count > 0)).tolist():
-        out.add("A1-BOTH", f"request {req.id[i]!r} is both delivered and rejected",
-                request=req.id[i])
-    for i in np.flatnonzero((d_count == 0) & (r_count == 0)).tolist():
-        out.add("A1-UNACCOUNTED", f"request {req.id[i]!r} is neither delivered nor rejected",
-                request=req.id[i])
+    d_count = np.bincount(d_req[_where(d_req >= 0)], minlength=n)
+    r_count = np.bincount(r_req[_where(r_req >= 0)], minlength=n)
+    if n and np.any(d_count + r_count != 1):  # else every request is accounted for once
+        for i in np.flatnonzero(d_count > 1).tolist():
+            out.add("A1-DUPLICATE", f"request {req.id[i]!r} delivered {d_count[i]} times",
+                    request=req.id[i])
+        for i in np.flatnonzero(r_count > 1).tolist():
+            out.add("A1-DUPLICATE", f"request {req.id[i]!r} rejected {r_count[i]} times",
+                    request=req.id[i])
+        for i in np.flatnonzero((d_count > 0) & (r_count > 0)).tolist():
+            out.add("A1-BOTH", f"request {req.id[i]!r} is both delivered and rejected",
+                    request=req.id[i])
+        for i in np.flatnonzero((d_count == 0) & (r_count == 0)).tolist():
+            out.add("A1-UNACCOUNTED", f"request {req.id[i]!r} is neither delivered nor "
+                    "rejected", request=req.id[i])
     reason_codes, reasons = factorize(plan.rejected_reason)
     unknown_reason = positions(_objects(reasons), _REASON_CODES) < 0
     for j in np.flatnonzero(unknown_reason[reason_codes]).tolist():
@@ -484,9 +476,8 @@ def _check_switches(instance: DatacenterInstance, plan: DatacenterPlan, d_req: n
         current = state(*init, "initial state") if init is not None else None
         init_code = -1 if current is None else current[0] * n_q + current[1]
         rows = rc_rows[rc_bounds[si]:rc_bounds[si + 1]]
-        by_start = sorted_order(rc.start[rows])  # stable: ties keep the plan's order
-        if by_start is not None:
-            rows = rows[by_start]
+        if not ascending_at(rc.start, rows):  # stable: ties keep the plan's order
+            rows = rows[np.argsort(rc.start[rows], kind="stable")]
         # the whole table in its own order needs no copy (one switch, as usual)
         take = slice(None) if len(rows) == len(rc) and ascending(rows) else rows
         start, end = rc.start[take], rc.end[take]
@@ -626,9 +617,8 @@ def _check_net_changes(instance: DatacenterInstance, source: Source, mine: np.nd
     """The paper's rule: consecutive deliveries of one switch are at least the net change
     apart, whatever reconfigurations the timeline makes between them."""
     req = instance.requests
-    order = sorted_order(d_time[mine])
-    if order is not None:
-        mine = mine[order]
+    if not ascending_at(d_time, mine):  # a plan mostly lists a switch's deliveries in time
+        mine = mine[np.argsort(d_time[mine], kind="stable")]
     broken, need = net_change_flags(mine, d_time, d_req, req.a, req.b, source.t_single,
                                     source.t_double)
     for k in np.flatnonzero(broken).tolist():

@@ -50,6 +50,15 @@ def order_by_position(keys, n):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def ascending_at(values, index):  # pragma: no cover - compiled
+    """Whether ``values[index]`` never decrease (without making ``values[index]``)."""
+    for k in range(1, len(index)):  # noqa: SIM110 - numba compiles no all(generator)
+        if values[index[k]] < values[index[k - 1]]:
+            return False
+    return True
+
+
+@numba.njit(cache=True)
 def _ascending(values):  # pragma: no cover - compiled
     for i in range(1, len(values)):  # noqa: SIM110 - numba compiles no all(generator)
         if values[i] < values[i - 1]:
