@@ -127,7 +127,7 @@ def _warm() -> tuple[float, str]:
     before = _code_state()
     t0 = time.perf_counter()
     # large enough for every path of the validator's look-ups (see WARM_REQUESTS); and
-    # the Python loops once, for the compiled helpers they call
+    # the Python loops once, for the compiled functions they call
     for n, compiled in ((WARM_REQUESTS, True), (200, False)):
         for small in (random_instance(n, n_qpus=5, rate="1 GHz", t_max="1 us", seed=0),
                       random_instance(n, n_qpus=5, rate="1 GHz", t_max="20 ns",

@@ -25,9 +25,9 @@ How the Python objects map to arrays:
   loop reads it from the front and puts what it read back, a walk instead of two sifts
   per entry, and entries come off in the heap's order.  Each pair's top deadline is kept
   beside its heap, so that the loop reads one value per entry, not three in a chain.
-* Helpers taking arrays cost reference-count updates at every call, inlined or not, so
-  the hottest paths (the candidates' loop and the current pair's look-up) are written
-  out in the main loop, and the helpers it calls there take scalars or run only rarely.
+* A call passing arrays costs reference-count updates, inlined or not, so the hottest
+  paths (the candidates' loop and the current pair's look-up) are written out in the
+  main loop, and the functions it calls there take scalars or run only rarely.
 * Within one decision every move starts at the same time and is one of three kinds, so
   the ready events (and the scoring policy's lost events and stranded requests) are
   worked out once per kind and decision, not once per candidate.
@@ -76,8 +76,8 @@ SCORING = 1
 
 # what a policy decides for a source at a decision time
 _SERVE, _SWITCH, _WAIT, _DONE = 0, 1, 2, 3
-# slots of the counter array shared by the helpers (numba helpers cannot rebind the
-# caller's scalars): rejections, pending requests
+# slots of the counter array shared with the functions the loop calls (a numba function
+# cannot rebind its caller's scalars): rejections, pending requests
 _N_REJ, _PENDING = range(2)
 _N_COUNTERS = 2
 _FAR = 1 << 62  # the time at which the reference expires everything still pending
@@ -189,7 +189,7 @@ def _event_at_or_after(t, start, period):  # pragma: no cover - compiled
 def _move_kind(old, old_a, old_b, a, b):  # pragma: no cover - compiled
     """How much of the switch moves from pair ``old`` (ends ``old_a``, ``old_b``; −1:
     unset) to pair ``(a, b)``: 0 nothing, 1 one line, 2 both lines (and from an unset
-    switch), as :func:`change_time` counts.  Scalars only: a helper taking arrays costs
+    switch), as :func:`change_time` counts.  Scalars only: a function taking arrays costs
     reference-count updates at every call, inlined or not, and the candidates' loops
     make millions of these."""
     if old < 0:
@@ -483,7 +483,7 @@ def _dispatch_kernel(policy, order, qa, qb, tneed, t_max, cap, ports, s_start, s
         n_opt = 0
         s_base = s * n_pc
         # the queue's front is kept in a local while the loop runs (and handed over to
-        # the helpers that insert): the loop reads it for every entry
+        # the functions that insert): the loop reads it for every entry
         lo = pos[LO]
         while lo < pos[HI]:
             if policy == SCORING and n_opt >= breadth:

@@ -8,10 +8,10 @@ At every decision the engine reads the queue from its front and puts most of wha
 back; on a sorted array that is a walk and a write per entry, where a heap pays two sifts.
 
 The entries are ``[lo, hi)`` of two parallel arrays (deadline, pair), ascending by
-(deadline, pair); ``pos[LO]`` and ``pos[HI]`` hold the ends, so that the helpers can move
+(deadline, pair); ``pos[LO]`` and ``pos[HI]`` hold the ends, so that the functions can move
 them.  An insertion finds its place by bisection and shifts the shorter side by one slot.
 :func:`queue_reserve`, called once per decision before any insertion, leaves room on both
-sides for every insertion a decision can make, so that the helpers never reallocate (only
+sides for every insertion a decision can make, so that the functions never reallocate (only
 :func:`queue_reserve` returns new arrays).
 
 The shifting loops index with unsigned integers: with signed ones the compiler must allow
