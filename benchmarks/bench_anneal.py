@@ -12,7 +12,7 @@ Usage::
 (or ``python benchmarks/bench_anneal.py …``).  One case per seed of the search (or the
 one ``--serve-all`` solve), run by the sweep runner (see :mod:`qdcopt.sweeps.bench`).
 
-Instances come from :func:`qdcopt.datacenter.generate.random_instance` (seed 1, 5 QPUs,
+Instances come from :func:`qdcopt.datacenter.scenarios.generate.random_instance` (seed 1, 5 QPUs,
 1 GHz, t_max = 100 ns, load 0.8, unlimited memory: the family of ``bench_switch.py``).
 ``--need-from/--need-to`` keep only the requests whose need time (ns) lies in that
 range, to see where a block loses requests: a plan of the whole instance restricted to
@@ -33,9 +33,9 @@ import time
 from functools import cache, lru_cache
 from typing import Any
 
-from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.heuristics.scoring import scoring
 from qdcopt.datacenter.instance import Requests
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.switch.anneal import anneal_block
 from qdcopt.datacenter.switch.data import preprocess
 from qdcopt.datacenter.switch.model import build_slot_model

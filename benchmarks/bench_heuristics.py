@@ -32,7 +32,7 @@ import numba
 import numpy as np
 
 import qdcopt
-from qdcopt.datacenter.generate import random_instance
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.sweeps.bench import bench_main
 
 BUILD = "(build)"

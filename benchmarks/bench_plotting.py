@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import qdcopt
-from qdcopt.datacenter.generate import random_instance
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.sweeps.bench import bench_main
 
 PARTS = ("gantt", "memory", "page", "browser")

@@ -12,7 +12,7 @@ Usage::
 (or ``python benchmarks/bench_switch.py …``).  For every size it prints, for the MILP:
 model build time, solve time, validated plan value, proven bound, certified gap and
 status; and for every registered heuristic: its run time and validated value.  Instances
-come from :func:`qdcopt.datacenter.generate.random_instance` (1 GHz, 2 ns / 10 ns
+come from :func:`qdcopt.datacenter.scenarios.generate.random_instance` (1 GHz, 2 ns / 10 ns
 switching, t_max = 100 ns, 5 QPUs, load 0.8, seed 1 unless told otherwise) or, with
 ``--fig4``, from the demand of paper 000's Fig. 4 (a seeded 1000-qubit depth-200 random
 circuit on ``--qpus`` QPUs; ``--sizes`` is then ignored).  With several ``--seeds`` or
@@ -30,7 +30,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from qdcopt.datacenter import SCHEDULERS
-from qdcopt.datacenter.generate import random_instance
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.validate import validate
 from qdcopt.sweeps.bench import bench_main
 from qdcopt.timebase import parse_duration

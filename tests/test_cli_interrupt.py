@@ -17,7 +17,7 @@ from cli_processes import qdcopt_process
 
 from qdcopt import load_instance, load_plan, validate
 from qdcopt.datacenter import SCHEDULERS
-from qdcopt.datacenter.generate import random_instance
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.network.lp.hyperpaths import solve_tree_master
 from qdcopt.runs import interrupt
 from qdcopt.solvers.arrays import LinearSpec, solve_arrays

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
+from qdcopt.datacenter.scenarios.generate import random_instance
 
 NS = 10**6
 

@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 import qdcopt
 from qdcopt.cli import app
-from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.load import read_requests_csv
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.errors import InstanceError
 from qdcopt.timebase import MAX_TICKS, TimeValueError, parse_duration, parse_rate
 

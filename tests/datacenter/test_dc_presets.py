@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 import qdcopt
-from qdcopt.datacenter.presets import QPU_COUNTS, QUBITS_PER_QPU, RATES, hardware_toml, preset_name
+from qdcopt.datacenter.scenarios.presets import (
+    QPU_COUNTS,
+    QUBITS_PER_QPU,
+    RATES,
+    hardware_toml,
+    preset_name,
+)
 
 HW = Path(__file__).resolve().parents[2] / "instances" / "hardware"
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from plan_checks import NS, generated_instances, irregular_instances, plan_tables
 
-from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM
 from qdcopt.datacenter.heuristics.edf import edf
 from qdcopt.datacenter.heuristics.scoring import scoring
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.validate import validate
 
 WEIGHTS = {"alpha": 0.3, "beta": 0.4, "gamma": 0.25, "delta": 3.0, "breadth": 2}

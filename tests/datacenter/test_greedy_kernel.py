@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from plan_checks import generated_instances, plan_tables
 
-from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.heuristics.greedy import greedy
 from qdcopt.datacenter.instance import Requests
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.validate import validate
 from qdcopt.timebase import parse_duration
 

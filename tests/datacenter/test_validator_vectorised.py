@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plan_checks import NS, generated_instances, irregular_instances
 
-from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.heuristics import HEURISTICS
 from qdcopt.datacenter.plan import DatacenterPlan
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.validate import effective_need, net_change_breaks, validate
 
 

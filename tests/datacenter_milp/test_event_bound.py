@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from test_milp_cases import NS, make, solve
 
 import qdcopt
-from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.switch.bounds import (
     event_bound,
     interval_bound,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 import qdcopt
-from qdcopt.datacenter.generate import random_instance
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.switch.bounds import event_bound
 from qdcopt.datacenter.switch.data import preprocess
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qdcopt.datacenter import SCHEDULERS as METHODS
-from qdcopt.datacenter.generate import random_instance
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.switch.data import preprocess
 from qdcopt.datacenter.validate import validate
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from test_milp_bruteforce import brute_force, tiny_instance
 
 from qdcopt.datacenter import SCHEDULERS
-from qdcopt.datacenter.generate import random_instance
 from qdcopt.datacenter.heuristics.greedy import greedy
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.switch.anneal import (
     TEMP_FROM,
     TEMP_TO,

@@ -89,7 +89,7 @@ def test_memory_of_the_tiny_plan_steps_at_deliveries_and_need_times(datacenter_t
 
 
 def test_each_request_is_drawn_with_exactly_one_source():
-    from qdcopt.datacenter.generate import random_instance
+    from qdcopt.datacenter.scenarios.generate import random_instance
 
     inst = random_instance(60, n_qpus=4, n_sources=2, seed=1, comm_qubits=2)
     plan, _ = qdcopt.solve(inst, "edf")

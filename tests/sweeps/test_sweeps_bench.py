@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import qdcopt
-from qdcopt.datacenter.generate import random_instance
+from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.sweeps.bench import bench_main, load_suite
 
 SUITE = '''

@@ -32,7 +32,7 @@ import qdcopt
 from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
 from qdcopt.datacenter.demand.schedule import QpuTiming, extract_job
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
-from qdcopt.datacenter.presets import FIG4_T_MAX, QUBITS_PER_QPU, RATES
+from qdcopt.datacenter.scenarios.presets import FIG4_T_MAX, QUBITS_PER_QPU, RATES
 from qdcopt.sweeps import Sweep, Task
 from qdcopt.timebase import parse_duration, parse_rate
 

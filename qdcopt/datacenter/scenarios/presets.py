@@ -38,7 +38,8 @@ def hardware_toml(n_qpus: int, rate: str = "1ghz", t_max: str = "1 ms",
     lines = [
         f"# Paper 000 hardware: {n_qpus} QPU(s) x {qubits} qubits, {RATES[rate]} source,",
         "# 2 ns / 10 ns switching, T1 = T2 = 0.5 ms. Regenerate with",
-        "# python -c 'from qdcopt.datacenter.presets import write_presets; write_presets()'",
+        "# python -c 'from qdcopt.datacenter.scenarios.presets import write_presets; "
+        "write_presets()'",
         'kind = "datacenter"',
         f'name = "paper000-{n_qpus}qpu-{rate}"',
         f't_max = "{t_max}"',
