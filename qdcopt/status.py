@@ -42,6 +42,9 @@ class Status(StrEnum):
     """Optimal over the columns the model holds, not certified over all of them."""
     SIMULATED = "simulated"
     """The plan is what a seeded simulation of a protocol did; nothing is proven."""
+    OPTIMAL_OVER_CANDIDATES = "optimal_over_candidates"
+    """The plan meets a bound that holds over a restricted candidate set (job selection's
+    QPU sets and starts), which proves it optimal there, not over every plan."""
 
 
 class FrozenDict(dict):

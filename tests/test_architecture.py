@@ -287,6 +287,21 @@ def test_highs_models_are_made_only_in_the_solver_layer():
     assert offenders == []
 
 
+def test_pyomo_models_are_made_only_in_the_solver_layer():
+    # a family states its model as arrays (LinearSpec) and the solver layer solves it;
+    # the one pyomo model outside is the hyperflow LP's readable reference statement
+    allowed = {PACKAGE / "network" / "lp" / "hyperflow_pyomo.py"}
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if (PACKAGE / "solvers") in path.parents or path in allowed:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if "import pyomo" in code or "from pyomo" in code:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
 def test_statuses_are_named_not_spelled():
     # a status compared or set as a literal drifts from Status (a typo is silently a new
     # status): code names the member

@@ -154,3 +154,26 @@ def test_every_mip_start_is_handed_over_by_the_checked_run():
     callers = sorted(str(f.relative_to(package)) for f in package.rglob("*.py")
                      if "setSolution" in f.read_text(encoding="utf-8"))
     assert callers == ["solvers/highs.py"]
+
+
+def test_dropping_the_last_row_restores_the_model_and_its_optimum():
+    # admission adds a tentative row and drops it when the LP becomes infeasible: the
+    # model afterwards must be the one before, row blocks included
+    from qdcopt.solvers.arrays import LinearSpec, solve_arrays
+    from qdcopt.solvers.highs import SolverOptions, Status
+
+    spec = LinearSpec(sense="max")
+    x = spec.add_vars("x", [0, 1, 2], 0.0, 1.0, integer=False, cost=1.0)
+    spec.row_block("cap")
+    spec.add_row(x.tolist(), [1.0, 1.0, 1.0], -math.inf, 2.0)
+    before = (list(spec.rows_i), list(spec.rows_j), list(spec.row_lb), list(spec.row_ub),
+              {k: list(v) for k, v in spec.row_blocks.items()})
+    spec.row_block("tentative")
+    spec.add_row([0, 1, 2], [1.0, 1.0, 1.0], 3.0, 3.0)  # contradicts the cap
+    assert solve_arrays(spec, SolverOptions(), relax=True).status == Status.INFEASIBLE
+    spec.drop_last_row()
+    after = (spec.rows_i, spec.rows_j, spec.row_lb, spec.row_ub,
+             {k: v for k, v in spec.row_blocks.items() if v})
+    assert after == before
+    res = solve_arrays(spec, SolverOptions(), relax=True)
+    assert res.status == Status.OPTIMAL and res.objective == pytest.approx(2.0)

@@ -98,6 +98,22 @@ class LinearSpec:
         self.row_blocks[self._block].append(r)
         return r
 
+    def drop_last_row(self) -> None:
+        """Remove the row added last (a tentative constraint that made the model
+        infeasible)."""
+        r = self.n_rows - 1
+        if r < 0:
+            raise IndexError("the model has no row")
+        while self.rows_i and self.rows_i[-1] == r:
+            self.rows_i.pop()
+            self.rows_j.pop()
+            self.rows_v.pop()
+        self.row_lb.pop()
+        self.row_ub.pop()
+        for members in self.row_blocks.values():
+            if members and members[-1] == r:
+                members.pop()
+
     def column_key(self, col: int) -> tuple[str, Any]:
         """Block name and key of a column (for messages and the pyomo builder)."""
         for name, (cols, keys) in self.var_blocks.items():
@@ -248,7 +264,7 @@ def solve_arrays(spec: LinearSpec, options: SolverOptions, *,
     """
     t0 = time.perf_counter()
     if spec.n_cols == 0:
-        return SpecResult("optimal", np.zeros(0), 0.0, 0.0, 0.0)
+        return SpecResult(Status.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0)
     h = build_highs(spec, options, presolve=presolve, relax=relax)
     res = run_highs(h, spec, options.time_limit, start=start, relax=relax, grace=grace)
     return SpecResult(res.status, res.x, res.objective, res.bound, time.perf_counter() - t0,
@@ -310,7 +326,7 @@ def solve_pyomo_spec(spec: LinearSpec, options: SolverOptions) -> SpecResult:
 
     t0 = time.perf_counter()
     if spec.n_cols == 0:
-        return SpecResult("optimal", np.zeros(0), 0.0, 0.0, 0.0)
+        return SpecResult(Status.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0)
     model, handles = to_pyomo(spec)
     info, loaded = solve_pyomo(model, options, "switch", sense=spec.sense)
     x = None

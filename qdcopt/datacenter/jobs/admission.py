@@ -41,7 +41,8 @@ from qdcopt.datacenter.jobs.pipeline import (
 from qdcopt.datacenter.jobs.selection import build_model
 from qdcopt.datacenter.options import AdmitLpParams, AdmitUtilisationParams
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status, solve_pyomo
+from qdcopt.solvers.arrays import solve_arrays
+from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status
 
 
 def _busy_per_request(instance: DatacenterInstance) -> float:
@@ -138,17 +139,14 @@ def admit_lp(instance: DatacenterInstance, params: AdmitLpParams,
     -------
     (DatacenterPlan, SolveInfo)
     """
-    import pyomo.environ as pyo
-
     started = time.perf_counter()
     require_jobs(instance)
     cands = job_candidates(instance, max_qpu_sets=params.max_qpu_sets,
                            max_delays=params.max_delays, delay_step=params.delay_step)
     sel = build_model(instance, cands, buckets=params.buckets, relax=True)
-    m = sel.model
-    m.obj.deactivate()
-    m.zero = pyo.Objective(expr=0)  # a pure feasibility question
-    m.adm = pyo.ConstraintList()
+    spec = sel.spec
+    spec.col_cost[:] = [0.0] * spec.n_cols  # a pure feasibility question
+    spec.row_block("admitted")
     pos: dict[str, list[int]] = {}
     for i, c in enumerate(sel.candidates):
         pos.setdefault(c.job, []).append(i)
@@ -157,20 +155,20 @@ def admit_lp(instance: DatacenterInstance, params: AdmitLpParams,
     values: dict[int, float] = {}
     opts = SolverOptions(time_limit=params.time_limit, threads=params.threads)
     lps = 0
-    for spec in instance.job_specs:
-        idx = [i for i in pos.get(spec.id, []) if sel.usable[i]]
+    for job in instance.job_specs:
+        idx = [i for i in pos.get(job.id, []) if sel.usable[i]]
         if not idx:
-            reasons.setdefault(spec.id, "admission")
+            reasons.setdefault(job.id, "admission")
             continue
-        con = m.adm.add(sum(m.x[i] for i in idx) == 1)
-        info, loaded = solve_pyomo(m, opts, "admit-lp")
+        spec.add_row(idx, [1.0] * len(idx), 1.0, 1.0)
+        res = solve_arrays(spec, opts, relax=True)
         lps += 1
-        if info.status == Status.OPTIMAL and loaded:
-            admitted.append(spec.id)
-            values = {i: float(m.x[i].value or 0.0) for i in range(len(sel.candidates))}
+        if res.status == Status.OPTIMAL and res.x is not None:
+            admitted.append(job.id)
+            values = {i: float(v) for i, v in enumerate(res.x.tolist())}
         else:
-            con.deactivate()
-            reasons[spec.id] = "admission"
+            spec.drop_last_row()
+            reasons[job.id] = "admission"
     # round: admitted jobs in order take their best free candidate
     spans: dict[int, list[tuple[int, int]]] = {}
     picked: dict[str, Any] = {}
@@ -185,11 +183,11 @@ def admit_lp(instance: DatacenterInstance, params: AdmitLpParams,
                     spans.setdefault(q, []).append((c.start, c.end))
                 break
     decisions = []
-    for spec in instance.job_specs:
-        c = picked.get(spec.id)
-        decisions.append(JobDecision(spec.id, True, c.qpus, c.start, c.name) if c is not None
-                         else JobDecision(spec.id, False, (), 0,
-                                          reason=reasons.get(spec.id, "not-selected")))
+    for js in instance.job_specs:
+        c = picked.get(js.id)
+        decisions.append(JobDecision(js.id, True, c.qpus, c.start, c.name) if c is not None
+                         else JobDecision(js.id, False, (), 0,
+                                          reason=reasons.get(js.id, "not-selected")))
     options = {**handed_on(params), **scheduler_options}
     plan, _, ejected = schedule_decisions(instance, decisions, params.scheduler, "admit-lp",
                                           options)

@@ -1,4 +1,4 @@
-"""The job-selection MILP (pyomo + HiGHS): which jobs run, where and when.
+"""The job-selection MILP (HiGHS, through the solver layer): which jobs run, where and when.
 
 Model (``models/selection.md`` has the full write-up): a binary ``x[c]`` per candidate
 ``c`` (a job on a QPU set from a start tick, :mod:`qdcopt.datacenter.jobs.candidates`);
@@ -62,7 +62,8 @@ from qdcopt.datacenter.jobs.pipeline import (
 )
 from qdcopt.datacenter.options import SelectMilpParams
 from qdcopt.datacenter.plan import DatacenterPlan
-from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status, solve_pyomo
+from qdcopt.solvers.arrays import INF, LinearSpec, SpecResult, solve_arrays
+from qdcopt.solvers.highs import MAXIMIZE, SolveInfo, SolverOptions, Status
 
 OBJECTIVES = ("requests", "jobs", "qubits")
 
@@ -73,8 +74,9 @@ class SelectionModel:
 
     Attributes
     ----------
-    model
-        The pyomo model (variables ``x[i]`` over candidate positions).
+    spec
+        The model (column ``i`` is ``x`` of the candidate at position ``i``; rows in
+        blocks ``one``, ``exclusive`` and ``entanglement``).
     candidates
         The candidates, by position.
     usable
@@ -85,16 +87,20 @@ class SelectionModel:
         Primary weight of each candidate (requests, 1 or qubits).
     """
 
-    model: Any
+    spec: LinearSpec
     candidates: tuple[Candidate, ...]
     usable: np.ndarray
     scale: int
     primary: np.ndarray
 
+    def rows(self, block: str) -> int:
+        """Number of rows of a constraint block."""
+        return len(self.spec.row_blocks.get(block, ()))
+
     def primary_bound(self, bound: float) -> float:
         """Bound on the primary objective from a bound on the weighted objective."""
-        if math.isnan(bound):
-            return math.nan
+        if not math.isfinite(bound):
+            return math.nan  # no proven bound (HiGHS reports ±inf)
         # weighted = S·primary + ties with 0 ≤ ties < S
         return float(math.floor(bound / self.scale + 1e-9))
 
@@ -146,8 +152,6 @@ def build_model(instance: DatacenterInstance, cands: JobCandidates, *,
     -------
     SelectionModel
     """
-    import pyomo.environ as pyo
-
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     flat = cands.all()
@@ -169,21 +173,19 @@ def build_model(instance: DatacenterInstance, cands: JobCandidates, *,
     scale = 1 + bonus * len(np.unique(job_of))
     weight = scale * primary + bonus - tie
 
-    m = pyo.ConcreteModel()
-    m.C = pyo.RangeSet(0, n - 1) if n else pyo.Set(initialize=[])
-    m.x = pyo.Var(m.C, domain=pyo.UnitInterval if relax else pyo.Binary)
-    for i in range(n):
-        if not usable[i]:
-            m.x[i].fix(0)
-    m.obj = pyo.Objective(expr=sum(int(weight[i]) * m.x[i] for i in range(n)) if n else 0,
-                          sense=pyo.maximize)
-    m.one = pyo.ConstraintList()
+    spec = LinearSpec(sense=MAXIMIZE)
+    # an unservable candidate keeps its column (positions stay those of the candidates)
+    # with upper bound 0
+    x = spec.add_vars("x", list(range(n)), 0.0, np.where(usable, 1.0, 0.0).tolist(),
+                      integer=not relax)
+    spec.col_cost[:] = weight.astype(np.float64).tolist()
+    spec.row_block("one")
     for j in np.unique(job_of).tolist():
-        idx = np.flatnonzero(job_of == j).tolist()
+        idx = np.flatnonzero(job_of == j)
         if len(idx) > 1:
-            m.one.add(sum(m.x[i] for i in idx) <= 1)
+            spec.add_row(x[idx].tolist(), [1.0] * len(idx), -INF, 1.0)
     # exclusivity: cliques of the interval graph of each QPU, at candidate starts
-    m.excl = pyo.ConstraintList()
+    spec.row_block("exclusive")
     seen: set[tuple[int, ...]] = set()
     for q in range(instance.n_qpus):
         on = [i for i in range(n) if q in flat[i].qpus and usable[i]]
@@ -191,9 +193,9 @@ def build_model(instance: DatacenterInstance, cands: JobCandidates, *,
             active = tuple(i for i in on if flat[i].start <= t < flat[i].end)
             if len({job_of[i] for i in active}) > 1 and active not in seen:
                 seen.add(active)
-                m.excl.add(sum(m.x[i] for i in active) <= 1)
+                spec.add_row(x[list(active)].tolist(), [1.0] * len(active), -INF, 1.0)
     # entanglement capacity, aggregated per time bucket (a relaxation)
-    m.ent = pyo.ConstraintList()
+    spec.row_block("entanglement")
     caps = [q.comm_qubits for q in instance.qpus]
     horizon = max((c.end for c in flat), default=0)
     if n and all(c is not None for c in caps) and horizon > 0 and buckets > 0:
@@ -208,16 +210,16 @@ def build_model(instance: DatacenterInstance, cands: JobCandidates, *,
             col = loads[:, k]
             room = _events_in(instance, k * length, (k + 1) * length) + held
             if col.sum() > room:
-                idx = np.flatnonzero(col).tolist()
-                m.ent.add(sum(int(col[i]) * m.x[i] for i in idx) <= room)
-    return SelectionModel(model=m, candidates=tuple(flat), usable=usable, scale=scale,
+                idx = np.flatnonzero(col)
+                spec.add_row(x[idx].tolist(), col[idx].astype(np.float64).tolist(), -INF,
+                             float(room))
+    return SelectionModel(spec=spec, candidates=tuple(flat), usable=usable, scale=scale,
                           primary=primary)
 
 
-def chosen(sel: SelectionModel) -> list[Candidate]:
-    """Candidates with ``x`` ≥ 0.5 in the loaded solution."""
-    return [c for i, c in enumerate(sel.candidates)
-            if sel.model.x[i].value is not None and sel.model.x[i].value > 0.5]
+def chosen(sel: SelectionModel, x: np.ndarray) -> list[Candidate]:
+    """Candidates with ``x`` ≥ 0.5 in a solution."""
+    return [c for i, c in enumerate(sel.candidates) if x[i] > 0.5]
 
 
 def decisions_for(instance: DatacenterInstance, picked: list[Candidate],
@@ -317,23 +319,23 @@ def select_milp(instance: DatacenterInstance, params: SelectMilpParams,
                            extra=extra_cands)
     sel = build_model(instance, cands, objective=objective, buckets=params.buckets)
     best = incumbent
-    first: SolveInfo | None = None
+    first: SpecResult | None = None
     history: list[dict[str, Any]] = []
     for r in range(max(1, params.max_rounds)):
         left = None if time_limit is None else max(1.0, time_limit
                                                     - (time.perf_counter() - started))
-        info, loaded = solve_pyomo(sel.model, SolverOptions(
+        res = solve_arrays(sel.spec, SolverOptions(
             time_limit=left, mip_gap=params.mip_gap, threads=params.threads, seed=params.seed,
-            verbose=params.verbose), method)
+            verbose=params.verbose))
         if first is None:
-            first = info
-        if not loaded:
+            first = res
+        if res.x is None:
             break
-        picked = chosen(sel)
+        picked = chosen(sel, res.x)
         decisions = decisions_for(instance, picked, cands.reasons)
         plan, _, ejected = schedule_decisions(instance, decisions, scheduler, method, options)
         key = (_primary_value(plan, instance, objective), plan.n_accepted)
-        history.append({"round": r + 1, "milp_status": info.status,
+        history.append({"round": r + 1, "milp_status": str(res.status),
                         "selected": len(picked), "ejected": sorted(ejected), "value": key[0]})
         if key > best_key:
             best, best_key = plan, key
@@ -342,21 +344,19 @@ def select_milp(instance: DatacenterInstance, params: SelectMilpParams,
             break
         for i, c in enumerate(sel.candidates):
             if c.job in ejected and c in picked:
-                sel.model.x[i].fix(0)
+                sel.spec.col_ub[i] = 0.0
     if best is None:  # no warm start and no incumbent: every job rejected
         plan, _, _ = schedule_decisions(instance, decisions_for(instance, [], cands.reasons),
                                         scheduler, method, options)
         best, best_key = plan, (0, 0)
     assert first is not None
     pbound = sel.primary_bound(first.bound)
-    if first.status not in ("optimal", "time_limit") and math.isnan(pbound):
-        pbound = math.nan
     # The bound holds over the candidate set only, which is narrower than rule 7 allows
     # (any QPU set that holds a job, any start from its arrival): it is no proven bound
     # of the validator's problem, so it is not reported as SolveInfo.bound, and meeting
     # it proves optimality over the candidates, never plain optimality.
     over = not math.isnan(pbound) and best_key[0] >= pbound
-    status = ("optimal_over_candidates" if over
+    status = (Status.OPTIMAL_OVER_CANDIDATES if over
               else Status.TIME_LIMIT if first.status == Status.TIME_LIMIT else Status.FEASIBLE)
     full = _datacenter_bound(instance, objective)
     if not math.isnan(full) and best_key[0] >= full:
@@ -375,8 +375,8 @@ def select_milp(instance: DatacenterInstance, params: SelectMilpParams,
                "jobs_accepted": n_acc,
                "candidates": len(sel.candidates),
                "candidates_unservable": int((~sel.usable).sum()),
-               "constraints_exclusive": len(sel.model.excl),
-               "constraints_entanglement": len(sel.model.ent),
+               "constraints_exclusive": sel.rows("exclusive"),
+               "constraints_entanglement": sel.rows("entanglement"),
                "rounds": history, "scheduler": scheduler})
 
 
