@@ -83,6 +83,20 @@ class MilpLpParams(MethodParams):
 
 
 @dataclass(frozen=True)
+class SwitchCpsatParams(MethodParams):
+    """Options of ``cpsat`` (the CP-SAT model of switch assignment)."""
+
+    workers: int = option(2, "CP-SAT search workers (one worker: same seed, same search)",
+                          ge=1)
+    warm_start: bool = option(True, "hint the model with the best heuristic plan")
+    anneal: bool = option(True, "improve the hint by the run-sequence search first (one "
+                          "source, memory not binding)")
+    split_blocks: bool = option(True, "solve independent time blocks as separate models")
+
+    USES: ClassVar[tuple[str, ...]] = ("time_limit", "seed", "verbose")
+
+
+@dataclass(frozen=True)
 class JobParams(MethodParams):
     """Options shared by the job-level methods: the scheduler of the accepted jobs' requests
     (options not listed here go to it, and so do the common options the method does not
