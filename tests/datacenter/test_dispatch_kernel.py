@@ -8,9 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from plan_checks import NS, generated_instances, irregular_instances, plan_tables
 
-from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM
+from qdcopt.datacenter.heuristics._kernels.dispatch import COMPILED_FROM, SCORING
+from qdcopt.datacenter.heuristics.dispatch import run_dispatch
 from qdcopt.datacenter.heuristics.edf import edf
-from qdcopt.datacenter.heuristics.scoring import scoring
+from qdcopt.datacenter.heuristics.scoring import make_policy, scoring
+from qdcopt.datacenter.options import EdfParams, ScoringParams
 from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.validate import validate
 
@@ -21,11 +23,23 @@ LATE_FIRST = {"alpha": -0.4, "beta": 0.01, "gamma": 0.5, "delta": 0.0, "breadth"
 compiled loop must then score every option of a kind, not only the most urgent."""
 
 
+def _edf(inst, compiled):
+    return edf(inst, EdfParams(compiled=compiled))
+
+
+def _scoring(inst, compiled, alpha=1.0, beta=0.05, gamma=1.0, delta=0.5, breadth=8):
+    # straight to the dispatcher: the two loops must agree even for weights the options
+    # refuse (a negative urgency weight)
+    return run_dispatch(inst, "scoring", make_policy(alpha, beta, gamma, delta, breadth),
+                        SCORING, compiled=compiled, alpha=alpha, beta=beta, gamma=gamma,
+                        delta=delta, breadth=breadth)
+
+
 def _same_plans(inst):
-    for method, options in ((edf, {}), (scoring, {}), (scoring, WEIGHTS),
-                            (scoring, LATE_FIRST)):
-        fast, info = method(inst, compiled=True, **options)
-        slow, slow_info = method(inst, compiled=False, **options)
+    for method, options in ((_edf, {}), (_scoring, {}), (_scoring, WEIGHTS),
+                            (_scoring, LATE_FIRST)):
+        fast, info = method(inst, True, **options)
+        slow, slow_info = method(inst, False, **options)
         assert plan_tables(fast) == plan_tables(slow), (method.__name__, options)
         rep = validate(inst, fast)  # by the instance's switching rule
         assert rep.ok, (method.__name__, rep.violations[:3])
@@ -60,14 +74,14 @@ def test_compiled_dispatch_equals_the_reference_with_transit_moves(inst):
 
 def test_large_instances_take_the_compiled_loop_by_default():
     inst = random_instance(COMPILED_FROM, n_qpus=6, t_max="20 ns", comm_qubits=2, seed=3)
-    for method in (edf, scoring):
+    for method, params in ((edf, EdfParams), (scoring, ScoringParams)):
         default, _ = method(inst)
-        fast, _ = method(inst, compiled=True)
-        slow, _ = method(inst, compiled=False)
+        fast, _ = method(inst, params(compiled=True))
+        slow, _ = method(inst, params(compiled=False))
         assert plan_tables(default) == plan_tables(fast) == plan_tables(slow)
 
 
 def test_negative_breadth_is_refused():
     inst = random_instance(5, seed=1)
     with pytest.raises(ValueError, match="breadth"):
-        scoring(inst, breadth=-1, compiled=True)
+        scoring(inst, ScoringParams(breadth=-1, compiled=True))

@@ -12,6 +12,7 @@ from plan_checks import generated_instances, plan_tables
 
 from qdcopt.datacenter.heuristics.greedy import greedy
 from qdcopt.datacenter.instance import Requests
+from qdcopt.datacenter.options import GreedyParams
 from qdcopt.datacenter.scenarios.generate import random_instance
 from qdcopt.datacenter.validate import validate
 from qdcopt.timebase import parse_duration
@@ -20,12 +21,13 @@ from qdcopt.timebase import parse_duration
 @settings(max_examples=40, deadline=None)
 @given(generated_instances())
 def test_compiled_greedy_equals_the_reference_loop(inst):
-    fast, info = greedy(inst, compiled=True)
+    fast, info = greedy(inst, GreedyParams(compiled=True))
     # the reference loop: the retry path with no retry allowed takes requests in the
     # same order and makes the same choices
-    slow, _ = greedy(inst, retries=True, max_attempts=0)
+    slow, _ = greedy(inst, GreedyParams(retries=True, max_attempts=0))
     assert plan_tables(fast) == plan_tables(slow)
-    loop, _ = greedy(inst, compiled=False)  # the plain loop without the retry machinery
+    # the plain loop without the retry machinery
+    loop, _ = greedy(inst, GreedyParams(compiled=False))
     assert plan_tables(loop) == plan_tables(fast)
     assert validate(inst, fast).objective == info.objective == len(fast.delivery_request)
 
@@ -44,8 +46,10 @@ def _with_jobs(inst, n_jobs, seed):
 def _same_retry_plans(inst, delta, attempts):
     """Both retry loops on ``inst``: the plans must be equal and valid; returns the
     compiled plan and its SolveInfo."""
-    fast, info = greedy(inst, retries=True, delta=delta, max_attempts=attempts, compiled=True)
-    slow, ref = greedy(inst, retries=True, delta=delta, max_attempts=attempts, compiled=False)
+    fast, info = greedy(inst, GreedyParams(retries=True, delta=delta, max_attempts=attempts,
+                                           compiled=True))
+    slow, ref = greedy(inst, GreedyParams(retries=True, delta=delta, max_attempts=attempts,
+                                          compiled=False))
     assert plan_tables(fast) == plan_tables(slow)
     assert fast.method == slow.method == "greedy-retry"
     assert info.extra == ref.extra

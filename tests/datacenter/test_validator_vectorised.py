@@ -22,6 +22,7 @@ from plan_checks import NS, generated_instances, irregular_instances
 from qdcopt.datacenter.heuristics import HEURISTICS
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.datacenter.scenarios.generate import random_instance
+from qdcopt.datacenter.schedulers import SCHEDULERS
 from qdcopt.datacenter.validate import effective_need, net_change_breaks, validate
 
 
@@ -66,7 +67,7 @@ def broken_plans(draw, instances=INSTANCES):
     """An instance and a heuristic's plan for it, broken in a few random ways."""
     inst = draw(instances)
     method = draw(st.sampled_from(sorted(HEURISTICS)))
-    plan, _ = HEURISTICS[method](inst, compiled=draw(st.booleans()))
+    plan, _ = SCHEDULERS[method](inst, compiled=draw(st.booleans()))
     ids = inst.requests.id.tolist()
     sources = [s.id for s in inst.sources]
     qpus = [q.id for q in inst.qpus]
@@ -151,7 +152,7 @@ def test_broken_plans_with_transit_moves_get_the_reference_report(case):
 @settings(max_examples=40, deadline=None)
 @given(generated_instances(), st.sampled_from(sorted(HEURISTICS)))
 def test_heuristic_plans_get_the_reference_report(inst, method):
-    plan, _ = HEURISTICS[method](inst, compiled=True)
+    plan, _ = SCHEDULERS[method](inst, compiled=True)
     assert assert_same_reports(inst, plan).ok
 
 

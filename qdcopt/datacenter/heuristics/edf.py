@@ -24,6 +24,7 @@ from __future__ import annotations
 from qdcopt.datacenter.heuristics._kernels.dispatch import EDF
 from qdcopt.datacenter.heuristics.dispatch import Dispatcher, Serve, Switch, Wait, run_dispatch
 from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.options import EdfParams
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.solvers.highs import SolveInfo
 
@@ -45,20 +46,23 @@ def _edf_policy(d: Dispatcher, s: int, now: int) -> Serve | Switch | Wait:
     return Wait(d.wait_time(now))
 
 
-def edf(instance: DatacenterInstance, *, compiled: bool | None = None,
-        **_: object) -> tuple[DatacenterPlan, SolveInfo]:
+def edf(instance: DatacenterInstance, params: EdfParams | None = None,
+        ) -> tuple[DatacenterPlan, SolveInfo]:
     """Schedule with earliest-deadline-first dispatching.
 
     Parameters
     ----------
     instance
         The instance.
-    compiled
-        As for :func:`~qdcopt.datacenter.heuristics.dispatch.run_dispatch` (both loops make
-        the same plan).
+    params
+        The options (:class:`~qdcopt.datacenter.options.EdfParams`; its defaults when
+        ``None``): ``compiled`` as for
+        :func:`~qdcopt.datacenter.heuristics.dispatch.run_dispatch` (both loops make the
+        same plan).
 
     Returns
     -------
     (DatacenterPlan, SolveInfo)
     """
+    compiled = (params if params is not None else EdfParams()).compiled
     return run_dispatch(instance, "edf", _edf_policy, EDF, compiled=compiled)

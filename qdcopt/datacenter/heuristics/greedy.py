@@ -40,6 +40,7 @@ from qdcopt.datacenter.heuristics._kernels.greedy import (
     source_arrays,
 )
 from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.options import GreedyParams, GreedyRetryParams
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.solvers.highs import SolveInfo, Status
 from qdcopt.timebase import parse_duration
@@ -49,32 +50,30 @@ COMPILED_FROM = 5_000
 retries (below it, loading the compiled code costs more than it saves)."""
 
 
-def greedy(instance: DatacenterInstance, *, retries: bool = False, delta: object = "1 ns",
-           max_attempts: int = 10, compiled: bool | None = None,
-           **_: object) -> tuple[DatacenterPlan, SolveInfo]:
+def greedy(instance: DatacenterInstance, params: GreedyParams | None = None,
+           ) -> tuple[DatacenterPlan, SolveInfo]:
     """Schedule with the paper-000 greedy.
 
     Parameters
     ----------
     instance
         The instance.
-    retries
-        Apply Phase E: delay a rejected request and the rest of its job and retry.
-    delta
-        Delay per retry (seconds or a string with a unit), 1 ns by default.
-    max_attempts
-        Retries per request, 10 by default.
-    compiled
-        Run the compiled loop, the one with retries when ``retries`` is set (``None``:
-        from :data:`COMPILED_FROM` requests on).  Compiled and Python loops make the
-        same plan.
+    params
+        The options (:class:`~qdcopt.datacenter.options.GreedyParams`; its defaults when
+        ``None``): ``retries`` (Phase E: delay a rejected request and the rest of its job
+        and retry), ``delta`` (delay per retry), ``max_attempts`` (retries per request)
+        and ``compiled`` (run the compiled loop, the one with retries when ``retries`` is
+        set; ``None``: from :data:`COMPILED_FROM` requests on — compiled and Python loops
+        make the same plan).
 
     Returns
     -------
     (DatacenterPlan, SolveInfo)
     """
     started = time.perf_counter()
-    step = parse_duration(delta, allow_zero=False)
+    p = params if params is not None else GreedyParams()
+    retries, max_attempts, compiled = p.retries, p.max_attempts, p.compiled
+    step = parse_duration(p.delta, allow_zero=False)
     if compiled or (compiled is None and len(instance.requests) >= COMPILED_FROM):
         if retries:
             return _greedy_compiled(instance, "greedy-retry", step, max_attempts, started)
@@ -246,8 +245,10 @@ def _greedy_compiled(instance: DatacenterInstance, name: str, step: int, max_att
     return plan, info
 
 
-def greedy_retry(instance: DatacenterInstance, **options: object,
+def greedy_retry(instance: DatacenterInstance, params: GreedyRetryParams | None = None,
                  ) -> tuple[DatacenterPlan, SolveInfo]:
-    """:func:`greedy` with Phase E retries (δ = 1 ns, 10 attempts unless given)."""
-    options.pop("retries", None)
-    return greedy(instance, retries=True, **options)
+    """:func:`greedy` with Phase E retries
+    (:class:`~qdcopt.datacenter.options.GreedyRetryParams`)."""
+    p = params if params is not None else GreedyRetryParams()
+    return greedy(instance, GreedyParams(retries=True, delta=p.delta,
+                                         max_attempts=p.max_attempts, compiled=p.compiled))

@@ -42,6 +42,7 @@ from qdcopt.datacenter.heuristics.dispatch import (
     run_dispatch,
 )
 from qdcopt.datacenter.instance import DatacenterInstance
+from qdcopt.datacenter.options import ScoringParams
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.solvers.highs import SolveInfo
 
@@ -100,9 +101,7 @@ def make_policy(alpha: float, beta: float, gamma: float, delta: float, breadth: 
     return policy
 
 
-def scoring(instance: DatacenterInstance, *, alpha: float = 1.0, beta: float = 0.05,
-            gamma: float = 1.0, delta: float = 0.5, breadth: int = 8,
-            compiled: bool | None = None, **_: object,
+def scoring(instance: DatacenterInstance, params: ScoringParams | None = None,
             ) -> tuple[DatacenterPlan, SolveInfo]:
     """Schedule with score-based dispatching (weights as in the module docstring).
 
@@ -110,18 +109,20 @@ def scoring(instance: DatacenterInstance, *, alpha: float = 1.0, beta: float = 0
     ----------
     instance
         The instance.
-    alpha, beta, gamma, delta
-        Weights of urgency, lost events, stranded requests and memory relief.
-    breadth
-        Number of most urgent pairs scored (besides the current one).
-    compiled
-        As for :func:`~qdcopt.datacenter.heuristics.dispatch.run_dispatch` (both loops make
-        the same plan).
+    params
+        The options (:class:`~qdcopt.datacenter.options.ScoringParams`; its defaults when
+        ``None``): ``alpha``, ``beta``, ``gamma``, ``delta``, the weights of urgency, lost
+        events, stranded requests and memory relief; ``breadth``, the number of most
+        urgent pairs scored besides the current one; ``compiled`` as for
+        :func:`~qdcopt.datacenter.heuristics.dispatch.run_dispatch` (both loops make the
+        same plan).
 
     Returns
     -------
     (DatacenterPlan, SolveInfo)
     """
-    return run_dispatch(instance, "scoring", make_policy(alpha, beta, gamma, delta, breadth),
-                        SCORING, compiled=compiled, alpha=alpha, beta=beta, gamma=gamma,
-                        delta=delta, breadth=breadth)
+    p = params if params is not None else ScoringParams()
+    return run_dispatch(instance, "scoring",
+                        make_policy(p.alpha, p.beta, p.gamma, p.delta, p.breadth), SCORING,
+                        compiled=p.compiled, alpha=p.alpha, beta=p.beta, gamma=p.gamma,
+                        delta=p.delta, breadth=p.breadth)
