@@ -90,6 +90,38 @@ def min_latency_tree(instance: NetworkInstance, model: LinkModel, s: int, d: int
     return nodes
 
 
+def all_pairs_latency(instance: NetworkInstance, model: LinkModel, leaf_latency: np.ndarray,
+                      can_swap: np.ndarray | None = None, wait: str = EQ1,
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The minimum latency of every pair and the swap node of its fastest tree.
+
+    The settling of :func:`min_latency_tree` run to the end (no target pair), so one call
+    prices every pair; the GHZ planner (:mod:`qdcopt.network.ghz.planner`) scores fusion
+    centres with it.
+
+    Returns
+    -------
+    (T, via)
+        ``n × n`` latencies (``inf``: no tree) and swap nodes (``-1``: a leaf); build a
+        tree with :func:`build_tree`.
+    """
+    if wait not in (EQ1, EXACT_MAX):
+        raise ValueError(f"wait must be {EQ1!r} or {EXACT_MAX!r}, got {wait!r}")
+    n = instance.n
+    T = np.full((n, n), np.inf)
+    lu, lv = model.link_u, model.link_v
+    ok = np.isfinite(leaf_latency)
+    T[lu[ok], lv[ok]] = leaf_latency[ok]
+    T[lv[ok], lu[ok]] = leaf_latency[ok]
+    swap_ok = np.ones(n, dtype=bool) if can_swap is None else np.asarray(can_swap, dtype=bool)
+    via = np.full((n, n), NO_SWAP, dtype=np.int64)
+    _settle(T, via, swap_ok, np.ascontiguousarray(model.classical_distance, dtype=float),
+            float(instance.physics.swap_latency), 1.0 / float(instance.physics.classical_speed),
+            1.0 / np.asarray(model.swap_success, dtype=float),
+            lu[ok].astype(np.int64), lv[ok].astype(np.int64), -1, -1, wait == EXACT_MAX)
+    return T, via
+
+
 @numba.njit(cache=True)
 def _settle(T: np.ndarray, via: np.ndarray, swap_ok: np.ndarray, dist: np.ndarray,
             ts: float, inv_speed: float, inv_q: np.ndarray, lu: np.ndarray, lv: np.ndarray,

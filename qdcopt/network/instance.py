@@ -42,6 +42,10 @@ Layout of a TOML file (JSON holds the same keys)::
     destination = "C"
     weight = 1.0                   # optional
 
+    [[requests]]                   # a GHZ state among three or more distinct nodes
+    id = "G"
+    nodes = ["A", "C", "D"]        # instead of source and destination
+
 Long module, on purpose: the data classes, their rules, the loader and the writer are
 one contract (a rule is checked the same way when code builds an instance and when a file
 is read, and :func:`to_document` must round-trip through :func:`load_network`); split, a
@@ -65,11 +69,13 @@ from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, TICKS_PER_SECOND
 TOP_FIELDS = {"kind", "name", "description", "physics", "nodes", "links", "requests"}
 PHYSICS_FIELDS = {"swap_success", "swap_latency", "classical_speed", "attenuation_length",
                   "optical_bsm_success", "memories", "generation_time", "generation_success",
-                  "repeater_spacing", "repeater_memories", "link_fidelity"}
+                  "repeater_spacing", "repeater_memories", "link_fidelity",
+                  "fusion_success"}
 NODE_FIELDS = {"id", "x", "y", "memories", "generation_time", "generation_success",
                "swap_success"}
 LINK_FIELDS = {"u", "v", "length", "rate", "fidelity"}
 REQUEST_FIELDS = {"id", "source", "destination", "weight", "min_fidelity"}
+GHZ_FIELDS = {"id", "nodes", "weight"}
 
 # Paper 003, section VI (parameters of Ghaderibaneh et al., IEEE TQE 2022).
 DEFAULT_SWAP_SUCCESS = 0.4
@@ -91,6 +97,12 @@ MAX_LINKS = 100_000
 """Most links: each is a column of every tree-pricing graph and a generator at run time."""
 MAX_REQUESTS = 10_000
 """Most requests: every method prices or searches trees per request."""
+MIN_GHZ_PARTIES = 3
+"""Fewest parties of a GHZ request (two parties are a Bell-pair request)."""
+MAX_GHZ_PARTIES = 16
+"""Most parties of a GHZ request: the fusion latency takes the expected maximum of up to
+this many branch waits by inclusion–exclusion (2^16 terms), and the GHZ fidelity sums
+over 2^16 Pauli characters (:mod:`qdcopt.network.ghz.model`)."""
 MAX_COORDINATE_KM = 1e6
 """Largest |x| or |y| of a node position, km (beyond the Moon's orbit): distances between
 positions then stay finite and exact enough for every rate and latency."""
@@ -158,6 +170,10 @@ class Physics:
         Werner fidelity of a fresh link pair, in [1/4, 1] (a link's own ``fidelity``
         overrides it); ``None``: fidelity is not modelled (pairs count as perfect), and no
         request may ask for a ``min_fidelity`` unless every link states its own.
+    fusion_success
+        Success probability of a fusion (the GHZ measurement at a fusion centre), in
+        (0, 1]; ``None``: the centre's ``swap_success`` (paper 003 §VI: the atomic BSM and
+        the fusion succeed alike).
     """
 
     swap_latency: float = DEFAULT_SWAP_LATENCY_S
@@ -167,8 +183,11 @@ class Physics:
     repeater_spacing: float | None = None
     repeater_memories: int | None = None
     link_fidelity: float | None = None
+    fusion_success: float | None = None
 
     def __post_init__(self) -> None:
+        if self.fusion_success is not None:
+            _real("fusion_success", self.fusion_success, low=0.0, high=1.0, low_open=True)
         if self.link_fidelity is not None:
             _real("link_fidelity", self.link_fidelity, low=0.25, high=1.0)
         if self.repeater_spacing is not None:
@@ -301,6 +320,49 @@ class Request:
             _real("min_fidelity", self.min_fidelity, low=0.5, high=1.0, low_open=True)
 
 
+    @property
+    def parties(self) -> tuple[int, int]:
+        """The nodes that receive the pair: ``(source, destination)``."""
+        return (self.source, self.destination)
+
+
+@dataclass(frozen=True)
+class GhzRequest:
+    """A request for GHZ states among three or more distinct nodes (indices).
+
+    Attributes
+    ----------
+    id
+        Name used in files (unique among all requests).
+    nodes
+        The parties: each holds one qubit of every GHZ state delivered.
+    weight
+        Weight of this request's rate (GHZ states/s) in the objective.
+    """
+
+    id: str
+    nodes: tuple[int, ...]
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        _name("id", self.id)
+        if not isinstance(self.nodes, tuple):
+            _fail("nodes", f"must be a tuple of node indices, got {self.nodes!r}")
+        for x in self.nodes:
+            _index("nodes", x)
+        if len(set(self.nodes)) != len(self.nodes):
+            _fail("nodes", "must name distinct nodes (a party holds one qubit)")
+        if not MIN_GHZ_PARTIES <= len(self.nodes) <= MAX_GHZ_PARTIES:
+            _fail("nodes", f"must name {MIN_GHZ_PARTIES} to {MAX_GHZ_PARTIES} nodes "
+                           f"(two parties: use source and destination), got {len(self.nodes)}")
+        _real("weight", self.weight, low=0.0, high=MAX_WEIGHT, low_open=True)
+
+    @property
+    def parties(self) -> tuple[int, ...]:
+        """The nodes that receive the GHZ state."""
+        return self.nodes
+
+
 @dataclass(frozen=True)
 class Repeater:
     """A repeater node inserted on an original link (:mod:`qdcopt.network.topology.repeaters`).
@@ -350,6 +412,10 @@ class NetworkInstance:
     repeaters
         Repeater nodes inserted on long links (empty unless the instance was expanded by
         :func:`qdcopt.network.topology.repeaters.insert_repeaters`).
+    ghz
+        GHZ requests (``[[requests]]`` entries with ``nodes``), kept apart from the
+        two-party ``requests`` so that every method that plans pairs sees what it always
+        saw; ``models/ghz.md``.
     """
 
     family: ClassVar[str] = "network"
@@ -362,6 +428,7 @@ class NetworkInstance:
     file: str = ""
     description: str = ""
     repeaters: tuple[Repeater, ...] = ()
+    ghz: tuple[GhzRequest, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -376,7 +443,8 @@ class NetworkInstance:
         if not self.nodes:
             _fail("nodes", "must hold at least one entry")
         for name, items, kind in (("nodes", self.nodes, Node), ("links", self.links, Link),
-                                  ("requests", self.requests, Request)):
+                                  ("requests", self.requests, Request),
+                                  ("ghz", self.ghz, GhzRequest)):
             for i, item in enumerate(items):
                 if not isinstance(item, kind):
                     _fail(f"{name}[{i}]", f"must be a {kind.__name__}, got {item!r}")
@@ -388,7 +456,11 @@ class NetworkInstance:
             if len(items) > most:
                 _fail(name, f"holds {len(items)} entries, at most {most} are allowed")
         check_unique(None, "nodes", [node.id for node in self.nodes])
-        check_unique(None, "requests", [r.id for r in self.requests])
+        check_unique(None, "requests", [r.id for r in self.requests]
+                     + [g.id for g in self.ghz])
+        if len(self.requests) + len(self.ghz) > MAX_REQUESTS:
+            _fail("requests", f"holds {len(self.requests) + len(self.ghz)} entries, at most "
+                              f"{MAX_REQUESTS} are allowed")
         n = len(self.nodes)
         seen: dict[tuple[int, int], int] = {}
         for i, link in enumerate(self.links):
@@ -416,6 +488,10 @@ class NetworkInstance:
                 _fail(f"requests[{i}].min_fidelity",
                       "needs the fidelity of fresh link pairs: set physics.link_fidelity "
                       "(or fidelity on every link)")
+        for i, g in enumerate(self.ghz):
+            for x in g.nodes:
+                if x >= n:
+                    _fail(f"ghz[{i}].nodes", f"names node index {x}, but there are {n} nodes")
         self._check_link_success()
 
     def _check_link_success(self) -> None:
@@ -463,8 +539,13 @@ class NetworkInstance:
 
     @cached_property
     def request_index(self) -> dict[str, int]:
-        """Request id → index."""
+        """Request id → index (two-party requests)."""
         return {r.id: i for i, r in enumerate(self.requests)}
+
+    @cached_property
+    def ghz_index(self) -> dict[str, int]:
+        """GHZ request id → index in :attr:`ghz`."""
+        return {g.id: i for i, g in enumerate(self.ghz)}
 
     def find_link(self, a: int, b: int) -> int | None:
         """Index of the link joining nodes ``a`` and ``b`` (either order), or ``None``."""
@@ -503,6 +584,8 @@ def _physics(doc: Section) -> tuple[Physics, dict[str, Any]]:
                            if ph.has("repeater_memories") else None),
         link_fidelity=(ph.number("link_fidelity", 1.0, low=0.25, high=1.0)
                        if ph.has("link_fidelity") else None),
+        fusion_success=(ph.number("fusion_success", 1.0, low=0.0, high=1.0, low_open=True)
+                        if ph.has("fusion_success") else None),
     )
     defaults = {
         "swap_success": q,
@@ -579,10 +662,46 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
     return tuple(out)
 
 
-def _requests(doc: Section, index: dict[str, int]) -> tuple[Request, ...]:
+def _ghz(item: Section, index: dict[str, int]) -> GhzRequest:
+    """A ``[[requests]]`` entry with ``nodes``: a GHZ request."""
+    item.reject_unknown(GHZ_FIELDS)
+    for name in ("source", "destination"):
+        if item.has(name):
+            raise item.error("nodes", f"a GHZ request names its parties in nodes alone; "
+                                      f"remove {name} (source and destination are for Bell "
+                                      "pairs)")
+    raw = item.raw("nodes")
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise item.error("nodes", f"must be a list of node ids, got {raw!r}")
+    names = [x.strip() for x in raw]
+    if not MIN_GHZ_PARTIES <= len(names) <= MAX_GHZ_PARTIES:
+        raise item.error("nodes", f"a GHZ request needs {MIN_GHZ_PARTIES} to "
+                                  f"{MAX_GHZ_PARTIES} distinct nodes (two: use source and "
+                                  f"destination), got {len(names)}")
+    seen: set[str] = set()
+    for x in names:
+        if x not in index:
+            raise item.error("nodes", f"unknown node id {x!r}")
+        if x in seen:
+            raise item.error("nodes", f"node {x!r} is named twice (each party holds one "
+                                      "qubit of the GHZ state)")
+        seen.add(x)
+    return build_at(item, GhzRequest, id=item.string("id"),
+                    nodes=tuple(index[x] for x in names),
+                    weight=item.number("weight", 1.0, low=0.0, low_open=True))
+
+
+def _requests(doc: Section, index: dict[str, int],
+              ) -> tuple[tuple[Request, ...], tuple[GhzRequest, ...]]:
     _check_count(doc, "requests", MAX_REQUESTS)
     out = []
+    ghz = []
+    ids = []
     for item in doc.tables("requests", nonempty=True):
+        if item.has("nodes"):
+            ghz.append(_ghz(item, index))
+            ids.append(ghz[-1].id)
+            continue
         item.reject_unknown(REQUEST_FIELDS)
         ends = []
         for name in ("source", "destination"):
@@ -598,8 +717,9 @@ def _requests(doc: Section, index: dict[str, int]) -> tuple[Request, ...]:
                           destination=ends[1],
                           weight=item.number("weight", 1.0, low=0.0, low_open=True),
                           min_fidelity=min_fidelity))
-    check_unique(doc.file, doc.where("requests"), [r.id for r in out])
-    return tuple(out)
+        ids.append(out[-1].id)
+    check_unique(doc.file, doc.where("requests"), ids)
+    return tuple(out), tuple(ghz)
 
 
 def load_network(path: str | Path, document: dict[str, Any] | None = None) -> NetworkInstance:
@@ -629,15 +749,15 @@ def load_network(path: str | Path, document: dict[str, Any] | None = None) -> Ne
     nodes = _nodes(doc, defaults)
     index = {n.id: i for i, n in enumerate(nodes)}
     links = _links(doc, nodes, index)
-    requests = _requests(doc, index)
-    _check_connected(doc, nodes, links, requests)
+    requests, ghz = _requests(doc, index)
+    _check_connected(doc, nodes, links, requests, ghz)
     return NetworkInstance(name=doc.string("name", path.stem), nodes=nodes, links=links,
                            requests=requests, physics=physics, file=str(path),
-                           description=doc.string("description", ""))
+                           description=doc.string("description", ""), ghz=ghz)
 
 
 def _check_connected(doc: Section, nodes: tuple[Node, ...], links: tuple[Link, ...],
-                     requests: tuple[Request, ...]) -> None:
+                     requests: tuple[Request, ...], ghz: tuple[GhzRequest, ...] = ()) -> None:
     """Refuse a request whose nodes no chain of links joins.
 
     No method could serve it; a file that asks for it has a typo or a missing link, so
@@ -660,6 +780,18 @@ def _check_connected(doc: Section, nodes: tuple[Node, ...], links: tuple[Link, .
                                 f"request {r.id!r}: nodes {nodes[r.source].id!r} and "
                                 f"{nodes[r.destination].id!r} are disconnected (no chain of "
                                 f"links joins them)")
+    # a GHZ request's index in the file: the entries are read in file order, pairs and
+    # GHZ interleaved, so count the entries with nodes
+    raw = doc.raw("requests", [])
+    where = [i for i, item in enumerate(raw) if isinstance(item, dict) and "nodes" in item]
+    for g, req in zip(where, ghz, strict=True):
+        first = root(req.nodes[0])
+        for x in req.nodes[1:]:
+            if root(x) != first:
+                raise InstanceError(doc.file, f"{doc.where('requests')}[{g}].nodes",
+                                    f"request {req.id!r}: nodes {nodes[req.nodes[0]].id!r} "
+                                    f"and {nodes[x].id!r} are disconnected (no chain of "
+                                    f"links joins them)")
 
 
 def to_document(instance: NetworkInstance) -> dict[str, Any]:
@@ -696,6 +828,9 @@ def to_document(instance: NetworkInstance) -> dict[str, Any]:
         if r.min_fidelity is not None:
             row["min_fidelity"] = r.min_fidelity
         requests.append(row)
+    for g in instance.ghz:
+        requests.append({"id": g.id, "nodes": [instance.nodes[x].id for x in g.nodes],
+                         "weight": g.weight})
     document: dict[str, Any] = {
         "kind": "network",
         "name": instance.name,
@@ -703,7 +838,9 @@ def to_document(instance: NetworkInstance) -> dict[str, Any]:
                     "attenuation_length": ph.attenuation_length,
                     "optical_bsm_success": ph.optical_bsm_success,
                     **({"link_fidelity": ph.link_fidelity}
-                       if ph.link_fidelity is not None else {})},
+                       if ph.link_fidelity is not None else {}),
+                    **({"fusion_success": ph.fusion_success}
+                       if ph.fusion_success is not None else {})},
         "nodes": nodes,
         "links": links,
         "requests": requests,

@@ -15,6 +15,11 @@
 * ``iterative`` — optimal trees one request at a time (paper 003 §IV-C);
 * ``greedy`` — shortest-path balanced trees one request at a time.
 
+GHZ requests (``instance.ghz``, ``models/ghz.md``) are planned by ``iterative`` under the
+reserved memories (its default), as fusion structures (:mod:`qdcopt.network.ghz.planner`);
+every other method refuses an instance with GHZ requests before any work
+(:func:`refuse_ghz`).
+
 The names written with an underscore before (``lp_hyperflow``, ``lp_pruned``, ``lp_pyomo``)
 are accepted as aliases for one release (:data:`ALIASES`).
 """
@@ -28,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from qdcopt.network.ghz.planner import ghz_reason, plan_copies, plan_with_fusions
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.calibrate import calibrated_plan
 from qdcopt.network.lp.decompose import decompose
@@ -114,6 +120,25 @@ def refuse_fidelity(instance: NetworkInstance, method: str) -> None:
                 "greedy")
 
 
+GHZ_METHODS = "iterative (resources=memories, its default)"
+"""The methods that plan GHZ requests, as refusals name them."""
+
+
+def refuse_ghz(instance: NetworkInstance, method: str) -> None:
+    """Refuse, before any work, a method that cannot plan GHZ requests.
+
+    Raises
+    ------
+    ValueError
+        Naming the first GHZ request and the method that can.
+    """
+    if instance.ghz:
+        g = instance.ghz[0]
+        raise ValueError(
+            f"request {g.id!r} asks for a GHZ state among {len(g.nodes)} nodes: {method} "
+            f"plans two-party requests only; GHZ requests are planned by {GHZ_METHODS}")
+
+
 def _fidelity_miss(instance: NetworkInstance, r: int, purification: bool, name: str,
                    resources: str) -> str | None:
     """Why request ``r`` went unserved when its ``min_fidelity`` is what no tree meets on
@@ -177,6 +202,8 @@ def method_lp(instance: NetworkInstance, params: LpParams) -> tuple[NetworkPlan,
     """
     variant, objective = params.variant, params.objective
     check_variant(variant)
+    refuse_ghz(instance, "lp" if params.resources == "memories"
+               else "lp with resources=attempts")
     start = time.perf_counter()
     if params.resources == "memories":
         return _reserved_plan("lp", instance, objective, params.k_paths,
@@ -217,6 +244,7 @@ def hyperflow_plan(name: str, instance: NetworkInstance, variant: str, objective
     """The state/swap hyperflow LP's plan: priced (``pricing``), on the pruned hypergraph
     alone, or on the full hypergraph (``full``, no pricing needed; small networks)."""
     check_variant(variant)
+    refuse_ghz(instance, name)
     refuse_fidelity(instance, name)
     start = time.perf_counter()
     instance, reasons = _usable(instance)
@@ -256,6 +284,7 @@ def method_lp_pyomo(instance: NetworkInstance, params: PyomoLpParams,
     """Pyomo statement of the hyperflow LP over the full hypergraph (small instances)."""
     variant = params.variant
     check_variant(variant)
+    refuse_ghz(instance, "lp-pyomo")
     refuse_fidelity(instance, "lp-pyomo")
     start = time.perf_counter()
     instance, reasons = _usable(instance)
@@ -274,8 +303,13 @@ def _tree_method(name: str, instance: NetworkInstance, params: MemoryTreeParams,
                  builder: Any, reserved_builder: Any) -> tuple[NetworkPlan, SolveInfo]:
     variant, resources, purify = params.variant, params.resources, params.purification
     check_variant(variant)
+    if name != "iterative" or resources != "memories":
+        refuse_ghz(instance, name if resources == "memories"
+                   else f"{name} with resources={resources}")
     start = time.perf_counter()
     model = link_model(instance)
+    if instance.ghz:
+        return _ghz_plan(name, instance, model, purify, start)
     if resources == "memories":
         trees = reserved_builder(instance, model, purify)
         served = {t.request for t in trees}
@@ -306,6 +340,31 @@ def _tree_method(name: str, instance: NetworkInstance, params: MemoryTreeParams,
                                   "trees": len(trees)})
 
 
+def _ghz_plan(name: str, instance: NetworkInstance, model: Any, purify: bool,
+              start: float) -> tuple[NetworkPlan, SolveInfo]:
+    """Tree copies and fusion-structure copies in turns within the memories
+    (:func:`qdcopt.network.ghz.planner.plan_copies`)."""
+    trees, structures = plan_copies(instance, model, purify)
+    served = {t.request for t in trees}
+    reasons = {}
+    for r, req in enumerate(instance.requests):
+        if r not in served:
+            reasons[req.id] = (zero_reason(instance, r) or _fidelity_miss(
+                instance, r, purify, name, "memories") or "no tree fits the memories left")
+    made = {s.request for s in structures}
+    for g, req in enumerate(instance.ghz):
+        if g not in made:
+            reasons[req.id] = ghz_reason(instance, g)
+    plan = plan_with_fusions(instance, trees, structures, method=name, model=model,
+                             reasons=reasons)
+    weights = {r.id: r.weight for r in (*instance.requests, *instance.ghz)}
+    objective = sum(weights[rid] * rate for rid, rate in plan.requests)
+    return plan, SolveInfo(method=name, status=Status.HEURISTIC, objective=objective,
+                           time_s=time.perf_counter() - start,
+                           extra={"variant": plan.variant, "resources": "memories",
+                                  "trees": len(trees), "fusion_structures": len(structures)})
+
+
 def method_iterative(instance: NetworkInstance, params: MemoryTreeParams,
                      ) -> tuple[NetworkPlan, SolveInfo]:
     """Iterative optimal swapping trees (paper 003 §IV-C), in turns of tree copies within
@@ -324,6 +383,7 @@ def method_lp_calibrated(instance: NetworkInstance, params: CalibratedParams,
                          ) -> tuple[NetworkPlan, SolveInfo]:
     """Reserved-memory plan derated by seeded runs until it delivers ``target`` of its
     promise (:func:`qdcopt.network.lp.calibrate.calibrated_plan`)."""
+    refuse_ghz(instance, "lp-calibrated")
     start = time.perf_counter()
     cal = calibrated_plan(instance, rounds=params.rounds, target=params.target,
                           duration=params.duration, seeds=params.seeds, seed=params.seed,

@@ -14,7 +14,14 @@ of CSV files:
   children for a purification node, whose children both make its pair ``u–v``);
 * ``purifications.csv`` (only in plans that purify) — ``u, v, success, rate``:
   purification rounds on pairs ``u–v`` per second, each taking two pairs and keeping one
-  with probability ``success``.
+  with probability ``success``;
+* ``fusions.csv`` (only in plans that serve GHZ requests) — ``fusion, request, centre,
+  parent, trees, success, rate``: the fusions of every fusion-structure copy
+  (``models/ghz.md``): at node ``centre``, taking one pair from each tree listed in
+  ``trees`` (tree numbers, space-separated; those trees' ``request`` is the GHZ request)
+  and one GHZ state from each fusion whose ``parent`` it is, ``rate`` attempts/s, each
+  succeeding with ``success``; ``parent = -1`` for the fusion that makes the request's
+  state.  A GHZ request's row in ``requests.csv`` holds its GHZ states/s.
 
 ``rate_model`` says how tree rates were set: ``"hyperflow"`` (rates are LP flows),
 ``"latency"`` (rate = 1 / expected latency by paper 003's eq. 1) or ``"reserved"`` (each
@@ -59,6 +66,7 @@ TABLE_COLUMNS = {
     "tree_nodes": ["tree", "index", "u", "v", "swap_at", "left", "right", "link_rate"],
 }
 PURIFICATION_COLUMNS = ["u", "v", "success", "rate"]
+FUSION_COLUMNS = ["fusion", "request", "centre", "parent", "trees", "success", "rate"]
 _ID_COLUMNS = {"request", "u", "v", "node", "left", "right", "swap_at"}
 
 
@@ -119,6 +127,38 @@ class PlanTree:
 
 
 @dataclass(frozen=True)
+class PlanFusion:
+    """A fusion of a plan (ids, not indices; ``models/ghz.md``).
+
+    Attributes
+    ----------
+    fusion
+        Fusion number (unique in the plan).
+    request
+        GHZ request id.
+    centre
+        Node id where the inputs' qubits are measured.
+    parent
+        Number of the fusion that takes this one's GHZ state, ``-1`` for the fusion that
+        makes the request's state.
+    trees
+        Numbers of the trees whose pairs it takes (one pair of each per attempt).
+    success
+        Success probability of one attempt.
+    rate
+        Attempts/s.
+    """
+
+    fusion: int
+    request: str
+    centre: str
+    parent: int
+    trees: tuple[int, ...]
+    success: float
+    rate: float
+
+
+@dataclass(frozen=True)
 class NetworkPlan:
     """A family-B plan.
 
@@ -146,6 +186,8 @@ class NetworkPlan:
     purifications
         ``(u id, v id, success, rate)``: purification rounds per second on pairs
         ``u–v`` that succeed with ``success`` (empty for a plan that never purifies).
+    fusions
+        The fusions serving GHZ requests (empty for a plan without them).
     """
 
     family: ClassVar[str] = "network"
@@ -160,6 +202,7 @@ class NetworkPlan:
     reasons: tuple[tuple[str, str], ...] = ()
     repeaters: tuple[tuple[str, str, str, int, int, float], ...] = ()
     purifications: tuple[tuple[str, str, float, float], ...] = ()
+    fusions: tuple[PlanFusion, ...] = ()
 
     @property
     def bound_scope(self) -> str:
@@ -189,6 +232,10 @@ class NetworkPlan:
         if self.purifications:
             out["purifications"] = pd.DataFrame(list(self.purifications),
                                                 columns=PURIFICATION_COLUMNS)
+        if self.fusions:
+            out["fusions"] = pd.DataFrame(
+                [(f.fusion, f.request, f.centre, f.parent, " ".join(map(str, f.trees)),
+                  f.success, f.rate) for f in self.fusions], columns=FUSION_COLUMNS)
         return out
 
     def meta(self) -> dict[str, Any]:
@@ -292,6 +339,7 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
             purifications.append((str(r["u"]), str(r["v"]),
                                   _float(r["success"], file, f"[{i}].success"),
                                   _float(r["rate"], file, f"[{i}].rate")))
+    fusions = _fusions(tables, folder)
     repeaters = []
     for i, row in enumerate(manifest.get("repeaters") or []):
         if not (isinstance(row, list) and len(row) == 6):
@@ -305,7 +353,34 @@ def plan_from_tables(tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
     return NetworkPlan(method=str(manifest.get("method", "")), variant=variant,
                        rate_model=rate_model, requests=requests, links=links, swaps=swaps,
                        trees=tuple(trees), reasons=reasons, repeaters=tuple(repeaters),
-                       purifications=tuple(purifications))
+                       purifications=tuple(purifications), fusions=fusions)
+
+
+def _fusions(tables: dict[str, pd.DataFrame], folder: Path | None) -> tuple[PlanFusion, ...]:
+    """The ``fusions`` table, if the plan has one."""
+    if "fusions" not in tables:
+        return ()
+    file = f"{folder}/fusions.csv" if folder is not None else "fusions.csv"
+    frame = tables["fusions"]
+    if folder is not None and (Path(folder) / "fusions.csv").is_file():
+        frame = pd.read_csv(Path(folder) / "fusions.csv", dtype=str, keep_default_na=False)
+    for c in FUSION_COLUMNS:
+        if c not in frame.columns:
+            raise InstanceError(file, c, "required column is missing")
+    out = []
+    for i, r in enumerate(frame.to_dict("records")):
+        text = str(r["trees"]).strip()
+        try:
+            trees = tuple(int(x) for x in text.split()) if text else ()
+        except ValueError:
+            raise InstanceError(file, f"[{i}].trees", "must be tree numbers separated by "
+                                f"spaces, got {text!r}") from None
+        out.append(PlanFusion(fusion=_int(r["fusion"], file, f"[{i}].fusion"),
+                              request=str(r["request"]), centre=str(r["centre"]),
+                              parent=_int(r["parent"], file, f"[{i}].parent"), trees=trees,
+                              success=_float(r["success"], file, f"[{i}].success"),
+                              rate=_float(r["rate"], file, f"[{i}].rate")))
+    return tuple(out)
 
 
 def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[SwapTree, ...],
@@ -341,7 +416,10 @@ def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[Swa
     ids = [node.id for node in instance.nodes]
     link_rate = np.zeros(len(instance.links))
     swap_rate: dict[tuple[int, int, int], float] = {}
-    request_rate = np.zeros(len(instance.requests))
+    # a tree whose request index is past the two-party requests is a branch of GHZ
+    # request ``index − len(requests)``: its pairs go to a fusion, not to a request rate
+    request_ids = [r.id for r in instance.requests] + [g.id for g in instance.ghz]
+    request_rate = np.zeros(len(request_ids))
     purify_rate: dict[tuple[int, int, float], float] = {}
     plan_trees = []
     for k, tree in enumerate(trees):
@@ -366,7 +444,7 @@ def plan_from_trees(instance: NetworkInstance, trees: list[SwapTree] | tuple[Swa
                 pnodes.append(PlanTreeNode(u=ids[node.u], v=ids[node.v],
                                            swap_at=ids[node.swap_at], left=node.left,
                                            right=node.right))
-        plan_trees.append(PlanTree(tree=k, request=instance.requests[tree.request].id,
+        plan_trees.append(PlanTree(tree=k, request=request_ids[tree.request],
                                    rate=float(tree.rate), nodes=tuple(pnodes)))
     return NetworkPlan(
         method=method, variant=variant, rate_model=rate_model,

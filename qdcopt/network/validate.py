@@ -29,12 +29,17 @@ accuracy of an LP solution):
   purification follows DEJMPS twirled to Werner, :func:`qdcopt.network.physics.tree_werner`),
   and every purification row's success is that of a purification the trees make there.
 
+GHZ requests (``models/ghz.md``) add ``B10-FUSION-SHAPE``, ``B11-FUSION-RATE`` and
+``B12-FUSION-LATENCY`` (:mod:`qdcopt.network.ghz.checks`); their branch trees are trees of
+the plan whose ``request`` is the GHZ request, checked by ``B4``–``B8`` as any tree but for
+their root pair (``B10`` checks it), and their fusions consume the branch pairs (``B3``).
+
 Purification (``models/purification.md``) enters the other rules as a node of a tree whose
 two children both make its pair (``B4``), as rounds that take two pairs of a state and
 return ``success`` of one (``B3``), and as rounds the trees need, ``rate / Π`` of the
 successes and swap gains above (``B5``).
 
-The objective is ``Σ_r w_r · rate_r``.
+The objective is ``Σ_r w_r · rate_r`` over both kinds of request.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from qdcopt.network.ghz.checks import check_fusions
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import (
     FIDELITY_TOL,
@@ -113,6 +119,12 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
     req_rate = np.zeros(len(instance.requests))
     seen_req: set[str] = set()
     for rid, rate in plan.requests:
+        if rid in instance.ghz_index:
+            if rid in seen_req:
+                bad("B0-REFERENCE", f"request {rid!r} listed twice", request=rid)
+            seen_req.add(rid)
+            rate_ok(rate, request=rid)
+            continue
         if rid not in instance.request_index:
             bad("B0-REFERENCE", f"unknown request {rid!r}", request=rid)
             continue
@@ -201,6 +213,15 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
     for r, req in enumerate(instance.requests):
         p = pair(req.source, req.destination)
         used[p] = used.get(p, 0.0) + req_rate[r]
+    indexed_trees: dict[int, SwapTree] = {}
+    for tree in plan.trees:
+        indexed = _tree_indices(instance, tree, lambda *_, **__: None)
+        if indexed is not None:
+            indexed_trees[tree.tree] = indexed
+    ghz_rate, fused = (check_fusions(instance, plan, model, indexed_trees, bad)
+                       if plan.fusions or instance.ghz else (np.zeros(0), {}))
+    for p, x in fused.items():
+        used[p] = used.get(p, 0.0) + x
     discarded = 0.0
     for p in set(made) | set(used):
         m_, u_ = made.get(p, 0.0), used.get(p, 0.0)
@@ -224,12 +245,14 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
         indexed = _tree_indices(instance, tree, bad)
         if indexed is None:
             continue
-        r = instance.request_index[tree.request]
+        branch = tree.request in instance.ghz_index  # a GHZ branch: its pairs go to a fusion
+        r = -1 if branch else instance.request_index[tree.request]
         if not rate_ok(tree.rate, tree=tree.tree):
             continue
-        tree_sum[r] += tree.rate
+        if not branch:
+            tree_sum[r] += tree.rate
         w_nodes, success = tree_werner(indexed.nodes, instance)
-        want = instance.requests[r].min_fidelity
+        want = None if branch else instance.requests[r].min_fidelity
         if want is not None and werner_fidelity(w_nodes[0]) < want - FIDELITY_TOL:
             bad("B9-FIDELITY",
                 f"tree {tree.tree}: delivers fidelity {werner_fidelity(w_nodes[0]):.6g} < "
@@ -255,7 +278,8 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
                 x_trees[key] = x_trees.get(key, 0.0) + tree.rate * f_i
         latency = (reserved_latency(instance, model, indexed.nodes) if reserved
                    else tree_latency(indexed, instance, model))
-        latency_sum[r] += tree.rate * latency if math.isfinite(latency) else 0.0
+        if not branch:
+            latency_sum[r] += tree.rate * latency if math.isfinite(latency) else 0.0
         if reserved:
             held += tree_slots(indexed, n)
             for nd in indexed.nodes:
@@ -320,6 +344,8 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
                 trees=float(tree_sum[r]))
     weights = np.array([r.weight for r in instance.requests])
     objective = float(np.dot(weights, req_rate))
+    if len(instance.ghz):
+        objective += float(np.dot([g.weight for g in instance.ghz], ghz_rate))
     with np.errstate(divide="ignore", invalid="ignore"):
         latency = np.where(tree_sum > 0, latency_sum / np.where(tree_sum > 0, tree_sum, 1),
                            np.inf)
@@ -345,6 +371,13 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
         metrics["memories_reserved"] = int(held.sum())
         metrics["max_memory_share"] = float(
             (held / np.maximum(memories(instance), 1)).max()) if n else 0.0
+    if instance.ghz:
+        metrics["ghz_rate_per_request"] = {g.id: float(ghz_rate[i])
+                                           for i, g in enumerate(instance.ghz)}
+        metrics["rate_per_request"].update(metrics["ghz_rate_per_request"])
+        metrics["weighted_rate"] = objective
+        metrics["fusions"] = len(plan.fusions)
+        metrics["served_requests"] += int((ghz_rate > 0).sum())
     if plan.reasons:
         metrics["zero_rate_reasons"] = dict(plan.reasons)
     if counts:
@@ -368,11 +401,12 @@ def tree_fidelities(instance: NetworkInstance, plan: NetworkPlan) -> dict[int, f
 def _tree_indices(instance: NetworkInstance, tree: Any, bad: Any) -> SwapTree | None:
     """The plan tree with node indices, or ``None`` after reporting why it is malformed."""
     node = instance.node_index
-    if tree.request not in instance.request_index:
+    branch = tree.request in instance.ghz_index
+    if tree.request not in instance.request_index and not branch:
         bad("B0-REFERENCE", f"tree {tree.tree}: unknown request {tree.request!r}",
             tree=tree.tree)
         return None
-    req = instance.requests[instance.request_index[tree.request]]
+    req = None if branch else instance.requests[instance.request_index[tree.request]]
 
     def shape(msg: str) -> None:
         bad("B4-TREE-SHAPE", f"tree {tree.tree}: {msg}", tree=tree.tree, request=tree.request)
@@ -394,7 +428,7 @@ def _tree_indices(instance: NetworkInstance, tree: Any, bad: Any) -> SwapTree | 
                 else PURIFY if nd.is_purification else NO_SWAP)
         nodes.append(TreeNode(u=node[nd.u], v=node[nd.v], swap_at=kind,
                               left=nd.left, right=nd.right, link_rate=nd.link_rate))
-    if {nodes[0].u, nodes[0].v} != {req.source, req.destination}:
+    if req is not None and {nodes[0].u, nodes[0].v} != {req.source, req.destination}:
         shape(f"root makes {tree.nodes[0].u}–{tree.nodes[0].v}, not the request's pair")
         return None
     visited = [False] * len(nodes)
@@ -446,5 +480,6 @@ def _tree_indices(instance: NetworkInstance, tree: Any, bad: Any) -> SwapTree | 
     if not all(visited):
         shape("has nodes not reachable from the root")
         return None
-    return SwapTree(request=instance.request_index[tree.request], rate=tree.rate,
-                    nodes=tuple(nodes))
+    index = (len(instance.requests) + instance.ghz_index[tree.request] if branch
+             else instance.request_index[tree.request])
+    return SwapTree(request=index, rate=tree.rate, nodes=tuple(nodes))
