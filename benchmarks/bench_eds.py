@@ -24,8 +24,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
+from qdcopt.datacenter.demand.circuits import random_job_circuit
 from qdcopt.datacenter.demand.placement import place
+from qdcopt.datacenter.demand.reduction import flatten
 from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute
 from qdcopt.sweeps.bench import bench_main
 

@@ -27,20 +27,18 @@ the functions here.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import math
 import os
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from qdcopt.runs import interrupt
+from qdcopt.runs.output import solver_output
 from qdcopt.status import MAXIMIZE, MINIMIZE, SolveInfo, Status, relative_gap
 
 __all__ = ["MAXIMIZE", "MINIMIZE", "MipRun", "SolveInfo", "SolverOptions", "Status",
@@ -98,60 +96,6 @@ class SolverOptions:
         if self.time_limit is not None:
             opts["time_limit"] = float(self.time_limit)
         return opts
-
-
-_redirect_lock = threading.Lock()
-_redirect_depth = 0
-_saved_fd: int | None = None
-
-
-def _flush_c_stdout() -> None:
-    """Flush C stdio buffers, so that text written before a redirection lands before it."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None).fflush(None)
-
-
-@contextlib.contextmanager
-def solver_output(verbose: bool = False) -> Iterator[None]:
-    """Within the block, what the solver libraries print on stdout goes to stderr
-    (``verbose``) or nowhere.
-
-    HiGHS writes to the process's file descriptor 1, below Python's ``sys.stdout``; the
-    descriptor itself is pointed elsewhere for the block (nested and concurrent blocks
-    share one redirection) and Python-level prints go to stderr.
-    """
-    global _redirect_depth, _saved_fd
-    with _redirect_lock:
-        if _redirect_depth == 0:
-            with contextlib.suppress(Exception):
-                if sys.stdout is not None:
-                    sys.stdout.flush()
-            _flush_c_stdout()
-            saved = None
-            try:
-                target = os.dup(2) if verbose else os.open(os.devnull, os.O_WRONLY)
-            except OSError:  # no stderr: nowhere to send the log
-                target = os.open(os.devnull, os.O_WRONLY)
-            try:
-                saved = os.dup(1)
-                os.dup2(target, 1)
-            except OSError:  # no stdout to protect
-                saved = None
-            finally:
-                os.close(target)
-            _saved_fd = saved
-        _redirect_depth += 1
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    finally:
-        with _redirect_lock:
-            _redirect_depth -= 1
-            if _redirect_depth == 0 and _saved_fd is not None:
-                _flush_c_stdout()
-                os.dup2(_saved_fd, 1)
-                os.close(_saved_fd)
-                _saved_fd = None
 
 
 def new_highs(verbose: bool = False) -> Any:

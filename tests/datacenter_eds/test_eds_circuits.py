@@ -10,17 +10,19 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import Operator
 
 from qdcopt.datacenter.demand.circuits import (
+    CircuitSpec,
+    build_circuit,
+    library_circuit,
+    random_job_circuit,
+)
+from qdcopt.datacenter.demand.qasm import load_qasm
+from qdcopt.datacenter.demand.reduction import (
     K_BARRIER,
     K_CTRL,
     K_DIAG,
     K_MEASURE,
     CircuitError,
-    CircuitSpec,
-    build_circuit,
     flatten,
-    library_circuit,
-    load_qasm,
-    random_job_circuit,
     to_two_qubit_basis,
 )
 from qdcopt.errors import InstanceError

@@ -26,8 +26,9 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import Operator
 
 import qdcopt
-from qdcopt.datacenter.demand.circuits import flatten, library_circuit, to_two_qubit_basis
+from qdcopt.datacenter.demand.circuits import library_circuit
 from qdcopt.datacenter.demand.placement import place
+from qdcopt.datacenter.demand.reduction import flatten, to_two_qubit_basis
 from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute, extract_job
 from qdcopt.datacenter.load import extract_eds
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
+from qdcopt.datacenter.demand.circuits import random_job_circuit
 from qdcopt.datacenter.demand.partition import adjacency_of_graph, adjacency_of_pairs
 from qdcopt.datacenter.demand.placement import (
     count_non_local,
@@ -17,6 +17,7 @@ from qdcopt.datacenter.demand.placement import (
     interaction_graph,
     place,
 )
+from qdcopt.datacenter.demand.reduction import flatten
 
 
 def _capacities(n: int, k: int, spare: int) -> list[int]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from qiskit import QuantumCircuit
 
-from qdcopt.datacenter.demand.circuits import flatten, library_circuit, random_job_circuit
+from qdcopt.datacenter.demand.circuits import library_circuit, random_job_circuit
 from qdcopt.datacenter.demand.placement import (
     allocate_qpus,
     balanced_sizes,
@@ -15,6 +15,7 @@ from qdcopt.datacenter.demand.placement import (
     interaction_graph,
     place,
 )
+from qdcopt.datacenter.demand.reduction import flatten
 
 
 def test_balanced_sizes_respect_capacities():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
+from qdcopt.datacenter.demand.circuits import random_job_circuit
+from qdcopt.datacenter.demand.reduction import flatten
 from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, extract_job
 from qdcopt.studies.paper000 import fig3_eds
 

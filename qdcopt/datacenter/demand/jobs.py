@@ -60,15 +60,9 @@ from typing import Any
 
 from qiskit import QuantumCircuit
 
-from qdcopt.datacenter.demand.circuits import (
-    LIBRARY_NAMES,
-    CircuitError,
-    CircuitSpec,
-    FlatCircuit,
-    build_circuit,
-    flatten,
-)
+from qdcopt.datacenter.demand.circuits import LIBRARY_NAMES, CircuitSpec, build_circuit
 from qdcopt.datacenter.demand.placement import PLACEMENTS, earliest_allocation, place
+from qdcopt.datacenter.demand.reduction import CircuitError, FlatCircuit, flatten
 from qdcopt.datacenter.demand.schedule import EdsResult, JobEds, distribute
 from qdcopt.datacenter.instance import (
     DEFAULT_GATE_1Q,

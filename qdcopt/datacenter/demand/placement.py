@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from qdcopt.datacenter.demand.circuits import FlatCircuit
 from qdcopt.datacenter.demand.partition import (
     Adjacency,
     adjacency_of_graph,
@@ -38,6 +37,7 @@ from qdcopt.datacenter.demand.partition import (
     recursive_bisection,
     refine_moves,
 )
+from qdcopt.datacenter.demand.reduction import FlatCircuit
 
 PLACEMENTS = ("contiguous", "graph")
 """Names of the placement methods."""

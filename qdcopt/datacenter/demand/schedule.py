@@ -1,7 +1,7 @@
 """Entanglement demand schedules (paper 000, Phase C): the distributed circuit and its requests.
 
-Given a reduced circuit (:class:`~qdcopt.datacenter.demand.circuits.FlatCircuit`) and a placement
-of its qubits on QPUs, :func:`distribute` builds the distributed circuit implicitly and
+Given a reduced circuit (:class:`~qdcopt.datacenter.demand.reduction.FlatCircuit`) and a
+placement of its qubits on QPUs, :func:`distribute` builds the distributed circuit implicitly and
 times it in one pass over integer qubit indices:
 
 * a two-qubit gate whose qubits sit on different QPUs (a *non-local gate*) is carried out
@@ -66,7 +66,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qdcopt.datacenter.demand.circuits import (
+from qdcopt.datacenter.demand.placement import Placement, place
+from qdcopt.datacenter.demand.reduction import (
     K_1Q,
     K_BARRIER,
     K_CTRL,
@@ -75,7 +76,6 @@ from qdcopt.datacenter.demand.circuits import (
     K_MEASURE,
     FlatCircuit,
 )
-from qdcopt.datacenter.demand.placement import Placement, place
 from qdcopt.datacenter.instance import EdsOptions, QpuTiming, Requests
 from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, seconds
 
@@ -423,7 +423,7 @@ def extract_job(flat: FlatCircuit, qpus: Sequence[int], capacities: Sequence[int
     Parameters
     ----------
     flat
-        The reduced circuit (:func:`qdcopt.datacenter.demand.circuits.flatten`).
+        The reduced circuit (:func:`qdcopt.datacenter.demand.reduction.flatten`).
     qpus
         Instance indices of the job's QPUs.
     capacities, timings

@@ -8,11 +8,7 @@ family's ``simulate`` hook: it makes the plan with a method first.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from qdcopt.engine.limits import check_horizon, check_seeds
@@ -27,6 +23,7 @@ from qdcopt.network.runtime.executors.structures import run_structures
 from qdcopt.network.runtime.results import SimulationResult
 from qdcopt.network.runtime.routes import ExecTree, exec_trees
 from qdcopt.runs import interrupt
+from qdcopt.runs.output import solver_output
 
 
 def make_execution(instance: NetworkInstance, model: LinkModel, trees: list[ExecTree],
@@ -186,7 +183,8 @@ def simulate(instance: NetworkInstance, *, method: str = "lp", plan: NetworkPlan
 
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
-        with _stdout_to_stderr():
+        # a solver banner on stdout must not break ``--json`` output
+        with solver_output(verbose=True):
             plan, _ = METHODS[method](instance, **(method_options or {}))
     elif plan.family != "network":
         raise ValueError(f"a {plan.family} plan cannot run on a network instance")
@@ -209,24 +207,6 @@ def check_run_length(instance: NetworkInstance, duration: object, seeds: object)
                   events_per_unit=max(most, 1.0),
                   sources=f"{len(instance.links)} links making up to {most:.3g} pairs/s")
     check_seeds(instance.file, seeds)
-
-
-@contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Send C-level stdout to stderr (a solver banner must not break ``--json`` output)."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no real stdout (embedded interpreters)
-        yield
-        return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 __all__ = ["POLICIES", "POLICY_HELP", "RunStats", "RuntimeConfig", "SimulationResult",

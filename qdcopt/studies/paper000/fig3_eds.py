@@ -29,8 +29,9 @@ from typing import Any
 
 import pandas as pd
 
-from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
+from qdcopt.datacenter.demand.circuits import random_job_circuit
 from qdcopt.datacenter.demand.placement import PLACEMENTS, interaction_graph, place
+from qdcopt.datacenter.demand.reduction import flatten
 from qdcopt.datacenter.demand.schedule import EdsOptions, QpuTiming, distribute
 from qdcopt.sweeps import Sweep, Task
 

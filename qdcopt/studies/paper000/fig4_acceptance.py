@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 import qdcopt
-from qdcopt.datacenter.demand.circuits import flatten, random_job_circuit
+from qdcopt.datacenter.demand.circuits import random_job_circuit
+from qdcopt.datacenter.demand.reduction import flatten
 from qdcopt.datacenter.demand.schedule import QpuTiming, extract_job
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.scenarios.presets import FIG4_T_MAX, QUBITS_PER_QPU, RATES
