@@ -664,12 +664,12 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
 
 def _ghz(item: Section, index: dict[str, int]) -> GhzRequest:
     """A ``[[requests]]`` entry with ``nodes``: a GHZ request."""
-    item.reject_unknown(GHZ_FIELDS)
     for name in ("source", "destination"):
         if item.has(name):
             raise item.error("nodes", f"a GHZ request names its parties in nodes alone; "
                                       f"remove {name} (source and destination are for Bell "
                                       "pairs)")
+    item.reject_unknown(GHZ_FIELDS)
     raw = item.raw("nodes")
     if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
         raise item.error("nodes", f"must be a list of node ids, got {raw!r}")

@@ -58,9 +58,17 @@ def purifies(plan: NetworkPlan) -> bool:
     return any(nd.is_purification for t in plan.trees for nd in t.nodes)
 
 
-def _check_structures(config: RuntimeConfig) -> None:
+def as_planned(plan: NetworkPlan) -> bool:
+    """Whether ``plan`` runs its trees as planned
+    (:func:`~qdcopt.network.runtime.executors.structures.run_structures`): it purifies or
+    fuses (GHZ requests)."""
+    return bool(plan.fusions) or purifies(plan)
+
+
+def _check_structures(config: RuntimeConfig, plan: NetworkPlan | None = None) -> None:
     if config.policy != C.FIXED or config.predistribution != "none" or config.arrivals:
-        raise ValueError("a plan that purifies runs its trees as planned: use --policy "
+        what = "fuses (GHZ requests)" if plan is not None and plan.fusions else "purifies"
+        raise ValueError(f"a plan that {what} runs its trees as planned: use --policy "
                          "fixed, without pre-distribution or a request stream")
 
 
@@ -70,8 +78,8 @@ def run_once(instance: NetworkInstance, plan: NetworkPlan, config: RuntimeConfig
     runs its trees as planned,
     :func:`~qdcopt.network.runtime.executors.structures.run_structures`)."""
     model = link_model(instance)
-    if purifies(plan):
-        _check_structures(config)
+    if as_planned(plan):
+        _check_structures(config, plan)
         return run_structures(instance, plan, model, config, seed)
     return make_execution(instance, model, exec_trees(instance, plan, model), config,
                           seed).run()
@@ -105,9 +113,9 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     config = config or RuntimeConfig()
     model = link_model(instance)
-    structures = purifies(plan)
+    structures = as_planned(plan)
     if structures:
-        _check_structures(config)
+        _check_structures(config, plan)
     trees = [] if structures else exec_trees(instance, plan, model)
     start = time.perf_counter()
     done: list[RunStats] = []
@@ -127,23 +135,28 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
     seeds = len(runs)
     wall = time.perf_counter() - start
     promised = dict(plan.requests)
-    rate = [float(promised.get(r.id, 0.0)) for r in instance.requests]
-    lat_num = [0.0] * len(instance.requests)
-    lat_den = [0.0] * len(instance.requests)
+    every = (*instance.requests, *instance.ghz)  # GHZ requests after the pairs, as runs count
+    rate = [float(promised.get(r.id, 0.0)) for r in every]
+    lat_num = [0.0] * len(every)
+    lat_den = [0.0] * len(every)
     for t in trees:
         lat_num[t.request] += t.rate * t.latency
         lat_den[t.request] += t.rate
     if structures:  # each tree row delivers at its planned rate: latency 1 / rate
         for pt in plan.trees:
-            if pt.rate > 0:
+            if pt.rate > 0 and pt.request in instance.request_index:
                 r = instance.request_index[pt.request]
                 lat_num[r] += 1.0
                 lat_den[r] += pt.rate
+        for g, req in enumerate(instance.ghz):  # a GHZ state every 1 / rate
+            if rate[len(instance.requests) + g] > 0:
+                lat_num[len(instance.requests) + g] = 1.0
+                lat_den[len(instance.requests) + g] = rate[len(instance.requests) + g]
     latency = tuple(n / d if d > 0 else float("nan")
                     for n, d in zip(lat_num, lat_den, strict=True))
     return SimulationResult(instance_name=instance.name, method=plan.method, config=config,
                             seeds=tuple(seed + s for s in range(seeds)),
-                            requests=tuple(r.id for r in instance.requests),
+                            requests=tuple(r.id for r in every),
                             promised=tuple(rate), promised_latency=latency, runs=runs,
                             wall_s=wall)
 
@@ -210,5 +223,6 @@ def check_run_length(instance: NetworkInstance, duration: object, seeds: object)
 
 
 __all__ = ["POLICIES", "POLICY_HELP", "RunStats", "RuntimeConfig", "SimulationResult",
-           "check_run_length", "make_execution", "purifies", "run_once", "simulate",
+           "as_planned", "check_run_length", "make_execution", "purifies", "run_once",
+           "simulate",
            "simulate_plan"]

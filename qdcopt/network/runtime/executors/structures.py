@@ -26,6 +26,21 @@ in two such memories:
 
 There are no cut-offs: a pair waits for its sibling however long (the plan's latency
 counts that wait).  Same seed, same run.
+
+**Fusions** (plans with GHZ requests, ``models/ghz.md``).  A tree that feeds a fusion
+does not deliver its root pair: the pair stays in its two memories until every input of
+the fusion is there — one pair of each of its trees and the state of each child fusion.
+The fusion then takes ``t_s`` plus the fibre delay from its centre to the farthest node
+of the state it makes, and succeeds with its ``success`` (a draw from the ``"fusions"``
+stream, so runs without fusions draw exactly what they drew before).  A failure frees
+every memory its inputs held and their leaves attempt again.  A child's GHZ state stays
+in the memories of its inputs until its parent fuses it; the root's state is delivered to
+the GHZ request at once.  Its fidelity is :func:`qdcopt.network.ghz.model.ghz_fidelity`
+over its Bell pairs' Werner parameters, each taken as it had decayed (``w · e^{−2γt}``
+since it was made) when the fusion that measured its centre qubit began, times the
+operation's dephasing ``(1 − 4p/3)`` for that measured qubit.  A pair inside a child's
+state keeps decaying as a pair until its parent fuses (an approximation: the GHZ state's
+qubits decay as the pairs that made it).
 """
 
 from __future__ import annotations
@@ -37,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qdcopt.engine import Streams
+from qdcopt.network.ghz.model import ghz_fidelity
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel
 from qdcopt.network.plan import NetworkPlan
@@ -45,7 +61,26 @@ from qdcopt.network.runtime.config import RuntimeConfig
 from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, link_werner
 from qdcopt.network.runtime.metrics import RunStats
 
-_MADE, _DONE = 0, 1
+_MADE, _DONE, _FUSED = 0, 1, 2
+
+
+@dataclass
+class _Fusion:
+    """One fusion of the plan, as the run goes."""
+
+    request: int        # index among the run's requests (pairs first, then GHZ)
+    centre: int
+    parent: int         # index in the run's fusions, -1 for a root
+    trees: list[int]    # rows of its branch trees
+    sides: list[frozenset[int]]  # per branch: the parties on its far side
+    children: list[int]
+    success: float
+    duration: float
+    up: int = -1        # position in ``trees`` of the branch to the parent's centre
+    held: bool = False
+    busy: bool = False
+    edges: list[tuple[float, float, frozenset[int]]] | None = None  # (w, since, side)
+    memories: list[tuple[int, int]] | None = None  # (row, leaf) memories its state holds
 
 
 @dataclass
@@ -120,10 +155,12 @@ def run_structures(instance: NetworkInstance, plan: NetworkPlan, model: LinkMode
     op = dephasing_factor(config.dephasing_rate, ts)
     kappa = 2.0 * config.depolarizing_rate
     exponential = config.waits == "exponential"
-    n_req = len(instance.requests)
+    n_req = len(instance.requests) + len(instance.ghz)
     mem = sum(node.memories for node in instance.nodes)
     stats = RunStats.counting(config.duration, n_req, instance.n, mem)
-    rows = [(instance.request_index[t.request], _nodes(instance, t)) for t in plan.trees]
+    rows = [(_request_index(instance, t.request), _nodes(instance, t)) for t in plan.trees]
+    fusions, feeds = _fusions(instance, plan, model)
+    rng_fuse = streams.get("fusions") if fusions else None
     occupied = [[0] * len(nodes) for _, nodes in rows]  # per leaf: its memories in use
     owners: list[list[dict[int, int]]] = [[{} for _ in nodes] for _, nodes in rows]
     last = [0.0] * len(rows)
@@ -160,10 +197,85 @@ def run_structures(instance: NetworkInstance, plan: NetworkPlan, model: LinkMode
             return ts + max(dist[nd.at][nd.u], dist[nd.at][nd.v]) * inv_c
         return ts + dist[nd.u][nd.v] * inv_c
 
+    def ready(f: _Fusion) -> bool:
+        return (not f.busy and all(rows[k][1][0].held for k in f.trees)
+                and all(fusions[c].held for c in f.children))
+
+    def try_fuse(now: float, j: int) -> None:
+        f = fusions[j]
+        if ready(f):
+            f.busy = True
+            schedule(now + f.duration, _FUSED, j, 0)
+
+    def free_state(now: float, j: int) -> None:
+        """Free what fusion ``j``'s inputs hold (its trees' root pairs, its children's
+        states)."""
+        f = fusions[j]
+        for k in f.trees:
+            root = rows[k][1][0]
+            root.held = False
+            for leaf in owners[k][0].values():
+                release(now, k, leaf)
+        for c in f.children:
+            child = fusions[c]
+            child.held = False
+            for k, leaf in child.memories or []:
+                release(now, k, leaf)
+            child.memories, child.edges = None, None
+
+    def fused(now: float, j: int) -> None:
+        f = fusions[j]
+        f.busy = False
+        begun = now - f.duration
+        edges: list[tuple[float, float, frozenset[int]]] = []
+        held: list[tuple[int, int]] = []
+        for p, (k, side) in enumerate(zip(f.trees, f.sides, strict=True)):
+            root = rows[k][1][0]
+            edge = (w_at(root, begun) * op, begun, side)
+            # the up branch first: its far qubit is the one the parent's fusion measures
+            if p == f.up:
+                edges.insert(0, edge)
+            else:
+                edges.append(edge)
+            held.extend((k, leaf) for leaf in owners[k][0].values())
+        for c in f.children:
+            child = fusions[c]
+            for e, (w, since, side) in enumerate(child.edges or []):
+                w = w * math.exp(-kappa * (begun - since)) if kappa else w
+                edges.append((w * op if e == 0 else w, begun, side))
+            held.extend(child.memories or [])
+        assert rng_fuse is not None
+        ok = rng_fuse.random() < f.success
+        if not ok or f.parent < 0:
+            free_state(now, j)
+            if ok and now <= config.duration:
+                r = f.request
+                fid = ghz_fidelity(instance.ghz[r - len(instance.requests)].nodes,
+                                   [(w, side) for w, _, side in edges])
+                stats.delivered[r] += 1
+                stats.fidelity_sum[r] += fid
+                stats.fidelities[r].append(fid)
+                stats.latencies[r].append(now - last_ghz[j])
+                last_ghz[j] = now
+            return
+        # the state waits in its inputs' memories for the parent's fusion
+        for k in f.trees:
+            rows[k][1][0].held = False
+        for c in f.children:
+            fusions[c].held = False
+            fusions[c].memories, fusions[c].edges = None, None
+        f.held, f.edges, f.memories = True, edges, held
+        try_fuse(now, f.parent)
+
+    last_ghz = [0.0] * len(fusions)
+
     def stored(now: float, k: int, i: int, w: float) -> None:
         nodes = rows[k][1]
         nd = nodes[i]
         nd.held, nd.w, nd.since = True, w, now
+        if nd.parent < 0 and k in feeds:
+            try_fuse(now, feeds[k])
+            return
         if nd.parent < 0:
             r = rows[k][0]
             if now <= config.duration:
@@ -191,6 +303,9 @@ def run_structures(instance: NetworkInstance, plan: NetworkPlan, model: LinkMode
         if now > config.duration:
             break
         stats.events += 1
+        if kind == _FUSED:
+            fused(now, k)
+            continue
         nodes = rows[k][1]
         nd = nodes[i]
         if kind == _MADE:
@@ -231,6 +346,71 @@ def run_structures(instance: NetworkInstance, plan: NetworkPlan, model: LinkMode
         stored(now, k, i, w_out)
     stats.freeze()
     return stats
+
+
+def _request_index(instance: NetworkInstance, request: str) -> int:
+    """A request's index in the run: two-party requests first, then GHZ requests."""
+    if request in instance.ghz_index:
+        return len(instance.requests) + instance.ghz_index[request]
+    return instance.request_index[request]
+
+
+def _fusions(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel,
+             ) -> tuple[list[_Fusion], dict[int, int]]:
+    """The plan's fusions for the run, and tree row → the fusion it feeds."""
+    if not plan.fusions:
+        return [], {}
+    idx = instance.node_index
+    row = {t.tree: k for k, t in enumerate(plan.trees)}
+    number = {f.fusion: j for j, f in enumerate(plan.fusions)}
+    ends = {t.tree: (idx[t.nodes[0].u], idx[t.nodes[0].v]) for t in plan.trees}
+    dist = np.where(np.isfinite(model.classical_distance), model.classical_distance, 0.0)
+    children: dict[int, list[int]] = {j: [] for j in range(len(plan.fusions))}
+    for j, f in enumerate(plan.fusions):
+        if f.parent >= 0:
+            children[number[f.parent]].append(j)
+    parties = {f.request: set(instance.ghz[instance.ghz_index[f.request]].nodes)
+               for f in plan.fusions}
+
+    def far(t: int, centre: int) -> int:
+        u, v = ends[t]
+        return v if u == centre else u
+
+    below: dict[int, frozenset[int]] = {}
+
+    def subtree(j: int) -> frozenset[int]:
+        """Parties whose qubits the state of fusion ``j`` carries."""
+        if j not in below:
+            f = plan.fusions[j]
+            c = idx[f.centre]
+            up = idx[plan.fusions[number[f.parent]].centre] if f.parent >= 0 else None
+            out = {c} if c in parties[f.request] else set()
+            out |= {far(t, c) for t in f.trees if far(t, c) != up}
+            for ch in children[j]:
+                out |= subtree(ch)
+            below[j] = frozenset(out & parties[f.request])
+        return below[j]
+
+    out = []
+    feeds = {}
+    for j, f in enumerate(plan.fusions):
+        c = idx[f.centre]
+        up = idx[plan.fusions[number[f.parent]].centre] if f.parent >= 0 else None
+        sides = [subtree(j) if far(t, c) == up else frozenset({far(t, c)})
+                 for t in f.trees]
+        holders = set(subtree(j)) | ({up} if up is not None else set())
+        reach = max((float(dist[c, x]) for x in holders if x != c), default=0.0)
+        duration = (float(instance.physics.swap_latency)
+                    + reach / float(instance.physics.classical_speed))
+        ups = [p for p, t in enumerate(f.trees) if far(t, c) == up]
+        out.append(_Fusion(request=_request_index(instance, f.request), centre=c,
+                           parent=number[f.parent] if f.parent >= 0 else -1,
+                           trees=[row[t] for t in f.trees], sides=sides,
+                           children=children[j], success=float(f.success),
+                           duration=duration, up=ups[0] if ups else -1))
+        for t in f.trees:
+            feeds[row[t]] = j
+    return out, feeds
 
 
 __all__ = ["run_structures"]
