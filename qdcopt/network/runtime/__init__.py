@@ -148,10 +148,10 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
                 r = instance.request_index[pt.request]
                 lat_num[r] += 1.0
                 lat_den[r] += pt.rate
-        for g, req in enumerate(instance.ghz):  # a GHZ state every 1 / rate
-            if rate[len(instance.requests) + g] > 0:
-                lat_num[len(instance.requests) + g] = 1.0
-                lat_den[len(instance.requests) + g] = rate[len(instance.requests) + g]
+        for r in range(len(instance.requests), len(every)):  # GHZ: one state every 1/rate
+            if rate[r] > 0:
+                lat_num[r] = 1.0
+                lat_den[r] = rate[r]
     latency = tuple(n / d if d > 0 else float("nan")
                     for n, d in zip(lat_num, lat_den, strict=True))
     return SimulationResult(instance_name=instance.name, method=plan.method, config=config,
