@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qdcopt.datacenter.demand.eds import EdsResult
 from qdcopt.datacenter.demand.jobs import jobs_from_document
-from qdcopt.datacenter.demand.schedule import EdsResult
 from qdcopt.datacenter.instance import DatacenterInstance, Qpu, Requests, Source
 from qdcopt.datacenter.storage import window_for_qpus
 from qdcopt.errors import InstanceError

@@ -58,6 +58,10 @@ Every rule is checked over whole columns: ids become instance positions by one l
 sequential ones (a switch's timeline, the stored pairs over time, the job shifts) are
 compiled loops over arrays sorted once (:mod:`qdcopt.datacenter.checks`); only the
 violations found are worded one by one, in the order a replay of the plan meets them.
+
+Long module, on purpose: it is the family's rule book — every rule code above is raised
+here, with its wording, in the order of the table, so that a reviewer checks the codes
+against the design in one file; the array machinery is in :mod:`qdcopt.datacenter.checks`.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from qdcopt.datacenter.demand.eds import EdsResult
 from qdcopt.datacenter.demand.jobs import job_flat
-from qdcopt.datacenter.demand.schedule import EdsResult, JobEds, extract_job
+from qdcopt.datacenter.demand.schedule import JobEds, extract_job
 from qdcopt.datacenter.instance import DatacenterInstance, JobSpec, QpuTiming, Requests
 from qdcopt.datacenter.plan import DatacenterPlan
 from qdcopt.timebase import MAX_TICKS

@@ -2,7 +2,7 @@
 
 An instance may list ``[[jobs]]`` instead of explicit requests; the loader then calls
 :func:`requests_from_jobs`.  :func:`~qdcopt.datacenter.load.extract_eds` does the same from a
-file and returns the whole :class:`~qdcopt.datacenter.demand.schedule.EdsResult` (request
+file and returns the whole :class:`~qdcopt.datacenter.demand.eds.EdsResult` (request
 table, per-job summary).
 
 Fields (times are seconds or strings with a unit)::
@@ -61,9 +61,10 @@ from typing import Any
 from qiskit import QuantumCircuit
 
 from qdcopt.datacenter.demand.circuits import LIBRARY_NAMES, CircuitSpec, build_circuit
+from qdcopt.datacenter.demand.eds import EdsResult
 from qdcopt.datacenter.demand.placement import PLACEMENTS, earliest_allocation, place
 from qdcopt.datacenter.demand.reduction import CircuitError, FlatCircuit, flatten
-from qdcopt.datacenter.demand.schedule import EdsResult, JobEds, distribute
+from qdcopt.datacenter.demand.schedule import JobEds, distribute
 from qdcopt.datacenter.instance import (
     DEFAULT_GATE_1Q,
     DEFAULT_GATE_2Q,

@@ -33,6 +33,11 @@ value); elsewhere the caller keeps its plan.
 The result is a list of deliveries; :func:`~qdcopt.datacenter.switch.plan.
 plan_from_deliveries` builds the switch timeline and the validator checks it like any
 other plan.
+
+Long module, on purpose: the compiled kernel (its seven moves and the exact evaluation
+they share, on the same state arrays) and the windowed search that drives it are one
+algorithm; split apart, a change to the state layout would have to be made in step in two
+places that numba cannot check against each other.
 """
 
 from __future__ import annotations

@@ -14,6 +14,14 @@ The claimed ``objective`` is always the number of requests the returned plan ser
 (the plan is replayed through the validator before it is returned, and the warm start is
 returned instead whenever it is better); ``bound`` is a proven upper bound on the number
 of requests *any* valid plan can serve.
+
+Long module, on purpose: the two methods share one driver — independent blocks solved in
+order under one deadline, each from the best heuristic's deliveries, by the slot MILP
+(two phases, then fix-and-optimise, :mod:`qdcopt.solvers.lns`), the run-sequence search
+or the capacity bound, then assembled and validated — whose steps pass the deadline, the
+tallies and the warm start along and read as one control flow.  The model
+(:mod:`~qdcopt.datacenter.switch.model`), its bounds, the search and the reading of
+solutions live in the sibling modules.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ from qdcopt.solvers.arrays import (
     solve_pyomo_spec,
 )
 from qdcopt.solvers.highs import SolveInfo, SolverOptions, Status
+from qdcopt.solvers.lns import improve_windows
 
 EXCLUDED_WARM_STARTS = ("greedy-retry",)
 """Heuristics never used as warm start (they change the demand by delaying jobs)."""
@@ -590,7 +599,8 @@ def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
     if spec.n_cols > LARGE_MODEL:
         x = start[1] if start is not None and len(start[0]) == spec.n_cols \
             else np.zeros(spec.n_cols)
-        x, _n = improve_windows(spec, x, opts, block_deadline, target=target, demand=demand)
+        x, _n = improve_windows(spec, x, opts, block_deadline, column_slots(spec),
+                                windows=LNS_WINDOWS, target=target, demand=demand)
         best = float(np.asarray(spec.col_cost) @ x)
         status = Status.OPTIMAL if best >= target - 1e-6 else Status.TIME_LIMIT
         return SpecResult(status, x, best, target, time.perf_counter() - t0, 0)
@@ -607,7 +617,8 @@ def _solve_block(spec: LinearSpec, opts: SolverOptions, builder: str,
     nodes = res.nodes
     if best < math.floor(bound + 1e-6):
         lns_end = time.perf_counter() + 0.6 * (block_deadline - time.perf_counter())
-        x, _n = improve_windows(spec, x, opts, lns_end, target=math.floor(bound + 1e-6),
+        x, _n = improve_windows(spec, x, opts, lns_end, column_slots(spec),
+                                windows=LNS_WINDOWS, target=math.floor(bound + 1e-6),
                                 demand=demand)
         best = float(np.asarray(spec.col_cost) @ x)
     left = block_deadline - time.perf_counter()
@@ -718,124 +729,3 @@ def switch_lp_bound(instance: DatacenterInstance, params: MilpLpParams,
 
 MILP_METHODS = {"milp": switch_milp, "milp-lp": switch_lp_bound}
 """Method name → function, for registration in ``qdcopt.datacenter.schedulers.SCHEDULERS``."""
-
-
-def improve_windows(spec: LinearSpec, x0: np.ndarray, options: SolverOptions,
-                    deadline: float, *, windows: tuple[int, ...] | None = None,
-                    sub_limit: float = 0.5, max_passes: int = 4,
-                    target: float | None = None,
-                    demand: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                    ) -> tuple[np.ndarray, int]:
-    """Fix-and-optimise over time windows: re-solve a window of slots with the rest fixed.
-
-    Every column outside the window keeps its value in the incumbent ``x0``; the columns
-    of the window's slots (and of the changes touching them) form a small sub-MIP whose
-    rows carry the fixed part in their bounds.  Windows of each size in ``windows`` slide
-    over the block with half overlap, pass after pass, until a pass improves nothing;
-    then the next (larger) size is tried.  Stops at ``target`` (a proven bound) or the
-    deadline.
-
-    Parameters
-    ----------
-    demand
-        ``(x columns, their group, group sizes)``: windows whose groups are all fully
-        served cannot gain and are skipped (only for the accepted-requests objective).
-
-    Returns
-    -------
-    (x, sub-MIPs solved)
-    """
-    import scipy.sparse as sp
-
-    windows = LNS_WINDOWS if windows is None else windows
-    lo, hi = column_slots(spec)
-    n_slots = int(hi.max()) + 1 if len(hi) else 0
-    is_int = np.asarray(spec.col_int, dtype=bool)
-    lb0 = np.asarray(spec.col_lb, dtype=np.float64)
-    ub0 = np.asarray(spec.col_ub, dtype=np.float64)
-    rlb = np.asarray(spec.row_lb, dtype=np.float64)
-    rub = np.asarray(spec.row_ub, dtype=np.float64)
-    cost = np.asarray(spec.col_cost, dtype=np.float64)
-    mat = sp.csc_matrix((np.asarray(spec.rows_v, dtype=np.float64),
-                         (np.asarray(spec.rows_i, dtype=np.int64),
-                          np.asarray(spec.rows_j, dtype=np.int64))),
-                        shape=(spec.n_rows, spec.n_cols))
-    x = x0.copy()
-    x[is_int] = np.round(x[is_int])
-    sign = 1.0 if spec.sense == "max" else -1.0
-    cur = float(cost @ x)
-    solved = 0
-    # A window re-solved with nothing changed near it since its last solve cannot gain:
-    # slots carry the clock of the last improvement around them.
-    stamp = np.zeros(max(1, n_slots), dtype=np.int64)
-    clock = 1
-    checked: dict[tuple[int, int], int] = {}
-    cycle_improved = True
-    while cycle_improved:
-        cycle_improved = False
-        for window in windows:
-            step = max(1, window // 2)
-            for _ in range(max_passes):
-                improved = False
-                for a in range(0, max(1, n_slots - window + step), step):
-                    left = deadline - time.perf_counter()
-                    if left < 0.2 or interrupt.requested() or (
-                            target is not None and sign * (cur - target) >= -1e-6):
-                        return x, solved
-                    if checked.get((window, a), -1) >= stamp[a:a + window].max(initial=0):
-                        continue
-                    checked[(window, a)] = clock
-                    free = (hi >= a) & (lo <= a + window - 1)
-                    if demand is not None:
-                        xc, xg, size = demand
-                        groups = np.unique(xg[free[xc]])
-                        served = np.bincount(xg, weights=x[xc], minlength=len(size))
-                        if groups.size == 0 or np.all(served[groups] >= size[groups] - 0.5):
-                            continue
-                    sub = _sub_spec(spec, mat, free, x, lb0, ub0, rlb, rub, cost, is_int)
-                    # larger windows are larger sub-MIPs: their limit grows with them
-                    sub_opts = SolverOptions(
-                        time_limit=min(sub_limit * max(1.0, window / 6), left),
-                        mip_gap=options.mip_gap, threads=options.threads, seed=options.seed)
-                    res = solve_arrays(sub, sub_opts, start=(np.arange(sub.n_cols), x[free]),
-                                       grace=2.0)
-                    solved += 1
-                    if res.x is None:
-                        continue
-                    y = x.copy()
-                    y[free] = res.x
-                    y[is_int] = np.round(y[is_int])
-                    val = float(cost @ y)
-                    if sign * (val - cur) > 1e-6:
-                        x, cur = y, val
-                        improved = cycle_improved = True
-                        clock += 1
-                        stamp[max(0, a - window):a + 2 * window] = clock
-                if not improved or window >= n_slots:
-                    break
-            if window >= n_slots:
-                break
-    return x, solved
-
-
-def _sub_spec(spec: LinearSpec, mat: Any, free: np.ndarray, x: np.ndarray,
-              lb0: np.ndarray, ub0: np.ndarray, rlb: np.ndarray, rub: np.ndarray,
-              cost: np.ndarray, is_int: np.ndarray) -> LinearSpec:
-    """The model restricted to the ``free`` columns, the others fixed at ``x``."""
-    cols = np.flatnonzero(free)
-    sub_a = mat[:, cols]
-    rows = np.flatnonzero(np.diff(sub_a.tocsr().indptr) > 0)
-    fixed = np.flatnonzero(~free)
-    act = mat[rows][:, fixed] @ x[fixed]
-    coo = sub_a.tocsr()[rows].tocoo()
-    sub = LinearSpec(sense=spec.sense)
-    sub.col_lb = lb0[cols].tolist()
-    sub.col_ub = ub0[cols].tolist()
-    sub.col_cost = cost[cols].tolist()
-    sub.col_int = is_int[cols].astype(int).tolist()
-    sub.row_lb = (rlb[rows] - act).tolist()
-    sub.row_ub = (rub[rows] - act).tolist()
-    sub.rows_i = coo.row.tolist()
-    sub.rows_j = coo.col.tolist()
-    sub.rows_v = coo.data.tolist()
-    return sub

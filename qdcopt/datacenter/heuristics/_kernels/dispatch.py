@@ -38,6 +38,12 @@ The score of the scoring policy is computed with the same float operations in th
 order as the reference (and without fast-math), so ties and signs come out the same: the
 urgency term of small slacks is looked up in a table made by that same expression, and a
 zero memory weight skips a product that can only be a zero.
+
+Long module, on purpose: the hot paths are written out inside the one compiled loop (see
+above: calls that pass arrays cost reference-count updates), so the loop cannot be cut
+into smaller functions without slowing it; the helpers it calls rarely are already apart
+(:mod:`~qdcopt.datacenter.heuristics._kernels.heaps`,
+:mod:`~qdcopt.datacenter.heuristics._kernels.queue`).
 """
 
 from __future__ import annotations
