@@ -77,6 +77,7 @@ def check_fusions(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel
         return table[t][1]
 
     by_number = {f.fusion: f for f in plan.fusions}
+    made = np.zeros(len(instance.ghz))
     owner: dict[int, int] = {}
     good: dict[int, Any] = {}
 
@@ -99,6 +100,8 @@ def check_fusions(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel
             bad("B0-REFERENCE", f"fusion {f.fusion}: rate must be finite and ≥ 0 and success "
                 f"in (0, 1], got {f.rate!r}, {f.success!r}", fusion=f.fusion)
             continue
+        if f.parent == ROOT:  # the request's rate is its roots' output, whatever their shape
+            made[ghz[f.request]] += f.rate * f.success
         ok = True
         c = node[f.centre]
         for t in f.trees:
@@ -134,17 +137,14 @@ def check_fusions(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel
         if plan_request(t) in ghz_ids and t not in owner:
             bad("B10-FUSION-SHAPE", f"tree {t} of GHZ request {plan_request(t)} feeds "
                 "no fusion", tree=t, request=plan_request(t))
-    made = np.zeros(len(instance.ghz))
     reserved = plan.rate_model == RESERVED
     reached: set[int] = set()
     for root in [f for f in good.values() if f.parent == ROOT]:
         members = _members(root, good)
         reached.update(f.fusion for f in members)
         structure = _structure(instance, root, members, trees, node)
-        g = ghz[root.request]
         if not _shape_ok(instance, structure, members, ids, bad):
             continue
-        made[g] += root.rate * root.success
         for i, f in enumerate(members):
             want = fusion_success(instance, model, node[f.centre])
             if abs(f.success - want) > _slack(want):
