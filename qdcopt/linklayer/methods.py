@@ -3,8 +3,9 @@
 * ``dqp`` — the distributed-queue protocol replaying the trace (message delays included);
 * ``esp`` — the Eventual Synchronization Protocol replaying the trace;
 * ``greedy-matching`` — zero-delay greedy maximal-matching list scheduler;
-* ``milp`` — the offline time-indexed matching MILP (certified lower bound; its plan is a
-  feasible schedule built from the MILP's order).
+* ``milp`` — the offline matching MILP (by default the exact continuous-time precedence
+  model; certified lower bound; its plan is a feasible schedule built from the MILP's
+  order).
 
 Every method's objective is the mean request latency in milliseconds (minimised).  Each
 takes its parameter object, ``fn(instance, params)`` (:mod:`qdcopt.linklayer.options`);
@@ -134,12 +135,13 @@ def method_greedy(instance: LinkInstance, params: TraceParams) -> tuple[LinkPlan
 
 def method_milp(instance: LinkInstance, params: MatchingMilpParams,
                 ) -> tuple[LinkPlan, SolveInfo]:
-    """The time-indexed matching MILP on the realised trace (see ``matching_milp``)."""
+    """The matching MILP on the realised trace (see ``matching_milp``)."""
     t0 = time.perf_counter()
     trace, duration, tseed, arrivals = _trace(instance, params)
     given = params.slot is not None
     slot = instance.trace.slot if params.slot is None else float(params.slot)
-    _check_slot(instance, trace, slot, given)
+    if params.form != "precedence":
+        _check_slot(instance, trace, slot, given)
     opts = SolverOptions(time_limit=params.time_limit, threads=params.threads,
                          seed=params.seed, mip_gap=params.mip_gap, verbose=params.verbose)
     res = solve_matching_milp(trace, instance.n, slot, options=opts, window=params.window,
@@ -161,7 +163,7 @@ SPECS = {spec.name: spec for spec in (
     MethodSpec("greedy-matching", method_greedy, TraceParams,
                "greedy maximal-matching list schedule of the trace (zero delay)", typed=True),
     MethodSpec("milp", method_milp, MatchingMilpParams,
-               "time-indexed matching MILP on the trace: a lower bound on mean latency",
+               "matching MILP on the trace: least mean latency, or a certified bound",
                typed=True),
 )}
 """Method name → its registration (function, parameter class, summary)."""

@@ -27,11 +27,13 @@ class TraceParams(MethodParams):
 
 @dataclass(frozen=True)
 class MatchingMilpParams(TraceParams):
-    """Options of ``milp`` (the time-indexed matching MILP on the realised trace)."""
+    """Options of ``milp`` (the matching MILP on the realised trace)."""
 
-    slot: float | None = option(None, "slot length in seconds (default: the trace's)", gt=0)
-    window: int = option(250, "slots per window of the windowed solve", ge=1)
-    form: str = option("x", "formulation: start variables (x) or cumulative starts (z)",
-                       choices=("x", "z"))
+    slot: float | None = option(None, "slot length in seconds of the slot forms (default: "
+                                "the trace's)", gt=0)
+    window: int = option(250, "requests per window of the windowed solve", ge=1)
+    form: str = option("precedence", "formulation: continuous-time precedence MILP "
+                       "(precedence, exact), or the slot model in start (x) or cumulative "
+                       "(z) variables", choices=("precedence", "x", "z"))
 
     USES: ClassVar[tuple[str, ...]] = ("time_limit", "threads", "seed", "mip_gap", "verbose")
