@@ -57,6 +57,9 @@ STUDIES: dict[str, tuple[str, str]] = {
     "purification": ("qdcopt.studies.paper003.purification",
                      "family B: planned rate against a fidelity target, with and without "
                      "purification"),
+    "ghz": ("qdcopt.studies.paper003.ghz",
+            "family B: GHZ rate against the number of parties, stars and trees of fusions, "
+            "planned beside simulated"),
 }
 
 
