@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from qdcopt.params import MethodParams, option
 
-SCHEDULER_NAMES = ("greedy", "greedy-retry", "edf", "scoring", "milp", "milp-lp")
+SCHEDULER_NAMES = ("greedy", "greedy-retry", "edf", "scoring", "milp", "milp-lp", "cpsat")
 """Request-level methods a job-level method may schedule with."""
 
 _COMPILED = "run the compiled loop (null: from the size where it pays off); same plan"
