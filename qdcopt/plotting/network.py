@@ -164,6 +164,7 @@ def network(instance: NetworkInstance, plan: NetworkPlan, ax: Axes | None = None
         ax.figure.colorbar(trees, ax=ax, label="tree rate (pairs/s)", shrink=0.8)
 
     ends = {n for rq in instance.requests for n in (ids[rq.source], ids[rq.destination])}
+    ends |= {ids[x] for g in getattr(instance, "ghz", ()) for x in g.nodes}  # GHZ parties
     edge = ["#c0392b" if i in ends else "white" for i in ids]
     # inserted repeaters are many and alike: small dots beside the named nodes
     repeaters = {r.id for r in instance.repeaters}
