@@ -1,4 +1,9 @@
-"""The offline optimum of a realised trace: a time-indexed matching MILP (HiGHS arrays).
+"""The offline optimum of a realised trace: windows, heuristics, bounds, and the slot model.
+
+``solve_matching_milp`` runs, per window, either the exact continuous-time precedence
+MILP (``form="precedence"``, the default: :mod:`.precedence_milp`, started from an
+iterated local search over serial orders) or the time-indexed slot model below
+(``form="x"`` / ``"z"``), and returns the best feasible plan with a certified bound.
 
 Given every request's arrival ``a_k``, end nodes and service time ``d_k`` (its realised
 attempts × its link's attempt period), choose non-preemptive generation intervals so that
