@@ -12,9 +12,9 @@ the same order.  It gives the precedence MILP its MIP start and its big-M consta
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 
+from qdcopt.engine.streams import Streams
 from qdcopt.linklayer.trace import Trace, TraceRequest
 
 
@@ -108,7 +108,7 @@ def improve_order(trace: Trace, n_nodes: int, starts: Sequence[Sequence[int]], *
         The best order and its total latency, seconds.
     """
     by_id = {r.id: r for r in trace.requests}
-    rng = random.Random(seed)
+    rng = Streams(seed).get("local-search")
     budget = [int(evaluations)]
     best: list | None = None
     best_cost = float("inf")
@@ -124,7 +124,7 @@ def improve_order(trace: Trace, n_nodes: int, starts: Sequence[Sequence[int]], *
         idle += 1
         cand = list(best)
         for _ in range(kick):
-            i, j = rng.randrange(len(cand)), rng.randrange(len(cand))
+            i, j = int(rng.integers(len(cand))), int(rng.integers(len(cand)))
             cand.insert(j, cand.pop(i))
         budget[0] -= 1
         js, c = _descend(cand, n_nodes, _cost(cand, n_nodes), budget)
