@@ -213,13 +213,15 @@ def validate(instance: NetworkInstance, plan: NetworkPlan) -> Report:
     for r, req in enumerate(instance.requests):
         p = pair(req.source, req.destination)
         used[p] = used.get(p, 0.0) + req_rate[r]
-    indexed_trees: dict[int, SwapTree] = {}
-    for tree in plan.trees:
-        indexed = _tree_indices(instance, tree, lambda *_, **__: None)
-        if indexed is not None:
-            indexed_trees[tree.tree] = indexed
-    ghz_rate, fused = (check_fusions(instance, plan, model, indexed_trees, bad)
-                       if plan.fusions or instance.ghz else (np.zeros(0), {}))
+    ghz_rate: np.ndarray = np.zeros(0)
+    fused: dict[tuple[int, int], float] = {}
+    if plan.fusions or instance.ghz:
+        indexed_trees: dict[int, SwapTree] = {}
+        for tree in plan.trees:
+            indexed = _tree_indices(instance, tree, lambda *_, **__: None)
+            if indexed is not None:
+                indexed_trees[tree.tree] = indexed
+        ghz_rate, fused = check_fusions(instance, plan, model, indexed_trees, bad)
     for p, x in fused.items():
         used[p] = used.get(p, 0.0) + x
     discarded = 0.0
