@@ -20,6 +20,8 @@ Layout of a TOML file (JSON holds the same keys)::
     memories = 5                   # defaults of every node ...
     generation_time = "50 us"
     generation_success = 0.33
+    depolarizing_rate = 0.01       # 1/s, a stored qubit
+    dephasing_rate = 1000.0        # 1/s, a qubit during a swap (counted in fidelities)
 
     [[nodes]]
     id = "A"
@@ -64,13 +66,14 @@ import numpy as np
 
 from qdcopt.errors import InstanceError
 from qdcopt.fields import Section, build_at, check_unique, count_rule, open_document
+from qdcopt.network.purification import operation_factor
 from qdcopt.timebase import MAX_TICKS, MAX_TIME_TEXT, TICKS_PER_SECOND
 
 TOP_FIELDS = {"kind", "name", "description", "physics", "nodes", "links", "requests"}
 PHYSICS_FIELDS = {"swap_success", "swap_latency", "classical_speed", "attenuation_length",
                   "optical_bsm_success", "memories", "generation_time", "generation_success",
                   "repeater_spacing", "repeater_memories", "link_fidelity",
-                  "fusion_success"}
+                  "fusion_success", "depolarizing_rate", "dephasing_rate"}
 NODE_FIELDS = {"id", "x", "y", "memories", "generation_time", "generation_success",
                "swap_success"}
 LINK_FIELDS = {"u", "v", "length", "rate", "fidelity"}
@@ -85,6 +88,10 @@ DEFAULT_ATTENUATION_LENGTH_KM = 20.0
 DEFAULT_MEMORIES = 5
 DEFAULT_GENERATION_TIME_S = 50e-6
 DEFAULT_GENERATION_SUCCESS = 0.33
+DEFAULT_DEPOLARIZING_RATE = 0.01
+"""Paper 003 §VI: depolarising rate of a stored qubit, 1/s."""
+DEFAULT_DEPHASING_RATE = 1000.0
+"""Paper 003 §VI: dephasing rate of a qubit during an operation, 1/s."""
 MAX_SECONDS = MAX_TICKS / TICKS_PER_SECOND
 MIN_LINK_SUCCESS = 1e-300
 """Smallest success probability of one link attempt that the rate models represent."""
@@ -174,6 +181,14 @@ class Physics:
         Success probability of a fusion (the GHZ measurement at a fusion centre), in
         (0, 1]; ``None``: the centre's ``swap_success`` (paper 003 §VI: the atomic BSM and
         the fusion succeed alike).
+    depolarizing_rate
+        Depolarising rate of a stored qubit, 1/s (paper 003 §VI: 0.01): a pair stored for
+        ``t`` keeps ``w · exp(−2γt)``.
+    dephasing_rate
+        Dephasing rate of a qubit during an operation, 1/s (paper 003 §VI: 1000): a swap,
+        which lasts ``swap_latency`` and measures one qubit of each input, multiplies the
+        output's Werner parameter by ``(1 − 4p/3)²`` with ``p = 1 − exp(−rate ·
+        swap_latency)``.  The planners count it wherever fidelity is modelled.
     """
 
     swap_latency: float = DEFAULT_SWAP_LATENCY_S
@@ -184,8 +199,12 @@ class Physics:
     repeater_memories: int | None = None
     link_fidelity: float | None = None
     fusion_success: float | None = None
+    depolarizing_rate: float = DEFAULT_DEPOLARIZING_RATE
+    dephasing_rate: float = DEFAULT_DEPHASING_RATE
 
     def __post_init__(self) -> None:
+        _real("depolarizing_rate", self.depolarizing_rate, low=0.0)
+        _real("dephasing_rate", self.dephasing_rate, low=0.0)
         if self.fusion_success is not None:
             _real("fusion_success", self.fusion_success, low=0.0, high=1.0, low_open=True)
         if self.link_fidelity is not None:
@@ -586,6 +605,8 @@ def _physics(doc: Section) -> tuple[Physics, dict[str, Any]]:
                        if ph.has("link_fidelity") else None),
         fusion_success=(ph.number("fusion_success", 1.0, low=0.0, high=1.0, low_open=True)
                         if ph.has("fusion_success") else None),
+        depolarizing_rate=ph.number("depolarizing_rate", DEFAULT_DEPOLARIZING_RATE, low=0.0),
+        dephasing_rate=ph.number("dephasing_rate", DEFAULT_DEPHASING_RATE, low=0.0),
     )
     defaults = {
         "swap_success": q,
@@ -900,6 +921,24 @@ def link_success(instance: NetworkInstance, capacity: np.ndarray | None = None) 
                       * float(pair_transmission(link.length, ph.attenuation_length))
                       * ph.optical_bsm_success)
     return out
+
+
+def fidelity_modelled(instance: NetworkInstance) -> bool:
+    """Whether the instance states a link fidelity (``physics.link_fidelity`` or a link's
+    ``fidelity``); without one every pair counts as perfect, noise included."""
+    return (instance.physics.link_fidelity is not None
+            or any(link.fidelity is not None for link in instance.links))
+
+
+def swap_noise(instance: NetworkInstance) -> float:
+    """Factor a swap applies to its output's Werner parameter beyond the product of its
+    inputs: the dephasing of its two measured qubits over ``swap_latency``
+    (:func:`qdcopt.network.purification.operation_factor`, squared); 1 when fidelity is
+    not modelled."""
+    if not fidelity_modelled(instance):
+        return 1.0
+    ph = instance.physics
+    return operation_factor(ph.dephasing_rate, ph.swap_latency) ** 2
 
 
 def link_fidelities(instance: NetworkInstance) -> np.ndarray:

@@ -36,6 +36,7 @@ from qdcopt.network.instance import (  # data-level physics lives with the data
     link_fidelities,
     link_success,
     node_capacity,
+    swap_noise,
 )
 from qdcopt.network.purification import purify_werner, werner_fidelity, werner_parameter
 
@@ -272,7 +273,8 @@ def tree_werner(nodes: tuple[TreeNode, ...] | list[TreeNode], instance: NetworkI
     from purification.
 
     Leaves make fresh link pairs (:func:`qdcopt.network.instance.link_fidelities`); a
-    swap multiplies its children's parameters (a perfect swap of Werner pairs); a
+    swap multiplies its children's parameters and the dephasing of its two measured
+    qubits (:func:`qdcopt.network.instance.swap_noise`, as the runtime applies it); a
     purification applies :func:`qdcopt.network.purification.purify_werner` (DEJMPS,
     output twirled to Werner) and succeeds with its probability ``p``.
 
@@ -283,6 +285,7 @@ def tree_werner(nodes: tuple[TreeNode, ...] | list[TreeNode], instance: NetworkI
         leaves and swaps, whose success is ``q`` of the swapping node).
     """
     fid = link_fidelities(instance)
+    noise = swap_noise(instance)
     w = [1.0] * len(nodes)
     p = [1.0] * len(nodes)
 
@@ -294,7 +297,7 @@ def tree_werner(nodes: tuple[TreeNode, ...] | list[TreeNode], instance: NetworkI
         elif node.is_purification:
             p[i], w[i] = purify_werner(rec(node.left), rec(node.right))
         else:
-            w[i] = rec(node.left) * rec(node.right)
+            w[i] = rec(node.left) * rec(node.right) * noise
         return w[i]
 
     rec(0)

@@ -101,6 +101,19 @@ def werner_fidelity(w: float) -> float:
     return (3.0 * w + 1.0) / 4.0
 
 
+def operation_factor(dephasing_rate: float, duration: float) -> float:
+    """Factor on a pair's Werner parameter when one of its qubits takes part in an
+    operation of ``duration`` seconds under dephasing at ``dephasing_rate`` (1/s).
+
+    The qubit dephases with probability ``p = 1 − exp(−rate · duration)``; twirled back to
+    a Werner state the pair keeps ``w · (1 − 4p/3)``.  A swap measures two qubits, one of
+    each input, so its output is ``w₁ · w₂ · factor²`` — the rule the planners, the
+    validator and the runtime share.
+    """
+    p = -math.expm1(-dephasing_rate * duration)
+    return 1.0 - 4.0 * p / 3.0
+
+
 def swap_fidelity(f1: float, f2: float) -> float:
     """Fidelity after a perfect entanglement swap of two Werner pairs: ``w = w₁ w₂``.
 

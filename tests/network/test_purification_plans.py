@@ -129,8 +129,10 @@ def test_latency_and_fidelity_of_a_purifying_tree_by_hand():
     inst = chain()
     tree = _purified_leaf_tree()
     p, w = purify_werner(werner_parameter(0.85), werner_parameter(0.85))
+    # the swap's two measured qubits dephase at 1000/s for its 10 µs
+    noise = (1 - 4 * (1 - math.exp(-1000 * TS)) / 3) ** 2
     assert tree_fidelity(tree, inst) == pytest.approx(
-        werner_fidelity(w * werner_parameter(0.85)), rel=1e-12)
+        werner_fidelity(w * werner_parameter(0.85) * noise), rel=1e-12)
     pur = (MAX_OF_TWO_EXPONENTIALS * 0.1 + TS + 10 / SPEED) / p  # ends compare over 10 km
     root = (MAX_OF_TWO_EXPONENTIALS * max(pur, 0.1) + TS + 10 / SPEED) / 0.5
     assert tree_latency(tree, inst) == pytest.approx(root, rel=1e-12)
@@ -337,7 +339,7 @@ def _indexed(inst, ptree) -> SwapTree:
 
 def test_hand_built_purifying_plan_flows():
     # one tree: purify v0–v1 twice-drawn, swap with v1–v2; flows by hand
-    inst = chain(want=0.75)
+    inst = chain(want=0.74)
     model = link_model(inst)
     tree = _purified_leaf_tree()
     latency = tree_latency(tree, inst, model)
@@ -351,5 +353,6 @@ def test_hand_built_purifying_plan_flows():
     assert rounds == pytest.approx(rate / gamma / p, rel=1e-12)
     assert validate(inst, plan).ok
     assert math.isclose(dict(plan.requests)["r"], rate)
-    # 0.8841 → w = 0.8455; a swap with w = 0.8 gives 0.6764, F = 0.7573 ≥ the 0.75 asked
-    assert tree_fidelity(tree, inst) == pytest.approx(0.7573, abs=1e-4)
+    # 0.8841 → w = 0.8455; a swap with w = 0.8 gives 0.6764, and its measured qubits'
+    # dephasing (0.98673² = 0.97364) 0.6586: F = 0.7439 ≥ the 0.74 asked
+    assert tree_fidelity(tree, inst) == pytest.approx(0.7439, abs=1e-4)

@@ -62,10 +62,13 @@ class RuntimeConfig:
         fidelity the instance does not state (``physics.link_fidelity`` or a link's
         ``fidelity`` win: the plan was made with them).
     depolarizing_rate
-        Depolarising rate of a stored qubit, 1/s (paper 003 §VI: 0.01).
+        Depolarising rate of a stored qubit, 1/s; ``None``: the instance's
+        ``physics.depolarizing_rate`` (paper 003 §VI: 0.01), the rate its plan assumed.
     dephasing_rate
-        Dephasing rate during an operation, 1/s (paper 003 §VI: 1000), applied to both
-        qubits of a swap for the swap latency.
+        Dephasing rate during an operation, 1/s, applied to both measured qubits of a swap
+        for the swap latency; ``None``: the instance's ``physics.dephasing_rate`` (paper
+        003 §VI: 1000), which the planners count in a tree's fidelity.  Setting either
+        runs the plan under other noise than it was made for.
     cutoff_factor
         Root cut-off = ``cutoff_factor`` × the tree's expected generation latency
         (paper 003 §VI: 2).
@@ -151,8 +154,8 @@ class RuntimeConfig:
     duration: float = 100.0
     waits: str = "geometric"
     link_fidelity: float = 0.99
-    depolarizing_rate: float = 0.01
-    dephasing_rate: float = 1000.0
+    depolarizing_rate: float | None = None
+    dephasing_rate: float | None = None
     cutoff_factor: float = 2.0
     discard_factor: float = 0.5
     gem_latency_scale: float = 1.0
@@ -191,8 +194,8 @@ class RuntimeConfig:
         checks = {
             "duration": self.duration > 0,
             "link_fidelity": 0.25 <= self.link_fidelity <= 1.0,
-            "depolarizing_rate": self.depolarizing_rate >= 0,
-            "dephasing_rate": self.dephasing_rate >= 0,
+            "depolarizing_rate": self.depolarizing_rate is None or self.depolarizing_rate >= 0,
+            "dephasing_rate": self.dephasing_rate is None or self.dephasing_rate >= 0,
             "cutoff_factor": self.cutoff_factor > 0,
             "discard_factor": 0 < self.discard_factor <= 1,
             "gem_latency_scale": self.gem_latency_scale >= 0,

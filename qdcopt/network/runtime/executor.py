@@ -51,7 +51,12 @@ from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import LinkModel
 from qdcopt.network.runtime import config as C
 from qdcopt.network.runtime.config import RuntimeConfig
-from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, link_werner
+from qdcopt.network.runtime.fidelity import (
+    dephasing_factor,
+    fidelity,
+    link_werner,
+    noise_rates,
+)
 from qdcopt.network.runtime.gem import GEM
 from qdcopt.network.runtime.memory import MemoryAccounting
 from qdcopt.network.runtime.metrics import RunStats
@@ -127,8 +132,9 @@ class Execution(MemoryAccounting, SwapPolicies, Workload):
         self.dist = np.where(np.isfinite(model.classical_distance), model.classical_distance,
                              0.0).tolist()
         self.q = model.swap_success.tolist()
-        self.op = dephasing_factor(config.dephasing_rate, self.ts)
-        self.kappa = 2.0 * config.depolarizing_rate
+        depolarizing, dephasing = noise_rates(instance, config)
+        self.op = dephasing_factor(dephasing, self.ts)
+        self.kappa = 2.0 * depolarizing
         self.w0 = link_werner(instance, config.link_fidelity)
         self.exponential = config.waits == "exponential"
         self.leaf_buffer = config.leaf_buffer

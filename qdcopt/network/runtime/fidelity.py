@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from qdcopt.network.purification import operation_factor
+
 
 def link_werner(instance: Any, default_fidelity: float) -> list[float]:
     """Werner parameter of a fresh pair on every link of ``instance``: the instance's own
@@ -39,9 +41,19 @@ def fidelity(w: float) -> float:
 
 
 def dephasing_factor(rate: float, duration: float) -> float:
-    """Factor on ``w`` of one qubit dephasing at ``rate`` for ``duration`` seconds."""
-    p = -math.expm1(-rate * duration)
-    return 1.0 - 4.0 * p / 3.0
+    """Factor on ``w`` of one qubit dephasing at ``rate`` for ``duration`` seconds
+    (:func:`qdcopt.network.purification.operation_factor`, the planners' rule)."""
+    return operation_factor(rate, duration)
+
+
+def noise_rates(instance: Any, config: Any) -> tuple[float, float]:
+    """``(depolarizing_rate, dephasing_rate)`` of a run: the run's own when it sets them,
+    else the instance's physics (the rates its plan was made with)."""
+    ph = instance.physics
+    depol = (config.depolarizing_rate if config.depolarizing_rate is not None
+             else ph.depolarizing_rate)
+    deph = config.dephasing_rate if config.dephasing_rate is not None else ph.dephasing_rate
+    return float(depol), float(deph)
 
 
 def decay(w: float, age: float, depolarizing_rate: float) -> float:

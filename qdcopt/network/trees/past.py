@@ -15,7 +15,9 @@ both ends to compare outcomes).
 
 **Fidelity as a second label.**  ``L = −ln w`` adds under swaps and falls under
 purification, so each pair ``{u, v}`` keeps a set of labels ``(T, L)`` — latency and
-fidelity loss — none of which another label of the pair beats in both.  Labels are
+fidelity loss — none of which another label of the pair beats in both.  A swap also
+adds the constant ``−ln`` of its measured qubits' dephasing
+(:func:`qdcopt.network.instance.swap_noise`), as the runtime applies it.  Labels are
 settled in increasing ``T`` (Knuth's generalisation of Dijkstra: every rule gives at
 least the larger input latency), each settled label is combined with every settled
 label that shares an end (a swap) or the same pair (a purification), and the first
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qdcopt.network.dp import EQ1, EXACT_MAX
-from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.instance import NetworkInstance, swap_noise
 from qdcopt.network.physics import MAX_OF_TWO_EXPONENTIALS, LinkModel, TreeNode
 from qdcopt.network.physics import PURIFY as TREE_PURIFY
 from qdcopt.network.purification import (
@@ -182,6 +184,8 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
     slack = l_target / resolution if (track and resolution) else 0.0
     l_cap = math.log(3.0)  # below fidelity 1/2 a pair can neither be purified nor help
     t_s = float(instance.physics.swap_latency)
+    # a swap's measured qubits dephase (instance.swap_noise): a constant loss per swap
+    l_swap = -math.log(swap_noise(instance)) if track else 0.0
     inv_c = 1.0 / float(instance.physics.classical_speed)
     dist = np.asarray(model.classical_distance, dtype=float)
     q = np.asarray(model.swap_success, dtype=float)
@@ -244,7 +248,7 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
                 if other == end:
                     continue
                 extra = t_s + max(dist[mid, end], dist[mid, other]) * inv_c
-                push((both(t, t2) + extra) / q[mid], lv + l2,
+                push((both(t, t2) + extra) / q[mid], lv + l2 + l_swap,
                      end, other, 1, i, j, mid)
         if purification:
             for j in settled[(u, v)]:
@@ -257,13 +261,13 @@ def fastest_past(instance: NetworkInstance, model: LinkModel, s: int, d: int,
     if found < 0:
         return None
     nodes: list[PastNode] = []
-    _build(nodes, labels, fid, found, s, d, protocol)
+    _build(nodes, labels, fid, found, s, d, protocol, swap_noise(instance) if track else 1.0)
     return Past(nodes=tuple(nodes), latency=float(labels[found][0]),
                 fidelity=nodes[0].fidelity)
 
 
 def _build(nodes: list[PastNode], labels: list[tuple], fid: np.ndarray, i: int, u: int,
-           v: int, protocol: str) -> int:
+           v: int, protocol: str, noise: float) -> int:
     """Append the tree of label ``i`` oriented ``u → v``; return its index (fidelities
     recomputed exactly through the tree)."""
     t, _, _, _, kind, a, b, m = labels[i]
@@ -273,13 +277,16 @@ def _build(nodes: list[PastNode], labels: list[tuple], fid: np.ndarray, i: int, 
         nodes[k] = PastNode(LINK, u, v, float(t), float(fid[a]))
         return k
     if kind == 1:
-        left = _build(nodes, labels, fid, a if u in labels[a][2:4] else b, u, m, protocol)
-        right = _build(nodes, labels, fid, b if u in labels[a][2:4] else a, m, v, protocol)
-        w = werner_parameter(nodes[left].fidelity) * werner_parameter(nodes[right].fidelity)
+        left = _build(nodes, labels, fid, a if u in labels[a][2:4] else b, u, m, protocol,
+                      noise)
+        right = _build(nodes, labels, fid, b if u in labels[a][2:4] else a, m, v, protocol,
+                       noise)
+        w = (werner_parameter(nodes[left].fidelity) * werner_parameter(nodes[right].fidelity)
+             * noise)
         nodes[k] = PastNode(SWAP, u, v, float(t), werner_fidelity(w), left, right, m)
         return k
-    left = _build(nodes, labels, fid, a, u, v, protocol)
-    right = _build(nodes, labels, fid, b, u, v, protocol)
+    left = _build(nodes, labels, fid, a, u, v, protocol, noise)
+    right = _build(nodes, labels, fid, b, u, v, protocol, noise)
     _, w = purify_werner(werner_parameter(nodes[left].fidelity),
                          werner_parameter(nodes[right].fidelity), protocol)
     nodes[k] = PastNode(PURIFY, u, v, float(t), werner_fidelity(w), left, right)

@@ -14,9 +14,11 @@ plan's rate and fidelity are read from the validated plan:
 * ``waxman`` — Waxman networks of 30 nodes (density 0.2, q = 0.4, 5 requests, link
   pairs of fidelity 0.95), 5 seeded networks per target, ``attempts``.
 
-Targets run from 0.70 to 0.95.  A plain swap of ``h`` links of fidelity 0.95 gives
-``F = (1 + 3·(14/15)^h)/4``: 0.819 over 4 links, so every target above it needs a
-purification there, and a request whose target its trees cannot reach gets rate 0.
+Targets run from 0.70 to 0.95.  A plain chain of ``h`` links of fidelity 0.95 gives
+``F = (1 + 3·(14/15)^h·n^(h−1))/4``, ``n = 0.9736`` the dephasing of a swap's two measured
+qubits (1000/s over its 10 µs, the instance's defaults): 0.775 over 4 links, so every
+target above it needs a purification there, and a request whose target its trees cannot
+reach gets rate 0.
 Output: ``purification.csv`` (one row per network, target, memory model and mode),
 ``purification.png`` (aggregate rate against target; served requests below).
 """

@@ -53,7 +53,12 @@ from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.physics import MAX_OF_TWO_EXPONENTIALS, LinkModel
 from qdcopt.network.resources import slot_link_rate
 from qdcopt.network.runtime.config import RuntimeConfig
-from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, link_werner
+from qdcopt.network.runtime.fidelity import (
+    dephasing_factor,
+    fidelity,
+    link_werner,
+    noise_rates,
+)
 from qdcopt.network.runtime.metrics import RunStats
 from qdcopt.network.runtime.workload import record_arrival
 
@@ -316,8 +321,9 @@ class ConnectionlessExecution:
         self.dist = [[float(x) if math.isfinite(x) else 0.0 for x in row]
                      for row in model.classical_distance.tolist()]
         self.q = model.swap_success.tolist()
-        self.op = dephasing_factor(config.dephasing_rate, self.ts)
-        self.kappa = 2.0 * config.depolarizing_rate
+        depolarizing, dephasing = noise_rates(instance, config)
+        self.op = dephasing_factor(dephasing, self.ts)
+        self.kappa = 2.0 * depolarizing
         self.w0 = link_werner(instance, config.link_fidelity)
         self.exponential = config.waits == "exponential"
         self.next_id = 0

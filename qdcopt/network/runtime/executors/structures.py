@@ -58,7 +58,12 @@ from qdcopt.network.physics import LinkModel
 from qdcopt.network.plan import NetworkPlan
 from qdcopt.network.purification import purify_werner
 from qdcopt.network.runtime.config import RuntimeConfig
-from qdcopt.network.runtime.fidelity import dephasing_factor, fidelity, link_werner
+from qdcopt.network.runtime.fidelity import (
+    dephasing_factor,
+    fidelity,
+    link_werner,
+    noise_rates,
+)
 from qdcopt.network.runtime.metrics import RunStats
 
 _MADE, _DONE, _FUSED = 0, 1, 2
@@ -152,8 +157,9 @@ def run_structures(instance: NetworkInstance, plan: NetworkPlan, model: LinkMode
                     0.0).tolist()
     ts = float(instance.physics.swap_latency)
     inv_c = 1.0 / float(instance.physics.classical_speed)
-    op = dephasing_factor(config.dephasing_rate, ts)
-    kappa = 2.0 * config.depolarizing_rate
+    depolarizing, dephasing = noise_rates(instance, config)
+    op = dephasing_factor(dephasing, ts)
+    kappa = 2.0 * depolarizing
     exponential = config.waits == "exponential"
     n_req = len(instance.requests) + len(instance.ghz)
     mem = sum(node.memories for node in instance.nodes)
