@@ -254,10 +254,12 @@ def test_gml_duplicate_link_is_refused(tmp_path):
 
 
 def test_linklayer_milp_slot_too_short_is_refused(tmp_path):
+    # the slot forms of the link-layer MILP (the precedence form has no slots)
     path = _write(tmp_path, GRID, {"trace.slot": "1 us"})
-    _refused(["solve", str(path), "-m", "milp"], path, "trace.slot", "slots of")
-    _refused(["solve", str(INSTANCES / GRID), "-m", "milp", "-o", "slot=1e-6"],
-             INSTANCES / GRID, "slot", "slots of")
+    _refused(["solve", str(path), "-m", "milp", "-o", "form=x"], path, "trace.slot",
+             "slots of")
+    _refused(["solve", str(INSTANCES / GRID), "-m", "milp", "-o", "form=z", "-o",
+              "slot=1e-6"], INSTANCES / GRID, "slot", "slots of")
 
 
 # -- plan folders ----------------------------------------------------------------------
