@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -143,15 +143,33 @@ def derive_seed(study_seed: int, *key: Scalar) -> int:
     return int(np.random.SeedSequence([int(study_seed), *words]).generate_state(1)[0])
 
 
+@cache
+def source_digest() -> str:
+    """SHA-256 of the package's Python sources (relative paths and contents, in path
+    order): what code made a row."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
 def code_version(settings: Mapping[str, Any]) -> str:
-    """The package version and a hash of the settings that shape every row.
+    """The package version and a hash of the settings that shape every row and of the
+    package's sources.
 
     Rows stored under one version are never mixed with rows of another: changing the
-    package version, the study seed or any setting starts a new series in the store.
+    package version, the study seed, any setting or any line of the package's code starts
+    a new series in the store (a row made by other code is not the row this code makes, so
+    a resumed sweep never mixes the two; an interrupted sweep resumes as long as the code
+    stays the same).
     """
     from qdcopt import __version__
 
-    text = json.dumps(dict(settings), sort_keys=True, default=str)
+    text = json.dumps(dict(settings), sort_keys=True, default=str) + source_digest()
     return f"{__version__}+{hashlib.sha256(text.encode()).hexdigest()[:10]}"
 
 

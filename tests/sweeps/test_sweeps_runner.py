@@ -130,6 +130,15 @@ def test_a_new_code_version_starts_a_new_series(tmp_path, monkeypatch):
     assert new.executed == 6  # nothing reused from the other series
     assert pd.read_csv(tmp_path / "squares.csv").y.tolist() == [0, 10, 40, 90, 160, 250]
     assert new.status.other_versions == {old.status.version: 6}
+    # changed code with the same settings and package version is a new series too
+    import qdcopt.sweeps.tasks as tasks
+
+    monkeypatch.setattr(tasks, "source_digest", lambda: "other code")
+    edited = _squares(tmp_path, scale=10)
+    assert edited.version != new_version and edited.version.startswith(qdcopt.__version__)
+    assert sweep_status(edited, tmp_path).done == 0
+    monkeypatch.undo()
+    assert _squares(tmp_path, scale=10).version == new_version  # the same code: resumes
     # a new package version with the same settings is a new series too
     monkeypatch.setattr(qdcopt, "__version__", "9.9.9")
     bumped = _squares(tmp_path, scale=10)
