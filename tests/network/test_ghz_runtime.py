@@ -108,3 +108,26 @@ def test_adaptive_policies_refuse_a_plan_that_fuses() -> None:
     cfg = RuntimeConfig.from_options(policy="scoring", duration=1.0)
     with pytest.raises(ValueError, match="fuses"):
         simulate_plan(inst, plan, cfg, seeds=1)
+
+
+def test_planned_fidelity_counts_the_fusions_dephasing_as_the_run_applies_it() -> None:
+    """Storage decay off, operations dephasing at the instance's 1000/s for 10 µs: every
+    delivered state of the two-fusion plan has the planned fidelity (the up branch's
+    qubits are measured at both centres)."""
+    from qdcopt.network.ghz.model import structure_fidelity
+    from qdcopt.network.ghz.planner import plan_copies
+    from qdcopt.network.physics import link_model
+
+    inst = dumbbell()
+    inst = dataclasses.replace(inst, physics=dataclasses.replace(
+        inst.physics, link_fidelity=0.97, swap_latency=10e-6))
+    _, (structure,) = plan_copies(inst, link_model(inst))
+    plan, _ = METHODS["iterative"](inst)
+    cfg = RuntimeConfig.from_options(policy="fixed", duration=20.0, waits="exponential",
+                                     depolarizing_rate=0.0)
+    run = run_once(inst, plan, cfg, seed=2)
+    planned = structure_fidelity(inst, structure)
+    assert run.delivered[0] > 50
+    assert np.allclose(run.fidelities[0], planned, atol=1e-12)
+    assert planned < ghz_fidelity(inst.ghz[0].nodes, [(werner(0.97), s) for s in (
+        frozenset({0}), frozenset({1}), frozenset({0, 1}), frozenset({4}), frozenset({5}))])

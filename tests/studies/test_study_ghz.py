@@ -8,6 +8,7 @@ import pandas as pd
 
 from qdcopt.network.ghz.model import expected_max, star_fidelity
 from qdcopt.network.physics import link_model
+from qdcopt.network.purification import operation_factor
 from qdcopt.network.resources import slot_link_rate
 from qdcopt.network.runtime.fidelity import werner
 from qdcopt.studies.paper003 import ghz as study
@@ -27,9 +28,12 @@ def test_quick_rows_are_valid_and_the_hub_star_is_hand_checkable(tmp_path):
         one = 0.4 / (expected_max([1 / g] * k) + extra)
         assert math.isclose(star.loc[(k, "both"), "planned_rate"], copies * one, rel_tol=1e-9)
         assert star.loc[(k, "both"), "copies"] == copies
-        assert math.isclose(star.loc[(k, "both"), "planned_fidelity"],
-                            star_fidelity([werner(study.LINK_FIDELITY)] * k, False),
-                            rel_tol=1e-12)
+        # each branch's qubit at the hub dephases for the fusion's 10 µs at 1000/s
+        w = werner(study.LINK_FIDELITY) * operation_factor(1000.0, 10e-6)
+        planned = star.loc[(k, "both"), "planned_fidelity"]
+        assert math.isclose(planned, star_fidelity([w] * k, False), rel_tol=1e-12)
+        assert math.isclose(star.loc[(k, "both"), "delivered_fidelity_no_decay"], planned,
+                            rel_tol=1e-9)
     both = rows[rows["shape"] == "both"]
     assert (both["planned_rate"] >= rows[rows["shape"] != "both"].groupby(
         ["network", "parties"])["planned_rate"].max().reindex(

@@ -47,8 +47,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.instance import NetworkInstance, fidelity_modelled
 from qdcopt.network.physics import LinkModel, SwapTree, tree_werner
+from qdcopt.network.purification import operation_factor
 from qdcopt.network.resources import reserved_latency
 
 ROOT = -1
@@ -271,13 +272,32 @@ def ghz_fidelity(parties: list[int] | tuple[int, ...], edges: list[tuple[float, 
     return float(0.5 * all_w + prod[even].sum() / float(1 << k))
 
 
+def fusion_noise(instance: NetworkInstance) -> float:
+    """Factor on a branch's Werner parameter for each fusion that measures one of its
+    qubits: the dephasing of that qubit over ``swap_latency``
+    (:func:`qdcopt.network.purification.operation_factor`, as the runtime applies it;
+    a swap's is its square, :func:`qdcopt.network.instance.swap_noise`); 1 when fidelity
+    is not modelled."""
+    if not fidelity_modelled(instance):
+        return 1.0
+    ph = instance.physics
+    return operation_factor(ph.dephasing_rate, ph.swap_latency)
+
+
 def structure_fidelity(instance: NetworkInstance, structure: FusionStructure) -> float:
-    """Fidelity of the GHZ states a copy of ``structure`` makes: every branch at its
-    tree's Werner parameter (:func:`qdcopt.network.physics.tree_werner`), perfect
-    fusions."""
+    """Fidelity of the GHZ states a copy of ``structure`` makes, storage aside: every
+    branch at its tree's Werner parameter (:func:`qdcopt.network.physics.tree_werner`,
+    swaps' dephasing included), times :func:`fusion_noise` for its qubit at its fusion's
+    centre and, for an up branch, once more for its qubit at the parent's centre."""
     sides = party_sides(instance, structure)
-    edges = [(tree_werner(t.nodes, instance)[0][0], sides[b])
-             for b, t in enumerate(structure.trees)]
+    noise = fusion_noise(instance)
+    up = set()
+    for f in structure.fusions:
+        if f.parent != ROOT:
+            parent = structure.fusions[f.parent].centre
+            up.update(b for b in f.branches if far_end(structure.trees[b], f.centre) == parent)
+    edges = [(tree_werner(t.nodes, instance)[0][0] * noise * (noise if b in up else 1.0),
+              sides[b]) for b, t in enumerate(structure.trees)]
     return ghz_fidelity(instance.ghz[structure.request].nodes, edges)
 
 
@@ -291,6 +311,6 @@ def star_fidelity(w: list[float], centre_is_party: bool) -> float:
     return (a + b) / 2 + c / 2
 
 
-__all__ = ["ROOT", "Fusion", "FusionStructure", "expected_max", "far_end", "fusion_rates",
-           "fusion_success", "ghz_fidelity", "outputs", "party_sides", "star_fidelity",
-           "structure_fidelity", "structure_latency"]
+__all__ = ["ROOT", "Fusion", "FusionStructure", "expected_max", "far_end", "fusion_noise",
+           "fusion_rates", "fusion_success", "ghz_fidelity", "outputs", "party_sides",
+           "star_fidelity", "structure_fidelity", "structure_latency"]
