@@ -82,7 +82,8 @@ def run_comparison(instance: Any, methods: Iterable[str] | None = None,
     if methods is not None:
         names = [fam.method_name(m) for m in methods]
     else:
-        names = list(fam.compare_methods)
+        names = list(fam.compare_for(instance) if fam.compare_for is not None
+                     else fam.compare_methods)
         if fam.more_methods is not None:
             names += [m for m in fam.more_methods(instance) if m not in names]
     options = options or {}

@@ -37,7 +37,8 @@ class Family:
     methods
         Method name → ``fn(instance, **options) -> (plan, SolveInfo)``.
     compare_methods
-        Methods that ``compare`` runs by default, in order.
+        Methods that ``compare`` runs by default, in order.  When ``compare_for`` is set,
+        the methods it returns for the instance at hand instead.
     validate
         ``validate(instance, plan) -> Report``.
     plan_from_tables
@@ -60,6 +61,10 @@ class Family:
         the seeded event engine for ``seeds`` runs of ``duration`` seconds; the result
         has ``to_frame()`` (one row per request and a ``total`` row, delivered rate with
         its interval beside the promised one) and ``to_dict()`` (JSON-ready).
+    compare_for
+        Optional ``compare_for(instance) -> tuple[str, ...]``: the default methods of
+        ``compare`` for that instance, where some of ``compare_methods`` cannot plan it
+        (a network with GHZ requests, which only ``iterative`` plans).
     specs
         Method name → :class:`~qdcopt.params.MethodSpec` (function, parameter class,
         summary), through which :func:`qdcopt.api.solve` checks a method's options.
@@ -79,6 +84,7 @@ class Family:
     export: Callable[[Any, Any, Path], list[Path]] | None = None
     more_methods: Callable[[Any], tuple[str, ...]] | None = None
     simulate: Callable[..., Any] | None = None
+    compare_for: Callable[[Any], tuple[str, ...]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     specs: Mapping[str, MethodSpec] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)

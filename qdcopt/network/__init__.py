@@ -19,11 +19,21 @@ from qdcopt.network.topology.repeaters import insert_repeaters, load_network_fil
 from qdcopt.network.topology.waxman import waxman_instance
 from qdcopt.network.validate import validate
 
+COMPARE_METHODS = ("lp", "iterative", "greedy")
+
+
+def compare_for(instance: NetworkInstance) -> tuple[str, ...]:
+    """``compare``'s default methods for ``instance``: only ``iterative`` plans GHZ
+    requests, so an instance with them compares that method alone."""
+    return ("iterative",) if instance.ghz else COMPARE_METHODS
+
+
 FAMILY = Family(
     name="network",
     load=load_network_file,
     methods=METHODS,
-    compare_methods=("lp", "iterative", "greedy"),
+    compare_methods=COMPARE_METHODS,
+    compare_for=compare_for,
     validate=validate,
     plan_from_tables=plan_from_tables,
     exact_methods=("lp",),

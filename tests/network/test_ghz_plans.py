@@ -360,3 +360,20 @@ def test_b12_a_structure_faster_than_its_latency_allows() -> None:
     requests = tuple((rid, rate * k) for rid, rate in plan.requests)
     broken = dataclasses.replace(plan, fusions=fusions, trees=trees, requests=requests)
     assert _codes(inst, broken) == {"B12-FUSION-LATENCY"}
+
+
+def test_compare_on_a_network_with_ghz_requests_runs_the_method_that_plans_them(
+        tmp_path: Path) -> None:
+    # lp and greedy refuse GHZ requests: compare's default is iterative alone there, and
+    # the usual three elsewhere
+    from qdcopt.network import COMPARE_METHODS, compare_for
+
+    path = _file(tmp_path, 'nodes = ["A", "C", "B"]')
+    inst = qdcopt.load_instance(path)
+    assert compare_for(inst) == ("iterative",)
+    plain = qdcopt.load_instance(Path(__file__).resolve().parents[2] / "instances" / "network"
+                                 / "path3.toml")
+    assert compare_for(plain) == COMPARE_METHODS
+    res = CliRunner().invoke(app, ["compare", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    assert '"iterative"' in res.output and '"lp"' not in res.output
