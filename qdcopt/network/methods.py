@@ -10,7 +10,8 @@
 * ``lp-hyperflow`` — the state/swap hyperflow LP on highspy, priced to the full optimum
   (:mod:`qdcopt.network.lp.hyperflow`), decomposed into trees;
 * ``lp-pruned`` — the same LP on the pruned hypergraph only (k shortest paths): a
-  restriction, its optimum a lower bound;
+  restriction, its optimum a lower bound; with a request's ``min_fidelity``, the LP over
+  fidelity classes with purification hyperedges (:mod:`qdcopt.network.lp.fidelity`);
 * ``lp-pyomo`` — the pyomo statement over the full hypergraph (small instances);
 * ``iterative`` — optimal trees one request at a time (paper 003 §IV-C);
 * ``greedy`` — shortest-path balanced trees one request at a time.
@@ -37,6 +38,7 @@ from qdcopt.network.ghz.planner import ghz_reason, plan_copies, plan_with_fusion
 from qdcopt.network.instance import NetworkInstance
 from qdcopt.network.lp.calibrate import calibrated_plan
 from qdcopt.network.lp.decompose import decompose
+from qdcopt.network.lp.fidelity import solve_fidelity_hyperflow
 from qdcopt.network.lp.hyperflow import solve_hyperflow
 from qdcopt.network.lp.hyperflow_pyomo import solve_pyomo_hyperflow
 from qdcopt.network.lp.hyperpaths import solve_tree_master
@@ -46,6 +48,7 @@ from qdcopt.network.options import (
     HyperflowParams,
     LpParams,
     MemoryTreeParams,
+    PrunedParams,
     PyomoLpParams,
 )
 from qdcopt.network.physics import (
@@ -116,8 +119,8 @@ def refuse_fidelity(instance: NetworkInstance, method: str) -> None:
         if req.min_fidelity is not None:
             raise ValueError(
                 f"requests[{i}].min_fidelity: {method} plans without fidelity; requests "
-                "with a min_fidelity are planned by lp (resources=memories), iterative and "
-                "greedy")
+                "with a min_fidelity are planned by lp (resources=memories), iterative, "
+                "greedy and lp-pruned (fidelity classes)")
 
 
 GHZ_METHODS = "iterative (resources=memories, its default)"
@@ -272,11 +275,57 @@ def method_lp_hyperflow(instance: NetworkInstance, params: HyperflowParams,
                           params.k_paths, solver_options(params))
 
 
-def method_lp_pruned(instance: NetworkInstance, params: HyperflowParams,
+def method_lp_pruned(instance: NetworkInstance, params: PrunedParams,
                      ) -> tuple[NetworkPlan, SolveInfo]:
-    """Hyperflow LP on the pruned hypergraph only (a restriction: a lower bound)."""
+    """Hyperflow LP on the pruned hypergraph only (a restriction: a lower bound); with a
+    request's ``min_fidelity``, the LP over fidelity classes (:func:`fidelity_plan`)."""
+    if any(req.min_fidelity is not None for req in instance.requests):
+        return fidelity_plan("lp-pruned", instance, params)
     return hyperflow_plan("lp-pruned", instance, params.variant, params.objective, False,
                           params.k_paths, solver_options(params))
+
+
+def fidelity_plan(name: str, instance: NetworkInstance, params: PrunedParams,
+                  ) -> tuple[NetworkPlan, SolveInfo]:
+    """The fidelity-class hyperflow LP's plan (:mod:`qdcopt.network.lp.fidelity`).
+
+    The plan's flows are what its trees use (each purification at the success its own
+    fidelities give), its rates the decomposition's; the LP's value is in
+    ``extra["lp_objective"]``. The LP is a restriction of the exact fidelity model (pruned
+    hypergraph, fidelities rounded down to the grid), so it proves no bound.
+    """
+    check_variant(params.variant)
+    refuse_ghz(instance, name)
+    start = time.perf_counter()
+    usable, reasons = _usable(instance)
+    sol = solve_fidelity_hyperflow(usable, classes=params.fidelity_classes,
+                                   variant=params.variant, objective=params.objective,
+                                   k_paths=params.k_paths, purification=params.purification,
+                                   options=solver_options(params))
+    served = {t.request for t in sol.trees}
+    for r, req in enumerate(usable.requests):
+        if r in served or req.id in reasons:
+            continue
+        # the plain-tree check is quick; the purifying one (a PAST search over the whole
+        # network) can take long on large networks, so it is left to the message below
+        why = (None if params.purification
+               else _fidelity_miss(usable, r, False, name, "attempts"))
+        if why is None and req.min_fidelity is not None:
+            why = (f"the class LP ({sol.grid.size} classes, {params.k_paths} shortest paths "
+                   f"per request) finds no flow meeting min_fidelity {req.min_fidelity:g}; "
+                   "more fidelity_classes or k_paths may find one")
+        if why is not None:
+            reasons[req.id] = why
+    plan = _with_reasons(plan_from_trees(usable, list(sol.trees), method=name,
+                                         variant=params.variant, rate_model=HYPERFLOW),
+                         reasons)
+    stats = {**sol.stats, "variant": params.variant, "objective_kind": params.objective,
+             "purification": params.purification,
+             "decomposition_gap": sol.lp_objective - sol.objective}
+    stats.pop("run_s", None)
+    info = SolveInfo(method=name, status=sol.status, objective=sol.objective,
+                     bound=math.nan, time_s=time.perf_counter() - start, extra=_plain(stats))
+    return plan, info
 
 
 def method_lp_pyomo(instance: NetworkInstance, params: PyomoLpParams,
@@ -410,8 +459,9 @@ SPECS = {spec.name: spec for spec in (
                typed=True),
     MethodSpec("lp-hyperflow", method_lp_hyperflow, HyperflowParams,
                "state/swap hyperflow LP priced to the full-hypergraph optimum", typed=True),
-    MethodSpec("lp-pruned", method_lp_pruned, HyperflowParams,
-               "hyperflow LP on the pruned hypergraph only (a lower bound)", typed=True),
+    MethodSpec("lp-pruned", method_lp_pruned, PrunedParams,
+               "hyperflow LP on the pruned hypergraph only (a lower bound); fidelity "
+               "classes and purification for requests with min_fidelity", typed=True),
     MethodSpec("lp-pyomo", method_lp_pyomo, PyomoLpParams,
                "pyomo statement of the hyperflow LP (small instances)", typed=True),
     MethodSpec("iterative", method_iterative, MemoryTreeParams,

@@ -73,6 +73,16 @@ class HyperflowParams(PyomoLpParams):
 
 
 @dataclass(frozen=True)
+class PrunedParams(HyperflowParams):
+    """Options of ``lp-pruned``: with a request's ``min_fidelity``, the class LP's grid and
+    its purification hyperedges (``models/hyperflow.md``, "Fidelity classes")."""
+
+    purification: bool = _PURIFICATION
+    fidelity_classes: int = option(16, "uniform points of the Werner-parameter class grid "
+                                   "(requests with min_fidelity)", ge=1, le=512)
+
+
+@dataclass(frozen=True)
 class CalibratedParams(MethodParams):
     """Options of ``lp-calibrated``."""
 

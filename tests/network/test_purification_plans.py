@@ -254,7 +254,7 @@ def test_reserved_plans_purify_within_the_memories():
 
 
 def test_methods_without_a_fidelity_model_refuse_such_requests():
-    for method, opts in (("lp-hyperflow", {}), ("lp-pruned", {}), ("lp-pyomo", {}),
+    for method, opts in (("lp-hyperflow", {}), ("lp-pyomo", {}),
                          ("lp", {"resources": "attempts"})):
         with pytest.raises(ValueError, match=r"requests\[0\]\.min_fidelity"):
             METHODS[method](chain(), **opts)

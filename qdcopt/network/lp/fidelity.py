@@ -180,7 +180,8 @@ class FidelitySolution:
     ----------
     status
         ``"restricted"`` when the LP solved (its optimum is over the pruned hypergraph
-        and the grid), else HiGHS's status.
+        and the grid) and the trees deliver its value, ``"feasible"`` when they deliver
+        less, else HiGHS's status.
     lp_objective
         ``Σ_r w_r y_r`` of the LP.
     objective
@@ -505,9 +506,15 @@ def solve_fidelity_hyperflow(instance: NetworkInstance, *, classes: int = 16,
              "run_s": run_times, "lp_objective": lp_value, "trees": len(trees)}
     if level is not None:
         stats["maxmin_level"] = level
+    value = float(np.dot(mdl.weights, delivered))
+    if status == Status.OPTIMAL:
+        # the LP's optimum over its columns; a decomposition that falls short (a tree
+        # above MAX_TREE_NODES, a circulation) leaves a plan that is only feasible
+        status = (Status.RESTRICTED if value >= lp_value * (1.0 - 1e-6) - 1e-9
+                  else Status.FEASIBLE)
     return FidelitySolution(
-        status=Status.RESTRICTED if status == Status.OPTIMAL else status,
-        lp_objective=lp_value, objective=float(np.dot(mdl.weights, delivered)),
+        status=status,
+        lp_objective=lp_value, objective=value,
         request_rate=np.maximum(cols[mdl.col_y0:mdl.col_z], 0.0), trees=tuple(trees),
         grid=grid, stats=stats)
 
