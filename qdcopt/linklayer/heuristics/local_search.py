@@ -81,7 +81,7 @@ def _descend(jobs: list, n_nodes: int, cost: float, budget: list[int]) -> tuple[
 
 def improve_order(trace: Trace, n_nodes: int, starts: Sequence[Sequence[int]], *,
                   evaluations: int = 60_000, kick: int = 3, patience: int = 300,
-                  seed: int = 0) -> tuple[list[int], float]:
+                  seed: int = 0, chains: int = 1) -> tuple[list[int], float]:
     """The best order found by iterated local search from the given orders.
 
     Parameters
@@ -101,6 +101,11 @@ def improve_order(trace: Trace, n_nodes: int, starts: Sequence[Sequence[int]], *
         Kicks in a row without a better order after which the search stops.
     seed
         Seed of the kicks.
+    chains
+        Independent kick chains from the best descended start, each with its own random
+        stream and an equal share of the evaluations left; the best of them is returned.
+        One chain stuck in a basin (W_6 of Table V: 48.96 ms against 48.21 ms found by
+        other streams) is the failure this guards against.
 
     Returns
     -------
@@ -108,17 +113,34 @@ def improve_order(trace: Trace, n_nodes: int, starts: Sequence[Sequence[int]], *
         The best order and its total latency, seconds.
     """
     by_id = {r.id: r for r in trace.requests}
-    rng = Streams(seed).get("local-search")
+    streams = Streams(seed)
     budget = [int(evaluations)]
-    best: list | None = None
-    best_cost = float("inf")
+    first: list | None = None
+    first_cost = float("inf")
     for order in starts:
         jobs = [_job(trace, by_id[i]) for i in order]
         js, c = _descend(jobs, n_nodes, _cost(jobs, n_nodes), budget)
-        if c < best_cost:
-            best, best_cost = js, c
-    if best is None:
+        if c < first_cost:
+            first, first_cost = js, c
+    if first is None:
         return [], 0.0
+    best, best_cost = first, first_cost
+    n_chains = max(1, int(chains))
+    left = budget[0]
+    for chain in range(n_chains):
+        # chain 0 keeps the stream a single chain always had
+        rng = streams.get("local-search", *((chain,) if chain else ()))
+        share = [left // n_chains + (1 if chain < left % n_chains else 0)]
+        js, c = _kicks(first, first_cost, n_nodes, share, rng, kick, patience)
+        if c < best_cost - 1e-12 * max(1.0, best_cost):
+            best, best_cost = js, c
+    return [j[4] for j in best], best_cost
+
+
+def _kicks(best: list, best_cost: float, n_nodes: int, budget: list[int], rng,
+           kick: int, patience: int) -> tuple[list, float]:
+    """One chain of kicks and descents from ``best`` (until the budget or the patience
+    is spent)."""
     idle = 0
     while budget[0] > 0 and len(best) > 1 and idle < patience:
         idle += 1
@@ -130,4 +152,4 @@ def improve_order(trace: Trace, n_nodes: int, starts: Sequence[Sequence[int]], *
         js, c = _descend(cand, n_nodes, _cost(cand, n_nodes), budget)
         if c < best_cost - 1e-12 * max(1.0, best_cost):
             best, best_cost, idle = js, c, 0
-    return [j[4] for j in best], best_cost
+    return best, best_cost

@@ -34,11 +34,19 @@ latency, LB_l: request l's least rounded latency), and before the horizon
 ``max_k r_k + Σ_k q_k`` that an optimal slot schedule never passes (every late start is
 preceded, on one of its nodes, by a chain of back-to-back generations).
 
+Every precedence window also computes the node-group bound of its requests
+(:func:`~qdcopt.linklayer.models.bounds.group_bound`: exact non-preemptive single
+machines over a partition of the requests by end node); it tightens the latest starts,
+enters the MILP as group cuts and is itself a bound on the window.
+
 Long traces are cut into windows of consecutive arrivals.  Solving each window alone
 drops the constraints between windows, a relaxation, so the *sum of the windows' proven
 bounds* is a certified lower bound on the whole trace.  The returned schedule is always
 a feasible continuous one: the requests placed serially in the MILP's start order (or the
 greedy schedule when that is better), so its latency is an upper bound.
+
+Long module, on purpose: the windowing, the two model families' drivers and the reading
+of their solutions into one feasible plan share their bookkeeping.
 """
 
 from __future__ import annotations
@@ -52,7 +60,7 @@ import numpy as np
 
 from qdcopt.linklayer.heuristics.greedy import greedy_matching, serial_schedule
 from qdcopt.linklayer.heuristics.local_search import improve_order
-from qdcopt.linklayer.models.bounds import independent_set_bound
+from qdcopt.linklayer.models.bounds import group_bound, independent_set_bound, node_groups
 from qdcopt.linklayer.models.precedence_milp import build_precedence, solve_precedence
 from qdcopt.linklayer.trace import Trace, TraceRequest
 from qdcopt.solvers.highs import (
@@ -74,6 +82,10 @@ SEARCH_STEPS = 6_000_000
 """Work of the local search per window, in request placements (an evaluated order of K
 requests costs K): at most about 1.5 s in Python whatever the window's size (the search
 stops earlier once 300 kicks in a row found nothing better)."""
+
+
+SEARCH_CHAINS = 3
+"""Independent kick chains of the local search, sharing its work."""
 
 
 @dataclass(frozen=True)
@@ -384,15 +396,20 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
     all_optimal = True
     if form not in FORMS:
         raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    prefer: tuple[int, ...] = ()
+    if edges is not None:
+        srpt, prefer = independent_set_bound(trace, n_nodes, edges)
+        stats["srpt_bound_s"] = srpt
+        stats["srpt_nodes"] = list(prefer)
     if form == "precedence":
-        stats.update(order_rows=0, cut_rows=0, searched_total_s=0.0)
+        stats.update(order_rows=0, cut_rows=0, group_rows=0, searched_total_s=0.0)
     for wi, chunk in enumerate(chunks):
         sub = _sub_trace(trace, chunk)
         g = greedy if len(chunks) == 1 else _best_greedy(sub, n_nodes)
         upper = total_latency(sub, g)
         if form == "precedence":
             slots = _precedence_window(trace, sub, n_nodes, chunk, g, options, t_begin,
-                                       len(chunks) - wi, stats)
+                                       len(chunks) - wi, stats, prefer)
             all_optimal &= stats["window_status"][-1] == Status.OPTIMAL
             bound_total += stats.pop("_bound")
             for q in chunk:
@@ -435,10 +452,7 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
     rep_total = min(c[0] for c in candidates[1:])
     stats["window_bound_s"] = bound_total
     if edges is not None:
-        srpt, chosen = independent_set_bound(trace, n_nodes, edges)
-        stats["srpt_bound_s"] = srpt
-        stats["srpt_nodes"] = list(chosen)
-        bound_total = max(bound_total, srpt)
+        bound_total = max(bound_total, stats["srpt_bound_s"])
     bound_total = min(bound_total, total)
     stats.update(greedy_total_s=greedy_total, repaired_total_s=rep_total,
                  time_s=time.perf_counter() - t_begin)
@@ -451,17 +465,25 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
 
 def _precedence_window(trace: Trace, sub: Trace, n_nodes: int, chunk: list[TraceRequest],
                        greedy: dict[int, float], options: SolverOptions, t_begin: float,
-                       windows_left: int, stats: dict[str, Any]) -> dict[int, float]:
+                       windows_left: int, stats: dict[str, Any],
+                       prefer: tuple[int, ...] = ()) -> dict[int, float]:
     """Local search, then the precedence MILP of one window; its starts (id → seconds).
 
     The window's proven bound is left in ``stats["_bound"]`` (seconds), its status
     appended to ``stats["window_status"]``."""
     seeds = [sorted(greedy, key=lambda i: (greedy[i], i)), [q.id for q in chunk]]
     order, upper = improve_order(sub, n_nodes, seeds, seed=options.seed,
-                                 evaluations=max(1, SEARCH_STEPS // max(1, len(chunk))))
+                                 evaluations=max(1, SEARCH_STEPS // max(1, len(chunk))),
+                                 chains=SEARCH_CHAINS)
     searched = serial_schedule(sub, n_nodes, order)
     stats["searched_total_s"] += upper
-    model = build_precedence(trace, chunk, upper)
+    # the node-group bound of the window: a bound of its own, the other requests' least
+    # latency for the latest starts, and its groups (with every node's whole group) as cuts
+    gb = group_bound(sub, prefer)
+    stats["group_bound_s"] = stats.get("group_bound_s", 0.0) + gb.total
+    cuts = [(ids, least) for ids, least in node_groups(sub)]
+    cuts += [(ids, gb.least[v]) for v, ids in gb.groups.items()]
+    model = build_precedence(trace, chunk, upper, others=gb.others, groups=cuts)
     left = None
     if options.time_limit is not None:
         spent = time.perf_counter() - t_begin
@@ -476,11 +498,12 @@ def _precedence_window(trace: Trace, sub: Trace, n_nodes: int, chunk: list[Trace
     stats["nonzeros"] += len(model.a_index)
     stats["nodes"] += run.nodes
     stats["window_status"].append(run.status)
+    stats["group_rows"] += model.n_group_rows
     bound = run.bound
     if not math.isfinite(bound):
         # no dual bound at all: every request waits at least its service
         bound = float(sum(trace.duration(q) for q in chunk))
-    stats["_bound"] = min(bound, upper)
+    stats["_bound"] = min(max(bound, gb.total), upper)
     return run.starts if run.starts is not None else searched
 
 
