@@ -160,6 +160,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
                 row["milp_bound_ms"] = info.bound
                 row["milp_window_bound_ms"] = info.extra["window_bound_s"] / n * 1e3
                 row["srpt_bound_ms"] = info.extra["srpt_bound_s"] / n * 1e3
+                row["group_bound_ms"] = info.extra.get("group_bound_s", math.nan) / n * 1e3
                 row["milp_gap"] = rep.objective / info.bound - 1.0 if info.bound > 0 else 0.0
                 row["milp_form"] = info.extra["form"]
                 row["milp_nodes"] = info.extra["nodes"]
