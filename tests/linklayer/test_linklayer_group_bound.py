@@ -159,3 +159,18 @@ def test_local_search_chains(seed):
     # chain 0 keeps the single chain's stream; the same seed gives the same order
     assert improve_order(trace, inst.n, [start], evaluations=900, seed=seed,
                          chains=3) == three
+
+
+@pytest.mark.parametrize(("graph", "params"), [("star", {"n": 4}), ("wheel", {"n": 6}),
+                                               ("complete", {"n": 4})])
+def test_group_bound_below_the_proven_optimum_of_a_realised_trace(graph, params):
+    from qdcopt.linklayer.trace import realise_trace
+
+    inst = small(graph, duration=0.08, **params)
+    trace = realise_trace(inst)
+    res = solve_matching_milp(trace, inst.n, 1e-3, edges=inst.edges)
+    assert res.status == "optimal" and len(trace.requests) >= 4
+    gb = group_bound(trace)
+    assert gb.total <= res.total_latency + 1e-9
+    if graph == "star":
+        assert gb.total == pytest.approx(res.total_latency, rel=1e-9)

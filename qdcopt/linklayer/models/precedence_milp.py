@@ -38,7 +38,7 @@ fractional orders.
 **Group cuts.**  For a set G of requests with a lower bound ``L_G`` on their total
 latency in any schedule (one node's requests, or a group of the node-group bound):
 ``Σ_{k∈G} S_k ≥ L_G + Σ_{k∈G} (a_k − d_k)``.  With the groups of the node-group bound the
-LP relaxation is at least that bound (W_6 of Table V: root LP 514.96 → 979.82 ms total).
+LP relaxation is at least that bound (W_6 of Table V: root bound 979.82 ms total).
 
 Tests check every row on the brute-force optimal schedule of small traces
 (``tests/linklayer/test_linklayer_precedence.py``).
