@@ -78,8 +78,10 @@ class PrunedParams(HyperflowParams):
     its purification hyperedges (``models/hyperflow.md``, "Fidelity classes")."""
 
     purification: bool = _PURIFICATION
-    fidelity_classes: int = option(16, "uniform points of the Werner-parameter class grid "
-                                   "(requests with min_fidelity)", ge=1, le=512)
+    fidelity_classes: int | None = option(
+        None, "uniform points of the Werner-parameter class grid (requests with "
+        "min_fidelity); null: the finest of 16, 32, 64, 128, 256 whose LP has at most "
+        "150 000 columns", ge=1, le=512)
 
 
 @dataclass(frozen=True)

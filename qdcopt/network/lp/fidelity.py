@@ -69,6 +69,11 @@ REL_EPS = 1e-10
 MAX_TREE_NODES = 4096
 """Largest tree the decomposition builds (nested purifications double a tree per level)."""
 LINK, SWAP_X, PURIFY_X, DOWN = 0, 1, 2, 3
+AUTO_POINTS = (16, 32, 64, 128, 256)
+"""Grid sizes the automatic choice tries, coarse to fine (nested grids)."""
+COLUMN_BUDGET = 150_000
+"""Most columns the automatic choice lets the class LP have: the finest grid of
+:data:`AUTO_POINTS` within it is used (the coarsest whatever its size)."""
 
 
 @dataclass(frozen=True)
@@ -403,7 +408,33 @@ def build_model(instance: NetworkInstance, grid: ClassGrid, gamma: np.ndarray, *
                   link_class=link_class, request_class=request_class, weights=weights)
 
 
-def solve_fidelity_hyperflow(instance: NetworkInstance, *, classes: int = 16,
+def auto_model(instance: NetworkInstance, gamma: np.ndarray, *, k_paths: int = 10,
+               purification: bool = True, budget: int = COLUMN_BUDGET,
+               ) -> tuple[ClassGrid, _Model]:
+    """The class LP on the finest grid of :data:`AUTO_POINTS` whose model has at most
+    ``budget`` columns (the coarsest grid when none fits).
+
+    The grids are nested, so each finer one keeps every class of the coarser and the LP's
+    value never falls (:func:`class_grid`); its columns grow about with the square of the
+    classes.  A small network thus gets a fine grid (its rounding loss shrinks with the
+    step), a large one the coarse grid its size allows.
+    """
+    grid = class_grid(instance, AUTO_POINTS[0])
+    mdl = build_model(instance, grid, gamma, k_paths=k_paths, purification=purification)
+    for points in AUTO_POINTS[1:]:
+        finer = class_grid(instance, points)
+        # columns grow with the square of the classes: skip a build sure to exceed
+        if len(mdl.cost) * (finer.size / grid.size) ** 2 > 2 * budget:
+            break
+        candidate = build_model(instance, finer, gamma, k_paths=k_paths,
+                                purification=purification)
+        if len(candidate.cost) > budget:
+            break
+        grid, mdl = finer, candidate
+    return grid, mdl
+
+
+def solve_fidelity_hyperflow(instance: NetworkInstance, *, classes: int | None = None,
                              variant: str = "published", objective: str = SUM,
                              k_paths: int = 10, purification: bool = True,
                              options: SolverOptions | None = None) -> FidelitySolution:
@@ -415,7 +446,9 @@ def solve_fidelity_hyperflow(instance: NetworkInstance, *, classes: int = 16,
     instance
         The network.
     classes
-        ``K``, the uniform points of the class grid (:func:`class_grid`).
+        ``K``, the uniform points of the class grid (:func:`class_grid`); ``None``: the
+        finest of :data:`AUTO_POINTS` within :data:`COLUMN_BUDGET` columns
+        (:func:`auto_model`).
     variant
         Swap gain variant (:func:`qdcopt.network.physics.swap_gain`).
     objective
@@ -436,9 +469,13 @@ def solve_fidelity_hyperflow(instance: NetworkInstance, *, classes: int = 16,
     options = options or SolverOptions()
     t0 = time.perf_counter()
     deadline = None if options.time_limit is None else t0 + float(options.time_limit)
-    grid = class_grid(instance, classes)
     gamma = swap_gain(link_model(instance).swap_success, variant)
-    mdl = build_model(instance, grid, gamma, k_paths=k_paths, purification=purification)
+    if classes is None:
+        grid, mdl = auto_model(instance, gamma, k_paths=k_paths, purification=purification)
+        classes = grid.points
+    else:
+        grid = class_grid(instance, classes)
+        mdl = build_model(instance, grid, gamma, k_paths=k_paths, purification=purification)
     mat = mdl.matrix
     lp = highs_model(mdl.cost, np.zeros(len(mdl.cost)), mdl.upper, mdl.row_lower,
                      mdl.row_upper, mat.indptr, mat.indices, mat.data, maximise=True)
