@@ -100,6 +100,10 @@ def test_fidelity_fields_load_and_write_back(tmp_path):
     ("link_fidelity = 0.85", "link_fidelity = 0.1", "physics.link_fidelity"),
     ("fidelity = 0.9\n", "fidelity = 2\n", "links[0].fidelity"),
     ("link_fidelity = 0.85", "", "requests[0].min_fidelity"),  # no fidelity for link B–C
+    ("link_fidelity = 0.85", "link_fidelity = 0.85\ndephasing_rate = -1",
+     "physics.dephasing_rate"),
+    ("link_fidelity = 0.85", 'link_fidelity = 0.85\ndepolarizing_rate = "fast"',
+     "physics.depolarizing_rate"),
 ])
 def test_bad_fidelity_fields_name_the_file_and_field(tmp_path, old, new, field):
     path = tmp_path / "net.toml"
