@@ -87,3 +87,22 @@ def test_stored_pairs_decay_below_the_plan():
                    seed=1)
     assert run.delivered[0] > 0
     assert max(run.fidelities[0]) < planned
+
+
+@pytest.mark.parametrize("policy", ["fixed", "oldest"])
+def test_route_executor_delivers_the_planned_fidelity_of_plain_trees(policy):
+    # a plan without purification runs on the route executor; its swaps dephase as the
+    # planner counts them, so with memories that keep their pairs every delivered pair
+    # has the tree's planned fidelity: (1 + 3·w^4·n^3)/4 over four links of 0.95
+    inst = chain(hops=4, fidelity=0.95, want=None)
+    plan, _ = METHODS["iterative"](inst)
+    assert not plan.purifications
+    want = tree_fidelities(inst, plan)
+    noise = (1 - 4 * (1 - math.exp(-1000 * 10e-6)) / 3) ** 2
+    assert min(want.values()) == pytest.approx(
+        (1 + 3 * werner_parameter(0.95) ** 4 * noise ** 3) / 4, rel=1e-12)
+    cfg = RuntimeConfig(policy=policy, duration=5.0, **STILL)
+    run = simulate_plan(inst, plan, cfg, seeds=1).runs[0]
+    assert run.delivered[0] > 20
+    assert run.fidelities[0] == pytest.approx([min(want.values())] * run.delivered[0],
+                                              rel=1e-9)
