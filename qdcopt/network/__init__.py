@@ -23,9 +23,9 @@ COMPARE_METHODS = ("lp", "iterative", "greedy")
 
 
 def compare_for(instance: NetworkInstance) -> tuple[str, ...]:
-    """``compare``'s default methods for ``instance``: only ``iterative`` plans GHZ
-    requests, so an instance with them compares that method alone."""
-    return ("iterative",) if instance.ghz else COMPARE_METHODS
+    """``compare``'s default methods for ``instance``: only ``lp`` and ``iterative`` plan
+    GHZ requests (``greedy`` refuses them), so an instance with them compares those two."""
+    return ("lp", "iterative") if instance.ghz else COMPARE_METHODS
 
 
 FAMILY = Family(

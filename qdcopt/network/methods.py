@@ -16,8 +16,9 @@
 * ``iterative`` — optimal trees one request at a time (paper 003 §IV-C);
 * ``greedy`` — shortest-path balanced trees one request at a time.
 
-GHZ requests (``instance.ghz``, ``models/ghz.md``) are planned by ``iterative`` under the
-reserved memories (its default), as fusion structures (:mod:`qdcopt.network.ghz.planner`);
+GHZ requests (``instance.ghz``, ``models/ghz.md``) are planned under the reserved memories
+as fusion structures by ``iterative`` (in turns, :mod:`qdcopt.network.ghz.planner`) and by
+``lp`` (structure columns in its master, :mod:`qdcopt.network.ghz.columns`; no bound);
 every other method refuses an instance with GHZ requests before any work
 (:func:`refuse_ghz`).
 
@@ -123,7 +124,7 @@ def refuse_fidelity(instance: NetworkInstance, method: str) -> None:
                 "greedy and lp-pruned (fidelity classes)")
 
 
-GHZ_METHODS = "iterative (resources=memories, its default)"
+GHZ_METHODS = "iterative and lp (resources=memories, their default)"
 """The methods that plan GHZ requests, as refusals name them."""
 
 
@@ -205,8 +206,8 @@ def method_lp(instance: NetworkInstance, params: LpParams) -> tuple[NetworkPlan,
     """
     variant, objective = params.variant, params.objective
     check_variant(variant)
-    refuse_ghz(instance, "lp" if params.resources == "memories"
-               else "lp with resources=attempts")
+    if params.resources != "memories":
+        refuse_ghz(instance, "lp with resources=attempts")
     start = time.perf_counter()
     if params.resources == "memories":
         return _reserved_plan("lp", instance, objective, params.k_paths,
@@ -232,8 +233,17 @@ def _reserved_plan(name: str, instance: NetworkInstance, objective: str, k_paths
     reasons = {instance.requests[r].id: why for r, why in res.reasons.items()}
     # a reserved tree's waits are in its latency, so its flows take every pair swapped
     # once (γ = q): the steady-state variant, whatever the published LP would use
-    plan = plan_from_trees(instance, list(res.trees), method=name, variant=STEADY_STATE,
-                           rate_model=RESERVED, reasons=reasons)
+    if instance.ghz:
+        reasons.update({instance.ghz[g].id: why for g, why in res.ghz_reasons.items()})
+        served = {t.request for t in res.trees}
+        for r, req in enumerate(instance.requests):
+            if r not in served and req.id not in reasons:
+                reasons[req.id] = "no tree fits the memories left"
+        plan = plan_with_fusions(instance, list(res.trees), list(res.structures),
+                                 method=name, model=link_model(instance), reasons=reasons)
+    else:
+        plan = plan_from_trees(instance, list(res.trees), method=name, variant=STEADY_STATE,
+                               rate_model=RESERVED, reasons=reasons)
     info = SolveInfo(method=name, status=res.status, objective=res.objective,
                      bound=res.bound, time_s=time.perf_counter() - start,
                      extra=_plain({**res.stats, "variant": STEADY_STATE, "resources": "memories",

@@ -171,7 +171,7 @@ def test_plan_files_round_trip(tmp_path: Path) -> None:
 
 # -- refusals --------------------------------------------------------------------------------
 @pytest.mark.parametrize(("method", "options"), [
-    ("lp", {}), ("lp", {"resources": "attempts"}), ("lp-hyperflow", {}), ("lp-pruned", {}),
+    ("lp", {"resources": "attempts"}), ("lp-hyperflow", {}), ("lp-pruned", {}),
     ("lp-pyomo", {}), ("greedy", {}), ("iterative", {"resources": "attempts"}),
     ("lp-calibrated", {})])
 def test_methods_without_fusions_refuse_ghz_requests(method: str, options: dict) -> None:
@@ -364,16 +364,17 @@ def test_b12_a_structure_faster_than_its_latency_allows() -> None:
 
 def test_compare_on_a_network_with_ghz_requests_runs_the_method_that_plans_them(
         tmp_path: Path) -> None:
-    # lp and greedy refuse GHZ requests: compare's default is iterative alone there, and
-    # the usual three elsewhere
+    # greedy refuses GHZ requests: compare's default is lp and iterative there, and the
+    # usual three elsewhere
     from qdcopt.network import COMPARE_METHODS, compare_for
 
     path = _file(tmp_path, 'nodes = ["A", "C", "B"]')
     inst = qdcopt.load_instance(path)
-    assert compare_for(inst) == ("iterative",)
+    assert compare_for(inst) == ("lp", "iterative")
     plain = qdcopt.load_instance(Path(__file__).resolve().parents[2] / "instances" / "network"
                                  / "path3.toml")
     assert compare_for(plain) == COMPARE_METHODS
     res = CliRunner().invoke(app, ["compare", str(path), "--json"])
     assert res.exit_code == 0, res.output
-    assert '"iterative"' in res.output and '"lp"' not in res.output
+    assert '"iterative"' in res.output and '"lp"' in res.output
+    assert '"greedy"' not in res.output

@@ -113,9 +113,17 @@ def star_at(instance: NetworkInstance, model: LinkModel, g: int, centre: int,
                    trees)
 
 
-def best_star(instance: NetworkInstance, model: LinkModel, g: int, free: np.ndarray,
-              rates: np.ndarray) -> FusionStructure | None:
-    """The fastest star copy over every centre (see the module docstring)."""
+def star_scores(instance: NetworkInstance, model: LinkModel, g: int, free: np.ndarray,
+                rates: np.ndarray) -> tuple[list[tuple[float, int]], np.ndarray]:
+    """Every centre that could hold a star within ``free``, scored by the fusion latency
+    of its fastest branch trees (one all-pairs settling; the branches are not yet made
+    disjoint, so a score is at most the star's latency).
+
+    Returns
+    -------
+    (scores, latency)
+        ``(score, centre)`` pairs, unsorted, and the all-pairs latency matrix.
+    """
     parties = list(instance.ghz[g].nodes)
     latency, _ = all_pairs_latency(instance, model, _leaf_latency(free, rates, model),
                                    free >= 2, wait=EXACT_MAX)
@@ -133,6 +141,14 @@ def best_star(instance: NetworkInstance, model: LinkModel, g: int, free: np.ndar
         score = ((expected_max(waits) + ph.swap_latency + reach / ph.classical_speed)
                  / fusion_success(instance, model, c))
         scores.append((score, c))
+    return scores, latency
+
+
+def best_star(instance: NetworkInstance, model: LinkModel, g: int, free: np.ndarray,
+              rates: np.ndarray) -> FusionStructure | None:
+    """The fastest star copy over every centre (see the module docstring)."""
+    parties = list(instance.ghz[g].nodes)
+    scores, latency = star_scores(instance, model, g, free, rates)
     best: FusionStructure | None = None
     for _, c in sorted(scores)[:STAR_CANDIDATES]:
         # the slowest branch first: it has the most to lose from memories taken
@@ -348,4 +364,4 @@ def ghz_reason(instance: NetworkInstance, g: int) -> str:
 
 __all__ = ["SHAPES", "STAR", "STAR_CANDIDATES", "TREE", "best_star", "best_structure",
            "ghz_reason", "outputs", "plan_copies", "plan_with_fusions", "star_at",
-           "steiner_tree", "structure_slots"]
+           "star_scores", "steiner_tree", "structure_slots"]
