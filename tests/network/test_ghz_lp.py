@@ -163,3 +163,26 @@ def test_the_lp_plan_delivers_its_ghz_rate() -> None:
     err = got.std(ddof=1) / math.sqrt(len(got))
     assert abs(got.mean() - promised) <= 4 * err, (got, promised)
     assert err < 0.02 * promised
+
+
+def test_waxman_networks_with_ghz_and_pair_requests() -> None:
+    """Two GHZ requests beside two pair requests on seeded Waxman-30 networks: every lp
+    plan validates, is worth at least iterative's, and reports no bound."""
+    import dataclasses
+
+    from qdcopt.network.topology.waxman import waxman_instance
+
+    for seed in range(3):
+        inst = waxman_instance(30, density=0.15, requests=2, seed=seed)
+        inst = dataclasses.replace(inst, ghz=(GhzRequest("G", (0, 7, 14, 21)),
+                                              GhzRequest("H", (1, 9, 17))))
+        plan, info = METHODS["lp"](inst)
+        report = validate(inst, plan)
+        assert report.ok, report.violations
+        assert report.objective == pytest.approx(info.objective, rel=1e-9)
+        _, it_info = METHODS["iterative"](inst)
+        assert info.objective >= it_info.objective * (1 - 1e-12)
+        assert info.status == "feasible" and math.isnan(info.bound)
+        rates = dict(plan.requests)
+        for g in ("G", "H"):
+            assert rates[g] > 0 or plan.reason(g)
