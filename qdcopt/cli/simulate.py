@@ -124,7 +124,8 @@ def simulate_cmd(
              "delivered_rate_low": "ci low", "delivered_rate_high": "ci high",
              "delivered_over_promised": "deliv/prom", "delivered_pairs": "pairs",
              "promised_latency_s": "eq.1 lat s", "latency_mean_s": "latency s",
-             "latency_p95_s": "p95 s", "fidelity_mean": "fidelity",
+             "latency_p95_s": "p95 s", "promised_fidelity": "plan F",
+             "fidelity_mean": "fidelity",
              "discarded_pairs": "discarded", "memory_occupancy": "memory"}
     cols = [c for c in frame.columns if c not in {"policy", "method", "seeds"}]
     for c in cols:

@@ -106,3 +106,21 @@ def test_route_executor_delivers_the_planned_fidelity_of_plain_trees(policy):
     assert run.delivered[0] > 20
     assert run.fidelities[0] == pytest.approx([min(want.values())] * run.delivered[0],
                                               rel=1e-9)
+
+
+def test_simulation_reports_the_plans_fidelity_beside_the_delivered_one():
+    inst = chain(want=0.8)
+    plan, _ = METHODS["iterative"](inst)
+    res = simulate_plan(inst, plan, RuntimeConfig(policy="fixed", duration=5.0, **STILL),
+                        seeds=1)
+    row = res.to_frame().set_index("request")
+    want = tree_fidelities(inst, plan)
+    assert row.loc["r", "promised_fidelity"] == pytest.approx(min(want.values()), rel=1e-12)
+    assert row.loc["r", "fidelity_mean"] == pytest.approx(row.loc["r", "promised_fidelity"],
+                                                          rel=1e-12)
+    assert math.isnan(row.loc["total", "promised_fidelity"])
+    # an instance that models no fidelity promises none
+    plain = chain(fidelity=None, want=None)
+    res = simulate_plan(plain, METHODS["iterative"](plain)[0],
+                        RuntimeConfig(policy="fixed", duration=2.0), seeds=1)
+    assert math.isnan(res.to_frame().set_index("request").loc["r", "promised_fidelity"])

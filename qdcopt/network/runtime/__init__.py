@@ -8,11 +8,12 @@ family's ``simulate`` hook: it makes the plan with a method first.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 from qdcopt.engine.limits import check_horizon, check_seeds
-from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.instance import NetworkInstance, fidelity_modelled
 from qdcopt.network.physics import LinkModel, link_model
 from qdcopt.network.plan import NetworkPlan
 from qdcopt.network.runtime import config as C
@@ -22,6 +23,7 @@ from qdcopt.network.runtime.executors.connectionless import ConnectionlessExecut
 from qdcopt.network.runtime.executors.structures import run_structures
 from qdcopt.network.runtime.results import SimulationResult
 from qdcopt.network.runtime.routes import ExecTree, exec_trees
+from qdcopt.network.validate import tree_fidelities
 from qdcopt.runs import interrupt
 from qdcopt.runs.output import solver_output
 
@@ -154,11 +156,32 @@ def simulate_plan(instance: NetworkInstance, plan: NetworkPlan,
                 lat_den[r] = rate[r]
     latency = tuple(n / d if d > 0 else float("nan")
                     for n, d in zip(lat_num, lat_den, strict=True))
+    fidelity = promised_fidelities(instance, plan)
     return SimulationResult(instance_name=instance.name, method=plan.method, config=config,
                             seeds=tuple(seed + s for s in range(seeds)),
                             requests=tuple(r.id for r in every),
                             promised=tuple(rate), promised_latency=latency, runs=runs,
-                            wall_s=wall)
+                            wall_s=wall, promised_fidelity=fidelity)
+
+
+def promised_fidelities(instance: NetworkInstance, plan: NetworkPlan) -> tuple[float, ...]:
+    """The plan's fidelity per request, in the order :func:`simulate_plan` reports
+    requests: the rate-weighted mean of its trees' fidelities for a pair request (what the
+    runtime delivers with memories that do not decay), ``nan`` for GHZ requests, requests
+    without rate and instances that model no fidelity."""
+    n = len(instance.requests) + len(instance.ghz)
+    if not fidelity_modelled(instance):
+        return (math.nan,) * n
+    fid = tree_fidelities(instance, plan)
+    num = [0.0] * n
+    den = [0.0] * n
+    for tree in plan.trees:
+        r = instance.request_index.get(tree.request)
+        if r is None or tree.rate <= 0 or tree.tree not in fid:
+            continue
+        num[r] += tree.rate * fid[tree.tree]
+        den[r] += tree.rate
+    return tuple(a / b if b > 0 else math.nan for a, b in zip(num, den, strict=True))
 
 
 def simulate(instance: NetworkInstance, *, method: str = "lp", plan: NetworkPlan | None = None,

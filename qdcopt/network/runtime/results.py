@@ -34,6 +34,11 @@ class SimulationResult:
         The plan's rate per request, pairs/s.
     promised_latency
         The plan's expected latency per request (eq. 1, rate-weighted over its trees).
+    promised_fidelity
+        The plan's fidelity per pair request (rate-weighted over its trees,
+        :func:`qdcopt.network.physics.tree_fidelity`: link fidelity, swaps' dephasing,
+        purification; storage decay is not counted); ``nan`` where the instance models no
+        fidelity, for GHZ requests and where nothing is promised.
     runs
         What each run measured.
     wall_s
@@ -49,10 +54,11 @@ class SimulationResult:
     promised_latency: tuple[float, ...]
     runs: tuple[RunStats, ...]
     wall_s: float = 0.0
+    promised_fidelity: tuple[float, ...] = ()
 
     def _row(self, name: str, promised: float, promised_latency: float, delivered: list[int],
              latencies: list[float], fidelities: list[float], expired: list[int],
-             memory: list[float]) -> dict[str, Any]:
+             memory: list[float], promised_fidelity: float = math.nan) -> dict[str, Any]:
         d = self.config.duration
         ci = mean_ci([x / d for x in delivered])
         low = max(0.0, ci.low) if math.isfinite(ci.low) else ci.low  # a rate is never < 0
@@ -70,6 +76,7 @@ class SimulationResult:
             "promised_latency_s": promised_latency,
             "latency_mean_s": float(np.mean(lat_means)) if lat_means else math.nan,
             "latency_p95_s": quantile([v for x in latencies for v in x], 0.95),
+            "promised_fidelity": promised_fidelity,
             "fidelity_mean": float(np.mean([v for x in fidelities for v in x]))
             if any(fidelities) else math.nan,
             "discarded_pairs": float(np.mean(expired)) if expired else 0.0,
@@ -96,7 +103,8 @@ class SimulationResult:
                 [run.latencies[r] for run in self.runs if run.latencies[r]],
                 [run.fidelities[r] for run in self.runs],
                 [int(run.expired[r]) for run in self.runs],
-                [float(run.memory_area[r]) / run.duration for run in self.runs]))
+                [float(run.memory_area[r]) / run.duration for run in self.runs],
+                self.promised_fidelity[r] if r < len(self.promised_fidelity) else math.nan))
         total = self._row(
             TOTAL, float(sum(self.promised)), math.nan,
             [int(run.delivered.sum()) for run in self.runs],
