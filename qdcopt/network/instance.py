@@ -78,7 +78,7 @@ NODE_FIELDS = {"id", "x", "y", "memories", "generation_time", "generation_succes
                "swap_success"}
 LINK_FIELDS = {"u", "v", "length", "rate", "fidelity"}
 REQUEST_FIELDS = {"id", "source", "destination", "weight", "min_fidelity"}
-GHZ_FIELDS = {"id", "nodes", "weight"}
+GHZ_FIELDS = {"id", "nodes", "weight", "min_fidelity"}
 
 # Paper 003, section VI (parameters of Ghaderibaneh et al., IEEE TQE 2022).
 DEFAULT_SWAP_SUCCESS = 0.4
@@ -357,11 +357,16 @@ class GhzRequest:
         The parties: each holds one qubit of every GHZ state delivered.
     weight
         Weight of this request's rate (GHZ states/s) in the objective.
+    min_fidelity
+        Least fidelity of the GHZ states delivered, in (1/2, 1] (``None``: any); the
+        planners keep only fusion structures that reach it (their branches are not
+        purified).
     """
 
     id: str
     nodes: tuple[int, ...]
     weight: float = 1.0
+    min_fidelity: float | None = None
 
     def __post_init__(self) -> None:
         _name("id", self.id)
@@ -375,6 +380,8 @@ class GhzRequest:
             _fail("nodes", f"must name {MIN_GHZ_PARTIES} to {MAX_GHZ_PARTIES} nodes "
                            f"(two parties: use source and destination), got {len(self.nodes)}")
         _real("weight", self.weight, low=0.0, high=MAX_WEIGHT, low_open=True)
+        if self.min_fidelity is not None:
+            _real("min_fidelity", self.min_fidelity, low=0.5, high=1.0, low_open=True)
 
     @property
     def parties(self) -> tuple[int, ...]:
@@ -511,6 +518,10 @@ class NetworkInstance:
             for x in g.nodes:
                 if x >= n:
                     _fail(f"ghz[{i}].nodes", f"names node index {x}, but there are {n} nodes")
+            if g.min_fidelity is not None and not fidelity_modelled_links(self):
+                _fail(f"ghz[{i}].min_fidelity",
+                      "needs the fidelity of fresh link pairs: set physics.link_fidelity "
+                      "(or fidelity on every link)")
         self._check_link_success()
 
     def _check_link_success(self) -> None:
@@ -683,8 +694,9 @@ def _links(doc: Section, nodes: tuple[Node, ...], index: dict[str, int]) -> tupl
     return tuple(out)
 
 
-def _ghz(item: Section, index: dict[str, int]) -> GhzRequest:
-    """A ``[[requests]]`` entry with ``nodes``: a GHZ request."""
+def _ghz(item: Section, index: dict[str, int], fidelity: bool = True) -> GhzRequest:
+    """A ``[[requests]]`` entry with ``nodes``: a GHZ request (``fidelity``: whether every
+    link has a fresh-pair fidelity, which a ``min_fidelity`` needs)."""
     for name in ("source", "destination"):
         if item.has(name):
             raise item.error("nodes", f"a GHZ request names its parties in nodes alone; "
@@ -707,12 +719,18 @@ def _ghz(item: Section, index: dict[str, int]) -> GhzRequest:
             raise item.error("nodes", f"node {x!r} is named twice (each party holds one "
                                       "qubit of the GHZ state)")
         seen.add(x)
+    if item.has("min_fidelity") and not fidelity:
+        raise item.error("min_fidelity", "needs the fidelity of fresh link pairs: set "
+                                         "physics.link_fidelity (or fidelity on every link)")
     return build_at(item, GhzRequest, id=item.string("id"),
                     nodes=tuple(index[x] for x in names),
-                    weight=item.number("weight", 1.0, low=0.0, low_open=True))
+                    weight=item.number("weight", 1.0, low=0.0, low_open=True),
+                    min_fidelity=(item.number("min_fidelity", 1.0, low=0.5, high=1.0,
+                                              low_open=True)
+                                  if item.has("min_fidelity") else None))
 
 
-def _requests(doc: Section, index: dict[str, int],
+def _requests(doc: Section, index: dict[str, int], fidelity: bool = True,
               ) -> tuple[tuple[Request, ...], tuple[GhzRequest, ...]]:
     _check_count(doc, "requests", MAX_REQUESTS)
     out = []
@@ -720,7 +738,7 @@ def _requests(doc: Section, index: dict[str, int],
     ids = []
     for item in doc.tables("requests", nonempty=True):
         if item.has("nodes"):
-            ghz.append(_ghz(item, index))
+            ghz.append(_ghz(item, index, fidelity))
             ids.append(ghz[-1].id)
             continue
         item.reject_unknown(REQUEST_FIELDS)
@@ -770,7 +788,9 @@ def load_network(path: str | Path, document: dict[str, Any] | None = None) -> Ne
     nodes = _nodes(doc, defaults)
     index = {n.id: i for i, n in enumerate(nodes)}
     links = _links(doc, nodes, index)
-    requests, ghz = _requests(doc, index)
+    fidelity = (physics.link_fidelity is not None
+                or all(link.fidelity is not None for link in links))
+    requests, ghz = _requests(doc, index, fidelity)
     _check_connected(doc, nodes, links, requests, ghz)
     return NetworkInstance(name=doc.string("name", path.stem), nodes=nodes, links=links,
                            requests=requests, physics=physics, file=str(path),
@@ -851,7 +871,9 @@ def to_document(instance: NetworkInstance) -> dict[str, Any]:
         requests.append(row)
     for g in instance.ghz:
         requests.append({"id": g.id, "nodes": [instance.nodes[x].id for x in g.nodes],
-                         "weight": g.weight})
+                         "weight": g.weight,
+                         **({"min_fidelity": g.min_fidelity}
+                            if g.min_fidelity is not None else {})})
     document: dict[str, Any] = {
         "kind": "network",
         "name": instance.name,
@@ -861,7 +883,9 @@ def to_document(instance: NetworkInstance) -> dict[str, Any]:
                     **({"link_fidelity": ph.link_fidelity}
                        if ph.link_fidelity is not None else {}),
                     **({"fusion_success": ph.fusion_success}
-                       if ph.fusion_success is not None else {})},
+                       if ph.fusion_success is not None else {}),
+                    "depolarizing_rate": ph.depolarizing_rate,
+                    "dephasing_rate": ph.dephasing_rate},
         "nodes": nodes,
         "links": links,
         "requests": requests,
@@ -921,6 +945,13 @@ def link_success(instance: NetworkInstance, capacity: np.ndarray | None = None) 
                       * float(pair_transmission(link.length, ph.attenuation_length))
                       * ph.optical_bsm_success)
     return out
+
+
+def fidelity_modelled_links(instance: NetworkInstance) -> bool:
+    """Whether every link has a fresh-pair fidelity (``physics.link_fidelity`` or its
+    own ``fidelity``): what a request's ``min_fidelity`` needs."""
+    return (instance.physics.link_fidelity is not None
+            or all(link.fidelity is not None for link in instance.links))
 
 
 def fidelity_modelled(instance: NetworkInstance) -> bool:

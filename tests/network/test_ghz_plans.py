@@ -244,7 +244,7 @@ def test_a_ghz_request_loads_beside_a_pair_request(tmp_path: Path) -> None:
     ('nodes = ["A", "B", "Z"]', "", "requests[1].nodes", "disconnected"),
     ('nodes = "A B C"', "", "requests[1].nodes", "must be a list of node ids"),
     ('nodes = ["A", "B", "C"]\nmin_fidelity = 0.9', "", "requests[1].min_fidelity",
-     "unknown field"),
+     "needs the fidelity of fresh link pairs"),
     ('nodes = ["A", "B", "C"]', "fusion_success = 0", "physics.fusion_success", "> 0"),
     ('nodes = ["A", "B", "C"]', "fusion_success = 1.5", "physics.fusion_success", "≤ 1"),
 ])
@@ -378,3 +378,71 @@ def test_compare_on_a_network_with_ghz_requests_runs_the_method_that_plans_them(
     assert res.exit_code == 0, res.output
     assert '"iterative"' in res.output and '"lp"' in res.output
     assert '"greedy"' not in res.output
+
+
+# -- fidelity targets ------------------------------------------------------------------------
+def _targeted(tmp_path: Path, target: float | None) -> NetworkInstance:
+    # the star file without its pair request: the hub's 3 memories hold one star copy
+    extra = "" if target is None else f"\nmin_fidelity = {target!r}"
+    text = STAR_FILE.replace('[[requests]]\nid = "p"\nsource = "A"\ndestination = "B"\n',
+                             "")
+    path = tmp_path / "target.toml"
+    path.write_text(text.format(request='nodes = ["A", "C", "B"]' + extra,
+                                physics="link_fidelity = 0.95"))
+    return qdcopt.load_instance(path)
+
+
+@pytest.mark.parametrize("method", ["iterative", "lp"])
+def test_a_ghz_target_keeps_only_structures_that_reach_it(tmp_path: Path, method: str) -> None:
+    from qdcopt.network.validate import validate as check
+
+    free = _targeted(tmp_path, None)
+    plan, _ = METHODS[method](free)
+    rate = dict(plan.requests)["G"]
+    assert rate > 0
+    # the star's fidelity, from the plan's own fusion row and branch trees
+    fid = _plan_ghz_fidelity(free, plan)
+    below, above = _targeted(tmp_path, round(fid - 1e-4, 6)), _targeted(tmp_path,
+                                                                       round(fid + 1e-4, 6))
+    served, _ = METHODS[method](below)
+    assert dict(served.requests)["G"] == pytest.approx(rate, rel=1e-12)
+    assert check(below, served).ok
+    refused, _ = METHODS[method](above)
+    assert dict(refused.requests)["G"] == 0.0
+    assert "min_fidelity" in dict(refused.reasons)["G"]
+    assert check(above, refused).ok
+    # the plan made without the target breaks B9 under it, and only B9
+    report = check(above, plan)
+    assert report.codes() == {"B9-FIDELITY"}
+
+
+def _plan_ghz_fidelity(instance: NetworkInstance, plan) -> float:
+    from qdcopt.network.ghz.model import ROOT, Fusion, FusionStructure, structure_fidelity
+    from qdcopt.network.validate import _tree_indices
+
+    trees = {t.tree: _tree_indices(instance, t, lambda *_, **__: None) for t in plan.trees}
+    (root,) = [f for f in plan.fusions if f.parent == ROOT]
+    branch = [trees[t] for t in root.trees]
+    s = FusionStructure(request=0, rate=0.0, fusions=(Fusion(
+        instance.node_index[root.centre], ROOT, tuple(range(len(branch)))),),
+        trees=tuple(branch))
+    return structure_fidelity(instance, s)
+
+
+def test_ghz_targets_load_check_and_round_trip(tmp_path: Path) -> None:
+    import json
+
+    from qdcopt.network.instance import load_network, to_document
+
+    inst = _targeted(tmp_path, 0.8)
+    assert inst.ghz[0].min_fidelity == 0.8
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(to_document(inst)))
+    again = load_network(path)
+    assert again.ghz == inst.ghz and again.physics == inst.physics
+    for request, physics, field in (
+            ('nodes = ["A", "C", "B"]\nmin_fidelity = 0.8', "", "requests[1].min_fidelity"),
+            ('nodes = ["A", "C", "B"]\nmin_fidelity = 0.3', "link_fidelity = 0.95",
+             "requests[1].min_fidelity")):
+        res = CliRunner().invoke(app, ["solve", str(_file(tmp_path, request, physics))])
+        assert res.exit_code == 2 and field in res.output, res.output

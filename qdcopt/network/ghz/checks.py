@@ -25,10 +25,17 @@ from typing import Any
 
 import numpy as np
 
-from qdcopt.network.ghz.model import ROOT, Fusion, FusionStructure, fusion_success, outputs
+from qdcopt.network.ghz.model import (
+    ROOT,
+    Fusion,
+    FusionStructure,
+    fusion_success,
+    outputs,
+    structure_fidelity,
+)
 from qdcopt.network.ghz.model import structure_latency as _latency
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.physics import LinkModel, SwapTree
+from qdcopt.network.physics import FIDELITY_TOL, LinkModel, SwapTree
 from qdcopt.network.plan import RESERVED, NetworkPlan
 
 REL_TOL = 1e-6
@@ -163,6 +170,14 @@ def check_fusions(instance: NetworkInstance, plan: NetworkPlan, model: LinkModel
                     bad("B11-FUSION-RATE", f"fusion {f.fusion} makes {f.rate * f.success:.6g} "
                         f"states/s but its parent {parent.fusion} attempts {parent.rate:.6g}/s",
                         fusion=f.fusion, parent=parent.fusion)
+        want = instance.ghz[instance.ghz_index[root.request]].min_fidelity
+        if want is not None:
+            fid = structure_fidelity(instance, structure)
+            if fid < want - FIDELITY_TOL:
+                bad("B9-FIDELITY", f"fusion {root.fusion}: its GHZ states have fidelity "
+                    f"{fid:.6g} < min_fidelity {want:g} of request {root.request}",
+                    fusion=root.fusion, request=root.request, fidelity=fid,
+                    min_fidelity=want)
         out_rate = root.rate * root.success
         if not reserved:
             bad("B12-FUSION-LATENCY", f"fusion {root.fusion}: fusions are planned under the "

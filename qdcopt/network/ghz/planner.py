@@ -40,10 +40,11 @@ from qdcopt.network.ghz.model import (
     fusion_rates,
     fusion_success,
     outputs,
+    structure_fidelity,
     structure_latency,
 )
 from qdcopt.network.instance import NetworkInstance
-from qdcopt.network.physics import STEADY_STATE, LinkModel, SwapTree
+from qdcopt.network.physics import FIDELITY_TOL, STEADY_STATE, LinkModel, SwapTree
 from qdcopt.network.plan import RESERVED, NetworkPlan, PlanFusion, plan_from_trees
 from qdcopt.network.resources import (
     memories,
@@ -70,8 +71,12 @@ def _leaf_latency(free: np.ndarray, rates: np.ndarray, model: LinkModel) -> np.n
 def _finish(instance: NetworkInstance, model: LinkModel, g: int, fusions: list[Fusion],
             trees: list[SwapTree]) -> FusionStructure | None:
     """The structure with its rate ``1 / T`` and each branch tree at its fusion's attempt
-    rate (``None`` when ``T`` is infinite)."""
+    rate (``None`` when ``T`` is infinite, or when the structure's fidelity is below the
+    request's ``min_fidelity``: every structure a planner builds passes here)."""
     draft = FusionStructure(request=g, rate=0.0, fusions=tuple(fusions), trees=tuple(trees))
+    want = instance.ghz[g].min_fidelity
+    if want is not None and structure_fidelity(instance, draft) < want - FIDELITY_TOL:
+        return None  # below the request's target: no copy of this structure serves it
     latency = structure_latency(instance, model, draft)
     if not math.isfinite(latency) or latency <= 0:
         return None
@@ -357,8 +362,12 @@ def plan_with_fusions(instance: NetworkInstance, trees: list[SwapTree],
 def ghz_reason(instance: NetworkInstance, g: int) -> str:
     """Why GHZ request ``g`` got no structure."""
     req = instance.ghz[g]
-    return (f"no fusion structure for the GHZ state among "
-            f"{', '.join(instance.nodes[x].id for x in req.nodes)} fits the memories left "
+    among = ", ".join(instance.nodes[x].id for x in req.nodes)
+    if req.min_fidelity is not None:
+        return (f"no fusion structure for the GHZ state among {among} reaching min_fidelity "
+                f"{req.min_fidelity:g} fits the memories left (the branches are not "
+                "purified; a star centre needs one memory per branch, a swap node two)")
+    return (f"no fusion structure for the GHZ state among {among} fits the memories left "
             "(a star centre needs one memory per branch, a swap node two)")
 
 
