@@ -421,7 +421,7 @@ def _plan_ghz_fidelity(instance: NetworkInstance, plan) -> float:
     from qdcopt.network.validate import _tree_indices
 
     trees = {t.tree: _tree_indices(instance, t, lambda *_, **__: None) for t in plan.trees}
-    (root,) = [f for f in plan.fusions if f.parent == ROOT]
+    root = next(f for f in plan.fusions if f.parent == ROOT)  # the first copy's star
     branch = [trees[t] for t in root.trees]
     s = FusionStructure(request=0, rate=0.0, fusions=(Fusion(
         instance.node_index[root.centre], ROOT, tuple(range(len(branch)))),),
@@ -446,3 +446,32 @@ def test_ghz_targets_load_check_and_round_trip(tmp_path: Path) -> None:
              "requests[1].min_fidelity")):
         res = CliRunner().invoke(app, ["solve", str(_file(tmp_path, request, physics))])
         assert res.exit_code == 2 and field in res.output, res.output
+
+
+@pytest.mark.parametrize("method", ["iterative", "lp"])
+def test_a_ghz_target_above_the_plain_star_is_met_with_purified_branches(
+        tmp_path: Path, method: str) -> None:
+    # a hub of 6 memories leaves room to purify the branches: a target just above the
+    # plain star's fidelity is then served, slower, by a star whose branches purify
+    from qdcopt.network.validate import validate as check
+
+    def load(target: float | None) -> NetworkInstance:
+        extra = "" if target is None else f"\nmin_fidelity = {target!r}"
+        text = STAR_FILE.replace('[[requests]]\nid = "p"\nsource = "A"\ndestination = "B"\n',
+                                 "").replace("memories = 3", "memories = 6")
+        path = tmp_path / "wide.toml"
+        path.write_text(text.format(request='nodes = ["A", "C", "B"]' + extra,
+                                    physics="link_fidelity = 0.95"))
+        return qdcopt.load_instance(path)
+
+    plain = load(None)
+    plan, _ = METHODS[method](plain)
+    fid = _plan_ghz_fidelity(plain, plan)
+    target = round(fid + 0.01, 6)
+    inst = load(target)
+    purified, _ = METHODS[method](inst)
+    rate = dict(purified.requests)["G"]
+    assert 0 < rate < dict(plan.requests)["G"]
+    assert purified.purifications  # the branches purify
+    assert check(inst, purified).ok  # B9 included: every structure reaches the target
+    assert check(inst, plan).codes() == {"B9-FIDELITY"}

@@ -37,15 +37,18 @@ from qdcopt.network.ghz.model import (
     Fusion,
     FusionStructure,
     expected_max,
+    fusion_noise,
     fusion_rates,
     fusion_success,
     outputs,
+    star_fidelity,
     structure_fidelity,
     structure_latency,
 )
-from qdcopt.network.instance import NetworkInstance
+from qdcopt.network.instance import NetworkInstance, link_fidelities
 from qdcopt.network.physics import FIDELITY_TOL, STEADY_STATE, LinkModel, SwapTree
 from qdcopt.network.plan import RESERVED, NetworkPlan, PlanFusion, plan_from_trees
+from qdcopt.network.purification import werner_fidelity
 from qdcopt.network.resources import (
     memories,
     path_tree,
@@ -54,6 +57,7 @@ from qdcopt.network.resources import (
     with_slot_rates,
 )
 from qdcopt.network.trees.builders import best_copy
+from qdcopt.network.trees.past import fastest_past, past_tree_nodes
 
 STAR = "star"
 TREE = "tree"
@@ -99,11 +103,23 @@ def star_at(instance: NetworkInstance, model: LinkModel, g: int, centre: int,
     left = np.array(free, copy=True)
     if left[centre] < len(parties):
         return None
+    target = branch_target(instance, g, centre)
+    if target is not None and math.isnan(target):
+        return None  # no branch fidelity lets a star at this centre reach the target
     trees: list[SwapTree] = []
     tag = len(instance.requests) + g
     for p in parties:
-        nodes = min_latency_tree(instance, model, centre, p, _leaf_latency(left, rates, model),
-                                 left >= 2, wait=EXACT_MAX)
+        latency = _leaf_latency(left, rates, model)
+        if target is None:
+            nodes = min_latency_tree(instance, model, centre, p, latency, left >= 2,
+                                     wait=EXACT_MAX)
+        else:
+            # the fastest branch, purification-augmented if need be, that keeps the star
+            # at the request's min_fidelity
+            past = fastest_past(instance, model, centre, p, latency,
+                                link_fidelities(instance), target, purification=True,
+                                can_swap=left >= 2, wait=EXACT_MAX)
+            nodes = past_tree_nodes(past) if past is not None else None
         if nodes is None:
             return None
         tree = with_slot_rates(instance, model, tag, nodes, rates)
@@ -116,6 +132,43 @@ def star_at(instance: NetworkInstance, model: LinkModel, g: int, centre: int,
         trees.append(tree)
     return _finish(instance, model, g, [Fusion(centre, ROOT, tuple(range(len(trees))))],
                    trees)
+
+
+def branch_target(instance: NetworkInstance, g: int, centre: int) -> float | None:
+    """The fidelity every branch tree of a star of GHZ request ``g`` at ``centre`` must
+    deliver for the star to reach the request's ``min_fidelity``.
+
+    A star's fidelity rises with each branch's Werner parameter
+    (:func:`~qdcopt.network.ghz.model.star_fidelity`), so equal branches at the least
+    parameter ``x`` that reaches the target suffice; a branch keeps ``x`` after its
+    centre qubit's dephasing (:func:`~qdcopt.network.ghz.model.fusion_noise`) when its
+    tree delivers ``x / noise``.  Bisection to 1e-12.
+
+    Returns
+    -------
+    float or None
+        ``None`` without a target or when any tree will do (a fidelity of 1/2 or less);
+        ``nan`` when no branch fidelity reaches the target.
+    """
+    req = instance.ghz[g]
+    if req.min_fidelity is None:
+        return None
+    party = centre in req.nodes
+    k = len(req.nodes) - (1 if party else 0)
+    noise = fusion_noise(instance)
+    want = req.min_fidelity - FIDELITY_TOL / 2
+
+    def reaches(x: float) -> bool:
+        return star_fidelity([x] * k, party) >= want
+
+    if not reaches(noise):  # perfect branch trees fall short
+        return math.nan
+    lo, hi = 0.0, noise
+    while hi - lo > 1e-12:
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
+    fidelity = werner_fidelity(min(1.0, hi / noise))
+    return None if fidelity <= 0.5 else fidelity
 
 
 def star_scores(instance: NetworkInstance, model: LinkModel, g: int, free: np.ndarray,
