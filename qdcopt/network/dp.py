@@ -68,21 +68,7 @@ def min_latency_tree(instance: NetworkInstance, model: LinkModel, s: int, d: int
     list of TreeNode or None
         Root first, leaves without rates; ``None`` when no tree exists.
     """
-    if wait not in (EQ1, EXACT_MAX):
-        raise ValueError(f"wait must be {EQ1!r} or {EXACT_MAX!r}, got {wait!r}")
-    n = instance.n
-    T = np.full((n, n), np.inf)
-    lu, lv = model.link_u, model.link_v
-    ok = np.isfinite(leaf_latency)
-    T[lu[ok], lv[ok]] = leaf_latency[ok]
-    T[lv[ok], lu[ok]] = leaf_latency[ok]
-    swap_ok = np.ones(n, dtype=bool) if can_swap is None else np.asarray(can_swap, dtype=bool)
-    via = np.full((n, n), NO_SWAP, dtype=np.int64)
-    _settle(T, via, swap_ok, np.ascontiguousarray(model.classical_distance, dtype=float),
-            float(instance.physics.swap_latency), 1.0 / float(instance.physics.classical_speed),
-            1.0 / np.asarray(model.swap_success, dtype=float),
-            lu[ok].astype(np.int64), lv[ok].astype(np.int64), int(s), int(d),
-            wait == EXACT_MAX)
+    T, via = _settled(instance, model, leaf_latency, can_swap, wait, int(s), int(d))
     if not math.isfinite(T[s, d]):
         return None
     nodes: list[TreeNode] = []
@@ -105,6 +91,14 @@ def all_pairs_latency(instance: NetworkInstance, model: LinkModel, leaf_latency:
         ``n × n`` latencies (``inf``: no tree) and swap nodes (``-1``: a leaf); build a
         tree with :func:`build_tree`.
     """
+    return _settled(instance, model, leaf_latency, can_swap, wait, -1, -1)
+
+
+def _settled(instance: NetworkInstance, model: LinkModel, leaf_latency: np.ndarray,
+             can_swap: np.ndarray | None, wait: str, s: int, d: int,
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Latencies and swap nodes settled from the links' latencies, until ``{s, d}``
+    settles (``s = d = -1``: every pair)."""
     if wait not in (EQ1, EXACT_MAX):
         raise ValueError(f"wait must be {EQ1!r} or {EXACT_MAX!r}, got {wait!r}")
     n = instance.n
@@ -118,7 +112,7 @@ def all_pairs_latency(instance: NetworkInstance, model: LinkModel, leaf_latency:
     _settle(T, via, swap_ok, np.ascontiguousarray(model.classical_distance, dtype=float),
             float(instance.physics.swap_latency), 1.0 / float(instance.physics.classical_speed),
             1.0 / np.asarray(model.swap_success, dtype=float),
-            lu[ok].astype(np.int64), lv[ok].astype(np.int64), -1, -1, wait == EXACT_MAX)
+            lu[ok].astype(np.int64), lv[ok].astype(np.int64), s, d, wait == EXACT_MAX)
     return T, via
 
 
