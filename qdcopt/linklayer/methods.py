@@ -145,7 +145,8 @@ def method_milp(instance: LinkInstance, params: MatchingMilpParams,
     opts = SolverOptions(time_limit=params.time_limit, threads=params.threads,
                          seed=params.seed, mip_gap=params.mip_gap, verbose=params.verbose)
     res = solve_matching_milp(trace, instance.n, slot, options=opts, window=params.window,
-                              form=params.form, edges=instance.edges)
+                              form=params.form, edges=instance.edges,
+                              branch_nodes=params.branch_nodes)
     plan = plan_from_starts(instance, trace, res.starts, "milp", duration, tseed, arrivals)
     n = len(trace.requests)
     bound = res.bound / n * 1e3 if n else math.nan

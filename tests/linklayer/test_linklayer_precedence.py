@@ -13,8 +13,16 @@ from ll_traces import hand_trace, small
 
 from qdcopt.linklayer.heuristics.greedy import greedy_matching, serial_schedule
 from qdcopt.linklayer.heuristics.local_search import improve_order, order_cost
-from qdcopt.linklayer.models.matching_milp import solve_matching_milp, total_latency
+from qdcopt.linklayer.models.matching_milp import (
+    BRANCH_NODES,
+    solve_matching_milp,
+    total_latency,
+)
 from qdcopt.linklayer.models.precedence_milp import MS, build_precedence
+
+# Each solve runs with the branch and bound first (which finishes on these sizes) and
+# without it (the MILP alone), so both exact paths face the same checks.
+PATHS = (0, BRANCH_NODES)
 
 GRAPHS = (("star", {"n": 3}), ("grid", {"rows": 2, "cols": 2}), ("complete", {"n": 4}),
           ("cycle", {"n": 5}), ("friendship", {"n": 2}))
@@ -38,34 +46,38 @@ def random_trace(inst, rnd, k):
     return hand_trace(inst, rows, period=rnd.uniform(0.7, 1.3))
 
 
-def test_waiting_for_a_short_request_by_hand():
+@pytest.mark.parametrize("branch", PATHS)
+def test_waiting_for_a_short_request_by_hand(branch):
     # A (t = 0, 10 s) and B (t = 1, 1 s) on one link.  A first: 10 + (11 − 1) = 20;
     # idling until B arrives and serving it first: (2 − 1) + 12 = 13, the optimum.
     inst = small("star", n=3)
     trace = hand_trace(inst, [(0.0, 0, 1, 10), (1.0, 0, 1, 1)], period=1.0)
-    res = solve_matching_milp(trace, inst.n, 1.0)
+    res = solve_matching_milp(trace, inst.n, 1.0, branch_nodes=branch)
     assert res.total_latency == pytest.approx(13.0)
     assert res.bound == pytest.approx(13.0, rel=1e-6)
     assert res.status == "optimal"
     assert res.starts == pytest.approx({0: 2.0, 1: 1.0})
 
 
-def test_shortest_first_on_a_star_by_hand():
+@pytest.mark.parametrize("branch", PATHS)
+def test_shortest_first_on_a_star_by_hand(branch):
     # Three requests at the hub at time 0 of 3, 1, 2 s: 1 + 3 + 6 = 10.
     inst = small("star", n=3)
     trace = hand_trace(inst, [(0.0, 0, 1, 3), (0.0, 0, 2, 1), (0.0, 0, 3, 2)], period=1.0)
-    res = solve_matching_milp(trace, inst.n, 1.0)
+    res = solve_matching_milp(trace, inst.n, 1.0, branch_nodes=branch)
     assert res.total_latency == pytest.approx(10.0) and res.bound == pytest.approx(10.0)
 
 
+@pytest.mark.parametrize("branch", PATHS)
 @pytest.mark.parametrize("seed", range(10))
-def test_milp_optimum_is_the_brute_force_optimum(seed):
+def test_milp_optimum_is_the_brute_force_optimum(seed, branch):
     rnd = random.Random(500 + seed)
     name, params = GRAPHS[seed % len(GRAPHS)]
     inst = small(name, **params)
     trace = random_trace(inst, rnd, 6)
     best, _ = brute(trace, inst.n)
-    res = solve_matching_milp(trace, inst.n, 1.0, edges=inst.edges)
+    res = solve_matching_milp(trace, inst.n, 1.0, edges=inst.edges, branch_nodes=branch)
+    assert (res.stats["branch_proven"] == 1) == (branch > 0)
     # No slots, no rounding: proven optimal at the brute-force value.
     assert res.status == "optimal"
     assert res.total_latency == pytest.approx(best, rel=1e-9)
@@ -102,14 +114,17 @@ def test_an_overlap_breaks_one_order_row():
 
 @settings(max_examples=30, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 10**6), k=st.integers(1, 6),
-       form=st.sampled_from(["precedence", "x"]))
-def test_bound_below_optimum_below_plan(seed, k, form):
+       form=st.sampled_from(["precedence", "x"]), branch=st.sampled_from([0, 3, BRANCH_NODES]))
+def test_bound_below_optimum_below_plan(seed, k, form, branch):
     rnd = random.Random(seed)
     name, params = GRAPHS[seed % len(GRAPHS)]
     inst = small(name, **params)
     trace = random_trace(inst, rnd, k)
     best, _ = brute(trace, inst.n)
-    res = solve_matching_milp(trace, inst.n, 0.5, form=form, edges=inst.edges, window=4)
+    # a budget of 3 search nodes stops the branch and bound before it finishes: the MILP
+    # then runs, with the better of the two bounds
+    res = solve_matching_milp(trace, inst.n, 0.5, form=form, edges=inst.edges, window=4,
+                              branch_nodes=branch)
     assert res.bound <= best + 1e-9 <= res.total_latency + 2e-9
     assert total_latency(trace, res.starts) == pytest.approx(res.total_latency)
 
@@ -135,8 +150,12 @@ def test_windows_bound_is_certified_on_a_real_trace():
 
     inst = small("cycle", n=5, duration=0.12)
     trace = realise_trace(inst)
-    whole = solve_matching_milp(trace, inst.n, 1e-3, edges=inst.edges)
+    whole = solve_matching_milp(trace, inst.n, 1e-3, edges=inst.edges, branch_nodes=0)
     cut = solve_matching_milp(trace, inst.n, 1e-3, window=4)
+    # the branch and bound proves the same optimum as the MILP alone
+    searched = solve_matching_milp(trace, inst.n, 1e-3, edges=inst.edges)
+    assert searched.stats["branch_proven"] == 1 and searched.stats["nodes"] == 0
+    assert searched.total_latency == pytest.approx(whole.total_latency, rel=1e-9)
     assert whole.status == "optimal"
     assert cut.stats["windows"] > 1
     assert cut.bound <= whole.total_latency + 1e-9 <= cut.total_latency + 2e-9

@@ -34,6 +34,11 @@ latency, LB_l: request l's least rounded latency), and before the horizon
 ``max_k r_k + Σ_k q_k`` that an optimal slot schedule never passes (every late start is
 preceded, on one of its nodes, by a chain of back-to-back generations).
 
+Every precedence window first runs an exact branch and bound over active schedules
+(:mod:`.active_search`) from the local search's schedule, on a budget of search nodes and
+a quarter of the window's time; when it finishes, its schedule is proven optimal and the
+MILP is not built.  Otherwise the MILP starts from the better of the two schedules.
+
 Every precedence window also computes the node-group bound of its requests
 (:func:`~qdcopt.linklayer.models.bounds.group_bound`: exact non-preemptive single
 machines over a partition of the requests by end node); it tightens the latest starts,
@@ -60,6 +65,7 @@ import numpy as np
 
 from qdcopt.linklayer.heuristics.greedy import greedy_matching, serial_schedule
 from qdcopt.linklayer.heuristics.local_search import improve_order
+from qdcopt.linklayer.models.active_search import search_active
 from qdcopt.linklayer.models.bounds import group_bound, independent_set_bound, node_groups
 from qdcopt.linklayer.models.precedence_milp import build_precedence, solve_precedence
 from qdcopt.linklayer.trace import Trace, TraceRequest
@@ -86,6 +92,13 @@ stops earlier once 300 kicks in a row found nothing better)."""
 
 SEARCH_CHAINS = 3
 """Independent kick chains of the local search, sharing its work."""
+
+BRANCH_NODES = 500_000
+"""Default budget of the branch and bound over active schedules, per window, in search
+nodes (about 20–40 µs each in Python on 25–45 requests)."""
+
+BRANCH_SHARE = 0.25
+"""Share of a window's time the branch and bound may take before the MILP."""
 
 
 @dataclass(frozen=True)
@@ -355,7 +368,7 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
                         options: SolverOptions | None = None, window: int = 250,
                         form: str = "precedence",
                         edges: tuple[tuple[int, int], ...] | None = None,
-                        ) -> MilpResult:
+                        branch_nodes: int = BRANCH_NODES) -> MilpResult:
     """Least total latency of a trace, with a certified bound (see the module docstring).
 
     Parameters
@@ -377,6 +390,9 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
     edges
         Edges of G_Q; when given, the solver-free independent-set SRPT bound
         (:mod:`qdcopt.linklayer.models.bounds`) is computed too and the better bound returned.
+    branch_nodes
+        Budget of the branch and bound over active schedules per precedence window, in
+        search nodes (0: the MILP alone).
 
     Returns
     -------
@@ -402,14 +418,15 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
         stats["srpt_bound_s"] = srpt
         stats["srpt_nodes"] = list(prefer)
     if form == "precedence":
-        stats.update(order_rows=0, cut_rows=0, group_rows=0, searched_total_s=0.0)
+        stats.update(order_rows=0, cut_rows=0, group_rows=0, searched_total_s=0.0,
+                     branch_nodes=0, branch_proven=0)
     for wi, chunk in enumerate(chunks):
         sub = _sub_trace(trace, chunk)
         g = greedy if len(chunks) == 1 else _best_greedy(sub, n_nodes)
         upper = total_latency(sub, g)
         if form == "precedence":
             slots = _precedence_window(trace, sub, n_nodes, chunk, g, options, t_begin,
-                                       len(chunks) - wi, stats, prefer)
+                                       len(chunks) - wi, stats, prefer, branch_nodes)
             all_optimal &= stats["window_status"][-1] == Status.OPTIMAL
             bound_total += stats.pop("_bound")
             for q in chunk:
@@ -466,8 +483,10 @@ def solve_matching_milp(trace: Trace, n_nodes: int, slot: float, *,
 def _precedence_window(trace: Trace, sub: Trace, n_nodes: int, chunk: list[TraceRequest],
                        greedy: dict[int, float], options: SolverOptions, t_begin: float,
                        windows_left: int, stats: dict[str, Any],
-                       prefer: tuple[int, ...] = ()) -> dict[int, float]:
-    """Local search, then the precedence MILP of one window; its starts (id → seconds).
+                       prefer: tuple[int, ...] = (),
+                       branch_nodes: int = BRANCH_NODES) -> dict[int, float]:
+    """Local search, branch and bound, then (unless that finished) the precedence MILP of
+    one window; its starts (id → seconds).
 
     The window's proven bound is left in ``stats["_bound"]`` (seconds), its status
     appended to ``stats["window_status"]``."""
@@ -481,13 +500,29 @@ def _precedence_window(trace: Trace, sub: Trace, n_nodes: int, chunk: list[Trace
     # latency for the latest starts, and its groups (with every node's whole group) as cuts
     gb = group_bound(sub, prefer)
     stats["group_bound_s"] = stats.get("group_bound_s", 0.0) + gb.total
-    cuts = [(ids, least) for ids, least in node_groups(sub)]
-    cuts += [(ids, gb.least[v]) for v, ids in gb.groups.items()]
-    model = build_precedence(trace, chunk, upper, others=gb.others, groups=cuts)
     left = None
     if options.time_limit is not None:
         spent = time.perf_counter() - t_begin
         left = max(0.5, (options.time_limit - spent) / windows_left)
+    branch = None
+    if branch_nodes > 0:
+        t_branch = time.perf_counter()
+        branch = search_active(sub, n_nodes, searched, gb.groups.values(),
+                               node_limit=branch_nodes,
+                               time_limit=None if left is None else BRANCH_SHARE * left)
+        stats["branch_nodes"] += branch.nodes
+        if left is not None:
+            left = max(0.5, left - (time.perf_counter() - t_branch))
+        if branch.proven:
+            stats["branch_proven"] += 1
+            stats["window_status"].append(Status.OPTIMAL)
+            stats["_bound"] = max(branch.bound, min(gb.total, branch.total))
+            return branch.starts
+        if branch.total < upper:
+            searched, upper = branch.starts, branch.total
+    cuts = [(ids, least) for ids, least in node_groups(sub)]
+    cuts += [(ids, gb.least[v]) for v, ids in gb.groups.items()]
+    model = build_precedence(trace, chunk, upper, others=gb.others, groups=cuts)
     run = solve_precedence(model, options, left, searched)
     if run.start_rejected:
         stats["warm_start_rejected"] = stats.get("warm_start_rejected", 0) + 1
@@ -503,6 +538,8 @@ def _precedence_window(trace: Trace, sub: Trace, n_nodes: int, chunk: list[Trace
     if not math.isfinite(bound):
         # no dual bound at all: every request waits at least its service
         bound = float(sum(trace.duration(q) for q in chunk))
+    if branch is not None:
+        bound = max(bound, branch.bound)
     stats["_bound"] = min(max(bound, gb.total), upper)
     return run.starts if run.starts is not None else searched
 

@@ -164,6 +164,11 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
                 row["milp_gap"] = rep.objective / info.bound - 1.0 if info.bound > 0 else 0.0
                 row["milp_form"] = info.extra["form"]
                 row["milp_nodes"] = info.extra["nodes"]
+                row["milp_branch_nodes"] = info.extra.get("branch_nodes", 0)
+                # which exact method settled the trace: the branch and bound over active
+                # schedules, or the MILP after it (the bound then the MILP's)
+                row["milp_proven_by"] = ("branch-and-bound" if info.extra.get("branch_proven")
+                                         else "milp" if info.status == "optimal" else "")
                 row["milp_status"] = info.status
     else:
         raise ValueError(f"unknown task kind {task['kind']!r}")
