@@ -43,6 +43,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--slot", type=float, default=1e-3, help="MILP slot, seconds")
     parser.add_argument("--window", type=int, default=250, help="requests per MILP window")
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--branch-nodes", type=int, default=None,
+                        help="search nodes of the branch and bound before the MILP "
+                        "(0: the MILP alone; default: the method's)")
     parser.add_argument("--seed", type=int, default=1)
 
 
@@ -54,7 +57,7 @@ def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
               for m in SIMULATED),
             *({"part": "trace", "method": m, **common} for m in ON_TRACE),
             {"part": "milp", "method": "milp", "window": args.window,
-             "time_limit": args.time_limit, **common}]
+             "time_limit": args.time_limit, "branch_nodes": args.branch_nodes, **common}]
 
 
 @lru_cache(maxsize=1)
@@ -97,8 +100,10 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     if part != "milp":
         raise ValueError(f"unknown part {part!r}")
     t0 = time.perf_counter()
+    branch = {} if case.get("branch_nodes") is None else {
+        "branch_nodes": int(case["branch_nodes"])}
     plan, info = METHODS["milp"](inst, time_limit=float(case["time_limit"]),
-                                 window=int(case["window"]))
+                                 window=int(case["window"]), **branch)
     wall = time.perf_counter() - t0
     rep = validate(inst, plan)
     x = info.extra
@@ -106,7 +111,9 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
             "rows": int(x["rows"]), "nonzeros": int(x["nonzeros"]), "wall_s": wall,
             "status": f"{info.status}", "window_status": ", ".join(x["window_status"]),
             "mean_latency_ms": float(rep.objective), "valid": rep.ok,
-            "bound": info.bound, "gap": info.gap}
+            "bound": info.bound, "gap": info.gap,
+            "branch_nodes": int(x.get("branch_nodes", 0)),
+            "branch_proven": int(x.get("branch_proven", 0))}
 
 
 def show(frame: Any, args: argparse.Namespace) -> None:
@@ -127,7 +134,8 @@ def show(frame: Any, args: argparse.Namespace) -> None:
     print(f"  milp: slot {r.slot * 1e3:g} ms, {int(r.windows)} window(s), {int(r.columns)} "
           f"columns, {int(r.rows)} rows, {int(r.nonzeros)} nonzeros, {r.wall_s:.2f} s, "
           f"status {r.status} ({r.window_status}); plan {r.mean_latency_ms:.3f} ms "
-          f"(valid {bool(r.valid)}), bound {r.bound:.3f} ms, gap {r.gap:.1%}")
+          f"(valid {bool(r.valid)}), bound {r.bound:.3f} ms, gap {r.gap:.1%}; branch and "
+          f"bound {int(r.branch_nodes)} nodes, {int(r.branch_proven)} window(s) proven by it")
 
 
 if __name__ == "__main__":

@@ -93,9 +93,11 @@ stops earlier once 300 kicks in a row found nothing better)."""
 SEARCH_CHAINS = 3
 """Independent kick chains of the local search, sharing its work."""
 
-BRANCH_NODES = 500_000
+BRANCH_NODES = 100_000
 """Default budget of the branch and bound over active schedules, per window, in search
-nodes (about 20–40 µs each in Python on 25–45 requests)."""
+nodes (about 20–60 µs each in Python on 25–80 requests: a few seconds).  It settles the
+windows of up to about 45 requests it can settle at all in far fewer (every Table V
+trace in at most 12 012); on larger ones a bigger budget only takes time from the MILP."""
 
 BRANCH_SHARE = 0.25
 """Share of a window's time the branch and bound may take before the MILP."""
