@@ -95,9 +95,9 @@ SEARCH_CHAINS = 3
 
 BRANCH_NODES = 100_000
 """Default budget of the branch and bound over active schedules, per window, in search
-nodes (about 20–60 µs each in Python on 25–80 requests: a few seconds).  It settles the
-windows of up to about 45 requests it can settle at all in far fewer (every Table V
-trace in at most 12 012); on larger ones a bigger budget only takes time from the MILP."""
+nodes (about 20–60 µs each in Python on 25–80 requests: a few seconds).  The windows it
+settles at all (up to about 45 requests on a busy grid) take far fewer (every Table V
+trace at most 12 012); on larger ones a bigger budget only takes time from the MILP."""
 
 BRANCH_SHARE = 0.25
 """Share of a window's time the branch and bound may take before the MILP."""
