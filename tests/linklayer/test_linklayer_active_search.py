@@ -94,3 +94,16 @@ def test_groups_must_partition_the_requests():
     trace = hand_trace(inst, [(0.0, 0, 1, 1), (0.0, 0, 2, 1)], period=1.0)
     with pytest.raises(ValueError, match="partition"):
         search_active(trace, inst.n, {0: 0.0, 1: 1.0}, [(0,)])
+
+
+def test_release_times_count_only_while_binding():
+    # node 0: released at 5, next arrival there at 7 → not binding (0); node 1: released
+    # at 5, an arrival at 3 still to come → binding (5); node 2: nothing left → 0; node 3:
+    # request 2 placed (bit 2 set), so its arrival at 1 no longer counts → 0.
+    from qdcopt.linklayer.models.active_search import _effective
+
+    at = [[0], [1], [], [2]]
+    arr = [7.0, 3.0, 1.0]
+    assert _effective((5.0, 5.0, 9.0, 4.0), 0b100, at, arr) == (0.0, 5.0, 0.0, 0.0)
+    # an arrival exactly at the release time: not binding either
+    assert _effective((7.0, 3.0, 0.0, 0.0), 0, at, arr) == (0.0, 0.0, 0.0, 0.0)

@@ -26,10 +26,14 @@ schedule and keeps the invariant; by induction the search reaches an optimal sch
 **Pruning.**  A partial schedule's latency so far plus a lower bound on the rest: the
 node-group bound with the unplaced requests released at ``es_k`` (each can start no
 sooner), each group's single-machine problem relaxed to SRPT's preemptive optimum
-(:mod:`.bounds`).  Two partial schedules with the same placed set and the same node
-release times ``free`` have the same futures, so a state reached again at no lower cost
-is dropped (a bounded memo).  The incumbent — the local search's schedule — sets the
-first cut-off.
+(:mod:`.bounds`).  A node's release time matters only while it is later than the
+earliest arrival still to come at the node (below that, every future start there is
+set by arrivals), so it is read as 0 there.  Then a partial schedule A *dominates* B
+when both placed the same requests, A at no higher latency so far and with no node
+released later: every completion of B is a completion of A at no higher cost.  A state
+dominated by one already searched is dropped (per placed set, a front of at most
+:data:`FRONT` states, in a memo cleared when full).  The incumbent — the local search's
+schedule — sets the first cut-off.
 
 **Answers.**  A finished search proves its best schedule optimal (up to the pruning
 tolerance :data:`REL_TOL`); a search stopped by its node or time budget still proves the
@@ -51,7 +55,10 @@ REL_TOL = 1e-9
 """Relative tolerance of pruning: a subtree that cannot beat the incumbent by more is cut."""
 
 MEMO_LIMIT = 1_000_000
-"""Most remembered states; the memo is cleared when full (only speed depends on it)."""
+"""Most remembered placed sets; the memo is cleared when full (only speed depends on it)."""
+
+FRONT = 16
+"""Most remembered states per placed set (only speed depends on it)."""
 
 NODE_LIMIT = 5_000_000
 """Default budget of search nodes."""
@@ -98,6 +105,17 @@ def _rest_bound(es: Mapping[int, float], groups: list[tuple[int, ...]],
     return total
 
 
+def _effective(free: tuple[float, ...], mask: int, at: list[list[int]],
+               arr: list[float]) -> tuple[float, ...]:
+    """Node release times, 0 where no longer binding: at or before the earliest arrival
+    still to come at the node (or with nothing to come)."""
+    out = []
+    for w, ks in enumerate(at):
+        lo = min((arr[k] for k in ks if not mask >> k & 1), default=None)
+        out.append(free[w] if lo is not None and free[w] > lo else 0.0)
+    return tuple(out)
+
+
 def search_active(trace: Trace, n_nodes: int, incumbent: Mapping[int, float],
                   groups: Iterable[Iterable[int]], *, node_limit: int = NODE_LIMIT,
                   time_limit: float | None = None) -> ActiveSearch:
@@ -135,8 +153,9 @@ def search_active(trace: Trace, n_nodes: int, incumbent: Mapping[int, float],
     best = sum(incumbent[r.id] + dur[i] - arr[i] for i, r in enumerate(reqs))
     best_starts = {r.id: float(incumbent[r.id]) for r in reqs}
     full = (1 << n) - 1
+    at = [[k for k in range(n) if uu[k] == w or vv[k] == w] for w in range(n_nodes)]
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    memo: dict[tuple[int, tuple[float, ...]], float] = {}
+    memo: dict[int, list[tuple[tuple[float, ...], float]]] = {}
     # a stack entry: (placed mask, node release times, latency so far, path of
     # (index, start) placements as a linked list, bound of the subtree from its parent)
     stack: list[tuple[int, tuple[float, ...], float, tuple | None, float]] = [
@@ -158,13 +177,20 @@ def search_active(trace: Trace, n_nodes: int, incumbent: Mapping[int, float],
                     starts[reqs[k].id] = s
                 best_starts = starts
             continue
-        key = (mask, free)
-        seen = memo.get(key)
-        if seen is not None and seen <= cost:
+        state = _effective(free, mask, at, arr)
+        front = memo.get(mask)
+        if front is None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[mask] = [(state, cost)]
+        elif any(c <= cost and all(x <= y for x, y in zip(f, state)) for f, c in front):
             continue
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[key] = cost
+        else:
+            # states this one dominates prune nothing it would not
+            front[:] = [(f, c) for f, c in front
+                        if not (cost <= c and all(y <= x for x, y in zip(f, state)))]
+            if len(front) < FRONT:
+                front.append((state, cost))
         es = {k: max(arr[k], free[uu[k]], free[vv[k]]) for k in range(n) if not mask >> k & 1}
         lower = cost + _rest_bound(es, grp, dur, arr)
         if lower >= best - REL_TOL * max(1.0, abs(best)):
