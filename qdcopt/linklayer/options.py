@@ -35,7 +35,7 @@ class MatchingMilpParams(TraceParams):
     form: str = option("precedence", "formulation: continuous-time precedence MILP "
                        "(precedence, exact), or the slot model in start (x) or cumulative "
                        "(z) variables", choices=("precedence", "x", "z"))
-    branch_nodes: int = option(100_000, "search nodes of the branch and bound over active "
+    branch_nodes: int = option(50_000, "search nodes of the branch and bound over active "
                                "schedules run before the precedence MILP in each window "
                                "(0: the MILP alone)", ge=0)
 

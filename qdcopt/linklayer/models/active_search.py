@@ -183,12 +183,13 @@ def search_active(trace: Trace, n_nodes: int, incumbent: Mapping[int, float],
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
             memo[mask] = [(state, cost)]
-        elif any(c <= cost and all(x <= y for x, y in zip(f, state)) for f, c in front):
+        elif any(c <= cost and all(x <= y for x, y in zip(f, state, strict=True))
+                 for f, c in front):
             continue
         else:
             # states this one dominates prune nothing it would not
             front[:] = [(f, c) for f, c in front
-                        if not (cost <= c and all(y <= x for x, y in zip(f, state)))]
+                        if not (cost <= c and all(y <= x for x, y in zip(f, state, strict=True)))]
             if len(front) < FRONT:
                 front.append((state, cost))
         es = {k: max(arr[k], free[uu[k]], free[vv[k]]) for k in range(n) if not mask >> k & 1}

@@ -93,11 +93,12 @@ stops earlier once 300 kicks in a row found nothing better)."""
 SEARCH_CHAINS = 3
 """Independent kick chains of the local search, sharing its work."""
 
-BRANCH_NODES = 100_000
+BRANCH_NODES = 50_000
 """Default budget of the branch and bound over active schedules, per window, in search
-nodes (about 20–60 µs each in Python on 25–80 requests: a few seconds).  The windows it
-settles at all (up to about 45 requests on a busy grid) take far fewer (every Table V
-trace at most 12 012); on larger ones a bigger budget only takes time from the MILP."""
+nodes (about 30–90 µs each in Python on 25–150 requests: at most a few seconds).  The
+windows it settles at all (up to about 45 requests on a busy grid) take far fewer
+(every Table V trace at most 10 364); on larger ones a bigger budget only takes time
+from the MILP."""
 
 BRANCH_SHARE = 0.25
 """Share of a window's time the branch and bound may take before the MILP."""
