@@ -19,7 +19,10 @@ Seeds: repetition ``k`` of a point uses the network of seed ``study seed + k`` a
 the simulation with the same seed, so every policy of a repetition sees the same network
 and plan.
 
-Outputs: ``fig6_runtime.csv``, ``fig6_runtime.png`` (rate) and ``fig9_fidelity.png``.
+Outputs: ``fig6_runtime.csv`` (every run), ``fig6_ratios.csv`` (per point and series,
+the delivered rate over the fixed tree's and over connectionless routing's, paired by
+repetition), ``fig6_headlines.csv`` (per series, those ratios over the points and the
+range of its mean fidelity), ``fig6_runtime.png`` (rate) and ``fig9_fidelity.png``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from qdcopt.network.runtime.config import CENTRALIZED, CONNECTIONLESS, FIXED, POLICIES
@@ -189,6 +193,101 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _paired(rows: pd.DataFrame, base: pd.Series, g: pd.DataFrame) -> np.ndarray:
+    """Per repetition of one series at one point, its rate over ``base``'s (same point,
+    same seed; repetitions where ``base`` delivered nothing are left out)."""
+    denom = base.reindex(pd.MultiIndex.from_frame(g[["sweep", "x", "seed"]])).to_numpy()
+    num = g["delivered_rate"].to_numpy()
+    ok = np.isfinite(denom) & (denom > 0)
+    return num[ok] / denom[ok]
+
+
+def ratios(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each series' delivered rate over the fixed tree's and over connectionless
+    routing's, per point: mean and 95 % Student-t interval over the repetitions.
+
+    A repetition is one network and seed that every series of the point shares, so the
+    ratios are paired: the spread between networks, which dominates the rates' own
+    intervals, largely cancels.
+
+    Parameters
+    ----------
+    rows
+        The study's rows (``fig6_runtime.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per sweep, x and label: ``vs_fixed`` (mean, ``_low``, ``_high``),
+        ``vs_connectionless`` (same), ``fidelity_mean`` (mean over repetitions) and
+        ``fidelity_spread`` (largest minus least series' mean fidelity at the point).
+    """
+    from qdcopt.engine import mean_ci
+
+    key = ["sweep", "x", "seed"]
+    fixed = rows[(rows["policy"] == FIXED) & (rows["method"] == DP_PLAN)]
+    free = rows[rows["policy"] == CONNECTIONLESS]
+    bases = {"vs_fixed": fixed.set_index(key)["delivered_rate"],
+             "vs_connectionless": free.set_index(key)["delivered_rate"]}
+    out = []
+    for (sweep, x, label), g in rows.groupby(["sweep", "x", "label"], sort=True):
+        row: dict[str, Any] = {"sweep": sweep, "x": x, "label": label,
+                               "repetitions": len(g)}
+        for name, base in bases.items():
+            ci = mean_ci(_paired(rows, base, g))
+            row.update({name: ci.mean, f"{name}_low": ci.low, f"{name}_high": ci.high})
+        row["fidelity_mean"] = float(g["fidelity_mean"].mean())
+        out.append(row)
+    frame = pd.DataFrame(out)
+    if len(frame):
+        spread = frame.groupby(["sweep", "x"])["fidelity_mean"].agg(lambda f: f.max() - f.min())
+        frame["fidelity_spread"] = [spread[(s, x)] for s, x in zip(frame["sweep"], frame["x"],
+                                                                    strict=True)]
+    return frame
+
+
+def headlines(ratio_rows: pd.DataFrame) -> pd.DataFrame:
+    """Per series, its ratios over the points: mean, least and largest point mean.
+
+    The default point (100 nodes, q = 0.4, density 0.1) belongs to all three sweeps; it
+    is counted once.
+
+    Parameters
+    ----------
+    ratio_rows
+        The output of :func:`ratios`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per label: ``points``; ``vs_fixed_mean``, ``_min``, ``_max``; the same for
+        ``vs_connectionless``; ``fidelity_min``, ``fidelity_max`` (its point means) and
+        ``fidelity_spread_max`` (the largest gap between series at any point, the same
+        on every row).
+    """
+    r = ratio_rows.copy()
+    default = {"nodes": DEFAULTS["nodes"], "swap_success": DEFAULTS["swap_success"],
+               "density": DEFAULTS["density"]}
+    at_default = np.array([math.isclose(x, default.get(s, math.nan))
+                           for s, x in zip(r["sweep"], r["x"], strict=True)], dtype=bool)
+    # keep the default point of the first sweep only
+    first = r["sweep"].iloc[0] if len(r) else ""
+    r = r[~at_default | (r["sweep"] == first).to_numpy()]
+    out = []
+    for label, g in r.groupby("label", sort=True):
+        row: dict[str, Any] = {"label": label, "points": len(g)}
+        for name in ("vs_fixed", "vs_connectionless"):
+            v = g[name].dropna()
+            row.update({f"{name}_mean": float(v.mean()) if len(v) else math.nan,
+                        f"{name}_min": float(v.min()) if len(v) else math.nan,
+                        f"{name}_max": float(v.max()) if len(v) else math.nan})
+        row.update(fidelity_min=float(g["fidelity_mean"].min()),
+                   fidelity_max=float(g["fidelity_mean"].max()),
+                   fidelity_spread_max=float(r["fidelity_spread"].max()))
+        out.append(row)
+    return pd.DataFrame(out)
+
+
 def plot(summary: pd.DataFrame, path: Path, value: str = "delivered_rate") -> None:
     """One panel per sweep: ``value`` per policy vs the swept parameter (with the LP's
     promised rate when plotting rates)."""
@@ -218,13 +317,17 @@ def plot(summary: pd.DataFrame, path: Path, value: str = "delivered_rate") -> No
 
 
 def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """The CSV of every row and both figures."""
+    """The CSVs of every row, the ratios and the headlines, and both figures."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv = out_dir / "fig6_runtime.csv"
     rows.to_csv(csv, index=False)
+    ratio_rows = ratios(rows)
+    ratio_csv, head_csv = out_dir / "fig6_ratios.csv", out_dir / "fig6_headlines.csv"
+    ratio_rows.to_csv(ratio_csv, index=False)
+    headlines(ratio_rows).to_csv(head_csv, index=False)
     summary = summarise(rows)
     rate_png, fid_png = out_dir / "fig6_runtime.png", out_dir / "fig9_fidelity.png"
     plot(summary, rate_png, "delivered_rate")
     plot(summary, fid_png, "fidelity_mean")
-    return [csv, rate_png, fid_png]
+    return [csv, ratio_csv, head_csv, rate_png, fid_png]
