@@ -288,31 +288,55 @@ def headlines(ratio_rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def plot(summary: pd.DataFrame, path: Path, value: str = "delivered_rate") -> None:
-    """One panel per sweep: ``value`` per policy vs the swept parameter (with the LP's
-    promised rate when plotting rates)."""
+def _style(label: str) -> dict[str, Any]:
+    """One colour per policy, solid on the LP plan and dashed on the DP trees."""
+    import matplotlib as mpl
+
+    policy, _, plan = label.partition("+")
+    order = [FIXED, *[p for p in POLICIES if p != FIXED]]
+    colours = mpl.colormaps["tab10"].colors
+    colour = colours[order.index(policy) % len(colours)] if policy in order else "grey"
+    return {"color": colour, "linestyle": "-" if plan.endswith(f"@{LP_PLAN}") else "--",
+            "marker": "o" if plan.endswith(f"@{LP_PLAN}") else "s", "markersize": 3,
+            "linewidth": 2.2 if policy == FIXED else 1.2}
+
+
+def plot(summary: pd.DataFrame, path: Path, value: str = "delivered_rate",
+         ratio_rows: pd.DataFrame | None = None) -> None:
+    """One panel per sweep: ``value`` per series vs the swept parameter (with each plan's
+    promised rate when plotting rates); with ``ratio_rows``, a second row of panels with
+    each series' rate over the fixed tree's (paired intervals)."""
     from qdcopt.plotting import subplots
 
     sweeps = list(dict.fromkeys(summary["sweep"]))
-    fig, axes = subplots(1, len(sweeps), figsize=(5 * len(sweeps), 4), squeeze=False)
+    nrows = 2 if ratio_rows is not None else 1
+    fig, axes = subplots(nrows, len(sweeps), figsize=(5 * len(sweeps), 3.6 * nrows + 1.2),
+                         squeeze=False, layout="constrained")
     low, high = ("rate_low", "rate_high") if value == "delivered_rate" else (
         "fidelity_low", "fidelity_high")
-    for ax, sweep in zip(axes[0], sweeps, strict=True):
-        part = summary[summary["sweep"] == sweep]
-        for label, g in part.groupby("label", sort=True):
-            g = g.sort_values("x")
-            ax.errorbar(g["x"], g[value], yerr=[g[value] - g[low], g[high] - g[value]],
-                        marker="o", capsize=2, label=label)
-        if value == "delivered_rate" and "method" in part.columns:
-            for plan, style in ((LP_PLAN, "k--"), (DP_PLAN, "k:")):
-                p = part[part["method"] == plan].groupby("x")["promised_rate"].mean()
-                if len(p):
-                    ax.plot(p.index, p.values, style, label=f"{plan} promised")
-        ax.set_xlabel(sweep)
-        ax.set_ylabel("delivered pairs/s" if value == "delivered_rate" else "mean fidelity")
-        ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
+    panels = [(0, summary, value, low, high,
+               "delivered pairs/s" if value == "delivered_rate" else "mean fidelity")]
+    if ratio_rows is not None:
+        panels.append((1, ratio_rows, "vs_fixed", "vs_fixed_low", "vs_fixed_high",
+                       "rate / fixed tree's (paired)"))
+    for row, frame, col, lo, hi, ylabel in panels:
+        for ax, sweep in zip(axes[row], sweeps, strict=True):
+            part = frame[frame["sweep"] == sweep]
+            for label, g in part.groupby("label", sort=True):
+                g = g.sort_values("x")
+                ax.errorbar(g["x"], g[col], yerr=[g[col] - g[lo], g[hi] - g[col]],
+                            capsize=2, label=label, **_style(str(label)))
+            if row == 0 and value == "delivered_rate" and "method" in part.columns:
+                for plan, style in ((LP_PLAN, "k-"), (DP_PLAN, "k:")):
+                    p = part[part["method"] == plan].groupby("x")["promised_rate"].mean()
+                    if len(p):
+                        ax.plot(p.index, p.values, style, linewidth=0.8, alpha=0.6,
+                                label=f"{plan} promised")
+            ax.set_xlabel(sweep)
+            ax.set_ylabel(ylabel)
+            ax.grid(alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=6, fontsize=7)
     fig.savefig(path, dpi=120)
 
 
@@ -328,6 +352,6 @@ def write(rows: pd.DataFrame, out_dir: Path) -> list[Path]:
     headlines(ratio_rows).to_csv(head_csv, index=False)
     summary = summarise(rows)
     rate_png, fid_png = out_dir / "fig6_runtime.png", out_dir / "fig9_fidelity.png"
-    plot(summary, rate_png, "delivered_rate")
+    plot(summary, rate_png, "delivered_rate", ratio_rows)
     plot(summary, fid_png, "fidelity_mean")
     return [csv, ratio_csv, head_csv, rate_png, fid_png]
