@@ -57,7 +57,9 @@ def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
               for m in SIMULATED),
             *({"part": "trace", "method": m, **common} for m in ON_TRACE),
             {"part": "milp", "method": "milp", "window": args.window,
-             "time_limit": args.time_limit, "branch_nodes": args.branch_nodes, **common}]
+             "time_limit": args.time_limit, **common,
+             # a case holds plain values only: the method's own default when not given
+             **({} if args.branch_nodes is None else {"branch_nodes": args.branch_nodes})}]
 
 
 @lru_cache(maxsize=1)

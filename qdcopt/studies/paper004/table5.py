@@ -35,6 +35,7 @@ from qdcopt.linklayer.instance import LinkInstance, TraceSpec, Traffic, build_in
 from qdcopt.linklayer.simulation.metrics import confidence, run_metrics
 from qdcopt.linklayer.topologies import PAPER_TOPOLOGIES
 from qdcopt.linklayer.trace import realise_trace
+from qdcopt.status import Status
 from qdcopt.sweeps import Sweep, Task
 
 # Paper 004, Table V (ms): topology → (DQP latency, DQP jitter, ESP latency, ESP jitter).
@@ -168,7 +169,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
                 # which exact method settled the trace: the branch and bound over active
                 # schedules, or the MILP after it (the bound then the MILP's)
                 row["milp_proven_by"] = ("branch-and-bound" if info.extra.get("branch_proven")
-                                         else "milp" if info.status == "optimal" else "")
+                                         else "milp" if info.status == Status.OPTIMAL
+                                         else "")
                 row["milp_status"] = info.status
     else:
         raise ValueError(f"unknown task kind {task['kind']!r}")
