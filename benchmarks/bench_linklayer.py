@@ -34,6 +34,17 @@ ON_TRACE = ("dqp", "esp", "greedy-matching")
 """The methods shown beside the MILP on the trace."""
 
 
+def _count(text: str) -> int:
+    """A whole number of at least 0, refused at the command line otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
+
+
 def arguments(parser: argparse.ArgumentParser) -> None:
     """The suite's options."""
     parser.add_argument("--duration", type=float, default=120.0,
@@ -43,7 +54,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--slot", type=float, default=1e-3, help="MILP slot, seconds")
     parser.add_argument("--window", type=int, default=250, help="requests per MILP window")
     parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--branch-nodes", type=int, default=None,
+    parser.add_argument("--branch-nodes", type=_count, default=None,
                         help="search nodes of the branch and bound before the MILP "
                         "(0: the MILP alone; default: the method's)")
     parser.add_argument("--seed", type=int, default=1)

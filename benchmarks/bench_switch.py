@@ -181,19 +181,25 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     plan, info = SCHEDULERS[MILP](inst, time_limit=float(case["time_limit"]),
                                   lexicographic=not case["accepted_only"],
                                   anneal=not case["no_anneal"])
-    run_s = time.perf_counter() - t0
+    ex = info.extra
+    return {**_exact_figures(inst, plan, info, n, time.perf_counter() - t0),
+            "build_s": float(ex["build_s"]), "solve_s": float(ex["solve_s"]),
+            "blocks": int(ex["blocks"]), "columns": int(ex["columns"]),
+            "too_large": int(ex["blocks_too_large"])}
+
+
+def _exact_figures(inst: Any, plan: Any, info: Any, n: int, run_s: float) -> dict[str, Any]:
+    """What the MILP and CP-SAT cases share: the plan validated (its value must be the
+    solver's), value, bound, gap, status and the search start's figures."""
     rep = validate(inst, plan)
     assert not rep.violations, rep.violations[:3]
     assert info.objective == rep.objective, (info.objective, rep.objective)
     ex = info.extra
     return {"n": n, "time_s": run_s, "value": int(info.objective), "bound": int(info.bound),
             "gap": float(info.gap), "status": str(info.status),
-            "build_s": float(ex["build_s"]), "solve_s": float(ex["solve_s"]),
-            "blocks": int(ex["blocks"]), "columns": int(ex["columns"]),
             "reconf": int(ex["reconfigurations"]), "warm_start": str(ex["warm_start"]),
             "annealed_gain": int(ex["annealed_gain"]),
-            "settled": int(ex["blocks_settled_by_start"]),
-            "too_large": int(ex["blocks_too_large"])}
+            "settled": int(ex["blocks_settled_by_start"])}
 
 
 def _run_cpsat(case: dict[str, Any], inst: Any, n: int) -> dict[str, Any]:
@@ -202,19 +208,26 @@ def _run_cpsat(case: dict[str, Any], inst: Any, n: int) -> dict[str, Any]:
     plan, info = SCHEDULERS[CPSAT](inst, time_limit=float(case["time_limit"]),
                                    anneal=not case["no_anneal"],
                                    workers=int(case["cpsat_workers"]))
-    run_s = time.perf_counter() - t0
-    rep = validate(inst, plan)
-    assert not rep.violations, rep.violations[:3]
-    assert info.objective == rep.objective, (info.objective, rep.objective)
     ex = info.extra
-    return {"n": n, "time_s": run_s, "value": int(info.objective), "bound": int(info.bound),
-            "gap": float(info.gap), "status": str(info.status),
+    return {**_exact_figures(inst, plan, info, n, time.perf_counter() - t0),
             "cpsat_bound": int(ex["cpsat_bound"]), "arcs": int(ex["arcs"]),
             "branches": int(ex["branches"]), "conflicts": int(ex["conflicts"]),
-            "reconf": int(ex["reconfigurations"]), "warm_start": str(ex["warm_start"]),
-            "plan_from": str(ex["plan_from"]), "annealed_gain": int(ex["annealed_gain"]),
-            "settled": int(ex["blocks_settled_by_start"]),
+            "plan_from": str(ex["plan_from"]),
             "build_solve_s": float(ex["phase_times"]["build_solve"])}
+
+
+def _details(r: Any) -> str:
+    """The figures of one exact model's row beyond value, bound, gap and status."""
+    if r.method == CPSAT:
+        return (f"cpsat_bound={int(r.cpsat_bound)} model={r.build_solve_s:.1f}s "
+                f"arcs={int(r.arcs)} branches={int(r.branches)} "
+                f"conflicts={int(r.conflicts)} reconf={int(r.reconf)} "
+                f"start={r.warm_start} annealed=+{int(r.annealed_gain)} "
+                f"plan={r.plan_from} settled={int(r.settled)}")
+    return (f"build={r.build_s:.3f}s solve={r.solve_s:.2f}s blocks={int(r.blocks)} "
+            f"cols={int(r.columns)} reconf={int(r.reconf)} start={r.warm_start} "
+            f"annealed=+{int(r.annealed_gain)} settled={int(r.settled)} "
+            f"left={int(r.too_large)}")
 
 
 def show(frame: Any, args: argparse.Namespace) -> None:
@@ -226,30 +239,17 @@ def show(frame: Any, args: argparse.Namespace) -> None:
         head = f"{r.instance_seed:>4} {r.load:>5.2f} {int(r.n):>7}"
         if r.method == GENERATE:
             print(f"{head} {'(generate)':<14} {r.time_s:>8.3f}")
-        elif r.method == CPSAT:
-            print(f"{head} {'cpsat':<14} {r.time_s:>8.3f} {int(r.value):>8} "
-                  f"{int(r.bound):>8} {r.gap:>8.4%} {r.status:<11} "
-                  f"cpsat_bound={int(r.cpsat_bound)} model={r.build_solve_s:.1f}s "
-                  f"arcs={int(r.arcs)} branches={int(r.branches)} "
-                  f"conflicts={int(r.conflicts)} reconf={int(r.reconf)} "
-                  f"start={r.warm_start} annealed=+{int(r.annealed_gain)} "
-                  f"plan={r.plan_from} settled={int(r.settled)}")
-            summary.setdefault((int(r.n), r.load, CPSAT), []).append(
+        elif r.method in (MILP, CPSAT):
+            # the exact models: value, bound, gap and status, then their own figures
+            print(f"{head} {r.method:<14} {r.time_s:>8.3f} {int(r.value):>8} "
+                  f"{int(r.bound):>8} {r.gap:>8.4%} {r.status:<11} {_details(r)}")
+            summary.setdefault((int(r.n), r.load, r.method), []).append(
                 (r.status, r.gap, r.time_s))
-        elif r.method != MILP:
+        else:
             violations = int(r.violations)
             ok = "valid" if not violations else f"{violations} violations"
             print(f"{head} {r.method:<14} {r.time_s:>8.3f} {int(r.value):>8} {'':>8} "
                   f"{'':>8} {'heuristic':<11} {ok}, reconf={int(r.reconf)}")
-        else:
-            print(f"{head} {'milp':<14} {r.time_s:>8.3f} {int(r.value):>8} "
-                  f"{int(r.bound):>8} {r.gap:>8.4%} {r.status:<11} "
-                  f"build={r.build_s:.3f}s solve={r.solve_s:.2f}s blocks={int(r.blocks)} "
-                  f"cols={int(r.columns)} reconf={int(r.reconf)} start={r.warm_start} "
-                  f"annealed=+{int(r.annealed_gain)} settled={int(r.settled)} "
-                  f"left={int(r.too_large)}")
-            summary.setdefault((int(r.n), r.load, MILP), []).append(
-                (r.status, r.gap, r.time_s))
     if (len(args.seeds) > 1 or len(args.loads) > 1) and summary:
         print()
         print(f"{'n':>7} {'load':>5} {'model':<6} {'instances':>9} {'proven':>6} "

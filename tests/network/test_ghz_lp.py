@@ -9,7 +9,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from test_ghz_plans import _links, _node  # the shared hand-checkable nodes and links
+from test_ghz_plans import (  # the shared hand-checkable nodes and links
+    _links,
+    _node,
+    waxman_with_ghz,
+)
 
 from qdcopt.network.ghz.planner import star_at, structure_slots
 from qdcopt.network.instance import GhzRequest, NetworkInstance, Physics, Request
@@ -168,14 +172,8 @@ def test_the_lp_plan_delivers_its_ghz_rate() -> None:
 def test_waxman_networks_with_ghz_and_pair_requests() -> None:
     """Two GHZ requests beside two pair requests on seeded Waxman-30 networks: every lp
     plan validates, is worth at least iterative's, and reports no bound."""
-    import dataclasses
-
-    from qdcopt.network.topology.waxman import waxman_instance
-
     for seed in range(3):
-        inst = waxman_instance(30, density=0.15, requests=2, seed=seed)
-        inst = dataclasses.replace(inst, ghz=(GhzRequest("G", (0, 7, 14, 21)),
-                                              GhzRequest("H", (1, 9, 17))))
+        inst = waxman_with_ghz(seed)
         plan, info = METHODS["lp"](inst)
         report = validate(inst, plan)
         assert report.ok, report.violations

@@ -141,11 +141,16 @@ def test_a_tree_of_fusions_where_no_star_fits() -> None:
     assert len(root) == 1 and root[0].centre in ("x", "y")
 
 
+def waxman_with_ghz(seed: int) -> NetworkInstance:
+    """A seeded Waxman-30 network with two pair requests and two GHZ requests."""
+    inst = waxman_instance(30, density=0.15, requests=2, seed=seed)
+    return dataclasses.replace(inst, ghz=(GhzRequest("G", (0, 7, 14, 21)),
+                                          GhzRequest("H", (1, 9, 17))))
+
+
 def test_ghz_and_pair_requests_on_waxman_networks_validate() -> None:
     for seed in range(3):
-        inst = waxman_instance(30, density=0.15, requests=2, seed=seed)
-        inst = dataclasses.replace(inst, ghz=(GhzRequest("G", (0, 7, 14, 21)),
-                                              GhzRequest("H", (1, 9, 17))))
+        inst = waxman_with_ghz(seed)
         plan, info = METHODS["iterative"](inst)
         report = validate(inst, plan)
         assert report.ok, report.violations

@@ -18,6 +18,29 @@ from qdcopt.network.physics import SwapTree, TreeNode, tree_need
 REL_EPS = 1e-10
 
 
+def draw(want: float, *flows: tuple[dict, dict]) -> float:
+    """Take the largest rate ≤ ``want`` that every ``(left, need)`` pair can carry.
+
+    ``left[k]`` is what remains of flow k, ``need[k]`` what one unit of the path or tree
+    takes from it; the rate is ``min(want, left[k] / need[k])`` and, when positive, is
+    subtracted from every ``left`` in place (clipped at 0 against rounding).
+
+    Returns
+    -------
+    float
+        The rate taken (≤ 0: nothing was taken and nothing changed).
+    """
+    rate = want
+    for left, need in flows:
+        for k, a in need.items():
+            rate = min(rate, left[k] / a)
+    if rate > 0:
+        for left, need in flows:
+            for k, a in need.items():
+                left[k] = max(0.0, left[k] - rate * a)
+    return rate
+
+
 def decompose(instance: NetworkInstance, gamma: np.ndarray, link_rate: np.ndarray,
               request_rate: np.ndarray, swap_w: np.ndarray, swap_u: np.ndarray,
               swap_v: np.ndarray, swap_rate: np.ndarray) -> list[SwapTree]:
@@ -103,17 +126,9 @@ def decompose(instance: NetworkInstance, gamma: np.ndarray, link_rate: np.ndarra
                 else:
                     k3 = (node.swap_at, *key)
                     use_x[k3] = use_x.get(k3, 0.0) + f_i
-            rate = left
-            for key, a in use_g.items():
-                rate = min(rate, g_left[key] / a)
-            for k3, a in use_x.items():
-                rate = min(rate, x_left[k3] / a)
+            rate = draw(left, (g_left, use_g), (x_left, use_x))
             if rate <= 0:
                 break
-            for key, a in use_g.items():
-                g_left[key] = max(0.0, g_left[key] - rate * a)
-            for k3, a in use_x.items():
-                x_left[k3] = max(0.0, x_left[k3] - rate * a)
             left -= rate
             leaves = tuple(
                 TreeNode(u=nd.u, v=nd.v, link_rate=rate * s_i) if nd.is_leaf else nd

@@ -39,6 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from qdcopt.network.instance import NetworkInstance, link_fidelities, swap_noise
+from qdcopt.network.lp.decompose import draw
 from qdcopt.network.lp.hypergraph import pruned_swaps
 from qdcopt.network.lp.rows import MAXMIN, OBJECTIVES, SUM, limit_to_deadline
 from qdcopt.network.physics import (
@@ -675,18 +676,14 @@ def decompose_classes(instance: NetworkInstance, mdl: _Model, gamma: np.ndarray,
             need: dict[int, float] = {}
             for i, node in enumerate(nodes):  # pre-order: parents first
                 for prod in used[i]:
-                    draw = supply[i] / prod.gain
-                    need[prod.col] = need.get(prod.col, 0.0) + draw
+                    per_unit = supply[i] / prod.gain
+                    need[prod.col] = need.get(prod.col, 0.0) + per_unit
                 if not node.is_leaf:
                     for c in (node.left, node.right):
                         supply[c] += supply[i] / used[i][-1].gain
-            rate = want
-            for col, a in need.items():
-                rate = min(rate, left[col] / a)
+            rate = draw(want, (left, need))
             if rate <= 0:
                 break
-            for col, a in need.items():
-                left[col] = max(0.0, left[col] - rate * a)
             want -= rate
             probe = SwapTree(request=r, rate=1.0, nodes=tuple(nodes))
             success = tree_werner(probe.nodes, instance)[1] if probe.purifies else None

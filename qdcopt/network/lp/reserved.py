@@ -40,6 +40,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -115,6 +116,32 @@ class ReservedResult:
 
 def _key(tree: SwapTree) -> tuple:
     return tuple((nd.u, nd.v, nd.swap_at) for nd in tree.nodes)
+
+
+@dataclass
+class _Pool:
+    """Generated columns of one kind (trees or fusion structures), each kept once: those
+    with a positive rate that fit the memories and pass ``accept``."""
+
+    slots: Callable[[Any], np.ndarray]
+    key: Callable[[Any], tuple]
+    mem: np.ndarray
+    accept: Callable[[Any], bool] = lambda _col: True
+    items: list = field(default_factory=list)
+    seen: set = field(default_factory=set)
+
+    def add(self, col: Any) -> bool:
+        """Keep ``col`` if it is new and usable; whether it was kept."""
+        if col is None or col.rate <= 0 or np.any(self.slots(col) > self.mem):
+            return False
+        if not self.accept(col):
+            return False
+        key = self.key(col)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.items.append(col)
+        return True
 
 
 def _paths(graph: nx.Graph, s: int, d: int, k: int, weight: str) -> list[list[int]]:
@@ -254,21 +281,10 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
     for li, link in enumerate(instance.links):
         if rates[li] > 0:
             graph.add_edge(link.u, link.v, latency=1.0 / rates[li], link=li)
-    columns: list[SwapTree] = []
-    seen: set[tuple] = set()
+    trees = _Pool(lambda t: tree_slots(t, n), _key, mem,
+                  accept=lambda t: meets_fidelity(t, instance))
+    columns, seen, add = trees.items, trees.seen, trees.add
     memo: dict = {}  # purification-augmented trees found so far (trees.builders.best_copy)
-
-    def add(tree: SwapTree | None) -> bool:
-        if tree is None or tree.rate <= 0 or np.any(tree_slots(tree, n) > mem):
-            return False
-        if not meets_fidelity(tree, instance):
-            return False
-        key = _key(tree)
-        if key in seen:
-            return False
-        seen.add(key)
-        columns.append(tree)
-        return True
 
     usable: dict[int, nx.Graph] = {}
     for r, req in enumerate(instance.requests):
@@ -302,18 +318,8 @@ def solve_reserved(instance: NetworkInstance, *, objective: str = "sum", k_paths
     # GHZ requests: structure columns (ghz.columns); the iterative method's copies are
     # columns too, so the master's choice is never worse than that method's plan
     gw = np.array([g.weight for g in instance.ghz], dtype=float)
-    structs: list[FusionStructure] = []
-    sseen: set[tuple] = set()
-
-    def add_structure(st: FusionStructure | None) -> bool:
-        if st is None or st.rate <= 0 or np.any(structure_slots(st, n) > mem):
-            return False
-        key = structure_key(st)
-        if key in sseen:
-            return False
-        sseen.add(key)
-        structs.append(st)
-        return True
+    fusions = _Pool(lambda st: structure_slots(st, n), structure_key, mem)
+    structs, sseen, add_structure = fusions.items, fusions.seen, fusions.add
 
     iterative: tuple[list[SwapTree], list[FusionStructure]] = ([], [])
     if instance.ghz:
